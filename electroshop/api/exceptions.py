@@ -1,0 +1,27 @@
+"""Every API error is JSON that names what went wrong; nothing a client sends becomes a 500."""
+import logging
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DatabaseError
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+logger = logging.getLogger("electroshop.api")
+
+
+def json_exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        exc = ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages})
+    response = exception_handler(exc, context)
+    if response is not None:
+        return response
+    if isinstance(exc, (ValueError, TypeError, OverflowError)):
+        # Input that slipped past validation (e.g. a number too large for the database).
+        logger.warning("bad input reached %s: %s", context.get("view"), exc)
+        return Response({"detail": f"invalid input: {exc}"}, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, DatabaseError):
+        logger.exception("database error in %s", context.get("view"))
+        return Response({"detail": "service temporarily unavailable"}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+    return None

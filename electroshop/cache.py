@@ -1,0 +1,50 @@
+"""A Redis cache that degrades to a miss instead of raising when Redis is unreachable.
+
+Requests read precomputed rows through the cache; if Redis is down they must fall back to the
+database (or to a fallback answer), never answer 500.
+"""
+import logging
+
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import RedisError
+
+logger = logging.getLogger("electroshop.cache")
+
+
+class ResilientRedisCache(RedisCache):
+    def _guard(self, method, default, *args, **kwargs):
+        try:
+            return method(*args, **kwargs)
+        except (RedisError, OSError) as exc:
+            logger.warning("cache unavailable, continuing without it: %s", exc)
+            return default
+
+    def get(self, key, default=None, version=None):
+        return self._guard(super().get, default, key, default, version)
+
+    def get_many(self, keys, version=None):
+        return self._guard(super().get_many, {}, keys, version)
+
+    def set(self, key, value, timeout=None, version=None):  # noqa: A003
+        return self._guard(super().set, None, key, value, timeout, version)
+
+    def add(self, key, value, timeout=None, version=None):
+        return self._guard(super().add, False, key, value, timeout, version)
+
+    def set_many(self, data, timeout=None, version=None):
+        return self._guard(super().set_many, list(data), data, timeout, version)
+
+    def delete(self, key, version=None):
+        return self._guard(super().delete, False, key, version)
+
+    def delete_many(self, keys, version=None):
+        return self._guard(super().delete_many, None, keys, version)
+
+    def incr(self, key, delta=1, version=None):
+        return self._guard(super().incr, None, key, delta, version)
+
+    def touch(self, key, timeout=None, version=None):
+        return self._guard(super().touch, False, key, timeout, version)
+
+    def clear(self):
+        return self._guard(super().clear, False)

@@ -1,0 +1,14 @@
+"""The Celery app. Tasks are discovered in every installed app's ``tasks.py``.
+
+Queues: ``default`` for light work, ``ml`` for training and cache fills (task names starting
+with ``ml.`` are routed there). Without REDIS_URL tasks run eagerly in-process.
+"""
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "electroshop.settings")
+
+app = Celery("electroshop")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

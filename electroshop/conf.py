@@ -1,0 +1,77 @@
+"""ElectroShop AI's one namespaced setting.
+
+Override any key in ``settings.ELECTROSHOP`` (or, from the environment, with the JSON object in
+``ELECTROSHOP_JSON``). Values a merchant tunes day to day (rules, lists, hidden products, event
+weights) are admin-editable rows instead; the keys here are their defaults.
+
+    from electroshop.conf import electroshop_settings
+    electroshop_settings.RECOMMENDATIONS_TOP_N
+"""
+from typing import Any
+
+from django.conf import settings
+from django.core.signals import setting_changed
+
+DEFAULTS: dict[str, Any] = {
+    # --- shop / general ---
+    "CURRENCY": "GBP",  # currency of imported prices when the file does not say
+    "ARTIFACT_DIR": "var/artifacts",  # where trained model files are written (checksummed)
+    "KEEP_MODEL_VERSIONS": 3,  # versions kept per kind besides the active one when pruning
+    "SELECTOR_CACHE_SECONDS": 60,  # how long a read (e.g. the active version id) stays in the Django cache; other processes with a local-memory cache see an activation after at most this
+    "IMPORT_BATCH_SIZE": 5000,  # rows per bulk insert in importers
+    "EVENTS_BATCH_MAX": 1000,  # most events accepted by one POST /api/v1/events/
+    # --- recommendations ---
+    "RECOMMENDATIONS_TOP_N": 100,  # cached items per customer
+    "RECOMMENDATIONS_DEFAULT_LIMIT": 10,  # items returned when the client sets no limit
+    "RECOMMENDATIONS_MAX_LIMIT": 100,
+    "RECOMMENDATIONS_EVENT_WEIGHTS": {
+        "view": 1.0, "click": 2.0, "search": 0.5, "review": 3.0,
+        "wishlist": 4.0, "cart": 6.0, "purchase": 10.0,
+    },
+    "RECOMMENDATIONS_HALF_LIFE_DAYS": 90.0,  # time decay of interactions
+    "RECOMMENDATIONS_REGRESSION_TOLERANCE": 0.02,  # relative NDCG@10 drop allowed before a new version is not activated
+    "RECOMMENDATIONS_FILL_CHUNK_SIZE": 2000,  # customers per cache-fill sub-task
+    "RECOMMENDATIONS_MAX_PER_CATEGORY": 4,  # diversity cap within one list (0 = off)
+    "RECOMMENDATIONS_TRENDING_DAYS": 7,
+    # --- forecasting ---
+    "FORECAST_HORIZON_DAYS": 28,
+    "FORECAST_SERVICE_LEVEL": 0.95,  # default target service level for safety stock
+    "FORECAST_REVIEW_PERIOD_DAYS": 7,
+    "FORECAST_FILL_CHUNK_SIZE": 500,  # products per forecast sub-task
+    "FORECAST_MIN_SELLING_DAYS": 20,
+    # --- fraud ---
+    "FRAUD_REVIEW_THRESHOLD": 50,  # score (0-100) at or above which an order goes to review
+    "FRAUD_BLOCK_THRESHOLD": 85,  # score at or above which an order is blocked
+    "FRAUD_LABEL_DELAY_DAYS": 7,  # labels (chargebacks, decisions) count only after this delay
+}
+
+
+class ElectroShopSettings:
+    """Attribute access to ELECTROSHOP with defaults; unknown names fail loudly."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, Any] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if name not in DEFAULTS:
+            raise AttributeError(f"ELECTROSHOP has no setting {name!r}")
+        if name not in self._cache:
+            user = getattr(settings, "ELECTROSHOP", {}) or {}
+            self._cache[name] = user.get(name, DEFAULTS[name])
+        return self._cache[name]
+
+    def reload(self) -> None:
+        self._cache.clear()
+
+
+electroshop_settings = ElectroShopSettings()
+
+
+def _reload_on_change(*, setting: str, **kwargs: Any) -> None:
+    if setting == "ELECTROSHOP":
+        electroshop_settings.reload()
+
+
+setting_changed.connect(_reload_on_change)

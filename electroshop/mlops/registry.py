@@ -1,0 +1,40 @@
+"""What each AI app plugs into the registry: its trainer and its cached tables.
+
+Apps register in ``AppConfig.ready()``. A retrain of an app with no trainer registered fails
+loudly instead of pretending; pruning a version deletes its rows in every registered table.
+"""
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models
+
+
+@dataclass
+class AppRegistration:
+    app: str
+    kind: str
+    # trainer(run_id=..., as_of=..., sync=...) -> None: trains, fills, evaluates and activates.
+    trainer: Callable[..., Any] | None = None
+    cached_tables: list[type[models.Model]] = field(default_factory=list)
+
+
+_REGISTRY: dict[str, AppRegistration] = {}
+
+KNOWN_APPS = ("recommendations", "forecasting", "fraud")
+
+
+def register_app(*, app: str, kind: str, trainer: Callable[..., Any] | None = None,
+                 cached_tables: list[type[models.Model]] | None = None) -> AppRegistration:
+    registration = AppRegistration(app=app, kind=kind, trainer=trainer, cached_tables=list(cached_tables or []))
+    _REGISTRY[app] = registration
+    return registration
+
+
+def registration_for(app: str) -> AppRegistration | None:
+    return _REGISTRY.get(app)
+
+
+def cached_tables_for(app: str) -> list[type[models.Model]]:
+    registration = _REGISTRY.get(app)
+    return registration.cached_tables if registration else []

@@ -1,0 +1,215 @@
+"""Writes of the model registry: runs, versions, activation, rollback, pruning, artifacts.
+
+Every state change is one function in one transaction that returns early when nothing changes.
+"""
+import hashlib
+import logging
+import pickle
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Max
+from django.utils import timezone
+
+from electroshop.conf import electroshop_settings
+
+from .models import ModelVersion, TrainingRun
+from .registry import cached_tables_for
+from .selectors import forget_active_version
+
+logger = logging.getLogger("electroshop.mlops")
+
+
+class RegistryError(Exception):
+    """A registry operation that cannot be done (for example activating a failed version)."""
+
+
+# --- training runs --------------------------------------------------------------------------------
+
+def start_training_run(*, app: str, kind: str, as_of: datetime | None, triggered_by: str) -> TrainingRun:
+    return TrainingRun.objects.create(
+        app=app, kind=kind, as_of=as_of, triggered_by=triggered_by, status=TrainingRun.Status.QUEUED
+    )
+
+
+def report_progress(*, run_id: int, progress: float, stage: str, log_line: str | None = None) -> None:
+    """Record how far a run is; cheap enough to call from inside loops."""
+    now = timezone.now()
+    updates: dict[str, Any] = {"progress": max(0.0, min(1.0, progress)), "stage": stage[:200]}
+    run = TrainingRun.objects.filter(pk=run_id)
+    run.filter(started_at__isnull=True).update(started_at=now)
+    run.exclude(status__in=[TrainingRun.Status.SUCCEEDED, TrainingRun.Status.FAILED]).update(
+        status=TrainingRun.Status.RUNNING, **updates
+    )
+    if log_line:
+        append_run_log(run_id=run_id, line=log_line)
+
+
+def append_run_log(*, run_id: int, line: str) -> None:
+    stamp = timezone.now().strftime("%H:%M:%S")
+    run = TrainingRun.objects.get(pk=run_id)
+    run.log = f"{run.log}{stamp} {line}\n"
+    run.save(update_fields=["log"])
+    logger.info("run %s: %s", run_id, line)
+
+
+def finish_training_run(*, run_id: int, model_version: ModelVersion | None = None) -> TrainingRun:
+    run = TrainingRun.objects.get(pk=run_id)
+    run.status = TrainingRun.Status.SUCCEEDED
+    run.progress = 1.0
+    run.stage = "done"
+    run.finished_at = timezone.now()
+    if run.started_at is None:
+        run.started_at = run.finished_at
+    if model_version is not None:
+        run.model_version = model_version
+    run.save()
+    return run
+
+
+def fail_training_run(*, run_id: int, error: str) -> TrainingRun:
+    run = TrainingRun.objects.get(pk=run_id)
+    run.status = TrainingRun.Status.FAILED
+    run.error = error
+    run.finished_at = timezone.now()
+    run.save(update_fields=["status", "error", "finished_at"])
+    if run.model_version_id:
+        ModelVersion.objects.filter(pk=run.model_version_id, status=ModelVersion.Status.TRAINING).update(
+            status=ModelVersion.Status.FAILED
+        )
+    logger.error("run %s failed: %s", run_id, error)
+    return run
+
+
+# --- versions ---------------------------------------------------------------------------------------
+
+@transaction.atomic
+def register_model_version(
+    *, app: str, kind: str, as_of: datetime, parameters: dict[str, Any] | None = None,
+    data_start: datetime | None = None, data_end: datetime | None = None, run_id: int | None = None,
+) -> ModelVersion:
+    """Create the next version number of (app, kind) in status ``training``."""
+    # Lock the kind's rows so two concurrent trainings cannot take the same number.
+    list(ModelVersion.objects.select_for_update().filter(app=app, kind=kind).values_list("pk", flat=True))
+    latest = ModelVersion.objects.filter(app=app, kind=kind).aggregate(v=Max("version"))["v"] or 0
+    version = ModelVersion.objects.create(
+        app=app, kind=kind, version=latest + 1, as_of=as_of, parameters=parameters or {},
+        data_start=data_start, data_end=data_end, status=ModelVersion.Status.TRAINING,
+    )
+    if run_id is not None:
+        TrainingRun.objects.filter(pk=run_id).update(model_version=version)
+    return version
+
+
+def mark_version_ready(*, version_id: int, metrics: dict[str, Any] | None = None,
+                       train_seconds: float | None = None, fill_seconds: float | None = None) -> ModelVersion:
+    version = ModelVersion.objects.get(pk=version_id)
+    if metrics is not None:
+        version.metrics = metrics
+    if train_seconds is not None:
+        version.train_seconds = train_seconds
+    if fill_seconds is not None:
+        version.fill_seconds = fill_seconds
+    if version.status == ModelVersion.Status.TRAINING:
+        version.status = ModelVersion.Status.READY
+    version.save()
+    return version
+
+
+def activate_model_version(*, version_id: int) -> ModelVersion:
+    """Make this version the one readers see: one transaction, one pointer flip.
+
+    The previously active version goes back to ``ready`` (so it can be re-activated: rollback).
+    """
+    with transaction.atomic():
+        version = ModelVersion.objects.select_for_update().get(pk=version_id)
+        if version.status == ModelVersion.Status.ACTIVE:
+            return version
+        if version.status not in (ModelVersion.Status.READY, ModelVersion.Status.RETIRED):
+            raise RegistryError(f"{version} cannot be activated: it is {version.status}, not ready")
+        # Demote first: the partial unique index allows one active row per kind at any instant.
+        ModelVersion.objects.filter(app=version.app, kind=version.kind, status=ModelVersion.Status.ACTIVE).update(
+            status=ModelVersion.Status.READY
+        )
+        version.status = ModelVersion.Status.ACTIVE
+        version.activated_at = timezone.now()
+        version.retired_at = None
+        version.save(update_fields=["status", "activated_at", "retired_at"])
+        transaction.on_commit(lambda: forget_active_version(app=version.app, kind=version.kind))
+    logger.info("activated %s", version)
+    return version
+
+
+def rollback_model_version(*, app: str, kind: str) -> ModelVersion:
+    """Re-activate the most recently active version before the current one."""
+    current = ModelVersion.objects.filter(app=app, kind=kind, status=ModelVersion.Status.ACTIVE).first()
+    candidates = ModelVersion.objects.filter(
+        app=app, kind=kind, status__in=[ModelVersion.Status.READY, ModelVersion.Status.RETIRED],
+        activated_at__isnull=False,
+    )
+    if current is not None:
+        candidates = candidates.filter(version__lt=current.version)
+    previous = candidates.order_by(F("activated_at").desc(nulls_last=True), "-version").first()
+    if previous is None:
+        raise RegistryError(f"{app}.{kind} has no earlier activated version to roll back to")
+    return activate_model_version(version_id=previous.pk)
+
+
+def prune_model_versions(*, app: str, kind: str, keep: int | None = None) -> list[int]:
+    """Delete old non-active versions with their cached rows, keeping the newest ``keep``."""
+    keep = electroshop_settings.KEEP_MODEL_VERSIONS if keep is None else keep
+    inactive = ModelVersion.objects.filter(app=app, kind=kind).exclude(
+        status__in=[ModelVersion.Status.ACTIVE, ModelVersion.Status.TRAINING]
+    ).order_by("-version")
+    doomed = list(inactive.values_list("pk", flat=True)[keep:])
+    for version_id in doomed:
+        delete_model_version(version_id=version_id)
+    return doomed
+
+
+@transaction.atomic
+def delete_model_version(*, version_id: int) -> None:
+    version = ModelVersion.objects.select_for_update().get(pk=version_id)
+    if version.status == ModelVersion.Status.ACTIVE:
+        raise RegistryError(f"{version} is active; activate another version first")
+    for table in cached_tables_for(version.app):
+        # Bulk delete without loading rows: cached tables have no dependants.
+        table.objects.filter(model_version_id=version_id)._raw_delete(table.objects.db)
+    if version.artifact_path:
+        Path(version.artifact_path).unlink(missing_ok=True)
+    version.delete()
+
+
+# --- artifacts -------------------------------------------------------------------------------------
+
+def artifact_dir() -> Path:
+    path = Path(electroshop_settings.ARTIFACT_DIR)
+    if not path.is_absolute():
+        path = Path(settings.BASE_DIR) / path
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def save_artifact(*, version_id: int, obj: Any) -> ModelVersion:
+    """Pickle the trained model next to the others and record its path and SHA-256."""
+    version = ModelVersion.objects.get(pk=version_id)
+    path = artifact_dir() / f"{version.app}-{version.kind}-v{version.version}.pkl"
+    payload = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(payload)
+    tmp.replace(path)
+    version.artifact_path = str(path)
+    version.artifact_sha256 = hashlib.sha256(payload).hexdigest()
+    version.save(update_fields=["artifact_path", "artifact_sha256"])
+    return version
+
+
+def load_artifact(*, version: ModelVersion) -> Any:
+    """Load a version's model, refusing a file whose checksum does not match the registry."""
+    payload = Path(version.artifact_path).read_bytes()
+    if hashlib.sha256(payload).hexdigest() != version.artifact_sha256:
+        raise RegistryError(f"artifact of {version} does not match its checksum")
+    return pickle.loads(payload)  # noqa: S301 - written by save_artifact above, checksum verified

@@ -1,0 +1,1 @@
+"""Cached tables and configuration rows of the forecasting app."""

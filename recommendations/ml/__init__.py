@@ -1,0 +1,12 @@
+"""Pure-Python recommendation core (numpy / scipy / pandas / scikit-learn / implicit only).
+
+No Django or ORM imports here: the Django app feeds DataFrames in and stores what comes out.
+
+Entry points:
+
+* :func:`recommendations.ml.interactions.build_interaction_matrix` - events -> CSR confidence matrix.
+* :func:`recommendations.ml.hybrid.train_hybrid` - fit candidate generators + learned re-ranker.
+* :class:`recommendations.ml.hybrid.HybridModel` - ``recommend``, ``recommend_from_items``,
+  ``similar_items``.
+* :mod:`recommendations.ml.evaluation` - temporal split and ranking metrics.
+"""
