@@ -72,6 +72,9 @@ class TrainingRun(models.Model):
     error = models.TextField(blank=True)
     triggered_by = models.CharField(max_length=100, blank=True, help_text="command, admin:<user>, schedule, api")
     celery_task_id = models.CharField(max_length=64, blank=True)
+    # Fan-out bookkeeping (see mlops.fanout): how many chunks, and whether the finaliser was claimed.
+    chunks_total = models.PositiveIntegerField(default=0)
+    finalize_claimed = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -87,3 +90,18 @@ class TrainingRun(models.Model):
         if self.started_at and self.finished_at:
             return (self.finished_at - self.started_at).total_seconds()
         return None
+
+
+class TrainingRunChunk(models.Model):
+    """One finished chunk of a fanned-out fill; the unique key makes a retried chunk count once."""
+
+    run = models.ForeignKey(TrainingRun, on_delete=models.CASCADE, related_name="chunks")
+    index = models.PositiveIntegerField()
+    finished_at = models.DateTimeField(default=timezone.now)
+    worker = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "index"], name="mlops_chunk_unique")]
+
+    def __str__(self) -> str:
+        return f"run {self.run_id} chunk {self.index}"

@@ -1,0 +1,127 @@
+"""Small server-rendered SVG charts for admin screens: no JavaScript library, no CDN.
+
+``line_chart`` draws one or more series over shared x labels, with an optional shaded band (for
+forecast intervals) and vertical markers (for a stock-out date). The output is a ``SafeString``
+holding accessible SVG (``role="img"`` and a title), ready for a template.
+"""
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from html import escape
+
+from django.utils.safestring import SafeString, mark_safe
+
+PALETTE = ("#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#4b5563")
+
+
+@dataclass
+class Series:
+    name: str
+    values: Sequence[float | None]
+    color: str | None = None
+    dashed: bool = False
+
+
+@dataclass
+class Band:
+    name: str
+    low: Sequence[float | None]
+    high: Sequence[float | None]
+    color: str = "#93c5fd"
+
+
+@dataclass
+class Marker:
+    label: str
+    index: int
+    color: str = "#dc2626"
+
+
+@dataclass
+class ChartData:
+    title: str
+    labels: Sequence[str]
+    series: list[Series] = field(default_factory=list)
+    bands: list[Band] = field(default_factory=list)
+    markers: list[Marker] = field(default_factory=list)
+
+
+def _finite(values) -> list[float]:
+    return [float(v) for v in values if v is not None]
+
+
+def line_chart(chart: ChartData, *, width: int = 760, height: int = 260) -> SafeString:
+    left, right, top, bottom = 56, 16, 28, 42
+    plot_w, plot_h = width - left - right, height - top - bottom
+    n = len(chart.labels)
+    every = _finite(v for s in chart.series for v in s.values) + _finite(
+        v for b in chart.bands for v in list(b.low) + list(b.high)
+    )
+    if n == 0 or not every:
+        return mark_safe(f'<p class="chart-empty">{escape(chart.title)}: no data yet.</p>')
+    y_min, y_max = min(0.0, min(every)), max(every)
+    if y_max == y_min:
+        y_max = y_min + 1.0
+
+    def x(i: int) -> float:
+        return left + (plot_w * i / max(n - 1, 1))
+
+    def y(v: float) -> float:
+        return top + plot_h - (plot_h * (v - y_min) / (y_max - y_min))
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" role="img" '
+        f'aria-label="{escape(chart.title)}" style="max-width:{width}px;font:11px sans-serif">',
+        f"<title>{escape(chart.title)}</title>",
+        f'<text x="{left}" y="16" font-weight="bold" font-size="13">{escape(chart.title)}</text>',
+    ]
+    for k in range(5):  # horizontal grid with value labels
+        value = y_min + (y_max - y_min) * k / 4
+        parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y(value):.1f}" y2="{y(value):.1f}" stroke="#e5e7eb"/>')
+        parts.append(f'<text x="{left - 6}" y="{y(value) + 4:.1f}" text-anchor="end" fill="#374151">{value:,.3g}</text>')
+    step = max(1, n // 8)
+    for i in range(0, n, step):
+        parts.append(f'<text x="{x(i):.1f}" y="{height - bottom + 16}" text-anchor="middle" fill="#374151">'
+                     f"{escape(str(chart.labels[i]))}</text>")
+    for band in chart.bands:
+        upper = [(x(i), y(float(v))) for i, v in enumerate(band.high) if v is not None]
+        lower = [(x(i), y(float(v))) for i, v in enumerate(band.low) if v is not None]
+        if upper and lower:
+            points = " ".join(f"{px:.1f},{py:.1f}" for px, py in upper + lower[::-1])
+            parts.append(f'<polygon points="{points}" fill="{band.color}" fill-opacity="0.35" stroke="none">'
+                         f"<title>{escape(band.name)}</title></polygon>")
+    legend = []
+    for k, series in enumerate(chart.series):
+        color = series.color or PALETTE[k % len(PALETTE)]
+        segments, current = [], []
+        for i, v in enumerate(series.values):
+            if v is None:
+                if current:
+                    segments.append(current)
+                current = []
+            else:
+                current.append(f"{x(i):.1f},{y(float(v)):.1f}")
+        if current:
+            segments.append(current)
+        dash = ' stroke-dasharray="5,4"' if series.dashed else ""
+        for seg in segments:
+            if len(seg) == 1:
+                cx, cy = seg[0].split(",")
+                parts.append(f'<circle cx="{cx}" cy="{cy}" r="3" fill="{color}"/>')
+            else:
+                parts.append(f'<polyline points="{" ".join(seg)}" fill="none" stroke="{color}" stroke-width="2"{dash}/>')
+        legend.append((series.name, color))
+    for band in chart.bands:
+        legend.append((band.name, band.color))
+    for marker in chart.markers:
+        if 0 <= marker.index < n:
+            mx = x(marker.index)
+            parts.append(f'<line x1="{mx:.1f}" x2="{mx:.1f}" y1="{top}" y2="{top + plot_h}" stroke="{marker.color}" '
+                         f'stroke-dasharray="3,3"/><text x="{mx + 4:.1f}" y="{top + 12}" fill="{marker.color}">'
+                         f"{escape(marker.label)}</text>")
+    lx = left
+    for name, color in legend:
+        parts.append(f'<rect x="{lx}" y="{height - 14}" width="10" height="10" fill="{color}"/>'
+                     f'<text x="{lx + 14}" y="{height - 5}" fill="#111827">{escape(name)}</text>')
+        lx += 24 + 7 * len(name)
+    parts.append("</svg>")
+    return mark_safe("".join(parts))
