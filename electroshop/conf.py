@@ -21,6 +21,7 @@ DEFAULTS: dict[str, Any] = {
     "IMPORT_BATCH_SIZE": 5000,  # rows per bulk insert in importers
     "EVENTS_BATCH_MAX": 1000,  # most events accepted by one POST /api/v1/events/
     # --- recommendations ---
+    "PRODUCT_URL": "/product/{sku}/",  # where storefront widgets link a product ({sku} is URL-quoted)
     "RECOMMENDATIONS_TOP_N": 100,  # cached items per customer
     "RECOMMENDATIONS_DEFAULT_LIMIT": 10,  # items returned when the client sets no limit
     "RECOMMENDATIONS_MAX_LIMIT": 100,

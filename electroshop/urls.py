@@ -8,4 +8,6 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("api/v1/", include("electroshop.api.urls")),
+    # The demo storefront stands in for the host shop's own pages.
+    path("", include("electroshop.demo.urls")),
 ]

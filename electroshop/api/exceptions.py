@@ -2,7 +2,7 @@
 import logging
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DatabaseError
+from django.db import DatabaseError, DataError
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -17,10 +17,18 @@ def json_exception_handler(exc, context):
     response = exception_handler(exc, context)
     if response is not None:
         return response
+    if isinstance(exc, RecursionError):
+        # json.loads recurses per nesting level: a body like "[[[[...]]]]" must be a 400, not a 500.
+        return Response({"detail": "JSON parse error - the body is nested too deeply."}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, (ValueError, TypeError, OverflowError)):
         # Input that slipped past validation (e.g. a number too large for the database).
         logger.warning("bad input reached %s: %s", context.get("view"), exc)
         return Response({"detail": f"invalid input: {exc}"}, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, DataError):
+        # The database refused a value (a NUL character, a number out of range): the client's input.
+        logger.warning("database refused input in %s: %s", context.get("view"), exc)
+        return Response({"detail": "invalid input: a value could not be stored or looked up (out of range or "
+                                   "containing NUL characters)"}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DatabaseError):
         logger.exception("database error in %s", context.get("view"))
         return Response({"detail": "service temporarily unavailable"}, status=status.HTTP_503_SERVICE_UNAVAILABLE)

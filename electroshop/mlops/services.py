@@ -5,6 +5,8 @@ Every state change is one function in one transaction that returns early when no
 import hashlib
 import logging
 import pickle
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -35,8 +37,35 @@ def start_training_run(*, app: str, kind: str, as_of: datetime | None, triggered
     )
 
 
+# In-process observers of a run's progress (the ``retrain --sync`` progress bar): run id -> callbacks.
+_progress_watchers: dict[int, list[Callable[[float, str], None]]] = {}
+
+
+@contextmanager
+def watch_progress(*, run_id: int, callback: Callable[[float, str], None]) -> Iterator[None]:
+    """Call ``callback(progress, stage)`` whenever this process reports progress of the run."""
+    _progress_watchers.setdefault(run_id, []).append(callback)
+    try:
+        yield
+    finally:
+        watchers = _progress_watchers.get(run_id, [])
+        if callback in watchers:
+            watchers.remove(callback)
+        if not watchers:
+            _progress_watchers.pop(run_id, None)
+
+
+def _notify_progress(run_id: int, progress: float, stage: str) -> None:
+    for callback in list(_progress_watchers.get(run_id, ())):
+        try:
+            callback(progress, stage)
+        except Exception:  # a broken progress bar must not fail a training run
+            logger.exception("progress watcher of run %s failed", run_id)
+
+
 def report_progress(*, run_id: int, progress: float, stage: str, log_line: str | None = None) -> None:
     """Record how far a run is; cheap enough to call from inside loops."""
+    _notify_progress(run_id, max(0.0, min(1.0, progress)), stage[:200])
     now = timezone.now()
     updates: dict[str, Any] = {"progress": max(0.0, min(1.0, progress)), "stage": stage[:200]}
     run = TrainingRun.objects.filter(pk=run_id)
@@ -67,6 +96,7 @@ def finish_training_run(*, run_id: int, model_version: ModelVersion | None = Non
     if model_version is not None:
         run.model_version = model_version
     run.save()
+    _notify_progress(run_id, 1.0, "done")
     return run
 
 
@@ -82,6 +112,55 @@ def fail_training_run(*, run_id: int, error: str) -> TrainingRun:
         )
     logger.error("run %s failed: %s", run_id, error)
     return run
+
+
+def trainer_missing_message(app: str) -> str | None:
+    """Why ``app`` cannot be retrained in this process, or None when it can."""
+    from .registry import KNOWN_APPS, registration_for
+
+    if app not in KNOWN_APPS:
+        return f"{app!r} is not an AI app; choose one of {', '.join(KNOWN_APPS)}."
+    registration = registration_for(app)
+    if registration is None or registration.trainer is None:
+        return (
+            f"{app}: no training pipeline is registered yet, so nothing can be trained. "
+            "The app's models have not been built; see its issue."
+        )
+    return None
+
+
+def enqueue_retrain(*, app: str, as_of: datetime | None, triggered_by: str) -> TrainingRun:
+    """Create a queued TrainingRun and send the retrain task once the surrounding transaction commits.
+
+    With no broker the task runs eagerly at commit; its failure is recorded on the run (and logged),
+    never raised into the caller (an admin request, a schedule), which reads the run's status instead.
+    """
+    from .tasks import retrain_task
+
+    run = start_training_run(app=app, kind=kind_for_app(app), as_of=as_of, triggered_by=triggered_by)
+    as_of_text = as_of.isoformat() if as_of else None
+
+    def send() -> None:
+        try:
+            result = retrain_task.delay(run.pk, app, as_of_text)
+        except Exception as exc:  # eager failure (already recorded on the run) or broker down
+            logger.warning("retrain of %s (run %s) did not complete: %s", app, run.pk, exc)
+            TrainingRun.objects.filter(pk=run.pk, status=TrainingRun.Status.QUEUED).update(
+                status=TrainingRun.Status.FAILED, error=f"could not enqueue: {type(exc).__name__}: {exc}",
+                finished_at=timezone.now(),
+            )
+            return
+        TrainingRun.objects.filter(pk=run.pk, celery_task_id="").update(celery_task_id=result.id or "")
+
+    transaction.on_commit(send)
+    return run
+
+
+def kind_for_app(app: str) -> str:
+    from .registry import registration_for
+
+    registration = registration_for(app)
+    return registration.kind if registration else "default"
 
 
 # --- versions ---------------------------------------------------------------------------------------

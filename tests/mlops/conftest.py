@@ -1,0 +1,34 @@
+import pytest
+
+from electroshop.mlops import registry
+
+
+@pytest.fixture(autouse=True)
+def isolated_registry():
+    """Tests register fake trainers and tables; the apps' real registrations come back afterwards."""
+    saved = dict(registry._REGISTRY)
+    yield registry._REGISTRY
+    registry._REGISTRY.clear()
+    registry._REGISTRY.update(saved)
+
+
+@pytest.fixture
+def no_trainers(isolated_registry):
+    isolated_registry.clear()
+
+
+@pytest.fixture(autouse=True)
+def artifact_dir(settings, tmp_path):
+    settings.ELECTROSHOP = {**getattr(settings, "ELECTROSHOP", {}), "ARTIFACT_DIR": str(tmp_path / "artifacts")}
+    return tmp_path / "artifacts"
+
+
+@pytest.fixture
+def eager_celery():
+    """Run tasks in-process even when REDIS_URL configured a real broker."""
+    from electroshop.celery import app
+
+    saved = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
+    yield app
+    app.conf.task_always_eager, app.conf.task_eager_propagates = saved
