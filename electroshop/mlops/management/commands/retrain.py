@@ -31,12 +31,18 @@ class Command(BaseCommand):
         parser.add_argument("app", choices=[*KNOWN_APPS, "all"])
         parser.add_argument("--sync", action="store_true", help="Run in this process, sub-tasks included; wait for it.")
         parser.add_argument("--as-of", dest="as_of", help="The day the models treat as today (YYYY-MM-DD; default: now).")
+        parser.add_argument("--skip-missing", action="store_true",
+                            help="Skip (and say so) apps whose models do not exist yet instead of failing.")
 
     def handle(self, *args, **options):
         as_of = _parse_as_of(options["as_of"]) if options["as_of"] else timezone.now()
         apps = list(KNOWN_APPS) if options["app"] == "all" else [options["app"]]
         failures: dict[str, str] = {}
         for app in apps:
+            missing = services.trainer_missing_message(app)
+            if missing is not None and options["skip_missing"]:
+                self.stdout.write(self.style.WARNING(f"{app}: skipped - {missing}"))
+                continue
             try:
                 run = self._retrain(app, as_of=as_of, sync=options["sync"])
             except CommandError as exc:

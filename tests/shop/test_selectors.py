@@ -1,0 +1,142 @@
+from datetime import date, datetime, timedelta, timezone as dt_timezone
+from decimal import Decimal
+
+import pandas as pd
+import pytest
+
+from electroshop.shop import selectors
+from electroshop.shop.importers import import_generic_orders
+from electroshop.shop.models import Event, Order
+from tests.factories import (
+    BrandFactory,
+    CategoryFactory,
+    CustomerFactory,
+    EventFactory,
+    OrderFactory,
+    OrderLineFactory,
+    ProductFactory,
+    PromotionFactory,
+    StockFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+T0 = datetime(2024, 3, 4, 10, 0, tzinfo=dt_timezone.utc)
+UNTIL = datetime(2024, 4, 1, tzinfo=dt_timezone.utc)
+
+
+@pytest.fixture
+def shop():
+    customer = CustomerFactory()
+    phone, case, cable = ProductFactory(sku="PHONE"), ProductFactory(sku="CASE"), ProductFactory(sku="CABLE")
+    paid = OrderFactory(number="P1", customer=customer, created_at=T0, status=Order.Status.PAID)
+    OrderLineFactory(order=paid, product=phone, quantity=2, unit_price=Decimal("100.00"))
+    OrderLineFactory(order=paid, product=case, quantity=1, unit_price=Decimal("10.00"))
+    cancelled = OrderFactory(number="C1", customer=customer, created_at=T0 + timedelta(hours=1), status=Order.Status.CANCELLED)
+    OrderLineFactory(order=cancelled, product=cable, quantity=5, unit_price=Decimal("3.00"))
+    refunded = OrderFactory(number="R1", customer=customer, created_at=T0 + timedelta(days=1), status=Order.Status.REFUNDED)
+    OrderLineFactory(order=refunded, product=cable, quantity=1, unit_price=Decimal("3.00"))
+    guest = OrderFactory(number="G1", customer=None, created_at=T0 + timedelta(days=1), status=Order.Status.COMPLETED)
+    OrderLineFactory(order=guest, product=phone, quantity=1, unit_price=Decimal("100.00"))
+    late = OrderFactory(number="L1", customer=customer, created_at=UNTIL, status=Order.Status.PAID)
+    OrderLineFactory(order=late, product=case, quantity=9, unit_price=Decimal("10.00"))
+    EventFactory(customer=customer, session_id="s1", product=cable, event_type=Event.Type.VIEW, occurred_at=T0 - timedelta(days=1))
+    # A purchase event mirrored from an order line by the importer: not counted twice.
+    EventFactory(customer=customer, session_id="order:P1", product=phone, event_type=Event.Type.PURCHASE, occurred_at=T0, dedupe_key="order:P1:PHONE:2:100.00")
+    # A purchase event with no order behind it (e.g. a rees46 log): kept.
+    EventFactory(customer=None, session_id="s9", product=case, event_type=Event.Type.PURCHASE, occurred_at=T0, dedupe_key="rees46:abc")
+    return {"customer": customer, "phone": phone, "case": case, "cable": cable}
+
+
+def test_interactions_frame(shop):
+    frame = selectors.interactions_frame(until=UNTIL)
+    assert list(frame.columns) == ["customer_id", "session_id", "product_id", "event_type", "occurred_at", "quantity"]
+    rows = {(r.session_id, r.product_id, r.event_type, r.quantity) for r in frame.itertuples()}
+    assert rows == {
+        ("order:P1", shop["phone"].pk, "purchase", 2),
+        ("order:P1", shop["case"].pk, "purchase", 1),
+        ("order:G1", shop["phone"].pk, "purchase", 1),
+        ("s1", shop["cable"].pk, "view", 1),
+        ("s9", shop["case"].pk, "purchase", 1),
+    }
+    assert frame["occurred_at"].is_monotonic_increasing
+    assert frame.loc[frame.session_id == "order:G1", "customer_id"].isna().all()
+    assert str(frame["occurred_at"].dt.tz) == "UTC"
+    since = selectors.interactions_frame(since=T0 + timedelta(hours=2), until=UNTIL)
+    assert set(since.session_id) == {"order:G1"}
+
+
+def test_order_lines_frame_keeps_every_status_in_window(shop):
+    frame = selectors.order_lines_frame(until=UNTIL)
+    assert list(frame.columns) == ["order_id", "number", "customer_id", "product_id", "quantity", "unit_price", "created_at", "status"]
+    assert sorted(frame.number) == ["C1", "G1", "P1", "P1", "R1"]
+    assert set(frame.status) == {"paid", "cancelled", "refunded", "completed"}
+    assert frame.loc[frame.number == "P1", "unit_price"].sum() == 110.0
+    assert sorted(selectors.order_lines_frame(since=T0 + timedelta(minutes=30), until=UNTIL).number) == ["C1", "G1", "R1"]
+
+
+def test_daily_units_frame_excludes_cancelled_and_refunded(shop):
+    frame = selectors.daily_units_frame(until=UNTIL)
+    assert list(frame.columns) == ["product_id", "date", "units"]
+    got = {(r.product_id, r.date.date(), r.units) for r in frame.itertuples()}
+    assert got == {
+        (shop["phone"].pk, date(2024, 3, 4), 2),
+        (shop["phone"].pk, date(2024, 3, 5), 1),
+        (shop["case"].pk, date(2024, 3, 4), 1),
+    }
+
+
+def test_products_frame():
+    phones = CategoryFactory(name="Phones", parent=CategoryFactory(name="Electronics"))
+    product = ProductFactory(sku="X1", category=phones, brand=BrandFactory(name="Acme"), price=Decimal("12.50"), attributes={"colour": "red"})
+    bare = ProductFactory(sku="X2", category=None, brand=None)
+    raw = selectors.products_frame()
+    assert list(raw.columns) == selectors.PRODUCT_COLUMNS
+    frame = raw.set_index("sku")
+    assert frame.loc["X1", "category_path"] == "Electronics/Phones"
+    assert frame.loc["X1", "brand_name"] == "Acme"
+    assert frame.loc["X1", "price"] == 12.5
+    assert frame.loc["X1", "attributes"] == {"colour": "red"}
+    assert frame.loc["X1", "id"] == product.pk
+    assert frame.loc["X2", "category_path"] == "" and frame.loc["X2", "brand_name"] == ""
+    assert pd.isna(frame.loc["X2", "category_id"])
+    assert bare.pk in set(frame["id"])
+
+
+def test_stock_levels():
+    stock = StockFactory(on_hand=4, on_order=10, lead_time_days=3, pack_size=6, minimum_order_quantity=12)
+    other = StockFactory()
+    levels = selectors.stock_levels()
+    assert levels[stock.product_id] == selectors.StockLevel(4, 10, 3, 6, 12)
+    assert set(selectors.stock_levels([stock.product_id])) == {stock.product_id}
+    assert other.product_id in levels
+
+
+def test_promotions_frame():
+    promotion = PromotionFactory(discount_percent=Decimal("15"), starts_on=date(2024, 1, 1), ends_on=date(2024, 1, 7))
+    frame = selectors.promotions_frame()
+    assert list(frame.columns) == selectors.PROMOTION_COLUMNS
+    row = frame.iloc[0]
+    assert row.id == promotion.pk and row.discount_percent == 15.0 and row.ends_on.date() == date(2024, 1, 7)
+
+
+def test_small_lookups(shop):
+    assert selectors.product_by_sku("PHONE") == shop["phone"]
+    assert selectors.product_by_sku("phone") is None  # case-sensitive
+    assert selectors.customer_exists(shop["customer"].pk)
+    assert not selectors.customer_exists(shop["customer"].pk + 1000)
+    # Cancelled (cable x5) and refunded (cable x1) orders do not count as purchases.
+    assert selectors.purchased_product_ids(shop["customer"].pk) == sorted([shop["phone"].pk, shop["case"].pk])
+
+
+def test_imported_orders_are_read_back(tmp_path):
+    path = tmp_path / "orders.csv"
+    path.write_text(
+        "order_id,customer_id,sku,quantity,unit_price,ordered_at\n"
+        "A1,10,sku-a,2,1.00,2024-01-01T09:00:00\nA1,10,SKU-A,1,1.00,2024-01-01T09:00:00\n"
+    )
+    import_generic_orders(path=path)
+    frame = selectors.interactions_frame(until=UNTIL)
+    # Purchases come from the order lines; the mirrored purchase events are not counted twice.
+    assert len(frame) == 2 and set(frame.event_type) == {"purchase"}
+    assert sorted(frame.quantity) == [1, 2]
