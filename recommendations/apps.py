@@ -4,3 +4,25 @@ from django.apps import AppConfig
 class RecommendationsConfig(AppConfig):
     name = "recommendations"
     verbose_name = "Recommendations"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from electroshop.mlops.registry import register_app
+        from electroshop.shop.events import register_event_listener
+
+        from . import models, selectors, services
+
+        register_app(
+            app=selectors.APP, kind=selectors.KIND, trainer=services.train_recommendations,
+            cached_tables=[models.ProductRecommendation, models.SimilarProducts, models.BoughtTogether,
+                           models.TrendingProducts],
+        )
+        register_event_listener(services.on_events_recorded)
+
+        def forget_rules(**kwargs) -> None:
+            selectors.forget_merchandising_rules()
+
+        for model in (models.MerchandisingRule, models.RepeatPurchaseCategory):
+            post_save.connect(forget_rules, sender=model, dispatch_uid=f"recs-forget-{model.__name__}")
+            post_delete.connect(forget_rules, sender=model, dispatch_uid=f"recs-forget-del-{model.__name__}")

@@ -1,1 +1,135 @@
-"""Cached tables and configuration rows of the recommendations app."""
+"""Cached tables (one set per model version) and the merchant's configuration rows.
+
+Cached rows hold whole ranked lists as JSON, ``[[product_id, score, reason], ...]`` best first, so
+a read is one row. They are keyed by ``model_version``: activation flips which version readers
+use, and pruning a version deletes its rows. Shop rows are referenced by plain indexed id columns
+(no database constraint) so these migrations never touch the shop's tables.
+"""
+from django.db import models
+from django.utils import timezone
+
+from electroshop.mlops.models import ModelVersion
+
+
+class CachedList(models.Model):
+    model_version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="+")
+    items = models.JSONField(help_text="[[product_id, score, reason], ...], best first")
+
+    class Meta:
+        abstract = True
+
+
+class ProductRecommendation(CachedList):
+    """Top-N personalised products for one customer."""
+
+    customer_id = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["model_version", "customer_id"], name="recs_customer_unique"),
+        ]
+
+
+class SimilarProducts(CachedList):
+    """Products similar to one product (behaviour, falling back to content for new products)."""
+
+    product_id = models.BigIntegerField()
+
+    class Meta:
+        verbose_name_plural = "similar products"
+        constraints = [models.UniqueConstraint(fields=["model_version", "product_id"], name="recs_similar_unique")]
+
+
+class BoughtTogether(CachedList):
+    """Products bought in the same basket as one product, ranked by lift."""
+
+    product_id = models.BigIntegerField()
+
+    class Meta:
+        verbose_name_plural = "bought together"
+        constraints = [models.UniqueConstraint(fields=["model_version", "product_id"], name="recs_bought_unique")]
+
+
+class TrendingProducts(CachedList):
+    """Trending products per category (category_id 0 = the whole shop) or per customer segment."""
+
+    category_id = models.BigIntegerField(default=0)
+    segment = models.CharField(max_length=100, blank=True, help_text="customer segment, e.g. a country; blank = all")
+
+    class Meta:
+        verbose_name_plural = "trending products"
+        constraints = [
+            models.UniqueConstraint(fields=["model_version", "category_id", "segment"], name="recs_trending_unique"),
+        ]
+
+
+# --- merchant configuration -------------------------------------------------------------------------
+
+class MerchandisingRule(models.Model):
+    """A merchant's say over one product: hide it, pin it to the top, or boost its score."""
+
+    class Action(models.TextChoices):
+        HIDE = "hide", "never recommend"
+        PIN = "pin", "pin to the top"
+        BOOST = "boost", "boost the score"
+
+    product_id = models.BigIntegerField(db_index=True)
+    action = models.CharField(max_length=8, choices=Action.choices)
+    boost = models.FloatField(default=1.5, help_text="score multiplier for boost rules")
+    category_id = models.BigIntegerField(
+        null=True, blank=True, help_text="pin only in lists filtered to this category (blank: every list)"
+    )
+    note = models.CharField(max_length=200, blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["action", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["product_id", "action", "category_id"], name="recs_rule_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} product {self.product_id}"
+
+
+class RepeatPurchaseCategory(models.Model):
+    """A category whose products may be recommended again after a purchase (ink, batteries...)."""
+
+    category_id = models.BigIntegerField(unique=True)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        verbose_name_plural = "repeat-purchase categories"
+
+    def __str__(self) -> str:
+        return f"category {self.category_id}"
+
+
+class RecommendationSettings(models.Model):
+    """The merchant's tuning, one row (created from ELECTROSHOP defaults on first use).
+
+    Takes effect at the next retrain (weights, decay) or the next read (diversity cap).
+    """
+
+    event_weights = models.JSONField(help_text='weight per event type, e.g. {"view": 1, "cart": 6, "purchase": 10}')
+    half_life_days = models.FloatField(help_text="an interaction this many days old counts half")
+    max_per_category = models.PositiveIntegerField(help_text="most items of one category in a list (0 = no cap)")
+    regression_tolerance = models.FloatField(
+        help_text="a retrain is activated only if its NDCG@10 is at least (1 - tolerance) x the active version's"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "recommendation settings"
+
+    def __str__(self) -> str:
+        return "recommendation settings"
+
+
+class RecommendationDashboard(ModelVersion):
+    """Admin entry for the recommendation model: versions, evaluation, preview, retrain."""
+
+    class Meta:
+        proxy = True
+        verbose_name = verbose_name_plural = "recommendation model"

@@ -1,0 +1,111 @@
+"""Merchant screens: preview any customer's list with reasons, hide/pin/boost products,
+repeat-purchase categories, tuning, and the model's versions with their evaluation and a chart."""
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+
+from electroshop.mlops import services as registry
+from electroshop.mlops.charts import ChartData, Series, line_chart
+from electroshop.mlops.models import ModelVersion
+from electroshop.mlops.tasks import retrain_task
+
+from . import selectors
+from .models import MerchandisingRule, RecommendationDashboard, RecommendationSettings, RepeatPurchaseCategory
+
+CHART_METRICS = ("validation_ndcg@10_hybrid_heldout", "validation_ndcg@10_ease", "validation_ndcg@10_als",
+                 "validation_ndcg@10_item_knn")
+
+
+@admin.register(MerchandisingRule)
+class MerchandisingRuleAdmin(admin.ModelAdmin):
+    list_display = ("product_id", "action", "boost", "category_id", "is_active", "note", "created_at")
+    list_filter = ("action", "is_active")
+    search_fields = ("product_id", "note")
+    list_editable = ("is_active",)
+
+
+@admin.register(RepeatPurchaseCategory)
+class RepeatPurchaseCategoryAdmin(admin.ModelAdmin):
+    list_display = ("category_id", "note")
+    search_fields = ("category_id", "note")
+
+
+@admin.register(RecommendationSettings)
+class RecommendationSettingsAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "half_life_days", "max_per_category", "regression_tolerance", "updated_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return not RecommendationSettings.objects.exists()
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+def metrics_chart(versions: list[ModelVersion]):
+    labels = [f"v{v.version}" for v in versions]
+    series = [Series(name=metric.replace("validation_ndcg@10_", "NDCG@10 "),
+                     values=[v.metrics.get(metric) for v in versions]) for metric in CHART_METRICS]
+    return line_chart(ChartData(title="Validation NDCG@10 by version", labels=labels,
+                                series=[s for s in series if any(x is not None for x in s.values)]))
+
+
+@admin.register(RecommendationDashboard)
+class RecommendationDashboardAdmin(admin.ModelAdmin):
+    """One screen: versions with metrics and a chart, a preview form, and "retrain now"."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.is_active and request.user.is_staff
+
+    def get_urls(self):
+        return [
+            path("retrain/", self.admin_site.admin_view(self.retrain_view), name="recommendations_retrain"),
+        ] + super().get_urls()
+
+    def changelist_view(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        versions = list(ModelVersion.objects.filter(app=selectors.APP, kind=selectors.KIND).order_by("version"))
+        preview, preview_error, customer_id = None, "", request.GET.get("customer", "").strip()
+        if customer_id:
+            if customer_id.isdigit() and int(customer_id) < 2**63:
+                preview = selectors.recommendations_for_customer(customer_id=int(customer_id), limit=20)
+                if preview is None:
+                    preview_error = f"No customer with id {customer_id}."
+            else:
+                preview_error = "A customer id is a whole number."
+        metric_names = sorted({k for v in versions for k, val in v.metrics.items() if isinstance(val, (int, float))})
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Recommendation model",
+            "opts": self.model._meta,
+            "version_rows": [(v, [v.metrics.get(name) for name in metric_names]) for v in versions[::-1]],
+            "metric_names": metric_names,
+            "chart": metrics_chart(versions),
+            "customer": customer_id,
+            "preview": preview,
+            "preview_error": preview_error,
+            "retrain_url": reverse("admin:recommendations_retrain"),
+        }
+        return TemplateResponse(request, "admin/recommendations/dashboard.html", context)
+
+    def retrain_view(self, request: HttpRequest) -> HttpResponse:
+        if request.method != "POST":
+            return HttpResponseRedirect(reverse("admin:recommendations_recommendationdashboard_changelist"))
+        run = registry.start_training_run(app=selectors.APP, kind=selectors.KIND, as_of=timezone.now(),
+                                          triggered_by=f"admin:{request.user.get_username()}")
+        try:
+            retrain_task.delay_on_commit(run.pk, selectors.APP, None)
+        except Exception as exc:  # eager mode runs the task here; report instead of a 500
+            self.message_user(request, f"Retrain failed: {exc}", messages.ERROR)
+        else:
+            self.message_user(request, f"Retrain queued (run {run.pk}); progress shows under Training runs.")
+        return HttpResponseRedirect(reverse("admin:recommendations_recommendationdashboard_changelist"))

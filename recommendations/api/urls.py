@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("customers/<int:customer_id>/", views.CustomerRecommendationsView.as_view(), name="recs-customer"),
+    path("me/", views.MyRecommendationsView.as_view(), name="recs-me"),
+    path("session/", views.SessionRecommendationsView.as_view(), name="recs-session"),
+    path("products/<path:sku>/similar/", views.SimilarProductsView.as_view(), name="recs-similar"),
+    path("products/<path:sku>/bought-together/", views.BoughtTogetherView.as_view(), name="recs-bought-together"),
+    path("cart/", views.CartComplementsView.as_view(), name="recs-cart"),
+    path("trending/", views.TrendingView.as_view(), name="recs-trending"),
+]

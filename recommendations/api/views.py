@@ -1,0 +1,166 @@
+"""Thin views: parse input, call a selector, shape the answer. Reads never compute or train."""
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from electroshop.api.permissions import IsCustomerSelfOrStaff
+from electroshop.api.schema import FORBIDDEN_OTHER_CUSTOMER, NOT_FOUND, THROTTLED, UNAUTHENTICATED, VALIDATION_ERROR
+from electroshop.api.throttling import WriteThrottle
+from electroshop.shop import selectors as shop
+from electroshop.api.visitors import visitor_session_id
+
+from .. import selectors
+from . import serializers as s
+
+MAX_ID = 2**63 - 1  # larger ids cannot exist (bigint); answer 404, not a database error
+
+LIST_PARAMETERS = [
+    OpenApiParameter("limit", int, description="how many items (default 10, at most 100)"),
+    OpenApiParameter("category", int, description="only this category id and its subcategories"),
+    OpenApiParameter("exclude", str, description="comma-separated SKUs never to return"),
+]
+
+
+def _options(request: Request) -> dict:
+    query = s.RecommendationQuerySerializer(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    options = query.validated_options()
+    if options["category_id"] is not None and shop.category_subtree_ids(options["category_id"]) is None:
+        raise ValidationError({"category": ["no category with this id"]})
+    return options
+
+
+def _body(result: selectors.RecommendationList, **subject) -> dict:
+    return {**subject, "model_version": result.model_version, "source": result.source, "items": result.items}
+
+
+def _customer_response(request: Request, customer_id: int) -> Response:
+    if customer_id > MAX_ID:
+        raise Http404(f"no customer with id {customer_id}")
+    result = selectors.recommendations_for_customer(customer_id=customer_id, **_options(request))
+    if result is None:
+        raise Http404(f"no customer with id {customer_id}")
+    return Response(_body(result, customer_id=customer_id))
+
+
+class CustomerRecommendationsView(APIView):
+    """Personalised recommendations for one customer (service tokens: any; a customer: only their own)."""
+
+    permission_classes = [IsCustomerSelfOrStaff]
+
+    @extend_schema(parameters=LIST_PARAMETERS, examples=[s.CUSTOMER_EXAMPLE], responses={
+        200: s.CustomerRecommendationsSerializer, 400: VALIDATION_ERROR, 401: UNAUTHENTICATED,
+        403: FORBIDDEN_OTHER_CUSTOMER, 404: NOT_FOUND})
+    def get(self, request: Request, customer_id: int) -> Response:
+        return _customer_response(request, customer_id)
+
+
+class MyRecommendationsView(APIView):
+    """Personalised recommendations for the signed-in customer."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(parameters=LIST_PARAMETERS, examples=[s.CUSTOMER_EXAMPLE], responses={
+        200: s.CustomerRecommendationsSerializer, 400: VALIDATION_ERROR, 401: UNAUTHENTICATED, 404: NOT_FOUND})
+    def get(self, request: Request) -> Response:
+        customer_id = shop.customer_id_for_user(request.user.pk)
+        if customer_id is None:
+            raise Http404("this account is not linked to a customer")
+        return _customer_response(request, customer_id)
+
+
+class SessionRecommendationsView(APIView):
+    """Recommendations for the caller's own anonymous browser session (public)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []  # the session cookie identifies the visitor; no account needed
+
+    @extend_schema(parameters=LIST_PARAMETERS, examples=[s.SESSION_EXAMPLE], auth=[], responses={
+        200: s.SessionRecommendationsSerializer, 400: VALIDATION_ERROR})
+    def get(self, request: Request) -> Response:
+        options = _options(request)
+        session_id = visitor_session_id(request, create=False)
+        result = selectors.recommendations_for_session(session_id=session_id, **options)
+        return Response(_body(result))
+
+
+def _product_id(sku: str) -> int:
+    product_id = shop.product_id_for_sku(sku)
+    if product_id is None:
+        raise Http404(f"no product with sku {sku!r}")
+    return product_id
+
+
+def _viewer_customer_id(request: Request) -> int | None:
+    user = request.user
+    if user.is_authenticated and not user.is_staff:
+        return shop.customer_id_for_user(user.pk)
+    return None
+
+
+class SimilarProductsView(APIView):
+    """Products similar to one product."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(parameters=LIST_PARAMETERS[:1], examples=[s.PRODUCT_EXAMPLE], responses={
+        200: s.ProductRecommendationsSerializer, 400: VALIDATION_ERROR, 401: UNAUTHENTICATED, 404: NOT_FOUND})
+    def get(self, request: Request, sku: str) -> Response:
+        options = _options(request)
+        result = selectors.similar_products(product_id=_product_id(sku), limit=options["limit"],
+                                            customer_id=_viewer_customer_id(request))
+        return Response(_body(result, sku=sku))
+
+
+class BoughtTogetherView(APIView):
+    """Products frequently bought together with one product."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(parameters=LIST_PARAMETERS[:1], examples=[s.PRODUCT_EXAMPLE], responses={
+        200: s.ProductRecommendationsSerializer, 400: VALIDATION_ERROR, 401: UNAUTHENTICATED, 404: NOT_FOUND})
+    def get(self, request: Request, sku: str) -> Response:
+        options = _options(request)
+        result = selectors.bought_together(product_id=_product_id(sku), limit=options["limit"],
+                                           customer_id=_viewer_customer_id(request))
+        return Response(_body(result, sku=sku))
+
+
+class CartComplementsView(APIView):
+    """Complements for a cart: what is bought together with its products."""
+
+    permission_classes = [IsAuthenticated]
+    throttle_classes = [WriteThrottle]
+    parser_classes = [JSONParser]
+
+    @extend_schema(request=s.CartSerializer, examples=[s.CART_EXAMPLE, s.SESSION_EXAMPLE], responses={
+        200: s.RecommendationListSerializer, 400: VALIDATION_ERROR, 401: UNAUTHENTICATED, 429: THROTTLED})
+    def post(self, request: Request) -> Response:
+        body = s.CartSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        ids = shop.product_ids_for_skus(body.validated_data["skus"])
+        unknown = [sku for sku in body.validated_data["skus"] if sku not in ids]
+        if unknown:
+            raise ValidationError({"skus": [f"unknown sku: {sku}" for sku in unknown[:20]]})
+        result = selectors.cart_complements(product_ids=list(ids.values()),
+                                            limit=body.validated_data.get("limit", 10),
+                                            customer_id=_viewer_customer_id(request))
+        return Response(_body(result))
+
+
+class TrendingView(APIView):
+    """Trending products, in the whole shop or in one category."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(parameters=LIST_PARAMETERS[:2], examples=[s.SESSION_EXAMPLE], responses={
+        200: s.RecommendationListSerializer, 400: VALIDATION_ERROR, 401: UNAUTHENTICATED})
+    def get(self, request: Request) -> Response:
+        options = _options(request)
+        result = selectors.trending(category_id=options["category_id"], limit=options["limit"])
+        return Response(_body(result))

@@ -1,0 +1,254 @@
+"""Reads: what the API, template tags and admin show. No computation beyond filtering a cached list.
+
+A read takes the active version (cached pointer), one cached row (Django cache, else one query),
+and one query that keeps the products that may be shown now (active, in stock, not hidden, not
+already bought, in the requested category). Stock and purchases change after a fill, which is why
+business rules are applied again here. With no active model, or nothing cached for a subject, it
+falls back and says so in ``source``.
+"""
+import uuid
+from urllib.parse import quote
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.cache import cache
+from django.db import models
+
+from electroshop.conf import electroshop_settings
+from electroshop.mlops.selectors import active_version_id
+from electroshop.shop import selectors as shop
+
+from .models import (
+    BoughtTogether,
+    MerchandisingRule,
+    ProductRecommendation,
+    RepeatPurchaseCategory,
+    SimilarProducts,
+    TrendingProducts,
+)
+
+APP, KIND = "recommendations", "hybrid"
+_MISSING = "__missing__"
+RULES_CACHE_KEY = "recs:merchandising-rules"
+
+
+@dataclass
+class RecommendationList:
+    source: str  # personalized | session | similar | bought_together | trending | fallback
+    model_version: int | None
+    items: list[dict[str, Any]] = field(default_factory=list)
+    list_id: str = ""
+
+
+def current_version_id() -> int | None:
+    return active_version_id(app=APP, kind=KIND)
+
+
+# --- cached rows -------------------------------------------------------------------------------------
+
+def _cached_items(model: type[models.Model], version_id: int, **key: Any) -> list | None:
+    """The items of one cached row, through the Django cache. None when the row does not exist."""
+    cache_key = f"recs:{model._meta.model_name}:{version_id}:" + ":".join(
+        f"{k}={quote(str(v), safe='')}" for k, v in sorted(key.items())
+    )
+    items = cache.get(cache_key)
+    if items is None:
+        items = model.objects.filter(model_version_id=version_id, **key).values_list("items", flat=True).first()
+        cache.set(cache_key, _MISSING if items is None else items, electroshop_settings.SELECTOR_CACHE_SECONDS)
+    return None if items == _MISSING else items
+
+
+def live_key(subject: str) -> str:
+    """Cache key of a real-time list (see services.update_live_recommendations)."""
+    return f"recs:live:{subject}"
+
+
+def _live_items(subject: str, version_id: int | None) -> list | None:
+    live = cache.get(live_key(subject))
+    if live and live.get("version") == version_id:
+        return live["items"]
+    return None
+
+
+def merchandising_rules() -> dict[str, Any]:
+    """Hidden ids, pins and boosts, and repeat-purchase categories; cached, invalidated on save."""
+    rules = cache.get(RULES_CACHE_KEY)
+    if rules is None:
+        hidden, pins, boosts = [], [], {}
+        for product_id, action, boost, category_id in MerchandisingRule.objects.filter(is_active=True).values_list(
+            "product_id", "action", "boost", "category_id"
+        ):
+            if action == MerchandisingRule.Action.HIDE:
+                hidden.append(product_id)
+            elif action == MerchandisingRule.Action.PIN:
+                pins.append([product_id, category_id])
+            else:
+                boosts[product_id] = boost
+        repeat = list(RepeatPurchaseCategory.objects.values_list("category_id", flat=True))
+        rules = {"hidden": hidden, "pins": pins, "boosts": boosts, "repeat_categories": repeat}
+        cache.set(RULES_CACHE_KEY, rules, electroshop_settings.SELECTOR_CACHE_SECONDS)
+    return rules
+
+
+def forget_merchandising_rules() -> None:
+    cache.delete(RULES_CACHE_KEY)
+
+
+# --- assembly -----------------------------------------------------------------------------------------
+
+def _assemble(
+    *, candidates: list, source: str, version_id: int | None, limit: int, list_kind: str,
+    customer_id: int | None = None, category_id: int | None = None, exclude_skus: tuple[str, ...] = (),
+    exclude_ids: tuple[int, ...] = (),
+) -> RecommendationList:
+    rules = merchandising_rules()
+    boosts = {int(k): v for k, v in rules["boosts"].items()}
+    pinned = [pid for pid, pin_category in rules["pins"] if pin_category is None or pin_category == category_id]
+    scored: dict[int, tuple[float, str]] = {}
+    for product_id, score, reason in candidates:
+        if product_id not in scored:
+            scored[product_id] = (float(score) * boosts.get(product_id, 1.0), reason)
+    ranked = sorted(scored, key=lambda pid: -scored[pid][0])
+    ranked = [pid for pid in pinned if pid not in exclude_ids] + [pid for pid in ranked if pid not in pinned]
+    ranked = [pid for pid in ranked if pid not in exclude_ids]
+    category_ids = None
+    if category_id is not None:
+        category_ids = shop.category_subtree_ids(category_id) or [category_id]
+    # Look at more candidates than needed: some are filtered out by stock, purchases, category.
+    window = ranked[: max(limit * 4, 40)] if category_ids is None else ranked
+    cards = shop.recommendable_products(
+        product_ids=window, customer_id=customer_id, category_ids=category_ids, exclude_skus=exclude_skus,
+        hidden_ids=rules["hidden"], repeat_category_ids=rules["repeat_categories"],
+    )
+    cap = electroshop_settings.RECOMMENDATIONS_MAX_PER_CATEGORY if category_id is None else 0
+    list_id = f"{version_id or 0}-{list_kind}-{uuid.uuid4().hex[:10]}"
+    items, per_category = [], {}
+    for product_id in window:
+        card = cards.get(product_id)
+        if card is None:
+            continue
+        if cap:
+            seen = per_category.get(card["category_id"], 0)
+            if seen >= cap and product_id not in pinned:
+                continue
+            per_category[card["category_id"]] = seen + 1
+        score, reason = scored.get(product_id, (0.0, "chosen by the shop"))
+        if product_id in pinned:
+            reason = "recommended by the shop"
+        items.append({
+            "product_id": product_id, "sku": card["sku"], "name": card["name"], "price": str(card["price"]),
+            "currency": card["currency"], "score": round(score, 6), "reason": reason,
+            "recommendation_id": f"{list_id}.{len(items) + 1}",
+        })
+        if len(items) >= limit:
+            break
+    return RecommendationList(source=source, model_version=version_id, items=items, list_id=list_id)
+
+
+def _trending_candidates(version_id: int | None, *, category_id: int | None, segment: str = "") -> list:
+    if version_id is not None:
+        for key in ({"category_id": category_id or 0, "segment": segment}, {"category_id": category_id or 0, "segment": ""},
+                    {"category_id": 0, "segment": ""}):
+            items = _cached_items(TrendingProducts, version_id, **key)
+            if items:
+                return items
+    return [[pid, score, "popular right now"] for pid, score in shop.popular_products(limit=200)]
+
+
+# --- public reads -------------------------------------------------------------------------------------
+
+def recommendations_for_customer(
+    *, customer_id: int, limit: int, category_id: int | None = None, exclude_skus: tuple[str, ...] = (),
+) -> RecommendationList | None:
+    """Personalised list for a customer; None when the customer does not exist."""
+    version_id = current_version_id()
+    if version_id is None:
+        if not shop.customer_exists(customer_id):
+            return None
+        return _assemble(candidates=_trending_candidates(None, category_id=category_id), source="fallback",
+                         version_id=None, limit=limit, list_kind="fallback", customer_id=customer_id,
+                         category_id=category_id, exclude_skus=exclude_skus)
+    items = _live_items(f"customer:{customer_id}", version_id)
+    if items is None:
+        items = _cached_items(ProductRecommendation, version_id, customer_id=customer_id)
+    if items:
+        return _assemble(candidates=items, source="personalized", version_id=version_id, limit=limit,
+                         list_kind="personalized", customer_id=customer_id, category_id=category_id,
+                         exclude_skus=exclude_skus)
+    # Cold start: a customer the model has not seen gets trending items for their segment.
+    segment = shop.customer_segment(customer_id)
+    if segment is None:
+        return None
+    return _assemble(candidates=_trending_candidates(version_id, category_id=category_id, segment=segment),
+                     source="trending", version_id=version_id, limit=limit, list_kind="trending",
+                     customer_id=customer_id, category_id=category_id, exclude_skus=exclude_skus)
+
+
+def recommendations_for_session(
+    *, session_id: str, limit: int, category_id: int | None = None, exclude_skus: tuple[str, ...] = (),
+) -> RecommendationList:
+    """An anonymous visitor's list from what this session did (co-visitation), else trending."""
+    version_id = current_version_id()
+    items = _live_items(f"session:{session_id}", version_id) if session_id else None
+    if items:
+        return _assemble(candidates=items, source="session", version_id=version_id, limit=limit,
+                         list_kind="session", category_id=category_id, exclude_skus=exclude_skus)
+    return _assemble(candidates=_trending_candidates(version_id, category_id=category_id),
+                     source="trending" if version_id else "fallback", version_id=version_id, limit=limit,
+                     list_kind="trending", category_id=category_id, exclude_skus=exclude_skus)
+
+
+def _product_list(model: type[models.Model], list_kind: str, *, product_id: int, limit: int,
+                  customer_id: int | None = None) -> RecommendationList:
+    version_id = current_version_id()
+    items = _cached_items(model, version_id, product_id=product_id) if version_id else None
+    if items:
+        return _assemble(candidates=items, source=list_kind, version_id=version_id, limit=limit, list_kind=list_kind,
+                         customer_id=customer_id, exclude_ids=(product_id,))
+    # Nothing cached for this product: trending in its category.
+    category_id = shop.product_category_id(product_id)
+    return _assemble(candidates=_trending_candidates(version_id, category_id=category_id), source="fallback",
+                     version_id=version_id, limit=limit, list_kind="fallback", customer_id=customer_id,
+                     exclude_ids=(product_id,))
+
+
+def similar_products(*, product_id: int, limit: int, customer_id: int | None = None) -> RecommendationList:
+    return _product_list(SimilarProducts, "similar", product_id=product_id, limit=limit, customer_id=customer_id)
+
+
+def bought_together(*, product_id: int, limit: int, customer_id: int | None = None) -> RecommendationList:
+    return _product_list(BoughtTogether, "bought_together", product_id=product_id, limit=limit,
+                         customer_id=customer_id)
+
+
+def cart_complements(*, product_ids: list[int], limit: int, customer_id: int | None = None) -> RecommendationList:
+    """Complements of a whole cart: the bought-together lists of its products, merged by score."""
+    version_id = current_version_id()
+    merged: dict[int, list] = {}
+    for product_id in product_ids[:20]:
+        for pid, score, reason in (_cached_items(BoughtTogether, version_id, product_id=product_id) or []
+                                   if version_id else []):
+            if pid not in merged or merged[pid][1] < score:
+                merged[pid] = [pid, score, reason]
+    if merged:
+        return _assemble(candidates=list(merged.values()), source="bought_together", version_id=version_id,
+                         limit=limit, list_kind="cart", customer_id=customer_id, exclude_ids=tuple(product_ids))
+    return _assemble(candidates=_trending_candidates(version_id, category_id=None),
+                     source="trending" if version_id else "fallback", version_id=version_id, limit=limit,
+                     list_kind="cart", customer_id=customer_id, exclude_ids=tuple(product_ids))
+
+
+def trending(*, category_id: int | None, limit: int) -> RecommendationList:
+    version_id = current_version_id()
+    return _assemble(candidates=_trending_candidates(version_id, category_id=category_id),
+                     source="trending" if version_id else "fallback", version_id=version_id, limit=limit,
+                     list_kind="trending", category_id=category_id)
+
+
+def customers_with_recommendations() -> list[int]:
+    """Customers with a personalised list in the active version (for exports)."""
+    version_id = current_version_id()
+    if version_id is None:
+        return []
+    return list(ProductRecommendation.objects.filter(model_version_id=version_id)
+                .order_by("customer_id").values_list("customer_id", flat=True))

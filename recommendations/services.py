@@ -1,0 +1,347 @@
+"""Writes of the recommendations app: train, evaluate, fill the cached tables, activate; real time.
+
+The pipeline (``train_recommendations``) is what ``retrain recommendations`` and the nightly task
+run: read interactions through the shop seam, train the hybrid (``ml/``), store the artifact,
+fan the per-customer fill out in chunks that any number of workers share, then the finaliser fills
+the per-product and trending tables, compares the new version with the active one and activates it
+unless it regresses beyond the merchant's tolerance.
+"""
+import logging
+import time
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from electroshop.conf import electroshop_settings
+from electroshop.mlops import fanout
+from electroshop.mlops import services as registry
+from electroshop.mlops.models import ModelVersion, TrainingRun
+from electroshop.mlops.selectors import active_version
+from electroshop.shop import selectors as shop
+
+from .ml.hybrid import HybridModel, HybridParams, train_hybrid
+from .models import (
+    BoughtTogether,
+    ProductRecommendation,
+    RecommendationSettings,
+    SimilarProducts,
+    TrendingProducts,
+)
+from .selectors import APP, KIND, _cached_items, current_version_id, live_key
+
+logger = logging.getLogger("electroshop.recommendations")
+
+BULK_BATCH = 2000
+PRODUCT_LIST_SIZE = 30
+LIVE_TTL_SECONDS = 6 * 3600
+RECENT_ITEMS_KEPT = 10
+
+
+def recommendation_settings() -> RecommendationSettings:
+    """The merchant's tuning row, created from the ELECTROSHOP defaults on first use."""
+    row = RecommendationSettings.objects.first()
+    if row is None:
+        row = RecommendationSettings.objects.create(
+            event_weights=electroshop_settings.RECOMMENDATIONS_EVENT_WEIGHTS,
+            half_life_days=electroshop_settings.RECOMMENDATIONS_HALF_LIFE_DAYS,
+            max_per_category=electroshop_settings.RECOMMENDATIONS_MAX_PER_CATEGORY,
+            regression_tolerance=electroshop_settings.RECOMMENDATIONS_REGRESSION_TOLERANCE,
+        )
+    return row
+
+
+# --- the model in this process -------------------------------------------------------------------
+
+_loaded: dict[int, HybridModel] = {}
+
+
+def model_for_version(version_id: int) -> HybridModel:
+    """The trained model of a version, loaded once per process from its checksummed artifact."""
+    if version_id not in _loaded:
+        version = ModelVersion.objects.get(pk=version_id)
+        _loaded.clear()  # keep one model in memory per worker
+        _loaded[version_id] = registry.load_artifact(version=version)
+    return _loaded[version_id]
+
+
+# --- training --------------------------------------------------------------------------------------
+
+def _interactions_until(as_of: datetime) -> pd.DataFrame:
+    frame = shop.interactions_frame(until=as_of)
+    frame = frame.rename(columns={"occurred_at": "timestamp"})
+    frame = frame[frame["customer_id"].notna()].copy()
+    frame["customer_id"] = frame["customer_id"].astype(np.int64)
+    frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True).dt.tz_localize(None)
+    return frame
+
+
+def _products() -> pd.DataFrame:
+    products = shop.products_frame().rename(columns={"id": "product_id"})
+    if "category_path" in products.columns:
+        products["category"] = products["category_path"]
+    if "brand_name" in products.columns:
+        products["brand"] = products["brand_name"]
+    products["price"] = products["price"].astype(float)
+    return products
+
+
+def train_recommendations(*, run_id: int, as_of: datetime | None, sync: bool) -> None:
+    """Train a new version and fan out its cache fill (the body of ``retrain recommendations``)."""
+    as_of = as_of or timezone.now()
+    if timezone.is_naive(as_of):
+        as_of = timezone.make_aware(as_of, timezone.utc)
+    settings_row = recommendation_settings()
+    registry.report_progress(run_id=run_id, progress=0.02, stage="reading interactions")
+    started = time.perf_counter()
+    interactions = _interactions_until(as_of)
+    products = _products()
+    if interactions.empty:
+        raise ValueError("no interactions before the as-of day: nothing to learn from (import orders or events first)")
+    registry.append_run_log(
+        run_id=run_id,
+        line=f"read {len(interactions):,} interactions of {interactions['customer_id'].nunique():,} customers, "
+             f"{len(products):,} products",
+    )
+    params = HybridParams(
+        event_weights=settings_row.event_weights, half_life_days=settings_row.half_life_days,
+    )
+    registry.report_progress(run_id=run_id, progress=0.08, stage="training (tuning on a validation window)")
+    model = train_hybrid(interactions, products, as_of=as_of.replace(tzinfo=None), params=params)
+    train_seconds = time.perf_counter() - started
+    report = getattr(model.data.im, "filter_report", {}) or {}
+    if report:
+        registry.append_run_log(run_id=run_id, line="interaction filter: " + ", ".join(f"{k}={v}" for k, v in report.items()))
+    version = registry.register_model_version(
+        app=APP, kind=KIND, as_of=as_of, run_id=run_id,
+        data_start=interactions["timestamp"].min().to_pydatetime().replace(tzinfo=timezone.utc),
+        data_end=interactions["timestamp"].max().to_pydatetime().replace(tzinfo=timezone.utc),
+        parameters={"generators": {k: _jsonable(v) for k, v in model.generator_settings.items()},
+                    "event_weights": settings_row.event_weights, "half_life_days": settings_row.half_life_days,
+                    "ranker": model.ranker is not None},
+    )
+    registry.save_artifact(version_id=version.pk, obj=model)
+    _loaded.clear()
+    _loaded[version.pk] = model
+    metrics = evaluation_metrics(model)
+    # Stays "training" until its caches are filled; the finaliser marks it ready.
+    ModelVersion.objects.filter(pk=version.pk).update(metrics=metrics, train_seconds=train_seconds)
+    registry.append_run_log(run_id=run_id, line=f"trained v{version.version} in {train_seconds:.1f}s")
+    registry.report_progress(run_id=run_id, progress=0.5, stage="filling caches")
+
+    customers = [int(c) for c in model.user_ids]
+    chunks = fanout.split_into_chunks(customers, electroshop_settings.RECOMMENDATIONS_FILL_CHUNK_SIZE)
+    TrainingRun.objects.filter(pk=run_id).update(model_version=version)
+
+    def progress(done: int, total: int) -> None:
+        registry.report_progress(run_id=run_id, progress=0.5 + 0.4 * done / total, stage=f"filled {done}/{total} chunks")
+
+    from . import tasks
+
+    fanout.dispatch_chunks(run_id=run_id, chunk_task=tasks.fill_customer_chunk_task,
+                           finalize_task=tasks.finalize_recommendations_task, payloads=chunks, sync=sync,
+                           on_chunk_done=progress)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return float(value)
+    return value
+
+
+def evaluation_metrics(model: HybridModel) -> dict[str, Any]:
+    """What the version is judged on: validation-window metrics of the hybrid and the baselines."""
+    return {str(k): _jsonable(v) for k, v in model.validation_metrics.items()}
+
+
+def _rows(lists, key_name: str, keys, version_id: int) -> list[dict]:
+    return [
+        {key_name: key, "items": [[int(i), round(float(s), 6), r.text if hasattr(r, "text") else str(r)]
+                                  for i, s, r in zip(rec.item_ids, rec.scores, rec.reasons)]}
+        for key, rec in zip(keys, lists)
+    ]
+
+
+def fill_customer_chunk(*, run_id: int, index: int, customer_ids: list[int]) -> int:
+    """Compute and store the top-N of a chunk of customers. Idempotent: a retry replaces its rows."""
+    run = TrainingRun.objects.select_related("model_version").get(pk=run_id)
+    version = run.model_version
+    model = model_for_version(version.pk)
+    lists = model.recommend(customer_ids, n=electroshop_settings.RECOMMENDATIONS_TOP_N, exclude_seen=True)
+    rows = [
+        ProductRecommendation(model_version_id=version.pk, customer_id=customer_id,
+                              items=[[int(i), round(float(s), 6), r.text] for i, s, r in
+                                     zip(rec.item_ids, rec.scores, rec.reasons)])
+        for customer_id, rec in zip(customer_ids, lists)
+    ]
+    with transaction.atomic():
+        ProductRecommendation.objects.filter(model_version_id=version.pk, customer_id__in=customer_ids).delete()
+        ProductRecommendation.objects.bulk_create(rows, batch_size=BULK_BATCH)
+    return len(rows)
+
+
+def finalize_recommendations(*, run_id: int) -> ModelVersion:
+    """Fill per-product and trending tables, evaluate against the active version, maybe activate."""
+    started = time.perf_counter()
+    run = TrainingRun.objects.select_related("model_version").get(pk=run_id)
+    version = run.model_version
+    model = model_for_version(version.pk)
+    registry.report_progress(run_id=run_id, progress=0.92, stage="filling product lists")
+    fill_product_lists(version_id=version.pk, model=model)
+    fill_seconds = (timezone.now() - run.started_at).total_seconds() - (version.train_seconds or 0) \
+        if run.started_at else time.perf_counter() - started
+    version = registry.mark_version_ready(version_id=version.pk, fill_seconds=max(fill_seconds, 0.0))
+    decision = activation_decision(candidate=version)
+    registry.append_run_log(run_id=run_id, line=decision["message"])
+    version.metrics = {**version.metrics, "activation": decision}
+    version.save(update_fields=["metrics"])
+    if decision["activate"]:
+        registry.activate_model_version(version_id=version.pk)
+    registry.finish_training_run(run_id=run_id, model_version=version)
+    registry.prune_model_versions(app=APP, kind=KIND)
+    return version
+
+
+def fill_product_lists(*, version_id: int, model: HybridModel) -> None:
+    item_ids = [int(i) for i in model.item_ids]
+    similar, together = [], []
+    names = dict(zip(item_ids, (str(n) for n in model.item_names)))
+    for item_id in item_ids:
+        ids, scores = model.similar_items(item_id, n=PRODUCT_LIST_SIZE)
+        if ids:
+            similar.append(SimilarProducts(model_version_id=version_id, product_id=item_id, items=[
+                [int(i), round(float(s), 6), f"Similar to {names.get(item_id, item_id)}"] for i, s in zip(ids, scores)]))
+        ids, scores = model.bought_together(item_id, n=PRODUCT_LIST_SIZE)
+        if ids:
+            together.append(BoughtTogether(model_version_id=version_id, product_id=item_id, items=[
+                [int(i), round(float(s), 6), f"Bought together with {names.get(item_id, item_id)}"]
+                for i, s in zip(ids, scores)]))
+    trending = [TrendingProducts(model_version_id=version_id, category_id=category_id, segment="", items=items)
+                for category_id, items in trending_lists(model=model).items()]
+    with transaction.atomic():
+        for table in (SimilarProducts, BoughtTogether, TrendingProducts):
+            table.objects.filter(model_version_id=version_id).delete()
+        SimilarProducts.objects.bulk_create(similar, batch_size=BULK_BATCH)
+        BoughtTogether.objects.bulk_create(together, batch_size=BULK_BATCH)
+        TrendingProducts.objects.bulk_create(trending, batch_size=BULK_BATCH)
+
+
+def trending_lists(*, model: HybridModel, size: int = 100) -> dict[int, list]:
+    """Trending per category id (0 = whole shop), by recent-window velocity from the model."""
+    trending = model.generators.get("trending")
+    popular = model.generators.get("popular")
+    source = trending or popular
+    if source is None:
+        return {}
+    scores = np.asarray(source.score(None) if trending is None else trending.trend_score, dtype=float).ravel()
+    item_ids = np.asarray(model.item_ids)
+    categories = shop.product_category_ids([int(i) for i in item_ids])
+    order = np.argsort(-scores)
+    out: dict[int, list] = {0: []}
+    for position in order:
+        if scores[position] <= 0:
+            break
+        product_id = int(item_ids[position])
+        entry = [product_id, round(float(scores[position]), 6), "Popular right now"]
+        if len(out[0]) < size:
+            out[0].append(entry)
+        for category_id in categories.get(product_id, []):
+            bucket = out.setdefault(category_id, [])
+            if len(bucket) < size:
+                bucket.append([product_id, entry[1], "Popular right now in this category"])
+    return out
+
+
+def activation_decision(*, candidate: ModelVersion) -> dict[str, Any]:
+    """Activate unless validation NDCG@10 drops more than the tolerance below the active version's."""
+    tolerance = recommendation_settings().regression_tolerance
+    current = active_version(app=APP, kind=KIND)
+    metric = "validation_ndcg@10_hybrid_heldout"
+    new = candidate.metrics.get(metric)
+    if current is None or current.pk == candidate.pk:
+        return {"activate": True, "message": f"activated v{candidate.version}: no active version to compare with"}
+    old = current.metrics.get(metric)
+    if new is None or old is None:
+        return {"activate": True, "message": f"activated v{candidate.version}: {metric} missing on one side"}
+    floor = old * (1 - tolerance)
+    if new >= floor:
+        return {"activate": True, "message": f"activated v{candidate.version}: {metric} {new:.4f} vs active "
+                                             f"v{current.version} {old:.4f} (tolerance {tolerance:.0%})"}
+    return {"activate": False, "message": f"kept v{current.version} active: v{candidate.version} {metric} {new:.4f} "
+                                          f"< {floor:.4f} = active {old:.4f} - {tolerance:.0%}"}
+
+
+# --- real time ----------------------------------------------------------------------------------------
+
+REACTIVE_EVENT_TYPES = {"view", "click", "cart", "wishlist", "purchase"}
+
+
+def update_live_recommendations(*, subject: str, product_ids: list[int], customer_id: int | None = None) -> None:
+    """Blend the neighbours of a subject's newest products into its list, without retraining.
+
+    ``subject`` is ``customer:<id>`` or ``session:<id>``. The blended list lives in the cache for a
+    few hours (until the next fill supersedes it); a read prefers it over the cached row.
+    """
+    version_id = current_version_id()
+    if version_id is None or not product_ids:
+        return
+    recent_key = f"recs:recent:{subject}"
+    recent = [p for p in (cache.get(recent_key) or []) if p not in product_ids]
+    recent = (list(reversed(product_ids)) + recent)[:RECENT_ITEMS_KEPT]
+    cache.set(recent_key, recent, LIVE_TTL_SECONDS)
+    blended: dict[int, list] = {}
+    for rank, product_id in enumerate(recent[:5]):
+        weight = 0.7 ** rank  # the newest product counts most
+        for table in (BoughtTogether, SimilarProducts):
+            for pid, score, reason in (_cached_items(table, version_id, product_id=product_id) or [])[:20]:
+                value = weight * float(score) / (1 + rank)
+                if pid in blended:
+                    blended[pid][1] += value
+                else:
+                    blended[pid] = [pid, value, reason]
+    base = []
+    if customer_id is not None:
+        base = _cached_items(ProductRecommendation, version_id, customer_id=customer_id) or []
+    if base:
+        top = max(float(s) for _, s, _ in base) or 1.0
+        best_live = max((v[1] for v in blended.values()), default=1.0) or 1.0
+        for pid, score, reason in base:
+            value = 0.5 * float(score) / top * best_live
+            if pid in blended:
+                blended[pid][1] += value
+            else:
+                blended[pid] = [pid, value, reason]
+    for product_id in recent:
+        blended.pop(product_id, None)  # never recommend back what was just looked at or bought
+    items = sorted(blended.values(), key=lambda entry: -entry[1])[: electroshop_settings.RECOMMENDATIONS_TOP_N]
+    cache.set(live_key(subject), {"version": version_id, "items": items}, LIVE_TTL_SECONDS)
+
+
+def on_events_recorded(result: Any) -> None:
+    """Event listener: refresh the live lists of every customer and session in the batch."""
+    by_subject: dict[tuple[str, int | None], list[int]] = {}
+    for event in result.events:
+        if event.event_type not in REACTIVE_EVENT_TYPES or not event.product_id:
+            continue
+        if event.customer_id:
+            key = (f"customer:{event.customer_id}", event.customer_id)
+        elif event.session_id:
+            key = (f"session:{event.session_id}", None)
+        else:
+            continue
+        by_subject.setdefault(key, []).append(event.product_id)
+    for (subject, customer_id), product_ids in list(by_subject.items())[:200]:
+        try:
+            update_live_recommendations(subject=subject, product_ids=product_ids, customer_id=customer_id)
+        except Exception:  # real time is best effort: the stored events are what matters
+            logger.exception("live recommendation update failed for %s", subject)

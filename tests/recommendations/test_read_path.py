@@ -1,0 +1,176 @@
+"""The customer endpoint and its business rules, fallbacks, permissions and query budget."""
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from electroshop.mlops.models import ModelVersion
+from electroshop.shop.models import Order, Stock
+from recommendations import selectors
+from recommendations.models import MerchandisingRule, RepeatPurchaseCategory
+from tests.factories import CustomerFactory, OrderFactory, OrderLineFactory
+
+from .conftest import customer_client_for
+
+
+def skus(response) -> list[str]:
+    return [item["sku"] for item in response.json()["items"]]
+
+
+def get(client, customer, **params):
+    return client.get(f"/api/v1/recommendations/customers/{customer.pk}/", params)
+
+
+def test_personalised_list_in_order_with_reasons_and_ids(shop, staff_client):
+    response = get(staff_client, shop["customer"], limit=3)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["customer_id"] == shop["customer"].pk
+    assert body["source"] == "personalized"
+    assert body["model_version"] == shop["version"].pk
+    assert skus(response) == ["P0", "P1", "P2"]
+    assert all(item["reason"] and item["recommendation_id"] for item in body["items"])
+    assert set(body["items"][0]) >= {"product_id", "sku", "name", "price", "score", "reason", "recommendation_id"}
+
+
+def test_hidden_inactive_and_out_of_stock_never_appear_even_after_the_fill(shop, staff_client):
+    p = shop["products"]
+    MerchandisingRule.objects.create(product_id=p[0].pk, action="hide")
+    p[1].is_active = False
+    p[1].save()
+    Stock.objects.filter(product=p[2]).update(on_hand=0)  # stock ran out after the fill
+    assert skus(get(staff_client, shop["customer"], limit=10)) == ["P3", "P4", "P5"]
+
+
+def test_already_bought_products_are_dropped_unless_cancelled_or_repeat_purchase(shop, staff_client):
+    p, customer = shop["products"], shop["customer"]
+    OrderLineFactory(order=OrderFactory(customer=customer), product=p[0])
+    OrderLineFactory(order=OrderFactory(customer=customer, status=Order.Status.CANCELLED), product=p[3])
+    OrderLineFactory(order=OrderFactory(customer=customer), product=p[2])
+    RepeatPurchaseCategory.objects.create(category_id=p[2].category_id)  # P2 is in Audio: may be bought again
+    result = skus(get(staff_client, customer, limit=10))
+    assert "P0" not in result
+    assert "P3" in result and "P2" in result
+
+
+def test_category_and_exclude_filters(shop, staff_client):
+    phones = shop["phones"]
+    # Phones and its subcategory Cases: P0, P1, P3, P4
+    assert skus(get(staff_client, shop["customer"], category=phones.pk, limit=10)) == ["P0", "P1", "P3", "P4"]
+    assert skus(get(staff_client, shop["customer"], exclude="P0,P1", limit=2)) == ["P2", "P3"]
+
+
+def test_pinned_products_come_first_and_boosts_reorder(shop, staff_client):
+    p = shop["products"]
+    MerchandisingRule.objects.create(product_id=p[7].pk, action="pin")
+    MerchandisingRule.objects.create(product_id=p[2].pk, action="boost", boost=10)
+    result = skus(get(staff_client, shop["customer"], limit=3))
+    assert result == ["P7", "P2", "P0"]
+
+
+def test_bad_parameters_answer_400_naming_the_field(shop, staff_client):
+    for params, field in (({"limit": "x"}, "limit"), ({"limit": 0}, "limit"), ({"category": "-1"}, "category"),
+                          ({"category": 999999}, "category")):
+        response = get(staff_client, shop["customer"], **params)
+        assert response.status_code == 400
+        assert field in response.json()
+
+
+def test_unknown_customer_is_404_with_a_reason(shop, staff_client):
+    response = staff_client.get("/api/v1/recommendations/customers/987654321/")
+    assert response.status_code == 404
+    assert "987654321" in response.json()["detail"]
+    assert staff_client.get(f"/api/v1/recommendations/customers/{2**70}/").status_code == 404
+
+
+def test_customer_without_a_list_gets_trending_cold_start(shop, staff_client):
+    newcomer = CustomerFactory()
+    response = get(staff_client, newcomer, limit=3)
+    assert response.status_code == 200
+    assert response.json()["source"] == "trending"
+    assert skus(response) == ["P0", "P1", "P2"]
+
+
+def test_no_active_model_falls_back_and_says_so(shop, staff_client):
+    ModelVersion.objects.filter(pk=shop["version"].pk).update(status="ready")
+    cache.clear()
+    order = OrderFactory()
+    OrderLineFactory(order=order, product=shop["products"][4], quantity=9)
+    response = get(staff_client, shop["customer"], limit=3)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["source"] == "fallback" and body["model_version"] is None
+    assert skus(response)[0] == "P4"
+
+
+def test_permissions_staff_any_customer_only_own_anonymous_none(shop):
+    customer = shop["customer"]
+    assert get(APIClient(), customer).status_code in (401, 403)
+    own = customer_client_for(customer)
+    assert get(own, customer).status_code == 200
+    assert own.get("/api/v1/recommendations/me/").json()["customer_id"] == customer.pk
+    other = customer_client_for(CustomerFactory())
+    assert get(other, customer).status_code == 403
+
+
+def test_hot_read_path_makes_at_most_two_queries(shop, django_assert_max_num_queries):
+    from django.contrib.auth import get_user_model
+
+    client = APIClient()
+    client.force_authenticate(get_user_model().objects.create_user("svc", None, None, is_staff=True))
+    get(client, shop["customer"])  # warm the version pointer and merchandising rules
+    with django_assert_max_num_queries(2):
+        response = get(client, shop["customer"], limit=5)
+    assert response.status_code == 200 and len(response.json()["items"]) == 5
+
+
+def test_product_lists_and_cart(shop, staff_client):
+    similar = staff_client.get("/api/v1/recommendations/products/P6/similar/")
+    assert similar.status_code == 200 and skus(similar) == ["P7"] and similar.json()["sku"] == "P6"
+    together = staff_client.get("/api/v1/recommendations/products/P6/bought-together/")
+    assert skus(together) == ["P5"]
+    assert staff_client.get("/api/v1/recommendations/products/NOPE/similar/").status_code == 404
+    cart = staff_client.post("/api/v1/recommendations/cart/", {"skus": ["P6"]}, format="json")
+    assert cart.status_code == 200 and skus(cart) == ["P5"]
+    bad = staff_client.post("/api/v1/recommendations/cart/", {"skus": ["NOPE"]}, format="json")
+    assert bad.status_code == 400 and "skus" in bad.json()
+    trending = staff_client.get("/api/v1/recommendations/trending/", {"category": shop["audio"].pk})
+    assert skus(trending) == ["P2", "P5"]
+
+
+def test_session_endpoint_is_public_and_trending_without_history(shop):
+    response = APIClient().get("/api/v1/recommendations/session/")
+    assert response.status_code == 200
+    assert response.json()["source"] == "trending"
+
+
+def test_selector_returns_none_for_missing_customer(shop):
+    assert selectors.recommendations_for_customer(customer_id=10**12, limit=5) is None
+
+
+@pytest.mark.parametrize("event_type", ["view", "purchase"])
+def test_an_event_changes_the_next_list_without_retraining(
+    shop, staff_client, event_type, django_capture_on_commit_callbacks
+):
+    p, customer = shop["products"], shop["customer"]
+    before = skus(get(staff_client, customer, limit=3))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post("/api/v1/events/", {"events": [
+            {"event_type": event_type, "sku": "P6", "customer_id": customer.pk}]}, format="json")
+    assert response.status_code == 201
+    after = get(staff_client, customer, limit=3).json()
+    # P6's neighbours (P7 similar, P5 bought together) now lead; P6 itself is never recommended back.
+    assert [i["sku"] for i in after["items"]][:2] in (["P5", "P7"], ["P7", "P5"])
+    assert "P6" not in [i["sku"] for i in after["items"]]
+    assert before != [i["sku"] for i in after["items"]]
+    assert any("Product 6" in i["reason"] for i in after["items"])
+
+
+def test_anonymous_session_gets_session_recommendations_after_browsing(shop, django_capture_on_commit_callbacks):
+    client = APIClient()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/api/v1/events/collect/", {"events": [{"event_type": "view", "sku": "P6"}]},
+                               format="json")
+    assert response.status_code == 201
+    recs = client.get("/api/v1/recommendations/session/").json()
+    assert recs["source"] == "session"
+    assert set(i["sku"] for i in recs["items"]) == {"P5", "P7"}
