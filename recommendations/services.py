@@ -9,6 +9,7 @@ unless it regresses beyond the merchant's tolerance.
 import logging
 import time
 from datetime import datetime
+from datetime import timezone as dt_timezone
 from typing import Any
 
 import numpy as np
@@ -94,7 +95,7 @@ def train_recommendations(*, run_id: int, as_of: datetime | None, sync: bool) ->
     """Train a new version and fan out its cache fill (the body of ``retrain recommendations``)."""
     as_of = as_of or timezone.now()
     if timezone.is_naive(as_of):
-        as_of = timezone.make_aware(as_of, timezone.utc)
+        as_of = timezone.make_aware(as_of, dt_timezone.utc)
     settings_row = recommendation_settings()
     registry.report_progress(run_id=run_id, progress=0.02, stage="reading interactions")
     started = time.perf_counter()
@@ -118,8 +119,8 @@ def train_recommendations(*, run_id: int, as_of: datetime | None, sync: bool) ->
         registry.append_run_log(run_id=run_id, line="interaction filter: " + ", ".join(f"{k}={v}" for k, v in report.items()))
     version = registry.register_model_version(
         app=APP, kind=KIND, as_of=as_of, run_id=run_id,
-        data_start=interactions["timestamp"].min().to_pydatetime().replace(tzinfo=timezone.utc),
-        data_end=interactions["timestamp"].max().to_pydatetime().replace(tzinfo=timezone.utc),
+        data_start=interactions["timestamp"].min().to_pydatetime().replace(tzinfo=dt_timezone.utc),
+        data_end=interactions["timestamp"].max().to_pydatetime().replace(tzinfo=dt_timezone.utc),
         parameters={"generators": {k: _jsonable(v) for k, v in model.generator_settings.items()},
                     "event_weights": settings_row.event_weights, "half_life_days": settings_row.half_life_days,
                     "ranker": model.ranker is not None},
@@ -243,7 +244,7 @@ def trending_lists(*, model: HybridModel, size: int = 100) -> dict[int, list]:
     source = trending or popular
     if source is None:
         return {}
-    scores = np.asarray(source.score(None) if trending is None else trending.trend_score, dtype=float).ravel()
+    scores = np.asarray(source.item_scores, dtype=float).ravel()
     item_ids = np.asarray(model.item_ids)
     categories = shop.product_category_ids([int(i) for i in item_ids])
     order = np.argsort(-scores)

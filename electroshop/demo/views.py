@@ -55,7 +55,8 @@ def _display(value: object) -> object:
 def cart(request: HttpRequest) -> HttpResponse:
     lines = cart_lines(session=request.session)
     total = sum((line.subtotal for line in lines), start=0)
-    return render(request, "demo/cart.html", {"nav_categories": _nav_categories(), "lines": lines, "total": total})
+    return render(request, "demo/cart.html", {"nav_categories": _nav_categories(), "lines": lines, "total": total,
+                                              "cart_products": [line.product for line in lines]})
 
 
 def _quantity(raw: str | None) -> int | None:

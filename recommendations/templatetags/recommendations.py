@@ -44,7 +44,7 @@ def _widget(result: selectors.RecommendationList | None, *, title: str | None, k
 @register.inclusion_tag("recommendations/widget.html", takes_context=True)
 def recommended_for(context, customer=None, limit: int = 8, title: str | None = None, category=None) -> dict:
     limit = min(int(limit), electroshop_settings.RECOMMENDATIONS_MAX_LIMIT)
-    customer_id = _id(customer)
+    customer_id = _id(customer) if customer is not None else _customer_of(context)
     if customer_id is not None:
         result = selectors.recommendations_for_customer(customer_id=customer_id, limit=limit,
                                                         category_id=_id(category))
