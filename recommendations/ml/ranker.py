@@ -1,0 +1,211 @@
+"""Learned re-ranker over pooled candidates, and diversity controls.
+
+The hybrid pools the top candidates of every generator, describes each (user, item) pair with
+:func:`candidate_features` (each generator's score and rank, item popularity / trend / age,
+user recency / frequency, price vs the user's usual band, category affinity, text similarity)
+and orders them with a gradient-boosted classifier trained on a temporal validation window
+(label: the user bought the item for the first time in the window).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+__all__ = [
+    "CandidateBlock",
+    "pool_candidates",
+    "candidate_features",
+    "CandidateRanker",
+    "mmr_rerank",
+    "cap_per_category",
+]
+
+
+@dataclass
+class CandidateBlock:
+    """Candidates of a batch of users: pair ``k`` is (row ``rows[k]`` of the batch, item ``items[k]``)."""
+
+    rows: np.ndarray
+    items: np.ndarray
+    scores: dict[str, np.ndarray] = field(default_factory=dict)  # generator -> score per pair
+    ranks: dict[str, np.ndarray] = field(default_factory=dict)  # generator -> 0-based rank per pair
+
+
+def _pair_ranks(scores: np.ndarray, rows: np.ndarray, items: np.ndarray) -> np.ndarray:
+    """0-based rank of each (row, item) pair within its row = how many items score strictly
+    higher (ties share a rank). ``rows`` must be sorted. One sort per row instead of a full
+    argsort-of-argsort: ~10x faster at serving time."""
+    neg_sorted = np.sort(-scores, axis=1)
+    values = -scores[rows, items]
+    out = np.empty(len(rows), dtype=np.float32)
+    starts = np.searchsorted(rows, np.arange(scores.shape[0] + 1))
+    for r in range(scores.shape[0]):
+        a, b = starts[r], starts[r + 1]
+        if b > a:
+            out[a:b] = np.searchsorted(neg_sorted[r], values[a:b], side="left")
+    return out
+
+
+def pool_candidates(
+    generator_scores: dict[str, np.ndarray],
+    seen: np.ndarray,
+    per_generator: dict[str, int] | int,
+    exclude: np.ndarray | None = None,
+) -> CandidateBlock:
+    """Union of each generator's top-N unseen items per user.
+
+    ``generator_scores``: name -> ``(n_rows, n_items)`` scores; ``seen``: boolean mask of the same
+    shape (already-interacted items, never candidates); ``exclude``: another mask (e.g. items not
+    for sale). Records every generator's score and rank for each pooled pair.
+    """
+    blocked = seen if exclude is None else (seen | exclude)
+    n_rows, n_items = blocked.shape
+    pool = np.zeros((n_rows, n_items), dtype=bool)
+    masked = {}
+    for name, s in generator_scores.items():
+        s = np.where(blocked, -np.inf, s).astype(np.float32)
+        masked[name] = s
+        n = per_generator if isinstance(per_generator, int) else per_generator.get(name, 0)
+        n = min(n, n_items)
+        if n <= 0:
+            continue
+        top = np.argpartition(-s, n - 1, axis=1)[:, :n]
+        # only items the generator actually scored: an empty history scores 0 everywhere
+        useful = np.take_along_axis(s, top, 1) > 0
+        pool[np.repeat(np.arange(n_rows), n)[useful.ravel()], top.ravel()[useful.ravel()]] = True
+    pool &= ~blocked
+    rows, items = np.nonzero(pool)
+    block = CandidateBlock(rows=rows, items=items)
+    for name, s in masked.items():
+        block.scores[name] = np.nan_to_num(s[rows, items], neginf=0.0)
+        block.ranks[name] = _pair_ranks(s, rows, items)
+    return block
+
+
+def candidate_features(
+    block: CandidateBlock,
+    *,
+    item_features: dict[str, np.ndarray],
+    user_features: dict[str, np.ndarray],
+    pair_features: dict[str, np.ndarray] | None = None,
+) -> tuple[np.ndarray, list[str]]:
+    """Stack the per-pair feature matrix. ``item_features`` are indexed by item position,
+    ``user_features`` by batch row, ``pair_features`` are already per pair."""
+    cols, names = [], []
+    for name in sorted(block.scores):
+        cols.append(block.scores[name])
+        names.append(f"{name}_score")
+        cols.append(np.log1p(block.ranks[name]))
+        names.append(f"{name}_logrank")
+    for name in sorted(item_features):
+        cols.append(np.asarray(item_features[name], dtype=np.float32)[block.items])
+        names.append(f"item_{name}")
+    for name in sorted(user_features):
+        cols.append(np.asarray(user_features[name], dtype=np.float32)[block.rows])
+        names.append(f"user_{name}")
+    for name in sorted(pair_features or {}):
+        cols.append(np.asarray(pair_features[name], dtype=np.float32))
+        names.append(name)
+    return np.column_stack(cols).astype(np.float32), names
+
+
+class CandidateRanker:
+    """Gradient-boosted (scikit-learn ``HistGradientBoostingClassifier``) P(first purchase | pair).
+
+    Point-wise log-loss on pooled candidates; users without any positive in their pool carry no
+    ranking signal and are dropped from training. NaN features are handled natively.
+    """
+
+    def __init__(self, max_iter: int = 300, learning_rate: float = 0.05, max_leaf_nodes: int = 31,
+                 min_samples_leaf: int = 100, l2_regularization: float = 1.0, random_state: int = 0,
+                 n_threads: int | None = 1):
+        # OpenMP threads for the booster. 1 by default: Celery scales out with processes, and
+        # spinning OpenMP threads on a busy shared machine made fitting 100x slower.
+        self.n_threads = n_threads
+        self.params = dict(max_iter=max_iter, learning_rate=learning_rate, max_leaf_nodes=max_leaf_nodes,
+                           min_samples_leaf=min_samples_leaf, l2_regularization=l2_regularization,
+                           random_state=random_state)
+        self.model = None
+        self.feature_names: list[str] = []
+
+    def fit(self, features: np.ndarray, labels: np.ndarray, groups: np.ndarray, feature_names: Sequence[str]):
+        from sklearn.ensemble import HistGradientBoostingClassifier
+
+        labels = np.asarray(labels).astype(np.int8)
+        groups = np.asarray(groups)
+        positive_groups = np.unique(groups[labels == 1])
+        keep = np.isin(groups, positive_groups)
+        if labels[keep].sum() == 0 or labels[keep].min() == labels[keep].max():
+            raise ValueError("the ranker needs both positive and negative candidates to train")
+        self.model = HistGradientBoostingClassifier(early_stopping=False, **self.params)
+        with threadpool_limits(limits=self.n_threads, user_api="openmp"):
+            self.model.fit(features[keep], labels[keep])
+        self.feature_names = list(feature_names)
+        return self
+
+    def predict(self, features: np.ndarray) -> np.ndarray:
+        if self.model is None:
+            raise RuntimeError("ranker is not fitted")
+        with threadpool_limits(limits=self.n_threads, user_api="openmp"):
+            return self.model.predict_proba(features)[:, 1].astype(np.float32)
+
+
+# ---------------------------------------------------------------------------
+# diversity controls
+# ---------------------------------------------------------------------------
+
+
+def mmr_rerank(items: np.ndarray, scores: np.ndarray, item_vectors: np.ndarray, n: int,
+               lambda_: float = 0.8) -> tuple[np.ndarray, np.ndarray]:
+    """Maximal marginal relevance: greedily pick ``argmax lambda * rel - (1 - lambda) * max_sim``,
+    ``rel`` = scores min-max scaled to [0, 1], ``max_sim`` = highest cosine similarity of the
+    item's vector to anything already picked. ``lambda_ = 1`` keeps the score order."""
+    items = np.asarray(items)
+    scores = np.asarray(scores, dtype=np.float64)
+    if len(items) == 0:
+        return items, scores
+    span = scores.max() - scores.min()
+    rel = (scores - scores.min()) / span if span > 0 else np.ones_like(scores)
+    vecs = np.asarray(item_vectors[items], dtype=np.float64)
+    norms = np.linalg.norm(vecs, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    vecs = vecs / norms
+    chosen: list[int] = []
+    max_sim = np.zeros(len(items))
+    available = np.ones(len(items), dtype=bool)
+    for _ in range(min(n, len(items))):
+        value = lambda_ * rel - (1.0 - lambda_) * max_sim
+        value[~available] = -np.inf
+        pick = int(np.argmax(value))
+        chosen.append(pick)
+        available[pick] = False
+        max_sim = np.maximum(max_sim, vecs @ vecs[pick])
+    chosen_arr = np.asarray(chosen)
+    return items[chosen_arr], scores[chosen_arr]
+
+
+def cap_per_category(items: np.ndarray, scores: np.ndarray, categories: np.ndarray, n: int,
+                     cap: int) -> tuple[np.ndarray, np.ndarray]:
+    """Keep score order but at most ``cap`` items per category (``categories`` indexed by item
+    position; items of an empty / NaN category are never capped). If the cap leaves fewer than
+    ``n`` items, the skipped ones fill the rest in score order."""
+    items = np.asarray(items)
+    order = np.argsort(-np.asarray(scores), kind="stable")
+    taken, skipped, counts = [], [], {}
+    for k in order:
+        cat = categories[items[k]]
+        uncapped = cat is None or cat == "" or (isinstance(cat, float) and np.isnan(cat))
+        if uncapped or counts.get(cat, 0) < cap:
+            taken.append(k)
+            if not uncapped:
+                counts[cat] = counts.get(cat, 0) + 1
+        else:
+            skipped.append(k)
+        if len(taken) >= n:
+            break
+    picked = np.asarray((taken + skipped)[:n], dtype=np.int64)
+    return items[picked], np.asarray(scores)[picked]

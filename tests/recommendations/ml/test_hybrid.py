@@ -1,0 +1,130 @@
+import pandas as pd
+
+from recommendations.ml.hybrid import Reason
+
+from .conftest import AS_OF
+
+REASON_CODES = {"bought_together", "similar_to", "similar_description", "for_you", "popular_now", "popular"}
+
+
+def _history(interactions, customer):
+    return set(interactions.loc[interactions["customer_id"] == customer, "product_id"])
+
+
+def test_training_uses_validation_window_and_selects_settings(hybrid):
+    m = hybrid.validation_metrics
+    assert m["validation_users"] > 0
+    assert hybrid.ranker is not None
+    assert hybrid.generator_settings["ease"]["l2"] in (10.0, 50.0)
+    assert set(hybrid.tuning_results) == {"ease", "als", "item_knn"}
+    assert hybrid.as_of == AS_OF
+
+
+def test_seen_items_are_excluded(hybrid, shop):
+    interactions, _ = shop
+    users = sorted(interactions["customer_id"].unique())[:20]
+    for user, rec in zip(users, hybrid.recommend(users, n=8)):
+        assert rec.item_ids, "every known customer gets recommendations"
+        assert not set(rec.item_ids) & _history(interactions, user)
+        assert len(rec.item_ids) == len(set(rec.item_ids))
+        assert list(rec.scores) == sorted(rec.scores, reverse=True)
+
+
+def test_exclude_seen_false_allows_repurchases(hybrid, shop):
+    interactions, _ = shop
+    user = int(interactions["customer_id"].iloc[0])
+    rec = hybrid.recommend([user], n=30, exclude_seen=False)[0]
+    assert set(rec.item_ids) & _history(interactions, user)
+
+
+def test_every_item_has_a_reason(hybrid, shop):
+    interactions, _ = shop
+    users = sorted(interactions["customer_id"].unique())[:30]
+    codes = set()
+    for rec in hybrid.recommend(users, n=10):
+        assert len(rec.reasons) == len(rec.item_ids)
+        for item, reason in zip(rec.item_ids, rec.reasons):
+            assert isinstance(reason, Reason)
+            assert reason.code in REASON_CODES and reason.text
+            if reason.anchor_id is not None:
+                assert reason.anchor_id != item
+            codes.add(reason.code)
+    assert codes & {"bought_together", "similar_to", "similar_description"}, "personal reasons appear"
+
+
+def test_unknown_customer_gets_popular_fallback(hybrid):
+    rec = hybrid.recommend(["nobody"], n=5)[0]
+    assert len(rec.item_ids) == 5
+    assert {r.code for r in rec.reasons} <= {"popular_now", "popular"}
+
+
+def test_recommending_from_recent_items_changes_the_result(hybrid, shop):
+    interactions, _ = shop
+    user = 1000  # a kitchen customer (u % 3 == 0)
+    before = hybrid.recommend([user], n=10)[0]
+    after = hybrid.recommend_from_items(["A0", "A3"], n=10, user_id=user)
+    assert after.item_ids != before.item_ids
+    assert not {"A0", "A3"} & set(after.item_ids)
+    # an anonymous visitor looking at audio gets mostly audio
+    anon = hybrid.recommend_from_items(["A0", "A3", "A5"], n=5)
+    assert sum(i.startswith("A") for i in anon.item_ids) >= 3
+    assert len(anon.reasons) == len(anon.item_ids)
+    garden = hybrid.recommend_from_items(["G2", "G4"], n=5)
+    assert sum(i.startswith("G") for i in garden.item_ids) >= 3
+
+
+def test_bought_together_and_similar_items(hybrid):
+    items, scores = hybrid.bought_together("K0", n=3)
+    assert items[0] == "K1"
+    similar, _ = hybrid.similar_items("G3", n=5)
+    assert sum(i.startswith("G") for i in similar) >= 4
+    # a cold item (catalogue only) still has text neighbours
+    cold, _ = hybrid.similar_items("K-NEW", n=3)
+    assert cold and all(i.startswith("K") for i in cold)
+    assert hybrid.similar_items("missing", n=3) == ([], [])
+
+
+def test_exclude_items_are_never_recommended(hybrid, shop):
+    interactions, _ = shop
+    users = sorted(interactions["customer_id"].unique())[:10]
+    first = hybrid.recommend(users, n=3)
+    banned = {r.item_ids[0] for r in first}
+    for rec in hybrid.recommend(users, n=3, exclude_items=banned):
+        assert not banned & set(rec.item_ids)
+
+
+def test_model_survives_pickling(hybrid):
+    """Celery trains, the artifact store keeps a pickle, another worker loads it."""
+    import pickle
+
+    clone = pickle.loads(pickle.dumps(hybrid))
+    assert clone.recommend([1000, 1001], n=5) == hybrid.recommend([1000, 1001], n=5)
+    assert clone.recommend_from_items(["K0"], n=5) == hybrid.recommend_from_items(["K0"], n=5)
+
+
+def test_short_history_trains_without_ranker_and_still_explains(shop):
+    """A new shop with less history than the validation window: no tuning data, so the generators
+    are fused by reciprocal rank instead of the learned ranker."""
+    from recommendations.ml.hybrid import HybridParams, train_hybrid
+
+    interactions, products = shop
+    start = interactions["timestamp"].min()
+    model = train_hybrid(interactions, products, as_of=start + pd.Timedelta(days=20),
+                         params=HybridParams(validation_days=30, als_grid=({"factors": 4, "iterations": 2},)))
+    assert model.ranker is None and not model.tuning_results
+    user = model.user_ids[0]
+    rec = model.recommend([user], n=5)[0]
+    assert rec.item_ids and len(rec.reasons) == len(rec.item_ids)
+    assert not set(rec.item_ids) & _history(interactions[interactions["timestamp"] < model.as_of], user)
+
+
+def test_batching_does_not_change_results(hybrid, shop):
+    import copy
+    from dataclasses import replace
+
+    interactions, _ = shop
+    users = sorted(interactions["customer_id"].unique())[:12] + ["nobody"]
+    small = copy.copy(hybrid)
+    small.params = replace(hybrid.params, max_batch_cells=1)  # one customer per batch
+    assert small.params.rows_per_batch(len(hybrid.item_ids)) == 1
+    assert small.recommend(users, n=6) == hybrid.recommend(users, n=6)
