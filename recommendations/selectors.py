@@ -127,7 +127,7 @@ def _assemble(
         card = cards.get(product_id)
         if card is None:
             continue
-        if cap:
+        if cap and card["category_id"] is not None:  # uncategorised products are not capped
             seen = per_category.get(card["category_id"], 0)
             if seen >= cap and product_id not in pinned:
                 continue
