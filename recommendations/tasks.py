@@ -8,12 +8,13 @@ from . import services
 
 @shared_task(name="ml.recommendations.fill_customer_chunk", acks_late=True, reject_on_worker_lost=True)
 def fill_customer_chunk_task(run_id: int, index: int, customer_ids: list[int], sync: bool = False) -> int:
-    filled = services.fill_customer_chunk(run_id=run_id, index=index, customer_ids=customer_ids)
-    if fanout.chunk_finished(run_id=run_id, index=index) and not sync:
-        finalize_recommendations_task.delay(run_id)
-    return filled
+    return fanout.run_chunk(
+        run_id=run_id, index=index, sync=sync, finalize_task=finalize_recommendations_task,
+        work=lambda: services.fill_customer_chunk(run_id=run_id, index=index, customer_ids=customer_ids),
+    )
 
 
 @shared_task(name="ml.recommendations.finalize", acks_late=True, reject_on_worker_lost=True)
 def finalize_recommendations_task(run_id: int) -> None:
-    services.finalize_recommendations(run_id=run_id)
+    with fanout.failing_run_on_error(run_id=run_id):
+        services.finalize_recommendations(run_id=run_id)

@@ -6,7 +6,8 @@ that completes the set claims the finaliser with a conditional UPDATE, which onl
 With ``sync`` (``retrain --sync``) or eager Celery everything runs in this process, in order.
 """
 import socket
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -65,3 +66,28 @@ def chunk_progress(*, run_id: int) -> tuple[int, int]:
 def split_into_chunks(items: Sequence[Any], size: int) -> list[list[Any]]:
     size = max(1, int(size))
     return [list(items[start:start + size]) for start in range(0, len(items), size)]
+
+
+@contextmanager
+def failing_run_on_error(*, run_id: int) -> Iterator[None]:
+    """Inside a chunk or finaliser task: an exception marks the whole run failed, then propagates.
+
+    Without it a run whose chunk crashed on a worker would stay "running" for ever.
+    """
+    from .services import fail_training_run
+
+    try:
+        yield
+    except Exception as exc:
+        fail_training_run(run_id=run_id, error=f"{type(exc).__name__}: {exc}")
+        raise
+
+
+def run_chunk(*, run_id: int, index: int, sync: bool, work: Callable[[], Any], finalize_task: Any) -> Any:
+    """The body every chunk task shares: do the work, count the chunk, and (when it completes the
+    set, outside sync mode) enqueue the finaliser. A failure fails the run."""
+    with failing_run_on_error(run_id=run_id):
+        result = work()
+    if chunk_finished(run_id=run_id, index=index) and not sync:
+        finalize_task.delay(run_id)
+    return result

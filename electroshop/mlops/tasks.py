@@ -39,8 +39,10 @@ def run_training(*, run_id: int, app: str, as_of: str | None, sync: bool) -> Non
     except Exception as exc:
         services.fail_training_run(run_id=run_id, error=f"{type(exc).__name__}: {exc}")
         raise
-    # A trainer that returns normally has finished; record it if it did not say so itself.
-    if TrainingRun.objects.filter(pk=run_id, status__in=[TrainingRun.Status.QUEUED, TrainingRun.Status.RUNNING]).exists():
+    # A trainer that returns normally has finished, unless it fanned out chunks: then the
+    # finaliser (see mlops.fanout) finishes the run when the last chunk is done.
+    if TrainingRun.objects.filter(pk=run_id, chunks_total=0,
+                                  status__in=[TrainingRun.Status.QUEUED, TrainingRun.Status.RUNNING]).exists():
         services.finish_training_run(run_id=run_id)
 
 

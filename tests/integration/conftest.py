@@ -28,7 +28,9 @@ def celery_worker_process(transactional_db):
     _needs_real_services()
     db = settings.DATABASES["default"]
     database_url = f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    env = {**os.environ, "DATABASE_URL": database_url, "OPENBLAS_NUM_THREADS": "1", "CONN_MAX_AGE": "0"}
+    env = {**os.environ, "DATABASE_URL": database_url, "OPENBLAS_NUM_THREADS": "1", "CONN_MAX_AGE": "0",
+           # Small fill chunks, so a retrain really fans out into several broker messages.
+           "ELECTROSHOP_JSON": '{"RECOMMENDATIONS_FILL_CHUNK_SIZE": 8}'}
     env.pop("CELERY_TASK_ALWAYS_EAGER", None)
     log_path = ROOT / "var" / "test-celery-worker.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)

@@ -3,24 +3,43 @@ import pytest
 from django.utils import timezone
 
 from electroshop.mlops import services
-from electroshop.mlops.models import ModelVersion, TrainingRun
+from electroshop.mlops.models import ModelVersion, TrainingRun, TrainingRunChunk
 from electroshop.mlops.tasks import prune_model_versions_task, retrain_task
+from recommendations.models import ProductRecommendation
+from tests.recommendations.shops import build_small_shop
 
 from .conftest import wait_for
 
 pytestmark = pytest.mark.integration
 
 
-def test_worker_runs_retrain_and_records_the_outcome_in_mlops(celery_worker_process):
-    # The fraud app has no trainer registered yet: the worker must record a loud failure.
+def _finished(run_id: int):
+    return TrainingRun.objects.filter(pk=run_id, status__in=["succeeded", "failed"]).first()
+
+
+def test_worker_retrains_recommendations_with_fanned_out_chunks(celery_worker_process):
+    build_small_shop()
+    run = services.start_training_run(app="recommendations", kind="hybrid", as_of=timezone.now(), triggered_by="test")
+    retrain_task.delay(run.pk, "recommendations", None)
+
+    finished = wait_for(lambda: _finished(run.pk), timeout=240)
+    assert finished.status == TrainingRun.Status.SUCCEEDED, finished.error
+    version = ModelVersion.objects.get(app="recommendations", status="active")
+    assert finished.model_version_id == version.pk
+    # 40 customers in chunks of 8: five chunk messages, each counted once, then one finaliser.
+    assert finished.chunks_total == 5
+    assert TrainingRunChunk.objects.filter(run=finished).count() == 5
+    assert ProductRecommendation.objects.filter(model_version=version).count() == 40
+
+
+def test_worker_records_a_failed_training_run_with_its_reason(celery_worker_process):
+    # No orders at all: the fraud trainer must fail loudly, and the worker must record why.
     run = services.start_training_run(app="fraud", kind="order_risk", as_of=timezone.now(), triggered_by="test")
     retrain_task.delay(run.pk, "fraud", None)
 
-    finished = wait_for(
-        lambda: TrainingRun.objects.filter(pk=run.pk, status__in=["succeeded", "failed"]).first()
-    )
+    finished = wait_for(lambda: _finished(run.pk))
     assert finished.status == TrainingRun.Status.FAILED
-    assert "no training pipeline is registered" in finished.error
+    assert "nothing to learn from" in finished.error
 
 
 def test_worker_prunes_old_versions(celery_worker_process):

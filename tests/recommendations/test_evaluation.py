@@ -1,0 +1,153 @@
+"""Stored per-version evaluation: the vectorised metrics, the metrics a retrain stores, the command."""
+from datetime import timedelta
+from io import StringIO
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.utils import timezone
+
+from electroshop.mlops.models import ModelVersion
+from electroshop.shop.models import Customer, Order, OrderLine, Product, Stock
+from recommendations.ml.evaluation import (
+    EVALUATION_METRICS,
+    evaluate_rankings,
+    evaluate_top_k,
+    intra_list_diversity,
+    novelty,
+    top_k_from_pairs,
+    top_k_items,
+)
+from tests.factories import CategoryFactory
+
+# --- the vectorised metrics agree with the per-list reference ------------------------------------
+
+
+def test_evaluate_top_k_matches_evaluate_rankings():
+    rng = np.random.default_rng(3)
+    n_users, n_items = 60, 40
+    top = np.array([rng.permutation(n_items)[:20] for _ in range(n_users)])
+    top[5, 12:] = -1  # a short list
+    relevant = [set(rng.choice(n_items, size=rng.integers(0, 6), replace=False).tolist()) for _ in range(n_users)]
+    vectors = sp.random(n_items, 30, density=0.3, random_state=1, format="csr")
+    item_users = rng.integers(0, 50, size=n_items)
+
+    fast = evaluate_top_k(top, relevant, n_items=n_items, ks=(10, 20), item_users=item_users, n_users=50,
+                          item_vectors=vectors)
+
+    lists = {u: [int(i) for i in row if i >= 0] for u, row in enumerate(top)}
+    reference = evaluate_rankings(lists, dict(enumerate(relevant)), ks=(10, 20), catalogue_size=n_items)
+    for key in ("precision@10", "recall@10", "map@10", "ndcg@10", "hit_rate@10", "recall@20", "ndcg@20",
+                "coverage@10", "users"):
+        assert fast[key] == pytest.approx(reference[key]), key
+    users = [u for u in range(n_users) if relevant[u]]
+    popularity = dict(enumerate(item_users.tolist()))
+    assert fast["novelty@10"] == pytest.approx(np.mean([novelty(lists[u], popularity, 50, 10) for u in users]))
+    index = {i: i for i in range(n_items)}
+    assert fast["diversity@10"] == pytest.approx(
+        np.mean([intra_list_diversity(lists[u], vectors, index, 10) for u in users]))
+
+
+def test_top_k_helpers_rank_best_first_and_skip_excluded():
+    scores = np.array([[0.1, 0.9, 0.5, 0.7], [0.4, 0.3, 0.2, 0.1]])
+    exclude = np.array([[False, True, False, False], [False, False, False, False]])
+    assert top_k_items(scores, exclude, 3).tolist() == [[3, 2, 0], [0, 1, 2]]
+    pairs = top_k_from_pairs(np.array([0, 0, 1, 0]), np.array([5, 6, 7, 8]), np.array([0.1, 0.9, 0.3, 0.5]), 3, 2)
+    assert pairs.tolist() == [[6, 8], [7, -1], [-1, -1]]
+
+
+# --- a retrain stores the table; the command prints it --------------------------------------------
+
+
+@pytest.fixture
+def small_shop(db):
+    """60 customers in two taste groups buying from 24 products over 120 days."""
+    rng = np.random.default_rng(11)
+    categories = [CategoryFactory(name="Phones"), CategoryFactory(name="Audio")]
+    products = [Product.objects.create(sku=f"E{i:02d}", name=f"Item {i}", category=categories[i % 2], price=10 + i)
+                for i in range(24)]
+    Stock.objects.bulk_create([Stock(product=p, on_hand=10) for p in products])
+    now = timezone.now()
+    lines = []
+    for c in range(60):
+        customer = Customer.objects.create(email=f"e{c}@example.com", country="UK")
+        group = products[:12] if c % 2 == 0 else products[12:]
+        for k in range(8):
+            order = Order.objects.create(number=f"E{c}-{k}", customer=customer,
+                                         created_at=now - timedelta(days=int(rng.integers(1, 120))))
+            for product in rng.choice(group, size=2, replace=False):
+                lines.append(OrderLine(order=order, product=product, quantity=1, unit_price=product.price))
+    OrderLine.objects.bulk_create(lines)
+    return products
+
+
+def test_retrain_stores_hybrid_and_baselines_on_the_same_validation_window(small_shop):
+    call_command("retrain", "recommendations", "--sync")
+    version = ModelVersion.objects.get(app="recommendations", status="active")
+    metrics = version.metrics
+
+    assert "validation_ndcg@10_hybrid_heldout" in metrics  # activation_decision still reads it
+    evaluation = metrics["evaluation"]
+    assert {"hybrid", "most_popular", "item_knn", "als"} <= set(evaluation)
+    users = {values["users"] for values in evaluation.values()}
+    assert len(users) == 1 and users.pop() > 0  # every method on the same held-out customers
+    for method, values in evaluation.items():
+        assert set(EVALUATION_METRICS) <= set(values), method
+        for name in EVALUATION_METRICS:
+            assert np.isfinite(values[name])
+        for name in ("precision@10", "recall@10", "recall@20", "map@10", "ndcg@10", "hit_rate@10", "coverage@10"):
+            assert 0.0 <= values[name] <= 1.0, (method, name)
+        assert values["recall@20"] >= values["recall@10"]
+        assert values["hit_rate@10"] >= values["precision@10"]
+    # the window lies inside the training history: it ends at as_of
+    window = metrics["evaluation_window"]
+    assert window["end"][:10] == version.as_of.strftime("%Y-%m-%d") and window["users"] == evaluation["als"]["users"]
+    # two clean taste groups: anything personal beats most popular
+    assert evaluation["item_knn"]["ndcg@10"] > evaluation["most_popular"]["ndcg@10"]
+
+
+def test_evaluate_recommendations_prints_the_table_and_the_activation(small_shop):
+    call_command("retrain", "recommendations", "--sync")
+    version = ModelVersion.objects.get(app="recommendations", status="active")
+    out = StringIO()
+    call_command("evaluate_recommendations", stdout=out)
+    text = out.getvalue()
+    assert f"v{version.version}" in text
+    for label in ("hybrid (re-ranked)", "most popular", "item kNN", "ALS"):
+        assert label in text
+    for name in ("precision@10", "recall@20", "map@10", "ndcg@10", "hit_rate@10", "coverage@10", "diversity@10",
+                 "novelty@10"):
+        assert name in text
+    assert "activated: " + version.metrics["activation"]["message"] in text
+
+    out = StringIO()
+    call_command("evaluate_recommendations", "--version", str(version.version), stdout=out)
+    assert "hybrid (re-ranked)" in out.getvalue()
+
+
+def test_evaluate_recommendations_explains_a_version_that_was_kept_inactive(db):
+    ModelVersion.objects.create(app="recommendations", kind="hybrid", version=3, as_of=timezone.now(), status="ready",
+                                metrics={"validation_ndcg@10_hybrid_heldout": 0.01,
+                                         "activation": {"activate": False, "message": "kept v2 active: worse"}})
+    out = StringIO()
+    call_command("evaluate_recommendations", "--version", "3", stdout=out)
+    assert "NOT activated: kept v2 active: worse" in out.getvalue()
+    assert "no per-method evaluation" in out.getvalue()
+    with pytest.raises(CommandError):
+        call_command("evaluate_recommendations")  # nothing active
+    with pytest.raises(CommandError):
+        call_command("evaluate_recommendations", "--version", "9")
+
+
+def test_the_validation_window_is_not_pickled_with_the_model(small_shop):
+    import pickle
+
+    from recommendations.services import _interactions_until, _products
+    from recommendations.ml.hybrid import HybridParams, train_hybrid
+
+    model = train_hybrid(_interactions_until(timezone.now()), _products(), as_of=timezone.now().replace(tzinfo=None),
+                         params=HybridParams())
+    assert model.validation is not None
+    assert pickle.loads(pickle.dumps(model)).validation is None
