@@ -1,1 +1,252 @@
-"""Cached tables and configuration rows of the forecasting app."""
+"""Cached tables (one set per model version), the stock-out log and the merchant's configuration rows.
+
+Cached rows are keyed by ``model_version``: activation flips which version readers use, and pruning
+a version deletes its rows. Shop rows are referenced by plain indexed id columns (no database
+constraint) so these migrations never touch the shop's tables. SKU and name are copied into the
+inventory tables so that list reads need no join with the shop.
+"""
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from electroshop.mlops.models import ModelVersion
+
+
+class IntervalForecast(models.Model):
+    model_version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="+")
+    date = models.DateField()
+    mean = models.FloatField()
+    lo80 = models.FloatField()
+    hi80 = models.FloatField()
+    lo95 = models.FloatField()
+    hi95 = models.FloatField()
+
+    class Meta:
+        abstract = True
+
+
+class DemandForecast(IntervalForecast):
+    """Forecast units of one product on one day, with 80% and 95% prediction intervals."""
+
+    product_id = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["product_id", "date"]
+        constraints = [
+            models.UniqueConstraint(fields=["model_version", "product_id", "date"], name="fc_demand_unique"),
+        ]
+
+
+class CategoryForecast(IntervalForecast):
+    """Forecast units of a category and its subcategories on one day (category_id 0 = the whole shop).
+
+    Forecast as its own aggregate series, so its intervals are not a (wrong) sum of product intervals.
+    """
+
+    category_id = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["category_id", "date"]
+        constraints = [
+            models.UniqueConstraint(fields=["model_version", "category_id", "date"], name="fc_category_unique"),
+        ]
+
+
+class Urgency(models.IntegerChoices):
+    NONE = 0, "none"
+    LOW = 1, "low"          # stock runs out within the forecast horizon
+    HIGH = 2, "high"        # inventory position at or below the reorder point: order now
+    CRITICAL = 3, "critical"  # runs out before an order placed today can arrive
+
+
+class ReorderSuggestion(models.Model):
+    """Inventory advice for one product at the forecast origin (see forecasting/ml/inventory.py)."""
+
+    model_version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="+")
+    product_id = models.BigIntegerField()
+    sku = models.CharField(max_length=64)
+    name = models.CharField(max_length=300, blank=True)
+    supplier = models.CharField(max_length=200, blank=True)
+    origin = models.DateField(help_text="first forecast day (day 0 of the stock projection)")
+    on_hand = models.IntegerField()
+    on_order = models.IntegerField()
+    lead_time_days = models.PositiveIntegerField()
+    pack_size = models.PositiveIntegerField(default=1)
+    minimum_order_quantity = models.PositiveIntegerField(default=1)
+    service_level = models.FloatField()
+    daily_demand = models.FloatField(help_text="mean forecast units per day over the horizon")
+    lead_time_demand = models.FloatField()
+    safety_stock = models.FloatField()
+    reorder_point = models.FloatField()
+    order_up_to = models.FloatField()
+    inventory_position = models.FloatField()
+    reorder_now = models.BooleanField()
+    suggested_quantity = models.PositiveIntegerField()
+    stockout_date = models.DateField(null=True, blank=True)
+    days_of_cover = models.FloatField(null=True, blank=True)
+    urgency = models.SmallIntegerField(choices=Urgency.choices, default=Urgency.NONE)
+    abc_class = models.CharField(max_length=1, blank=True, help_text="A/B/C by revenue share")
+    xyz_class = models.CharField(max_length=1, blank=True, help_text="X/Y/Z by weekly demand variability")
+    demand_class = models.CharField(max_length=16, blank=True, help_text="smooth/erratic/intermittent/lumpy/none")
+    model = models.CharField(max_length=200, blank=True, help_text="the ensemble that forecast this product")
+    days_since_last_sale = models.IntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-urgency", "stockout_date", "sku"]
+        constraints = [
+            models.UniqueConstraint(fields=["model_version", "product_id"], name="fc_reorder_unique"),
+        ]
+        indexes = [models.Index(fields=["model_version", "urgency", "stockout_date"], name="fc_reorder_urgency")]
+
+    def __str__(self) -> str:
+        return f"{self.sku}: order {self.suggested_quantity}"
+
+
+class StockAlert(models.Model):
+    class Kind(models.TextChoices):
+        STOCKOUT_RISK = "stockout_risk", "stock-out risk"
+        OVERSTOCK = "overstock"
+        DEAD_STOCK = "dead_stock", "dead stock"
+
+    model_version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="+")
+    product_id = models.BigIntegerField()
+    sku = models.CharField(max_length=64)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    message = models.CharField(max_length=300)
+    stockout_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["kind", "stockout_date", "sku"]
+        constraints = [
+            models.UniqueConstraint(fields=["model_version", "product_id", "kind"], name="fc_alert_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.sku}"
+
+
+class ForecastBacktest(models.Model):
+    """Backtest scores of one fill chunk (the finaliser pools them into the version's metrics).
+
+    Stored with the sums needed to pool chunks exactly (WAPE) or by weight (WRMSSE).
+    """
+
+    model_version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="+")
+    chunk = models.PositiveIntegerField()
+    method = models.CharField(max_length=50)
+    wrmsse = models.FloatField(null=True)
+    wape = models.FloatField(null=True)
+    coverage80 = models.FloatField(null=True)
+    coverage95 = models.FloatField(null=True)
+    series = models.PositiveIntegerField(default=0)
+    weight = models.FloatField(default=0.0, help_text="revenue weight of the chunk's series")
+    actual_units = models.FloatField(default=0.0, help_text="held-out units (WAPE pooling)")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["model_version", "chunk", "method"], name="fc_backtest_unique"),
+        ]
+
+
+# --- stock history -------------------------------------------------------------------------------------
+
+class StockSnapshot(models.Model):
+    """One product's stock on one day. A day with ``out_of_stock`` is a censored demand day.
+
+    Written when the shop saves a Stock row (post_save: the day is marked out of stock as soon as
+    on_hand reaches 0, and stays marked even if stock arrives later that day) and by the daily
+    ``forecasting.snapshot_stock`` task, which carries the state of every stocked product into a
+    new day. Bulk updates that bypass ``save()`` are seen by the daily task only.
+    """
+
+    product_id = models.BigIntegerField()
+    date = models.DateField()
+    on_hand = models.IntegerField()
+    on_order = models.IntegerField(default=0)
+    out_of_stock = models.BooleanField(default=False, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-date", "product_id"]
+        constraints = [models.UniqueConstraint(fields=["product_id", "date"], name="fc_snapshot_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} {self.date}: {self.on_hand}"
+
+
+# --- merchant configuration ---------------------------------------------------------------------------
+
+class ServiceLevelTarget(models.Model):
+    """A target cycle service level for one product or one category (and its subcategories).
+
+    A product's own row wins over its category's, the nearest category over its ancestors, and
+    ELECTROSHOP["FORECAST_SERVICE_LEVEL"] applies otherwise. Takes effect at the next retrain.
+    """
+
+    product_id = models.BigIntegerField(null=True, blank=True, unique=True)
+    category_id = models.BigIntegerField(null=True, blank=True, unique=True)
+    service_level = models.FloatField(validators=[MinValueValidator(0.5), MaxValueValidator(0.9999)],
+                                      help_text="e.g. 0.95 = stock out in at most 5% of replenishment cycles")
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(product_id__isnull=False) & Q(category_id__isnull=True))
+                | (Q(product_id__isnull=True) & Q(category_id__isnull=False)),
+                name="fc_service_level_one_target",
+            ),
+            models.CheckConstraint(condition=Q(service_level__gt=0) & Q(service_level__lt=1),
+                                   name="fc_service_level_range"),
+        ]
+
+    def __str__(self) -> str:
+        target = f"product {self.product_id}" if self.product_id else f"category {self.category_id}"
+        return f"{target}: {self.service_level:.1%}"
+
+
+class PurchaseOrderDraft(models.Model):
+    """A purchase order a merchant builds from reorder suggestions, before sending it to a supplier."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft"
+        SENT = "sent"
+        CANCELLED = "cancelled"
+
+    supplier = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    model_version = models.ForeignKey(ModelVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"PO draft {self.pk} {self.supplier or '(no supplier)'}"
+
+
+class PurchaseOrderDraftLine(models.Model):
+    draft = models.ForeignKey(PurchaseOrderDraft, on_delete=models.CASCADE, related_name="lines")
+    product_id = models.BigIntegerField()
+    sku = models.CharField(max_length=64)
+    name = models.CharField(max_length=300, blank=True)
+    quantity = models.PositiveIntegerField()
+    pack_size = models.PositiveIntegerField(default=1)
+    stockout_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["draft", "product_id"], name="fc_po_line_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.sku} x{self.quantity}"
+
+
+class ForecastingDashboard(ModelVersion):
+    """Admin entry for the demand model: versions with backtest accuracy, product charts, retrain."""
+
+    class Meta:
+        proxy = True
+        verbose_name = verbose_name_plural = "demand forecast model"

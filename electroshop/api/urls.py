@@ -13,6 +13,8 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("forecasts/", include("forecasting.api.forecast_urls")),
+    path("inventory/", include("forecasting.api.inventory_urls")),
 ]
 
 # Each AI app's endpoints live in its own ``<app>/api/urls.py`` and are mounted here once it has one.

@@ -324,7 +324,7 @@ def recommendable_products(
 
 # --- forecasting reads ------------------------------------------------------------------------------
 
-from django.db.models import F  # noqa: E402  (kept with the functions that use it)
+from django.db.models import F  # noqa: E402 - kept with the functions that use it
 
 
 def daily_units_for_products(*, product_ids: Iterable[int], until: datetime, since: datetime | None = None) -> pd.DataFrame:
@@ -378,15 +378,17 @@ def recent_daily_units(*, until: datetime, since: datetime, product_id: int | No
 
 
 def product_summaries(product_ids: Iterable[int] | None = None) -> dict[int, dict]:
-    """product_id -> {sku, name, price (float), category_id, is_active, supplier} (all products, or these)."""
+    """product_id -> {sku, name, price (float), category_id, is_active, created_at, supplier} (all, or these)."""
     queryset = Product.objects.all()
     if product_ids is not None:
         queryset = queryset.filter(pk__in=list(product_ids))
-    rows = queryset.order_by("pk").values_list("pk", "sku", "name", "price", "category_id", "is_active", "stock__supplier")
+    rows = queryset.order_by("pk").values_list(
+        "pk", "sku", "name", "price", "category_id", "is_active", "created_at", "stock__supplier"
+    )
     return {
         pk: {"sku": sku, "name": name, "price": float(price or 0), "category_id": category_id,
-             "is_active": is_active, "supplier": supplier or ""}
-        for pk, sku, name, price, category_id, is_active, supplier in rows
+             "is_active": is_active, "created_at": created_at, "supplier": supplier or ""}
+        for pk, sku, name, price, category_id, is_active, created_at, supplier in rows
     }
 
 

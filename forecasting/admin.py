@@ -1,0 +1,270 @@
+"""Merchant screens: the demand model (accuracy next to the baselines, per-product chart with the
+projected stock and its stock-out date, retrain), the reorder list (CSV export, purchase-order
+drafts), stock alerts, service-level targets and the stock-out log."""
+import csv
+from datetime import timedelta
+
+import numpy as np
+from django.contrib import admin, messages
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from electroshop.mlops import services as registry
+from electroshop.mlops.charts import Band, ChartData, Marker, Series, line_chart
+from electroshop.mlops.models import ModelVersion
+from electroshop.mlops.tasks import retrain_task
+from electroshop.shop import selectors as shop
+
+from . import selectors
+from .models import (
+    CategoryForecast,
+    DemandForecast,
+    ForecastingDashboard,
+    PurchaseOrderDraft,
+    PurchaseOrderDraftLine,
+    ReorderSuggestion,
+    ServiceLevelTarget,
+    StockAlert,
+    StockSnapshot,
+)
+
+HISTORY_SHOWN_DAYS = 56
+CSV_COLUMNS = ("sku", "name", "supplier", "urgency", "stockout_date", "on_hand", "on_order", "lead_time_days",
+               "reorder_point", "safety_stock", "suggested_quantity", "pack_size", "minimum_order_quantity",
+               "service_level", "abc_class", "xyz_class", "demand_class", "daily_demand", "days_of_cover")
+
+
+def forecast_chart(*, title: str, history: list[tuple], points: list, suggestion: ReorderSuggestion | None = None):
+    """History, forecast mean, 80/95% bands and (for a stocked product) the projected stock."""
+    if not points:
+        return line_chart(ChartData(title=title, labels=[]))
+    origin = points[0].date
+    start = origin - timedelta(days=HISTORY_SHOWN_DAYS)
+    n_hist, n_fc = HISTORY_SHOWN_DAYS, len(points)
+    labels = [(start + timedelta(days=i)).strftime("%m-%d") for i in range(n_hist + n_fc)]
+    sold = [0.0] * n_hist
+    for day, units in history:
+        index = (day - start).days
+        if 0 <= index < n_hist:
+            sold[index] += float(units)
+    pad = [None] * n_hist
+    mean = [p.mean for p in points]
+    series = [Series("units sold", sold + [None] * n_fc), Series("forecast", pad + mean, color="#2563eb", dashed=True)]
+    bands = [Band("95% interval", pad + [p.lo95 for p in points], pad + [p.hi95 for p in points], color="#bfdbfe"),
+             Band("80% interval", pad + [p.lo80 for p in points], pad + [p.hi80 for p in points], color="#93c5fd")]
+    markers = [Marker("origin", n_hist, color="#4b5563")]
+    if suggestion is not None:
+        arrival = suggestion.lead_time_days
+        used = np.cumsum(mean)
+        stock = [suggestion.on_hand + (suggestion.on_order if k >= arrival else 0) - float(used[k])
+                 for k in range(n_fc)]
+        series.append(Series("projected stock", pad + stock, color="#16a34a"))
+        if suggestion.stockout_date is not None:
+            index = n_hist + (suggestion.stockout_date - origin).days
+            markers.append(Marker(f"stock-out {suggestion.stockout_date}", index))
+    return line_chart(ChartData(title=title, labels=labels, series=series, bands=bands, markers=markers))
+
+
+def product_chart(*, version_id: int, product_id: int, sku: str):
+    points = list(DemandForecast.objects.filter(model_version_id=version_id, product_id=product_id).order_by("date"))
+    if not points:
+        return None
+    suggestion = ReorderSuggestion.objects.filter(model_version_id=version_id, product_id=product_id).first()
+    until = selectors._fallback_window(points[0].date)[1]
+    history = shop.recent_daily_units(since=until - timedelta(days=HISTORY_SHOWN_DAYS), until=until,
+                                      product_id=product_id)
+    return forecast_chart(title=f"{sku}: demand and projected stock", history=history, points=points,
+                          suggestion=suggestion)
+
+
+def category_chart(*, version_id: int, category_id: int, title: str):
+    points = list(CategoryForecast.objects.filter(model_version_id=version_id, category_id=category_id)
+                  .order_by("date"))
+    if not points:
+        return None
+    until = selectors._fallback_window(points[0].date)[1]
+    subtree = None if category_id == selectors.TOTAL_CATEGORY_ID else shop.category_subtree_ids(category_id)
+    history = shop.recent_daily_units(since=until - timedelta(days=HISTORY_SHOWN_DAYS), until=until,
+                                      category_ids=subtree)
+    return forecast_chart(title=title, history=history, points=points)
+
+
+def accuracy_rows(version: ModelVersion | None) -> list[dict]:
+    """The version's backtest scores, engine first, then the baselines."""
+    if version is None:
+        return []
+    backtest = version.metrics.get("backtest", {})
+    order = ["engine"] + sorted(m for m in backtest if m != "engine")
+    return [{"method": m, **backtest[m]} for m in order if m in backtest]
+
+
+@admin.register(ForecastingDashboard)
+class ForecastingDashboardAdmin(admin.ModelAdmin):
+    """One screen: accuracy of the active version next to the baselines, charts, versions, retrain."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.is_active and request.user.is_staff
+
+    def get_urls(self):
+        return [path("retrain/", self.admin_site.admin_view(self.retrain_view), name="forecasting_retrain")] \
+            + super().get_urls()
+
+    def changelist_view(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        versions = list(ModelVersion.objects.filter(app=selectors.APP, kind=selectors.KIND).order_by("-version"))
+        active = next((v for v in versions if v.status == ModelVersion.Status.ACTIVE), None)
+        sku = request.GET.get("sku", "").strip()
+        chart, chart_error = None, ""
+        if active is not None:
+            if sku:
+                product_id = shop.product_id_for_sku(sku)
+                chart = product_chart(version_id=active.pk, product_id=product_id, sku=sku) if product_id else None
+                if chart is None:
+                    chart_error = f"No forecast for SKU {sku!r} in v{active.version}."
+            else:
+                chart = category_chart(version_id=active.pk, category_id=selectors.TOTAL_CATEGORY_ID,
+                                       title="Whole shop: units sold and forecast")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Demand forecast model",
+            "opts": self.model._meta,
+            "active": active,
+            "accuracy": accuracy_rows(active),
+            "versions": versions,
+            "sku": sku,
+            "chart": chart,
+            "chart_error": chart_error,
+            "alerts": StockAlert.objects.filter(model_version=active)[:50] if active else [],
+            "retrain_url": reverse("admin:forecasting_retrain"),
+            "reorder_url": reverse("admin:forecasting_reordersuggestion_changelist"),
+        }
+        return TemplateResponse(request, "admin/forecasting/dashboard.html", context)
+
+    def retrain_view(self, request: HttpRequest) -> HttpResponse:
+        target = reverse("admin:forecasting_forecastingdashboard_changelist")
+        if request.method != "POST":
+            return HttpResponseRedirect(target)
+        run = registry.start_training_run(app=selectors.APP, kind=selectors.KIND, as_of=timezone.now(),
+                                          triggered_by=f"admin:{request.user.get_username()}")
+        try:
+            retrain_task.delay_on_commit(run.pk, selectors.APP, None)
+        except Exception as exc:  # eager mode runs the task here; report instead of a 500
+            self.message_user(request, f"Retrain failed: {exc}", messages.ERROR)
+        else:
+            self.message_user(request, f"Retrain queued (run {run.pk}); progress shows under Training runs.")
+        return HttpResponseRedirect(target)
+
+
+class ActiveVersionAdmin(admin.ModelAdmin):
+    """Read-only lists of the active version's cached rows."""
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).filter(model_version_id=selectors.current_version_id())
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(ReorderSuggestion)
+class ReorderSuggestionAdmin(ActiveVersionAdmin):
+    list_display = ("sku", "name", "urgency", "stockout_date", "on_hand", "on_order", "reorder_point",
+                    "suggested_quantity", "pack_size", "abc_class", "xyz_class", "supplier", "chart_link")
+    list_filter = ("urgency", "abc_class", "xyz_class", "reorder_now", "supplier")
+    search_fields = ("sku", "name", "supplier")
+    ordering = ("-urgency", "stockout_date", "sku")
+    actions = ["export_csv", "create_purchase_order_draft"]
+    list_per_page = 100
+
+    @admin.display(description="chart")
+    def chart_link(self, obj: ReorderSuggestion) -> str:
+        url = reverse("admin:forecasting_forecastingdashboard_changelist")
+        return format_html('<a href="{}?sku={}">chart</a>', url, obj.sku)
+
+    @admin.action(description="Export selected as CSV")
+    def export_csv(self, request: HttpRequest, queryset) -> HttpResponse:
+        response = HttpResponse(content_type="text/csv")
+        response["Content-Disposition"] = 'attachment; filename="reorder-suggestions.csv"'
+        writer = csv.writer(response)
+        writer.writerow(CSV_COLUMNS)
+        for row in queryset.order_by("-urgency", "stockout_date", "sku"):
+            writer.writerow([row.get_urgency_display() if c == "urgency" else getattr(row, c) for c in CSV_COLUMNS])
+        return response
+
+    @admin.action(description="Create purchase order draft(s) from selected (one per supplier)")
+    def create_purchase_order_draft(self, request: HttpRequest, queryset) -> None:
+        drafts = create_purchase_order_drafts(suggestions=list(queryset.filter(suggested_quantity__gt=0)),
+                                              created_by=request.user.get_username())
+        if not drafts:
+            self.message_user(request, "Nothing to order in the selection.", messages.WARNING)
+            return
+        self.message_user(request, f"Created {len(drafts)} purchase order draft(s): "
+                                   + ", ".join(f"#{d.pk} {d.supplier or '(no supplier)'}" for d in drafts))
+
+
+@transaction.atomic
+def create_purchase_order_drafts(*, suggestions: list[ReorderSuggestion], created_by: str) -> list[PurchaseOrderDraft]:
+    """One draft per supplier with the suggested quantities (already whole packs and >= minimum order)."""
+    by_supplier: dict[str, list[ReorderSuggestion]] = {}
+    for suggestion in suggestions:
+        by_supplier.setdefault(suggestion.supplier, []).append(suggestion)
+    drafts = []
+    for supplier, rows in sorted(by_supplier.items()):
+        draft = PurchaseOrderDraft.objects.create(supplier=supplier, model_version_id=rows[0].model_version_id,
+                                                  created_by=created_by)
+        PurchaseOrderDraftLine.objects.bulk_create([
+            PurchaseOrderDraftLine(draft=draft, product_id=r.product_id, sku=r.sku, name=r.name,
+                                   quantity=r.suggested_quantity, pack_size=r.pack_size, stockout_date=r.stockout_date)
+            for r in rows])
+        drafts.append(draft)
+    return drafts
+
+
+@admin.register(StockAlert)
+class StockAlertAdmin(ActiveVersionAdmin):
+    list_display = ("kind", "sku", "stockout_date", "message")
+    list_filter = ("kind",)
+    search_fields = ("sku", "message")
+
+
+@admin.register(ServiceLevelTarget)
+class ServiceLevelTargetAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "product_id", "category_id", "service_level", "note")
+    search_fields = ("product_id", "category_id", "note")
+
+
+class PurchaseOrderDraftLineInline(admin.TabularInline):
+    model = PurchaseOrderDraftLine
+    extra = 0
+
+
+@admin.register(PurchaseOrderDraft)
+class PurchaseOrderDraftAdmin(admin.ModelAdmin):
+    list_display = ("pk", "supplier", "status", "created_by", "created_at")
+    list_filter = ("status", "supplier")
+    inlines = [PurchaseOrderDraftLineInline]
+
+
+@admin.register(StockSnapshot)
+class StockSnapshotAdmin(admin.ModelAdmin):
+    list_display = ("product_id", "date", "on_hand", "on_order", "out_of_stock")
+    list_filter = ("out_of_stock", "date")
+    search_fields = ("product_id",)
+    date_hierarchy = "date"

@@ -1,0 +1,262 @@
+"""Reads of the forecasting app: demand history for training, and what the API and admin show.
+
+Demand history
+    Units per product per day from order lines of orders that are not cancelled or refunded
+    (``electroshop.shop.selectors``), plus a ``censored`` flag for days on which the product was
+    out of stock. Out-of-stock days come from this app's ``StockSnapshot`` log (filled when the shop
+    saves a Stock row whose on_hand reaches 0, and by the daily ``forecasting.snapshot_stock`` task):
+    their sales are a lower bound of demand, so the engine does not learn them (NaN), instead of
+    learning "zero demand". Per category (rolled up to every ancestor) and in total (id 0) too.
+
+Request path
+    One or two queries on the cached tables of the active version; no model computation. A product
+    or category with nothing cached gets a seasonal-naive forecast from its last weeks of daily units
+    (one query), marked ``"source": "fallback"``.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+import numpy as np
+import pandas as pd
+from django.core.cache import cache
+from django.utils import timezone
+
+from electroshop.conf import electroshop_settings
+from electroshop.mlops.models import ModelVersion
+from electroshop.mlops.selectors import active_version_id
+from electroshop.shop import selectors as shop
+
+from .models import CategoryForecast, DemandForecast, ReorderSuggestion, ServiceLevelTarget, StockSnapshot
+
+APP, KIND = "forecasting", "demand"
+TOTAL_CATEGORY_ID = 0  # the whole shop in CategoryForecast and the categories endpoint
+FALLBACK_WEEKS = 4
+SEASON = 7
+
+
+def current_version_id() -> int | None:
+    return active_version_id(app=APP, kind=KIND)
+
+
+# --- demand history ------------------------------------------------------------------------------------
+
+def censored_days(*, product_ids, since: date, until: date) -> pd.DataFrame:
+    """[product_id, date] of days in ``[since, until)`` on which the product was out of stock."""
+    rows = StockSnapshot.objects.filter(
+        product_id__in=list(product_ids), date__gte=since, date__lt=until, out_of_stock=True
+    ).values_list("product_id", "date")
+    frame = pd.DataFrame.from_records(list(rows), columns=["product_id", "date"])
+    frame["date"] = pd.to_datetime(frame["date"])
+    return frame.astype({"product_id": "int64"})
+
+
+def demand_history(*, product_ids, until: datetime, since: datetime) -> pd.DataFrame:
+    """Daily demand of these products in ``[since, until)``.
+
+    Columns: product_id, date (midnight), units, revenue, censored (bool). Days with neither a sale
+    nor a stock-out are absent (zero demand); a censored day without sales has units 0.
+    """
+    ids = list(product_ids)
+    sales = shop.daily_units_for_products(product_ids=ids, until=until, since=since)
+    sales["censored"] = False
+    out = censored_days(product_ids=ids, since=timezone.localdate(since), until=timezone.localdate(until))
+    if not out.empty:
+        keys = sales.set_index(["product_id", "date"]).index
+        flagged = pd.MultiIndex.from_frame(out[["product_id", "date"]])
+        sales["censored"] = keys.isin(flagged)
+        extra = out[~flagged.isin(keys)].assign(units=0, revenue=0.0, censored=True)
+        sales = pd.concat([sales, extra[sales.columns]], ignore_index=True)
+    return (sales.astype({"product_id": "int64", "units": "int64", "censored": "bool"})
+            .sort_values(["product_id", "date"]).reset_index(drop=True))
+
+
+def category_demand_history(*, until: datetime, since: datetime) -> pd.DataFrame:
+    """Daily units per category, each category including its subcategories, and for the whole shop
+    (category_id 0). Columns: category_id, date, units. Not censored: an aggregate keeps selling."""
+    daily = shop.daily_units_frame(until=until, since=since)
+    if daily.empty:
+        return pd.DataFrame({"category_id": pd.Series(dtype="int64"), "date": pd.Series(dtype="datetime64[ns]"),
+                             "units": pd.Series(dtype="int64")})
+    ancestors = shop.product_category_ids(daily["product_id"].unique().tolist())
+    pairs = [(pid, cid) for pid, cids in ancestors.items() for cid in cids]
+    pairs += [(pid, TOTAL_CATEGORY_ID) for pid in daily["product_id"].unique()]
+    mapping = pd.DataFrame(pairs, columns=["product_id", "category_id"])
+    rolled = daily.merge(mapping, on="product_id").groupby(["category_id", "date"], as_index=False)["units"].sum()
+    return rolled.astype({"category_id": "int64", "units": "int64"})
+
+
+def service_levels(product_ids) -> dict[int, float]:
+    """product_id -> target service level: its own row, else its nearest category's, else the default."""
+    default = float(electroshop_settings.FORECAST_SERVICE_LEVEL)
+    ids = list(product_ids)
+    by_product, by_category = {}, {}
+    for product_id, category_id, level in ServiceLevelTarget.objects.values_list("product_id", "category_id",
+                                                                                   "service_level"):
+        if product_id is not None:
+            by_product[product_id] = level
+        elif category_id is not None:
+            by_category[category_id] = level
+    ancestors = shop.product_category_ids(ids) if by_category else {}
+    out = {}
+    for product_id in ids:
+        level = by_product.get(product_id)
+        if level is None:
+            level = next((by_category[c] for c in ancestors.get(product_id, []) if c in by_category), default)
+        out[product_id] = float(level)
+    return out
+
+
+# --- request path -------------------------------------------------------------------------------------
+
+@dataclass
+class ForecastAnswer:
+    source: str  # model | fallback
+    model_version: int | None
+    origin: date
+    points: list[dict] = field(default_factory=list)
+
+
+def version_info(version_id: int | None) -> tuple[int | None, date | None]:
+    """(version number, forecast origin) of a version id; cached: neither ever changes."""
+    if version_id is None:
+        return None, None
+    key = f"fc:version-info:{version_id}"
+    info = cache.get(key)
+    if info is None:
+        row = ModelVersion.objects.filter(pk=version_id).values_list("version", "parameters").first()
+        origin = (row[1] or {}).get("origin") if row else None
+        info = (row[0] if row else None, date.fromisoformat(origin) if origin else None)
+        cache.set(key, info, 24 * 3600)
+    return info
+
+
+def version_number(version_id: int | None) -> int | None:
+    return version_info(version_id)[0]
+
+
+def _point(day: date, mean: float, lo80: float, hi80: float, lo95: float, hi95: float) -> dict:
+    return {"date": day.isoformat(), "mean": round(mean, 4), "lo80": round(lo80, 4), "hi80": round(hi80, 4),
+            "lo95": round(lo95, 4), "hi95": round(hi95, 4)}
+
+
+def _cached_points(queryset, horizon: int) -> tuple[date | None, list[dict]]:
+    rows = list(queryset.order_by("date").values_list("date", "mean", "lo80", "hi80", "lo95", "hi95")[:horizon])
+    if not rows:
+        return None, []
+    return rows[0][0], [_point(*row) for row in rows]
+
+
+def seasonal_naive_points(history: list[tuple], *, origin: date, horizon: int) -> list[dict]:
+    """Seasonal naive (same weekday last week) with intervals from its own weekly errors.
+
+    ``history``: [(date, units)] of days with sales in the ``FALLBACK_WEEKS`` weeks before origin.
+    σ of the one-season-ahead error grows with √(seasons ahead); intervals are clipped at zero.
+    """
+    days = FALLBACK_WEEKS * SEASON
+    start = origin - timedelta(days=days)
+    y = np.zeros(days)
+    for day, units in history:
+        day = day.date() if isinstance(day, datetime) else day
+        index = (day - start).days
+        if 0 <= index < days:
+            y[index] += float(units)
+    errors = y[SEASON:] - y[:-SEASON]
+    sigma = float(np.sqrt(np.mean(errors ** 2))) if errors.size else 0.0
+    points = []
+    for h in range(horizon):
+        mean = float(y[days - SEASON + h % SEASON])
+        spread = sigma * math.sqrt(h // SEASON + 1)
+        points.append(_point(origin + timedelta(days=h), mean,
+                             max(mean - 1.2816 * spread, 0.0), mean + 1.2816 * spread,
+                             max(mean - 1.96 * spread, 0.0), mean + 1.96 * spread))
+    return points
+
+
+def _fallback_window(origin: date) -> tuple[datetime, datetime]:
+    until = timezone.make_aware(datetime.combine(origin, time.min))
+    return until - timedelta(days=FALLBACK_WEEKS * SEASON), until
+
+
+def product_forecast(*, product_id: int, horizon: int) -> ForecastAnswer:
+    """The active version's forecast for one product (one query), else a seasonal-naive fallback."""
+    version_id = current_version_id()
+    if version_id is not None:
+        origin, points = _cached_points(
+            DemandForecast.objects.filter(model_version_id=version_id, product_id=product_id), horizon)
+        if points:
+            return ForecastAnswer("model", version_number(version_id), origin, points)
+    origin = timezone.localdate()
+    since, until = _fallback_window(origin)
+    history = shop.recent_daily_units(since=since, until=until, product_id=product_id)
+    return ForecastAnswer("fallback", None, origin, seasonal_naive_points(history, origin=origin, horizon=horizon))
+
+
+def category_forecast(*, category_id: int, horizon: int) -> ForecastAnswer:
+    """The active version's forecast for a category (0 = whole shop), else a seasonal-naive fallback."""
+    version_id = current_version_id()
+    if version_id is not None:
+        origin, points = _cached_points(
+            CategoryForecast.objects.filter(model_version_id=version_id, category_id=category_id), horizon)
+        if points:
+            return ForecastAnswer("model", version_number(version_id), origin, points)
+    origin = timezone.localdate()
+    since, until = _fallback_window(origin)
+    subtree = None if category_id == TOTAL_CATEGORY_ID else (shop.category_subtree_ids(category_id) or [category_id])
+    history = shop.recent_daily_units(since=since, until=until, category_ids=subtree)
+    return ForecastAnswer("fallback", None, origin, seasonal_naive_points(history, origin=origin, horizon=horizon))
+
+
+SUGGESTION_FIELDS = (
+    "product_id", "sku", "name", "supplier", "origin", "on_hand", "on_order", "lead_time_days", "pack_size",
+    "minimum_order_quantity", "service_level", "daily_demand", "safety_stock", "reorder_point", "order_up_to",
+    "suggested_quantity", "reorder_now", "stockout_date", "days_of_cover", "urgency", "abc_class", "xyz_class",
+    "demand_class",
+)
+
+
+def _suggestion_dict(row: dict) -> dict:
+    out = dict(row)
+    out["urgency"] = ReorderSuggestion._meta.get_field("urgency").choices[row["urgency"]][1]
+    for key in ("daily_demand", "safety_stock", "reorder_point", "order_up_to", "days_of_cover"):
+        if out[key] is not None:
+            out[key] = round(out[key], 3)
+    return out
+
+
+def reorder_suggestions(*, abc: str | None = None, xyz: str | None = None, urgency: int | None = None,
+                        reorder_only: bool = False, limit: int = 100, offset: int = 0,
+                        ) -> tuple[int | None, date | None, int, list[dict]]:
+    """(version number, origin, total count, page) of the active version, most urgent first. Two queries."""
+    version_id = current_version_id()
+    if version_id is None:
+        return None, None, 0, []
+    queryset = ReorderSuggestion.objects.filter(model_version_id=version_id)
+    if abc:
+        queryset = queryset.filter(abc_class=abc)
+    if xyz:
+        queryset = queryset.filter(xyz_class=xyz)
+    if urgency is not None:
+        queryset = queryset.filter(urgency__gte=urgency)
+    if reorder_only:
+        queryset = queryset.filter(suggested_quantity__gt=0)
+    count = queryset.count()
+    rows = queryset.order_by("-urgency", "stockout_date", "sku").values(*SUGGESTION_FIELDS)[offset:offset + limit]
+    number, origin = version_info(version_id)
+    return number, origin, count, [_suggestion_dict(row) for row in rows]
+
+
+def stockout_risks(*, within_days: int, limit: int = 100) -> tuple[int | None, date | None, list[dict]]:
+    """(version number, origin, rows): products of the active version projected to run out within
+    ``within_days`` days of the forecast origin (day 0 = origin), soonest first. One query."""
+    version_id = current_version_id()
+    if version_id is None:
+        return None, None, []
+    number, origin = version_info(version_id)
+    queryset = ReorderSuggestion.objects.filter(model_version_id=version_id, stockout_date__isnull=False)
+    if origin is not None:
+        queryset = queryset.filter(stockout_date__lt=origin + timedelta(days=within_days))
+    rows = queryset.order_by("stockout_date", "-urgency", "sku").values(*SUGGESTION_FIELDS)[:limit]
+    return number, origin, [_suggestion_dict(row) for row in rows]

@@ -1,0 +1,428 @@
+"""Writes of the forecasting app: forecast, advise, fill the cached tables, activate; the stock-out log.
+
+The pipeline (``train_forecasts``) is what ``retrain forecasting`` and the nightly task run:
+
+1. decide the origin (the as-of day: only orders before it are used) and the products (active
+   products with a Stock row, plus every product sold in the history window); rank them ABC by
+   revenue over the last year (a shop-wide ranking, so it is done once, here);
+2. register a version and fan the products out in chunks that any number of workers share
+   (``mlops.fanout``). Each chunk reads its products' demand history (censored stock-out days
+   included), runs ``forecasting.ml.engine.forecast`` on it (one global model per chunk), backtests
+   the engine and the baselines on the last horizon before the origin, computes the inventory
+   advice (``forecasting.ml.inventory``) and writes DemandForecast, ReorderSuggestion, StockAlert
+   and ForecastBacktest rows, replacing its own rows so a retried chunk never duplicates them;
+3. the finaliser forecasts every category (rolled up) and the whole shop as their own series,
+   pools the chunks' backtest scores into the version's metrics, marks it ready and activates it
+   (a newer origin always replaces the older forecast), then prunes old versions.
+"""
+from __future__ import annotations
+
+import logging
+import time
+import warnings
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from django.db import transaction
+from django.utils import timezone
+
+from electroshop.conf import electroshop_settings
+from electroshop.mlops import fanout
+from electroshop.mlops import services as registry
+from electroshop.mlops.models import ModelVersion, TrainingRun
+from electroshop.shop import selectors as shop
+
+from . import selectors
+from .models import (
+    CategoryForecast,
+    DemandForecast,
+    ForecastBacktest,
+    ReorderSuggestion,
+    StockAlert,
+    StockSnapshot,
+    Urgency,
+)
+from .selectors import APP, KIND
+
+logger = logging.getLogger("electroshop.forecasting")
+
+BULK_BATCH = 5000
+HISTORY_DAYS = 730          # at most two years of daily history per product
+ABC_DAYS = 365              # revenue window of the ABC ranking
+XYZ_WEEKS = 26              # weekly demand window of the XYZ classes
+OVERSTOCK_DAYS = 90         # stock beyond the order-up-to level + this many days of demand
+DEAD_STOCK_DAYS = 90        # no sale for this many days (and almost no forecast demand)
+BASELINES = ("seasonal_naive", "auto_ets")
+
+
+def _as_of(as_of: datetime | None) -> datetime:
+    as_of = as_of or timezone.now()
+    if timezone.is_naive(as_of):
+        as_of = timezone.make_aware(as_of)
+    return as_of
+
+
+def _midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, datetime.min.time()))
+
+
+# --- training -------------------------------------------------------------------------------------------
+
+def train_forecasts(*, run_id: int, as_of: datetime | None, sync: bool) -> None:
+    """Register a version for the as-of day and fan its fill out in chunks of products."""
+    as_of = _as_of(as_of)
+    origin = timezone.localdate(as_of)
+    until = _midnight(origin)  # only orders before the origin day count
+    horizon = int(electroshop_settings.FORECAST_HORIZON_DAYS)
+    registry.report_progress(run_id=run_id, progress=0.02, stage="choosing products")
+    revenue = shop.product_revenue(until=until, since=until - timedelta(days=ABC_DAYS))
+    sold = set(shop.product_revenue(until=until, since=until - timedelta(days=HISTORY_DAYS)))
+    product_ids = sorted(set(shop.stocked_product_ids()) | sold)
+    if not product_ids:
+        raise ValueError("no stocked products and no sales before the as-of day: nothing to forecast")
+    from .ml.inventory import abc_classes
+
+    abc = abc_classes(pd.Series({pid: revenue.get(pid, 0.0) for pid in product_ids}, dtype=float))
+    version = registry.register_model_version(
+        app=APP, kind=KIND, as_of=as_of, run_id=run_id,
+        data_start=until - timedelta(days=HISTORY_DAYS), data_end=until,
+        parameters={"origin": origin.isoformat(), "horizon": horizon, "history_days": HISTORY_DAYS,
+                    "service_level_default": float(electroshop_settings.FORECAST_SERVICE_LEVEL),
+                    "review_period_days": int(electroshop_settings.FORECAST_REVIEW_PERIOD_DAYS),
+                    "baselines": list(BASELINES), "products": len(product_ids),
+                    "censoring": "StockSnapshot.out_of_stock days"},
+    )
+    TrainingRun.objects.filter(pk=run_id).update(model_version=version)
+    registry.append_run_log(run_id=run_id, line=f"v{version.version}: forecasting {len(product_ids):,} products "
+                                                f"from {origin} for {horizon} days, orders before {origin} only")
+    payloads = [[[pid, str(abc[pid]), float(revenue.get(pid, 0.0))] for pid in chunk]
+                for chunk in fanout.split_into_chunks(product_ids, electroshop_settings.FORECAST_FILL_CHUNK_SIZE)]
+    registry.report_progress(run_id=run_id, progress=0.05, stage=f"forecasting {len(payloads)} chunks")
+
+    def progress(done: int, total: int) -> None:
+        registry.report_progress(run_id=run_id, progress=0.05 + 0.8 * done / total,
+                                 stage=f"forecast {done}/{total} chunks")
+
+    from . import tasks
+
+    fanout.dispatch_chunks(run_id=run_id, chunk_task=tasks.fill_forecast_chunk_task,
+                           finalize_task=tasks.finalize_forecasts_task, payloads=payloads, sync=sync,
+                           on_chunk_done=progress)
+
+
+def _version_of_run(run_id: int) -> ModelVersion:
+    return TrainingRun.objects.select_related("model_version").get(pk=run_id).model_version
+
+
+def _promotion_discounts(product_ids: list[int], start: date, end: date) -> pd.DataFrame:
+    """[series_id, date, promo] discount percent per product and day in [start, end) (0 when none)."""
+    promotions = shop.promotions_frame()
+    if promotions.empty:
+        return pd.DataFrame(columns=["series_id", "date", "promo"])
+    ancestors = shop.product_category_ids(product_ids)
+    rows = []
+    for promo in promotions.itertuples():
+        first, last = max(promo.starts_on.date(), start), min(promo.ends_on.date(), end - timedelta(days=1))
+        if first > last:
+            continue
+        if not pd.isna(promo.product_id):
+            targets = [int(promo.product_id)] if int(promo.product_id) in product_ids else []
+        else:
+            targets = [pid for pid in product_ids if int(promo.category_id) in ancestors.get(pid, [])]
+        for pid in targets:
+            for day in pd.date_range(first, last):
+                rows.append((pid, day, promo.discount_percent))
+    frame = pd.DataFrame(rows, columns=["series_id", "date", "promo"])
+    return frame.groupby(["series_id", "date"], as_index=False)["promo"].max()
+
+
+def chunk_history(*, product_ids: list[int], until: datetime, horizon: int,
+                  ) -> tuple[pd.DataFrame, pd.DataFrame | None, list[str]]:
+    """(dense history [series_id, date, y, censored, exog...], future exog or None, exog columns).
+
+    Dense: every product has a row for every day from the chunk's first sale (or stock-out) to
+    the day before the origin, so that known inputs such as promotions end when they end.
+    """
+    since = until - timedelta(days=HISTORY_DAYS)
+    history = selectors.demand_history(product_ids=product_ids, until=until, since=since)
+    origin = timezone.localdate(until)
+    first = history["date"].min() if not history.empty else pd.Timestamp(origin - timedelta(days=1))
+    calendar = pd.date_range(first, pd.Timestamp(origin - timedelta(days=1)))
+    full = pd.MultiIndex.from_product([product_ids, calendar], names=["series_id", "date"])
+    dense = (history.rename(columns={"product_id": "series_id", "units": "y"})
+             .set_index(["series_id", "date"])[["y", "censored"]].reindex(full))
+    dense["y"] = dense["y"].fillna(0).astype(float)
+    dense["censored"] = dense["censored"].astype("boolean").fillna(False).astype(bool)
+    dense = dense.reset_index()
+    promos = _promotion_discounts(product_ids, calendar[0].date() if len(calendar) else origin,
+                                  origin + timedelta(days=horizon))
+    if promos.empty:
+        return dense, None, []
+    dense = dense.merge(promos, on=["series_id", "date"], how="left").fillna({"promo": 0.0})
+    future_calendar = pd.date_range(origin, periods=horizon)
+    future = pd.DataFrame(pd.MultiIndex.from_product([product_ids, future_calendar], names=["series_id", "date"])
+                          .to_frame(index=False))
+    future = future.merge(promos, on=["series_id", "date"], how="left").fillna({"promo": 0.0})
+    return dense, future, ["promo"]
+
+
+def _backtest_rows(history: pd.DataFrame, *, horizon: int, exog: list[str], revenue: dict[int, float],
+                   version_id: int, index: int) -> list[ForecastBacktest]:
+    """Score the engine and the baselines on the last horizon before the origin (one window)."""
+    from .ml.engine import backtest
+
+    weights = pd.Series(revenue, dtype=float)
+    weights = weights if weights.sum() > 0 else None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            scores = backtest(history, horizon=horizon, freq="D", n_windows=1, exog_cols=exog,
+                              censored_col="censored", weights=weights, baselines=BASELINES)
+    except Exception as exc:  # too little history to hold a horizon out: no scores, still forecast
+        logger.warning("backtest of chunk %s skipped: %s", index, exc)
+        return []
+    last = history["date"].max()
+    held_out = history[history["date"] > last - pd.Timedelta(days=horizon)]
+    weight = float(weights.sum()) if weights is not None else float(history["series_id"].nunique())
+    actual = float(held_out["y"].sum())
+    series = int(history["series_id"].nunique())
+
+    def value(x: Any) -> float | None:
+        return None if x is None or not np.isfinite(x) else float(x)
+
+    return [ForecastBacktest(model_version_id=version_id, chunk=index, method=row.method, wrmsse=value(row.wrmsse),
+                             wape=value(row.wape), coverage80=value(row.coverage80), coverage95=value(row.coverage95),
+                             series=series, weight=weight, actual_units=actual)
+            for row in scores.itertuples()]
+
+
+def _xyz(history: pd.DataFrame, origin: date) -> dict[int, str]:
+    from .ml.inventory import xyz_classes
+
+    start = pd.Timestamp(origin - timedelta(weeks=XYZ_WEEKS))
+    recent = history[history["date"] >= start]
+    if recent.empty:
+        return {}
+    week = ((recent["date"] - start).dt.days // 7).rename("week")
+    table = recent.groupby([recent["series_id"], week])["y"].sum().unstack(fill_value=0.0)
+    table = table.reindex(columns=range(XYZ_WEEKS), fill_value=0.0)
+    return {int(k): v for k, v in xyz_classes(table).items()}
+
+
+def _urgency(advice, *, origin: date, lead_time_days: int, horizon: int) -> int:
+    if advice.stockout_date is not None and advice.stockout_date < origin + timedelta(days=lead_time_days):
+        return Urgency.CRITICAL
+    if advice.reorder_now and advice.suggested_order_qty > 0:
+        return Urgency.HIGH
+    if advice.stockout_date is not None and advice.stockout_date < origin + timedelta(days=horizon):
+        return Urgency.LOW
+    return Urgency.NONE
+
+
+def inventory_rows(*, version_id: int, origin: date, horizon: int, forecasts: pd.DataFrame,
+                   product_ids: list[int], abc: dict[int, str], xyz: dict[int, str], demand_class: dict[int, str],
+                   model_label: dict[int, str], last_sale: dict[int, date]) -> tuple[list, list]:
+    """ReorderSuggestion and StockAlert rows for the stock-managed products of a chunk."""
+    from .ml.inventory import reorder_advice
+
+    stock = shop.stock_levels(product_ids)
+    info = shop.product_summaries(list(stock))
+    levels = selectors.service_levels(list(stock))
+    review = int(electroshop_settings.FORECAST_REVIEW_PERIOD_DAYS)
+    by_product = {pid: frame for pid, frame in forecasts.groupby("series_id")}
+    suggestions, alerts = [], []
+    for product_id, level in stock.items():
+        frame = by_product.get(product_id)
+        if frame is None:
+            mean = lo95 = hi95 = np.zeros(horizon)
+        else:
+            frame = frame.sort_values("date")
+            mean, lo95, hi95 = (frame[c].to_numpy(float) for c in ("mean", "lo95", "hi95"))
+        card = info.get(product_id, {})
+        # Never sold in the window: count from the product's launch, so a new product is not "dead".
+        listed = (origin - timezone.localdate(card["created_at"])).days if card.get("created_at") else HISTORY_DAYS
+        since_sale = (origin - last_sale[product_id]).days if product_id in last_sale else min(listed, HISTORY_DAYS)
+        advice = reorder_advice(
+            on_hand=max(level.on_hand, 0), mean=mean, lo95=lo95, hi95=hi95, start=origin, on_order=level.on_order,
+            lead_time_days=level.lead_time_days, review_days=review, service_level=levels[product_id],
+            pack_size=level.pack_size, min_order=level.minimum_order_quantity, overstock_days=OVERSTOCK_DAYS,
+            days_since_last_sale=since_sale, dead_days=DEAD_STOCK_DAYS,
+        )
+        sku = card.get("sku", str(product_id))
+        urgency = _urgency(advice, origin=origin, lead_time_days=level.lead_time_days, horizon=horizon)
+        suggestions.append(ReorderSuggestion(
+            model_version_id=version_id, product_id=product_id, sku=sku, name=card.get("name", "")[:300],
+            supplier=card.get("supplier", "")[:200], origin=origin, on_hand=level.on_hand, on_order=level.on_order,
+            lead_time_days=level.lead_time_days, pack_size=level.pack_size,
+            minimum_order_quantity=level.minimum_order_quantity, service_level=levels[product_id],
+            daily_demand=float(np.mean(mean)) if len(mean) else 0.0, lead_time_demand=advice.lead_time_demand,
+            safety_stock=advice.safety_stock, reorder_point=advice.reorder_point, order_up_to=advice.order_up_to,
+            inventory_position=advice.inventory_position, reorder_now=advice.reorder_now,
+            suggested_quantity=advice.suggested_order_qty, stockout_date=advice.stockout_date,
+            days_of_cover=advice.days_of_cover, urgency=urgency, abc_class=abc.get(product_id, "C"),
+            xyz_class=xyz.get(product_id, "Z"), demand_class=demand_class.get(product_id, "none"),
+            model=model_label.get(product_id, "")[:200], days_since_last_sale=since_sale,
+        ))
+        if urgency >= Urgency.HIGH and advice.stockout_date is not None:
+            alerts.append(StockAlert(model_version_id=version_id, product_id=product_id, sku=sku,
+                                     kind=StockAlert.Kind.STOCKOUT_RISK, stockout_date=advice.stockout_date,
+                                     message=f"projected to run out on {advice.stockout_date} "
+                                             f"(lead time {level.lead_time_days} days); "
+                                             f"order {advice.suggested_order_qty}"))
+        if advice.dead_stock:
+            alerts.append(StockAlert(model_version_id=version_id, product_id=product_id, sku=sku,
+                                     kind=StockAlert.Kind.DEAD_STOCK,
+                                     message=f"{level.on_hand} on hand, no sale for {since_sale} days"))
+        elif advice.overstock and not (product_id not in last_sale and listed < DEAD_STOCK_DAYS):  # too new to judge
+            cover = f"{advice.days_of_cover:.0f} days of cover" if advice.days_of_cover else "no forecast demand"
+            alerts.append(StockAlert(model_version_id=version_id, product_id=product_id, sku=sku,
+                                     kind=StockAlert.Kind.OVERSTOCK,
+                                     message=f"{int(advice.inventory_position)} in stock and on order: {cover}"))
+    return suggestions, alerts
+
+
+def fill_forecast_chunk(*, run_id: int, index: int, payload: list[list]) -> int:
+    """Forecast, backtest and advise one chunk of products. Idempotent: a retry replaces its rows."""
+    from .ml.engine import forecast
+
+    version = _version_of_run(run_id)
+    origin = date.fromisoformat(version.parameters["origin"])
+    horizon = int(version.parameters["horizon"])
+    until = _midnight(origin)
+    product_ids = [int(pid) for pid, _, _ in payload]
+    abc = {int(pid): cls for pid, cls, _ in payload}
+    revenue = {int(pid): float(rev) for pid, _, rev in payload}
+    history, future, exog = chunk_history(product_ids=product_ids, until=until, horizon=horizon)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        forecasts, info = forecast(history, origin=pd.Timestamp(origin), horizon=horizon, freq="D",
+                                   future_exog=future, exog_cols=exog, censored_col="censored", return_info=True)
+    backtests = _backtest_rows(history, horizon=horizon, exog=exog, revenue=revenue, version_id=version.pk, index=index)
+    sold = history[history["y"] > 0]
+    last_sale = {int(pid): d.date() for pid, d in sold.groupby("series_id")["date"].max().items()}
+    suggestions, alerts = inventory_rows(
+        version_id=version.pk, origin=origin, horizon=horizon, forecasts=forecasts, product_ids=product_ids,
+        abc=abc, xyz=_xyz(history, origin), demand_class={int(k): v for k, v in info.classes.items()},
+        model_label={int(k): v for k, v in info.ensemble.items()}, last_sale=last_sale,
+    )
+    rows = [DemandForecast(model_version_id=version.pk, product_id=int(r.series_id), date=r.date.date(),
+                           mean=float(r.mean), lo80=float(r.lo80), hi80=float(r.hi80), lo95=float(r.lo95),
+                           hi95=float(r.hi95)) for r in forecasts.itertuples()]
+    with transaction.atomic():
+        for table in (DemandForecast, ReorderSuggestion, StockAlert):
+            table.objects.filter(model_version_id=version.pk, product_id__in=product_ids).delete()
+        ForecastBacktest.objects.filter(model_version_id=version.pk, chunk=index).delete()
+        DemandForecast.objects.bulk_create(rows, batch_size=BULK_BATCH)
+        ReorderSuggestion.objects.bulk_create(suggestions, batch_size=BULK_BATCH)
+        StockAlert.objects.bulk_create(alerts, batch_size=BULK_BATCH)
+        ForecastBacktest.objects.bulk_create(backtests, batch_size=BULK_BATCH)
+    return len(product_ids)
+
+
+def fill_category_forecasts(*, version: ModelVersion) -> int:
+    """Forecast every category (with its subcategories) and the whole shop as their own series."""
+    from .ml.engine import forecast
+
+    origin = date.fromisoformat(version.parameters["origin"])
+    horizon = int(version.parameters["horizon"])
+    until = _midnight(origin)
+    rolled = selectors.category_demand_history(until=until, since=until - timedelta(days=HISTORY_DAYS))
+    CategoryForecast.objects.filter(model_version_id=version.pk).delete()
+    if rolled.empty:
+        return 0
+    ids = sorted(rolled["category_id"].unique().tolist())
+    calendar = pd.date_range(rolled["date"].min(), pd.Timestamp(origin - timedelta(days=1)))
+    full = pd.MultiIndex.from_product([ids, calendar], names=["series_id", "date"])
+    dense = (rolled.rename(columns={"category_id": "series_id", "units": "y"}).set_index(["series_id", "date"])[["y"]]
+             .reindex(full, fill_value=0).reset_index())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        forecasts = forecast(dense, origin=pd.Timestamp(origin), horizon=horizon, freq="D", exog_cols=[])
+    rows = [CategoryForecast(model_version_id=version.pk, category_id=int(r.series_id), date=r.date.date(),
+                             mean=float(r.mean), lo80=float(r.lo80), hi80=float(r.hi80), lo95=float(r.lo95),
+                             hi95=float(r.hi95)) for r in forecasts.itertuples()]
+    CategoryForecast.objects.bulk_create(rows, batch_size=BULK_BATCH)
+    return len(ids)
+
+
+def pooled_backtest_metrics(*, version_id: int) -> dict[str, dict[str, float | None]]:
+    """Per method: WRMSSE weighted by the chunks' revenue, WAPE pooled by held-out units (exact),
+    interval coverage pooled by series."""
+    out: dict[str, dict[str, float | None]] = {}
+    rows = list(ForecastBacktest.objects.filter(model_version_id=version_id))
+    for method in sorted({r.method for r in rows}):
+        mine = [r for r in rows if r.method == method]
+
+        def pooled(attr: str, weight: str, mine: list = mine) -> float | None:
+            pairs = [(getattr(r, attr), getattr(r, weight)) for r in mine if getattr(r, attr) is not None]
+            total = sum(w for _, w in pairs)
+            return round(sum(v * w for v, w in pairs) / total, 6) if pairs and total > 0 else None
+
+        out[method] = {"wrmsse": pooled("wrmsse", "weight"), "wape": pooled("wape", "actual_units"),
+                       "coverage80": pooled("coverage80", "series"), "coverage95": pooled("coverage95", "series"),
+                       "series": sum(r.series for r in mine)}
+    return out
+
+
+def finalize_forecasts(*, run_id: int) -> ModelVersion:
+    """Category forecasts, pooled accuracy, ready, activate, finish, prune."""
+    started = time.perf_counter()
+    version = _version_of_run(run_id)
+    registry.report_progress(run_id=run_id, progress=0.88, stage="forecasting categories")
+    categories = fill_category_forecasts(version=version)
+    backtest = pooled_backtest_metrics(version_id=version.pk)
+    metrics: dict[str, Any] = {"origin": version.parameters["origin"], "horizon": version.parameters["horizon"],
+                               "products": DemandForecast.objects.filter(model_version_id=version.pk)
+                               .values("product_id").distinct().count(),
+                               "categories": categories, "backtest": backtest}
+    for method, scores in backtest.items():  # flat numbers for the registry's tables and charts
+        for name in ("wrmsse", "wape", "coverage95"):
+            if scores.get(name) is not None:
+                metrics[f"{name}_{method}"] = scores[name]
+    run = TrainingRun.objects.get(pk=run_id)
+    fill_seconds = ((timezone.now() - run.started_at).total_seconds() if run.started_at
+                    else time.perf_counter() - started)
+    version = registry.mark_version_ready(version_id=version.pk, metrics=metrics, fill_seconds=fill_seconds)
+    registry.activate_model_version(version_id=version.pk)
+    engine = backtest.get("engine", {})
+    baselines = ", ".join(f"{m} {s.get('wrmsse')}" for m, s in backtest.items() if m != "engine")
+    registry.append_run_log(run_id=run_id, line=f"activated v{version.version}: origin {metrics['origin']}, "
+                                                f"{metrics['products']} products, {categories} category series, "
+                                                f"backtest WRMSSE engine {engine.get('wrmsse')} vs {baselines}")
+    registry.finish_training_run(run_id=run_id, model_version=version)
+    registry.prune_model_versions(app=APP, kind=KIND)
+    return version
+
+
+# --- stock-out log ------------------------------------------------------------------------------------
+
+def record_stock_level(*, product_id: int, on_hand: int, on_order: int = 0, day: date | None = None) -> StockSnapshot:
+    """Log a product's stock for the day; a day once out of stock stays marked (censored)."""
+    day = day or timezone.localdate()
+    with transaction.atomic():
+        snapshot, created = StockSnapshot.objects.select_for_update().get_or_create(
+            product_id=product_id, date=day,
+            defaults={"on_hand": on_hand, "on_order": on_order, "out_of_stock": on_hand <= 0},
+        )
+        if not created:
+            snapshot.on_hand, snapshot.on_order = on_hand, on_order
+            snapshot.out_of_stock = snapshot.out_of_stock or on_hand <= 0
+            snapshot.save(update_fields=["on_hand", "on_order", "out_of_stock", "updated_at"])
+    return snapshot
+
+
+def snapshot_stock_levels(*, day: date | None = None) -> int:
+    """Log every stocked product's current level for the day (the daily task). Idempotent."""
+    day = day or timezone.localdate()
+    levels = shop.stock_levels()
+    existing = dict(StockSnapshot.objects.filter(date=day).values_list("product_id", "out_of_stock"))
+    new = [StockSnapshot(product_id=pid, date=day, on_hand=level.on_hand, on_order=level.on_order,
+                         out_of_stock=level.on_hand <= 0) for pid, level in levels.items() if pid not in existing]
+    with transaction.atomic():
+        StockSnapshot.objects.bulk_create(new, batch_size=BULK_BATCH, ignore_conflicts=True)
+        out_now = [pid for pid, level in levels.items() if pid in existing and level.on_hand <= 0 and not existing[pid]]
+        if out_now:
+            StockSnapshot.objects.filter(date=day, product_id__in=out_now).update(out_of_stock=True)
+    return len(levels)

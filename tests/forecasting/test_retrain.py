@@ -1,0 +1,107 @@
+"""A real ``retrain forecasting --sync --as-of`` on a small synthetic shop, read back through the API
+and the admin; and the same pipeline through Celery (eager) in chunks."""
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+
+from electroshop.celery import app as celery_app
+from electroshop.mlops.models import ModelVersion, TrainingRun, TrainingRunChunk
+from electroshop.shop.models import Order, OrderLine
+from forecasting.models import DemandForecast, PurchaseOrderDraft, ReorderSuggestion, StockAlert
+from tests.factories import CustomerFactory
+
+from .conftest import AS_OF, at
+
+
+@pytest.fixture
+def small_chunks(settings):
+    settings.ELECTROSHOP = {"FORECAST_FILL_CHUNK_SIZE": 2}  # four products: two chunks to pool
+
+
+@pytest.mark.django_db
+def test_retrain_sync_as_of_produces_an_active_version_served_by_the_api(
+        synthetic_shop, small_chunks, staff_client, staff_session_client):
+    # An order on the as-of day itself must not be seen by a model that treats that day as today.
+    order = Order.objects.create(number="FUTURE", customer=CustomerFactory(), created_at=at(AS_OF, 9))
+    OrderLine.objects.create(order=order, product=synthetic_shop["products"]["CASE-2"], quantity=5000, unit_price=1)
+
+    call_command("retrain", "forecasting", "--sync", "--as-of", AS_OF.isoformat(), stdout=io.StringIO(),
+                 stderr=io.StringIO())
+
+    version = ModelVersion.objects.get(app="forecasting", kind="demand")
+    assert version.status == ModelVersion.Status.ACTIVE
+    assert version.metrics["origin"] == "2026-05-01" and version.metrics["products"] == 4
+    assert {"engine", "seasonal_naive", "auto_ets"} <= set(version.metrics["backtest"])
+    assert all(version.metrics["backtest"][m]["wrmsse"] > 0 for m in ("engine", "seasonal_naive", "auto_ets"))
+    assert 0 <= version.metrics["backtest"]["engine"]["coverage95"] <= 1
+    assert TrainingRunChunk.objects.filter(run__model_version=version).count() == 2
+    assert DemandForecast.objects.filter(model_version=version).count() == 4 * 28
+
+    body = staff_client.get("/api/v1/forecasts/products/PH/1/?horizon=28").json()
+    assert body["source"] == "model" and body["model_version"] == version.version
+    assert body["origin"] == "2026-05-01" and body["points"][0]["date"] == "2026-05-01"
+    assert [p["date"] for p in body["points"]] == [(AS_OF + timedelta(days=k)).isoformat() for k in range(28)]
+    assert all(p["lo95"] <= p["lo80"] <= p["mean"] <= p["hi80"] <= p["hi95"] for p in body["points"])
+    assert 2 < sum(p["mean"] for p in body["points"]) / 28 < 12          # sells ~6 a day
+    case = staff_client.get("/api/v1/forecasts/products/CASE-2/").json()
+    assert max(p["mean"] for p in case["points"]) < 50                   # the 5000 on the as-of day is unseen
+
+    phones = staff_client.get(f"/api/v1/forecasts/categories/{synthetic_shop['phones'].pk}/").json()
+    whole = staff_client.get("/api/v1/forecasts/categories/0/").json()
+    assert phones["source"] == whole["source"] == "model"
+    assert sum(p["mean"] for p in whole["points"]) > sum(p["mean"] for p in phones["points"]) > 0
+
+    risks = staff_client.get("/api/v1/inventory/stockout-risks/?within_days=14").json()["results"]
+    assert "PH/1" in [r["sku"] for r in risks]                            # 20 on hand, ~6 a day
+    reorder = staff_client.get("/api/v1/inventory/reorder-suggestions/").json()
+    assert reorder["count"] == 4 and reorder["results"][0]["urgency"] == "critical"
+    ph = next(r for r in reorder["results"] if r["sku"] == "PH/1")
+    assert ph["suggested_quantity"] % 10 == 0 and ph["suggested_quantity"] >= 10   # packs of 10
+    assert ph["abc_class"] == "A"
+    old = next(r for r in reorder["results"] if r["sku"] == "OLD-4")   # sold only in its first two weeks
+    assert old["suggested_quantity"] == 0 and old["urgency"] == "none"
+    assert ReorderSuggestion.objects.get(model_version=version, sku="OLD-4").days_since_last_sale > 90
+    assert StockAlert.objects.filter(model_version=version, kind="stockout_risk", sku="PH/1").exists()
+
+    # Admin: the dashboard with accuracy and the product chart, the reorder list, CSV and PO drafts.
+    page = staff_session_client.get("/admin/forecasting/forecastingdashboard/?sku=PH/1")
+    html = page.content.decode()
+    assert page.status_code == 200 and "<svg" in html and "stock-out" in html and "seasonal_naive" in html
+    changelist = "/admin/forecasting/reordersuggestion/"
+    assert staff_session_client.get(changelist).status_code == 200
+    ids = [str(pk) for pk in ReorderSuggestion.objects.filter(model_version=version).values_list("pk", flat=True)]
+    export = staff_session_client.post(changelist, {"action": "export_csv", "_selected_action": ids})
+    rows = list(csv.DictReader(io.StringIO(export.content.decode())))
+    assert len(rows) == 4 and rows[0]["urgency"] == "critical"
+    staff_session_client.post(changelist, {"action": "create_purchase_order_draft", "_selected_action": ids})
+    drafts = {d.supplier: d for d in PurchaseOrderDraft.objects.all()}
+    ordered = {r.sku: r.suggested_quantity for r in ReorderSuggestion.objects.filter(suggested_quantity__gt=0)}
+    lines = {line.sku: line.quantity for d in drafts.values() for line in d.lines.all()}
+    assert lines == ordered and set(drafts) <= {"Acme", "CaseCo"}
+
+
+@pytest.fixture
+def eager_celery(settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+@pytest.mark.django_db
+def test_retrain_through_celery_fans_out_chunks_and_activates(synthetic_shop, small_chunks, eager_celery):
+    from electroshop.mlops import services as registry
+    from electroshop.mlops.tasks import retrain_task
+
+    first = registry.start_training_run(app="forecasting", kind="demand", as_of=at(AS_OF - timedelta(days=14), 0),
+                                        triggered_by="test")
+    retrain_task.delay(first.pk, "forecasting", at(AS_OF - timedelta(days=14), 0).isoformat())
+    first.refresh_from_db()
+    assert first.status == TrainingRun.Status.SUCCEEDED and first.chunks_total == 2
+    assert first.model_version.status == ModelVersion.Status.ACTIVE
+    assert first.model_version.metrics["origin"] == (AS_OF - timedelta(days=14)).isoformat()
+    assert DemandForecast.objects.filter(model_version=first.model_version).values("date").distinct().count() == 28
