@@ -164,6 +164,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several apps answer with a "source" field; give each choice set its own name.
+    "ENUM_NAME_OVERRIDES": {
+        "RecommendationSourceEnum": ["personalized", "session", "similar", "bought_together", "trending", "fallback"],
+        "ForecastSourceEnum": ["model", "fallback"],
+    },
 }
 
 LOGGING = {
