@@ -1,0 +1,490 @@
+"""Point-in-time transaction features, shared by training (batch) and checkout scoring (online).
+
+Every feature of a transaction is computed from that transaction and the transactions that came
+*before* it (in time order; rows with the same timestamp keep their input order). Fraud labels are
+used only once they are known: a transaction's label becomes visible ``label_delay_days`` after
+it happened, so the risk of an entity at time ``t`` counts the labels of its transactions in
+``(t - delay - w, t - delay]`` (the handbook's definition). Unknown labels (NaN) count as not fraud.
+
+Two implementations of the same definitions:
+
+* :func:`build_features` - vectorised over a whole DataFrame (training, backtests, bulk fills);
+* :func:`features_for_transaction` - one new transaction plus the recent history of its entities
+  (what the checkout service reads from the database), with :class:`TransactionHistory` as an
+  in-memory, incrementally updated history for replays and tests.
+
+Tests check that both give the same numbers.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+
+DAY = 86_400
+# Floor for the standard deviation of log amounts: keeps z-scores finite for customers whose
+# previous amounts were all the same, and makes batch (cumulative sums) and online (direct) agree.
+MIN_LOG_STD = 0.05
+
+
+@dataclass(frozen=True)
+class FeatureConfig:
+    """Which columns mean what, and which windows to compute.
+
+    ``customer_col`` is the paying party (card, account): it gets a spending profile.
+    ``entity_cols`` are the things a fraudster reuses (terminal/merchant, device, IP, e-mail,
+    payment fingerprint, shipping address): each gets velocity counts and label-delayed risk.
+    """
+
+    time_col: str = "TX_DATETIME"
+    amount_col: str = "TX_AMOUNT"
+    label_col: str = "TX_FRAUD"
+    customer_col: str | None = "CUSTOMER_ID"
+    entity_cols: tuple[str, ...] = ("TERMINAL_ID",)
+    windows_days: tuple[float, ...] = (1, 7, 30)
+    velocity_hours: tuple[float, ...] = (1,)
+    label_delay_days: float = 7
+    customer_risk: bool = False  # also compute label-delayed risk for the customer
+    # The customer's "usual amount" (z-score of the log amount) is measured over this many days:
+    # longer than the windows so a few recent fraudulent amounts do not become the norm.
+    profile_days: float = 30
+    night_end_hour: int = 6  # hours [0, night_end_hour) count as night
+
+    @property
+    def lookback_seconds(self) -> int:
+        """How much history (seconds before a transaction) the features need."""
+        longest = max(max(self.windows_days), self.profile_days) * DAY
+        if self.risk_cols:
+            longest = max(longest, (max(self.windows_days) + self.label_delay_days) * DAY)
+        return int(np.ceil(longest))
+
+    @property
+    def risk_cols(self) -> tuple[str, ...]:
+        cols = tuple(self.entity_cols)
+        if self.customer_risk and self.customer_col:
+            cols = (self.customer_col,) + cols
+        return cols
+
+    @property
+    def history_cols(self) -> tuple[str, ...]:
+        """Entity columns whose history is needed to score one transaction."""
+        cols = ((self.customer_col,) if self.customer_col else ()) + tuple(self.entity_cols)
+        return tuple(dict.fromkeys(cols))
+
+
+def _prefix(col: str) -> str:
+    return col.lower()
+
+
+def _wname(days: float) -> str:
+    return f"{days:g}d"
+
+
+def feature_names(config: FeatureConfig) -> list[str]:
+    """Feature columns produced by both paths, in a stable order."""
+    names = ["amount", "log_amount", "hour", "is_night", "is_weekend"]
+    c = config.customer_col
+    if c:
+        p = _prefix(c)
+        for w in config.windows_days:
+            names += [f"{p}_nb_tx_{_wname(w)}", f"{p}_avg_amount_{_wname(w)}",
+                      f"{p}_amount_ratio_{_wname(w)}"]
+        names += [f"{p}_amount_z", f"{p}_amount_ratio_profile", f"{p}_secs_since_prev"]
+    for e in config.entity_cols:
+        p = _prefix(e)
+        for h in config.velocity_hours:
+            names.append(f"{p}_nb_tx_{h:g}h")
+        for w in config.windows_days:
+            names.append(f"{p}_nb_tx_{_wname(w)}")
+    for e in config.risk_cols:
+        p = _prefix(e)
+        for w in config.windows_days:
+            names += [f"{p}_risk_{_wname(w)}", f"{p}_nb_fraud_{_wname(w)}"]
+        # Is a known compromise still going on? (last known label, age of the known frauds)
+        names += [f"{p}_last_known_label", f"{p}_secs_since_last_known_fraud",
+                  f"{p}_secs_since_first_known_fraud"]
+    return names
+
+
+def to_seconds(values) -> np.ndarray:
+    """Datetimes (naive = UTC) as int64 epoch seconds."""
+    ts = pd.to_datetime(pd.Series(values) if not isinstance(values, pd.Series) else values)
+    if getattr(ts.dt, "tz", None) is not None:
+        ts = ts.dt.tz_convert("UTC").dt.tz_localize(None)
+    return ts.to_numpy(dtype="datetime64[ns]").astype(np.int64) // 1_000_000_000
+
+
+def one_to_seconds(value) -> int:
+    """One datetime (naive = UTC, aware converted) as epoch seconds; fast path for scoring."""
+    ts = pd.Timestamp(value)
+    if ts.tzinfo is not None:
+        ts = ts.tz_convert("UTC").tz_localize(None)
+    return int(ts.value // 1_000_000_000) if ts.unit == "ns" else int(
+        ts.as_unit("ns").value // 1_000_000_000)
+
+
+def _time_features(tsec: np.ndarray, amount: np.ndarray, config: FeatureConfig) -> dict:
+    hour = (tsec % DAY) // 3600
+    weekday = ((tsec // DAY) + 3) % 7  # 1970-01-01 was a Thursday; Monday = 0
+    return {
+        "amount": amount.astype(float),
+        "log_amount": np.log1p(np.maximum(amount, 0.0)),
+        "hour": hour.astype(float),
+        "is_night": (hour < config.night_end_hour).astype(float),
+        "is_weekend": (weekday >= 5).astype(float),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Batch path
+# ---------------------------------------------------------------------------------------------
+
+class _Grouped:
+    """Rows sorted by (entity, time, input order) with window index lookups via searchsorted."""
+
+    def __init__(self, keys: np.ndarray, tsec: np.ndarray):
+        codes, uniques = pd.factorize(keys)
+        missing = codes < 0  # no entity value (e.g. no device id): no shared history
+        codes[missing] = len(uniques) + np.arange(int(missing.sum()))
+        self.order = np.lexsort((np.arange(len(tsec)), tsec, codes))
+        c = codes[self.order].astype(np.int64)
+        t = tsec[self.order]
+        self.t = t
+        tmin = int(t.min()) if len(t) else 0
+        self.span = (int(t.max()) - tmin + 1) if len(t) else 1
+        self.comp = c * self.span + (t - tmin)
+        self.gstart = np.searchsorted(self.comp, c * self.span, side="left")
+        self.idx = np.arange(len(t))
+        self.same_group_prev = np.r_[False, c[1:] == c[:-1]]
+
+    def bounds(self, lookback_s: int, lag_s: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """[lo, hi) of earlier rows of the same entity with time in (t - lag - lookback, t - lag]."""
+        hi = np.searchsorted(self.comp, self.comp - lag_s, side="right")
+        hi = np.minimum(hi, self.idx)  # strictly earlier rows only
+        lo = np.searchsorted(self.comp, self.comp - lag_s - lookback_s, side="right")
+        lo = np.minimum(np.maximum(lo, self.gstart), hi)
+        return lo, hi
+
+    @staticmethod
+    def csum(values: np.ndarray) -> np.ndarray:
+        return np.concatenate([[0.0], np.cumsum(values, dtype=np.float64)])
+
+    def unsort(self, values: np.ndarray) -> np.ndarray:
+        out = np.empty_like(values)
+        out[self.order] = values
+        return out
+
+
+def build_features(df: pd.DataFrame, config: FeatureConfig = FeatureConfig()) -> pd.DataFrame:
+    """Features for every row of ``df`` (any order), indexed like ``df``.
+
+    ``df`` must hold the history the features need (at least ``config.lookback_seconds`` before
+    the rows you care about). The label column may be missing or NaN for unlabelled rows.
+    """
+    n = len(df)
+    tsec = to_seconds(df[config.time_col])
+    amount = df[config.amount_col].to_numpy(dtype=float)
+    if config.label_col in df.columns:
+        label = pd.to_numeric(df[config.label_col], errors="coerce").fillna(0).to_numpy(float)
+    else:
+        label = np.zeros(n)
+    out = _time_features(tsec, amount, config)
+    delay_s = int(round(config.label_delay_days * DAY))
+
+    if config.customer_col:
+        g = _Grouped(df[config.customer_col].to_numpy(), tsec)
+        p = _prefix(config.customer_col)
+        a = amount[g.order]
+        la = np.log1p(np.maximum(a, 0.0))
+        ca, cla, cla2 = g.csum(a), g.csum(la), g.csum(la * la)
+        for w in config.windows_days:
+            lo, hi = g.bounds(int(round(w * DAY)))
+            cnt = (hi - lo).astype(float)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                mean = np.where(cnt > 0, (ca[hi] - ca[lo]) / cnt, a)
+            out[f"{p}_nb_tx_{_wname(w)}"] = g.unsort(cnt)
+            out[f"{p}_avg_amount_{_wname(w)}"] = g.unsort(mean)
+            out[f"{p}_amount_ratio_{_wname(w)}"] = g.unsort(_ratio(a, mean))
+        lo, hi = g.bounds(int(round(config.profile_days * DAY)))
+        cnt = (hi - lo).astype(float)
+        s1, s2 = cla[hi] - cla[lo], cla2[hi] - cla2[lo]
+        out[f"{p}_amount_z"] = g.unsort(_zscore(la, cnt, s1, s2))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.where(cnt > 0, (ca[hi] - ca[lo]) / np.maximum(cnt, 1), a)
+        out[f"{p}_amount_ratio_profile"] = g.unsort(_ratio(a, mean))
+        prev_t = np.where(g.same_group_prev, np.r_[0, g.t[:-1]], -1)
+        out[f"{p}_secs_since_prev"] = g.unsort(
+            _secs_since(g.t, prev_t, config)).astype(float)
+
+    groups = {}
+    for e in config.history_cols:
+        if e != config.customer_col:
+            groups[e] = _Grouped(df[e].to_numpy(), tsec)
+    for e in config.entity_cols:
+        g = groups[e]
+        p = _prefix(e)
+        for h in config.velocity_hours:
+            lo, hi = g.bounds(int(round(h * 3600)))
+            out[f"{p}_nb_tx_{h:g}h"] = g.unsort((hi - lo).astype(float))
+        for w in config.windows_days:
+            lo, hi = g.bounds(int(round(w * DAY)))
+            out[f"{p}_nb_tx_{_wname(w)}"] = g.unsort((hi - lo).astype(float))
+    for e in config.risk_cols:
+        g = groups.get(e) or _Grouped(df[e].to_numpy(), tsec)
+        p = _prefix(e)
+        lab = label[g.order]
+        cl = g.csum(lab)
+        for w in config.windows_days:
+            lo, hi = g.bounds(int(round(w * DAY)), lag_s=delay_s)
+            cnt = (hi - lo).astype(float)
+            fr = cl[hi] - cl[lo]
+            out[f"{p}_risk_{_wname(w)}"] = g.unsort(_risk(fr, cnt))
+            out[f"{p}_nb_fraud_{_wname(w)}"] = g.unsort(np.round(fr))
+        lo, hi = g.bounds(int(round(max(config.windows_days) * DAY)), lag_s=delay_s)
+        n = len(lab)
+        last = np.maximum(hi - 1, 0)
+        has = hi > lo
+        out[f"{p}_last_known_label"] = g.unsort(np.where(has, lab[last] if n else 0.0, 0.0))
+        # Index of the latest fraud at or before each row, and of the earliest at or after it.
+        is_f = lab > 0
+        prev_f = np.maximum.accumulate(np.where(is_f, np.arange(n), -1)) if n else lab
+        nxt = np.where(is_f, np.arange(n), n)
+        next_f = np.minimum.accumulate(nxt[::-1])[::-1] if n else lab
+        pf = prev_f[last] if n else np.zeros(0, int)
+        ok_last = has & (pf >= lo)
+        nf = next_f[np.minimum(lo, max(n - 1, 0))] if n else np.zeros(0, int)
+        ok_first = has & (nf < hi)
+        tl = np.where(ok_last, g.t[np.maximum(pf, 0)], -1)
+        tf = np.where(ok_first, g.t[np.minimum(nf, max(n - 1, 0))], -1)
+        out[f"{p}_secs_since_last_known_fraud"] = g.unsort(_since_known(g.t, tl, config))
+        out[f"{p}_secs_since_first_known_fraud"] = g.unsort(_since_known(g.t, tf, config))
+    return pd.DataFrame({k: out[k] for k in feature_names(config)}, index=df.index)
+
+
+def _ratio(amount, mean):
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = np.where(mean > 0, amount / np.where(mean > 0, mean, 1.0), 1.0)
+    return r
+
+
+def _zscore(la, cnt, s1, s2):
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(cnt > 0, s1 / np.maximum(cnt, 1), la)
+        var = np.where(cnt > 1, (s2 - cnt * mean * mean) / np.maximum(cnt - 1, 1), 0.0)
+    std = np.maximum(np.sqrt(np.maximum(var, 0.0)), MIN_LOG_STD)
+    return np.where(cnt > 1, (la - mean) / std, 0.0)
+
+
+def _risk(frauds, count):
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, frauds / np.maximum(count, 1), 0.0)
+
+
+def _since_known(t, fraud_t, config: FeatureConfig):
+    """Seconds since a known fraud, capped at (and meaning "none" at) the risk lookback."""
+    cap = int(round((max(config.windows_days) + config.label_delay_days) * DAY))
+    return np.where(fraud_t >= 0, np.minimum(t - fraud_t, cap), cap).astype(float)
+
+
+def _secs_since(t, prev_t, config: FeatureConfig):
+    cap = int(max(config.windows_days) * DAY)
+    return np.where(prev_t >= 0, np.minimum(t - prev_t, cap), cap)
+
+
+# ---------------------------------------------------------------------------------------------
+# Online path
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class EntityHistory:
+    """Earlier transactions of one entity value, oldest first (what a DB query returns).
+
+    ``labels`` holds the confirmed label of each transaction, NaN when not (yet) known; the
+    feature code itself ignores labels younger than the label delay, so passing every known label
+    is safe.
+    """
+
+    times: np.ndarray  # int64 epoch seconds
+    amounts: np.ndarray
+    labels: np.ndarray
+
+    @classmethod
+    def empty(cls) -> "EntityHistory":
+        return cls(np.zeros(0, np.int64), np.zeros(0), np.zeros(0))
+
+    @classmethod
+    def from_frame(cls, rows: pd.DataFrame, config: FeatureConfig) -> "EntityHistory":
+        lab = rows[config.label_col] if config.label_col in rows else pd.Series(np.nan, rows.index)
+        return cls(to_seconds(rows[config.time_col]),
+                   rows[config.amount_col].to_numpy(float),
+                   pd.to_numeric(lab, errors="coerce").to_numpy(float))
+
+
+def features_for_transaction(
+    tx: Mapping, history: Mapping[str, EntityHistory], config: FeatureConfig = FeatureConfig()
+) -> dict[str, float]:
+    """Features of one new transaction given the earlier transactions of its entities.
+
+    ``tx`` maps column names to values (time, amount and every column of
+    ``config.history_cols``); ``history[col]`` holds the earlier transactions sharing
+    ``tx[col]`` (a missing key means none). Only the last ``config.lookback_seconds`` matter.
+    """
+    t = one_to_seconds(tx[config.time_col])
+    amount = float(tx[config.amount_col])
+    out = {k: float(v[0]) for k, v in
+           _time_features(np.array([t]), np.array([amount]), config).items()}
+    delay_s = int(round(config.label_delay_days * DAY))
+
+    def hist(col) -> EntityHistory:
+        h = history.get(col)
+        if h is None:
+            return EntityHistory.empty()
+        keep = h.times <= t  # anything later is not history
+        return EntityHistory(h.times[keep], h.amounts[keep], h.labels[keep])
+
+    if config.customer_col:
+        h = hist(config.customer_col)
+        p = _prefix(config.customer_col)
+        for w in config.windows_days:
+            m = h.times > t - int(round(w * DAY))
+            cnt = float(m.sum())
+            mean = float(h.amounts[m].mean()) if cnt else amount
+            out[f"{p}_nb_tx_{_wname(w)}"] = cnt
+            out[f"{p}_avg_amount_{_wname(w)}"] = mean
+            out[f"{p}_amount_ratio_{_wname(w)}"] = amount / mean if mean > 0 else 1.0
+        m = h.times > t - int(round(config.profile_days * DAY))
+        pmean = float(h.amounts[m].mean()) if m.any() else amount
+        out[f"{p}_amount_ratio_profile"] = amount / pmean if pmean > 0 else 1.0
+        la = np.log1p(max(amount, 0.0))
+        prev = np.log1p(np.maximum(h.amounts[m], 0.0))
+        if len(prev) > 1:
+            std = max(float(prev.std(ddof=1)), MIN_LOG_STD)
+            out[f"{p}_amount_z"] = (la - float(prev.mean())) / std
+        else:
+            out[f"{p}_amount_z"] = 0.0
+        prev_t = int(h.times.max()) if len(h.times) else -1
+        out[f"{p}_secs_since_prev"] = float(
+            _secs_since(np.array([t]), np.array([prev_t]), config)[0])
+    for e in config.entity_cols:
+        h = hist(e)
+        p = _prefix(e)
+        for hh in config.velocity_hours:
+            out[f"{p}_nb_tx_{hh:g}h"] = float((h.times > t - int(round(hh * 3600))).sum())
+        for w in config.windows_days:
+            out[f"{p}_nb_tx_{_wname(w)}"] = float((h.times > t - int(round(w * DAY))).sum())
+    for e in config.risk_cols:
+        h = hist(e)
+        p = _prefix(e)
+        known = h.times <= t - delay_s
+        for w in config.windows_days:
+            m = known & (h.times > t - delay_s - int(round(w * DAY)))
+            cnt = float(m.sum())
+            fr = float(np.nansum(h.labels[m]))
+            out[f"{p}_risk_{_wname(w)}"] = fr / cnt if cnt else 0.0
+            out[f"{p}_nb_fraud_{_wname(w)}"] = fr
+        m = known & (h.times > t - delay_s - int(round(max(config.windows_days) * DAY)))
+        labs = np.nan_to_num(h.labels[m])
+        out[f"{p}_last_known_label"] = float(labs[-1]) if len(labs) else 0.0
+        ft = h.times[m][labs > 0]
+        out[f"{p}_secs_since_last_known_fraud"] = float(
+            _since_known(t, ft[-1] if len(ft) else -1, config))
+        out[f"{p}_secs_since_first_known_fraud"] = float(
+            _since_known(t, ft[0] if len(ft) else -1, config))
+    return {k: out[k] for k in feature_names(config)}
+
+
+class TransactionHistory:
+    """In-memory per-entity history, appended to as transactions arrive.
+
+    Stands in for the database in replays, benchmarks and tests: ``features(tx)`` then
+    ``append(tx)`` for each transaction in time order reproduces :func:`build_features`.
+    Histories older than the lookback are pruned lazily.
+    """
+
+    def __init__(self, config: FeatureConfig = FeatureConfig()):
+        self.config = config
+        self._data: dict[str, dict] = {c: {} for c in config.history_cols}
+
+    @classmethod
+    def from_frame(cls, df: pd.DataFrame, config: FeatureConfig = FeatureConfig()
+                   ) -> "TransactionHistory":
+        self = cls(config)
+        tsec = to_seconds(df[config.time_col])
+        amounts = df[config.amount_col].to_numpy(float)
+        if config.label_col in df:
+            labels = pd.to_numeric(df[config.label_col], errors="coerce").to_numpy(float)
+        else:
+            labels = np.full(len(df), np.nan)
+        order = np.lexsort((np.arange(len(df)), tsec))
+        for col in config.history_cols:
+            keys = df[col].to_numpy()[order]
+            codes, uniques = pd.factorize(keys)  # missing values (-1) get no history
+            by = np.argsort(codes, kind="stable")
+            bounds = np.searchsorted(codes[by], np.arange(len(uniques) + 1))
+            store = self._data[col]
+            for k, key in enumerate(uniques):
+                sel = order[by[bounds[k]:bounds[k + 1]]]
+                store[key] = [tsec[sel], amounts[sel], labels[sel]]
+        return self
+
+    def history_for(self, tx: Mapping) -> dict[str, EntityHistory]:
+        out = {}
+        for col in self.config.history_cols:
+            if _missing(tx[col]):
+                continue
+            rec = self._data[col].get(tx[col])
+            if rec is not None:
+                out[col] = EntityHistory(*rec)
+        return out
+
+    def features(self, tx: Mapping) -> dict[str, float]:
+        return features_for_transaction(tx, self.history_for(tx), self.config)
+
+    def append(self, tx: Mapping, label: float = np.nan) -> None:
+        t = one_to_seconds(tx[self.config.time_col])
+        a = float(tx[self.config.amount_col])
+        if np.isnan(label):
+            label = float(tx.get(self.config.label_col, np.nan))
+        horizon = t - self.config.lookback_seconds - DAY
+        for col in self.config.history_cols:
+            if _missing(tx[col]):
+                continue
+            rec = self._data[col].get(tx[col])
+            if rec is None:
+                self._data[col][tx[col]] = [np.array([t], np.int64), np.array([a]),
+                                            np.array([label], float)]
+                continue
+            keep = slice(int(np.searchsorted(rec[0], horizon, side="right")), None)
+            rec[0] = np.append(rec[0][keep], t)
+            rec[1] = np.append(rec[1][keep], a)
+            rec[2] = np.append(rec[2][keep], label)
+
+    def set_label(self, col: str, key, time, label: float) -> None:
+        """Record a label that became known (e.g. a chargeback) on an entity's history."""
+        rec = self._data[col].get(key)
+        if rec is None:
+            return
+        t = one_to_seconds(time)
+        rec[2][rec[0] == t] = label
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))
+
+
+def features_online(df: pd.DataFrame, history: TransactionHistory | None = None,
+                    config: FeatureConfig = FeatureConfig()) -> pd.DataFrame:
+    """Replay ``df`` one transaction at a time through the online path (score, then append)."""
+    history = history or TransactionHistory(config)
+    tsec = to_seconds(df[config.time_col])
+    order = np.lexsort((np.arange(len(df)), tsec))
+    records = df.to_dict("records")
+    rows: list = [None] * len(df)
+    for i in order:
+        tx = records[i]
+        rows[i] = history.features(tx)
+        history.append(tx)
+    return pd.DataFrame(rows, index=df.index, columns=feature_names(config))
+
