@@ -15,6 +15,8 @@ DEFAULT_SCHEDULES = {
     "Nightly retrain: forecasting": ("ml.retrain_scheduled", {"app": "forecasting"}, "0", "3"),
     "Nightly retrain: fraud": ("ml.retrain_scheduled", {"app": "fraud"}, "0", "4"),
     "Hourly prune of old model versions": ("ml.prune_model_versions", {}, "15", "*"),
+    # Just after midnight: carry stock levels into the new day (censored stock-out days for forecasts).
+    "Daily stock snapshot": ("forecasting.snapshot_stock", {}, "5", "0"),
 }
 
 
