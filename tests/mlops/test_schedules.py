@@ -23,6 +23,7 @@ def test_install_schedules_is_idempotent_and_keeps_admin_edits():
     assert len({t.crontab.hour for t in retrains}) == 3  # different hours
     prune = next(t for t in tasks.values() if t.task == "ml.prune_model_versions")
     assert prune.crontab.hour == "*"
+    celery_app.loader.import_default_modules()  # what a worker and beat do at start: autodiscovery
     for task in tasks.values():
         assert task.task in celery_app.tasks  # the named task exists
 
