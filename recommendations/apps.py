@@ -24,5 +24,7 @@ class RecommendationsConfig(AppConfig):
             selectors.forget_merchandising_rules()
 
         for model in (models.MerchandisingRule, models.RepeatPurchaseCategory):
-            post_save.connect(forget_rules, sender=model, dispatch_uid=f"recs-forget-{model.__name__}")
-            post_delete.connect(forget_rules, sender=model, dispatch_uid=f"recs-forget-del-{model.__name__}")
+            # weak=False: the receiver is a local function, which a weak reference would let vanish.
+            post_save.connect(forget_rules, sender=model, weak=False, dispatch_uid=f"recs-forget-{model.__name__}")
+            post_delete.connect(forget_rules, sender=model, weak=False,
+                                dispatch_uid=f"recs-forget-del-{model.__name__}")

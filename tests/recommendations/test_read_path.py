@@ -174,3 +174,12 @@ def test_anonymous_session_gets_session_recommendations_after_browsing(shop, dja
     recs = client.get("/api/v1/recommendations/session/").json()
     assert recs["source"] == "session"
     assert set(i["sku"] for i in recs["items"]) == {"P5", "P7"}
+
+
+def test_a_new_merchandising_rule_applies_to_the_next_read(shop, staff_client):
+    assert "P0" in skus(get(staff_client, shop["customer"], limit=3))  # rules now cached
+    import gc
+
+    gc.collect()  # receivers must survive garbage collection
+    MerchandisingRule.objects.create(product_id=shop["products"][0].pk, action="hide")
+    assert "P0" not in skus(get(staff_client, shop["customer"], limit=3))
