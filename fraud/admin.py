@@ -1,0 +1,288 @@
+"""Merchant screens: rules (validated, with a 30-day preview), allow/block lists, thresholds, the
+review queue (approve / reject as fraud / block), labels, sign-up risk, review moderation, the model."""
+import json
+
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html_join
+
+from electroshop.mlops import services as registry
+from electroshop.mlops.charts import ChartData, Series, line_chart
+from electroshop.mlops.models import ModelVersion
+from electroshop.mlops.tasks import retrain_task
+
+from . import selectors, services
+from .models import (
+    FraudDashboard,
+    FraudLabel,
+    FraudRule,
+    FraudSettings,
+    HeldReview,
+    ListEntry,
+    ReviewAssessment,
+    ReviewQueueItem,
+    RiskAssessment,
+    SignupAssessment,
+)
+from .rules import OPS
+
+PREVIEW_DAYS = 30
+
+
+def _reasons_html(reasons):
+    return format_html_join("", "<div>{} <small>({})</small></div>",
+                            ((r.get("message", ""), r.get("code", "")) for r in (reasons or [])[:4]))
+
+
+class FraudRuleForm(forms.ModelForm):
+    class Meta:
+        model = FraudRule
+        fields = "__all__"
+        widgets = {"conditions": forms.Textarea(attrs={"rows": 6, "cols": 90})}
+        help_texts = {"conditions": (
+            'A JSON list of clauses, all must hold, e.g. [{"feature": "amount", "op": ">=", "value": 500}, '
+            '{"feature": "ip_country", "op": "not_in", "value": ["United Kingdom"]}]. Ops: ' + " ".join(OPS)
+            + '. Features: amount, velocity counters such as card_fingerprint_nb_tx_1h or email_nb_tx_1d, '
+              'entity risk such as device_id_nb_fraud_30d, ip_billing_mismatch, account_age_days, countries, '
+              'email_domain, model_score (0-100, missing without a model), score.')}
+
+
+@admin.register(FraudRule)
+class FraudRuleAdmin(admin.ModelAdmin):
+    form = FraudRuleForm
+    list_display = ("priority", "name", "action", "is_active", "conditions_text", "updated_at")
+    list_display_links = ("name",)
+    list_editable = ("priority", "is_active")
+    list_filter = ("action", "is_active")
+    search_fields = ("name", "note")
+    actions = ["preview_matches"]
+    change_form_template = "admin/fraud/fraudrule/change_form.html"
+
+    @admin.display(description="conditions")
+    def conditions_text(self, obj: FraudRule) -> str:
+        return json.dumps(obj.conditions)[:200]
+
+    @admin.action(description=f"Preview: what would these rules have matched in the last {PREVIEW_DAYS} days?")
+    def preview_matches(self, request: HttpRequest, queryset) -> None:
+        for rule in queryset:
+            preview = selectors.preview_rule(conditions=rule.conditions, days=PREVIEW_DAYS)
+            levels = ", ".join(f"{k}: {v}" for k, v in sorted(preview.by_current_level.items())) or "none"
+            self.message_user(request, f"{rule.name}: would have matched {preview.matched} of {preview.total} orders "
+                                       f"scored in the last {PREVIEW_DAYS} days (currently {levels}).")
+
+    def get_urls(self):
+        return [path("<int:rule_id>/preview/", self.admin_site.admin_view(self.preview_view), name="fraud_rule_preview")
+                ] + super().get_urls()
+
+    def preview_view(self, request: HttpRequest, rule_id: int) -> HttpResponse:
+        rule = get_object_or_404(FraudRule, pk=rule_id)
+        context = {
+            **self.admin_site.each_context(request), "title": f"Preview of rule {rule.name}", "opts": self.model._meta,
+            "rule": rule, "days": PREVIEW_DAYS,
+            "preview": selectors.preview_rule(conditions=rule.conditions, days=PREVIEW_DAYS),
+            "back_url": reverse("admin:fraud_fraudrule_change", args=[rule.pk]),
+        }
+        return TemplateResponse(request, "admin/fraud/rule_preview.html", context)
+
+
+@admin.register(ListEntry)
+class ListEntryAdmin(admin.ModelAdmin):
+    list_display = ("list_type", "kind", "value", "note", "created_by", "created_at")
+    list_filter = ("list_type", "kind")
+    search_fields = ("value", "note")
+
+    def save_model(self, request, obj, form, change):
+        if not obj.created_by:
+            obj.created_by = request.user.get_username()
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(FraudSettings)
+class FraudSettingsAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "review_threshold", "block_threshold", "label_delay_days", "review_hold_threshold",
+                    "updated_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return not FraudSettings.objects.exists()
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+class _ReadOnly(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(RiskAssessment)
+class RiskAssessmentAdmin(_ReadOnly):
+    list_display = ("id", "order_number", "score", "level", "decision", "model_version", "source", "created_at")
+    list_filter = ("level", "decision", "source")
+    search_fields = ("order_number",)
+    date_hierarchy = "created_at"
+
+
+def _decide(admin_obj, request, queryset, decision: str, verb: str) -> None:
+    user = request.user.get_username()
+    labelled = 0
+    for pk in queryset.values_list("pk", flat=True):
+        if services.record_decision(assessment_id=pk, decision=decision, decided_by=user) is not None:
+            labelled += 1
+    admin_obj.message_user(request, f"{verb} {queryset.count()} order(s); {labelled} training label(s) recorded.")
+
+
+@admin.register(ReviewQueueItem)
+class ReviewQueueAdmin(_ReadOnly):
+    """Orders at ``review`` waiting for a decision, highest score first."""
+
+    list_display = ("order_number", "score", "reasons_list", "customer_id", "order_created_at", "model_version")
+    list_display_links = None
+    actions = ["approve", "reject_as_fraud", "block_identities"]
+
+    def get_queryset(self, request):
+        return selectors.review_queue()
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.is_active and request.user.is_staff  # actions need it; no edit form is linked
+
+    @admin.display(description="reasons")
+    def reasons_list(self, obj):
+        return _reasons_html(obj.reasons)
+
+    @admin.action(description="Approve (genuine)")
+    def approve(self, request, queryset):
+        _decide(self, request, queryset, RiskAssessment.Decision.APPROVED, "Approved")
+
+    @admin.action(description="Reject as fraud")
+    def reject_as_fraud(self, request, queryset):
+        _decide(self, request, queryset, RiskAssessment.Decision.REJECTED, "Rejected")
+
+    @admin.action(description="Reject as fraud and block its e-mail, device, IP and payment fingerprint")
+    def block_identities(self, request, queryset):
+        added = 0
+        for pk in list(queryset.values_list("pk", flat=True)):
+            added += len(services.block_identities_of_assessment(assessment_id=pk,
+                                                                 created_by=request.user.get_username()))
+        _decide(self, request, queryset, RiskAssessment.Decision.REJECTED, "Rejected")
+        self.message_user(request, f"{added} block-list entr{'y' if added == 1 else 'ies'} added.")
+
+
+@admin.register(FraudLabel)
+class FraudLabelAdmin(admin.ModelAdmin):
+    list_display = ("order_number", "order_id", "is_fraud", "source", "known_at", "reason", "recorded_by")
+    list_filter = ("source", "is_fraud")
+    search_fields = ("order_number",)
+
+
+@admin.register(SignupAssessment)
+class SignupAssessmentAdmin(_ReadOnly):
+    list_display = ("customer_id", "score", "level", "reasons_list", "updated_at")
+    list_filter = ("level",)
+    search_fields = ("customer_id",)
+
+    @admin.display(description="reasons")
+    def reasons_list(self, obj):
+        return _reasons_html(obj.reasons)
+
+
+@admin.register(HeldReview)
+class HeldReviewAdmin(_ReadOnly):
+    """Reviews held as possibly fake: approve publishes, reject hides; both train the review model."""
+
+    list_display = ("id", "product", "rating", "title", "text_start", "authenticity", "created_at")
+    list_display_links = None
+    actions = ["approve", "reject"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(status=HeldReview.Status.HELD).select_related("product")
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.is_active and request.user.is_staff
+
+    @admin.display(description="text")
+    def text_start(self, obj):
+        return (obj.text or "")[:120]
+
+    @admin.display(description="why held")
+    def authenticity(self, obj):
+        assessment = ReviewAssessment.objects.filter(review_id=obj.pk).first()
+        if assessment is None:
+            return "-"
+        return _reasons_html([{"message": f"score {assessment.score:.0f}", "code": "SCORE"}, *assessment.reasons])
+
+    @admin.action(description="Approve (publish)")
+    def approve(self, request, queryset):
+        for pk in list(queryset.values_list("pk", flat=True)):
+            services.moderate_review(review_id=pk, approve=True, moderated_by=request.user.get_username())
+        self.message_user(request, "Published.")
+
+    @admin.action(description="Reject (fake)")
+    def reject(self, request, queryset):
+        for pk in list(queryset.values_list("pk", flat=True)):
+            services.moderate_review(review_id=pk, approve=False, moderated_by=request.user.get_username())
+        self.message_user(request, "Rejected.")
+
+
+@admin.register(ReviewAssessment)
+class ReviewAssessmentAdmin(_ReadOnly):
+    list_display = ("review_id", "score", "held", "moderation", "moderated_by", "created_at")
+    list_filter = ("held", "moderation")
+
+
+CHART_METRICS = ("holdout_auc_roc", "holdout_average_precision")
+
+
+@admin.register(FraudDashboard)
+class FraudDashboardAdmin(admin.ModelAdmin):
+    """The order-risk model: versions, holdout metrics with a chart, and "retrain now"."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.is_active and request.user.is_staff
+
+    def get_urls(self):
+        return [path("retrain/", self.admin_site.admin_view(self.retrain_view), name="fraud_retrain")] + super().get_urls()
+
+    def changelist_view(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        versions = list(ModelVersion.objects.filter(app=selectors.APP, kind=selectors.KIND).order_by("version"))
+        names = sorted({k for v in versions for k, val in v.metrics.items() if isinstance(val, (int, float))})
+        chart = line_chart(ChartData(title="Holdout metrics by version", labels=[f"v{v.version}" for v in versions],
+                                     series=[Series(name=m, values=[v.metrics.get(m) for v in versions])
+                                             for m in CHART_METRICS if any(m in v.metrics for v in versions)]))
+        context = {
+            **self.admin_site.each_context(request), "title": "Fraud model", "opts": self.model._meta,
+            "active": next((v for v in versions if v.status == ModelVersion.Status.ACTIVE), None),
+            "version_rows": [(v, [v.metrics.get(n) for n in names]) for v in versions[::-1]],
+            "metric_names": names, "chart": chart, "retrain_url": reverse("admin:fraud_retrain"),
+        }
+        return TemplateResponse(request, "admin/fraud/dashboard.html", context)
+
+    def retrain_view(self, request: HttpRequest) -> HttpResponse:
+        back = HttpResponseRedirect(reverse("admin:fraud_frauddashboard_changelist"))
+        if request.method != "POST":
+            return back
+        run = registry.start_training_run(app=selectors.APP, kind=selectors.KIND, as_of=timezone.now(),
+                                          triggered_by=f"admin:{request.user.get_username()}")
+        try:
+            retrain_task.delay_on_commit(run.pk, selectors.APP, None)
+        except Exception as exc:  # eager mode runs the task here; report instead of a 500
+            self.message_user(request, f"Retrain failed: {exc}", messages.ERROR)
+        else:
+            self.message_user(request, f"Retrain queued (run {run.pk}); progress shows under Training runs.")
+        return back

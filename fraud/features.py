@@ -1,0 +1,217 @@
+"""Order features for the shop: fraud.ml's point-in-time features plus per-order attributes.
+
+One definition for training (a DataFrame of orders, :func:`order_features_frame`) and for serving
+(one order and the recent orders of its entities, :func:`order_features_online`): both call
+``fraud.ml.features`` with the same :func:`feature_config`, and both add the same per-order
+features with :func:`order_attributes`. No Django here: the callers read the database.
+
+Labels: an order's label feeds entity risk only if it was known within the label delay
+(``known_at <= order time + delay``); the feature code itself uses a label only for orders at
+least the delay older than the order being scored. Together: a label never influences the score of
+an order placed before the label was known, and training and serving see the same labels.
+"""
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from typing import Any, Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from fraud.ml.features import (
+    DAY,
+    EntityHistory,
+    FeatureConfig,
+    build_features,
+    feature_names,
+    features_for_transaction,
+    one_to_seconds,
+)
+
+# Entity columns a fraudster reuses; each gets velocity counters and label-delayed risk.
+ENTITY_COLS = ("email", "device_id", "ip_address", "card_fingerprint", "shipping_address")
+TIME_COL, AMOUNT_COL, LABEL_COL, CUSTOMER_COL = "created_at", "total", "is_fraud", "customer"
+
+# Per-order features added to fraud.ml's (same code both paths).
+EXTRA_FEATURES = [
+    "account_age_days", "is_guest", "ip_billing_mismatch", "billing_shipping_mismatch",
+    "ip_shipping_mismatch", "card_billing_mismatch",
+]
+# Order attributes rules may test (not model features).
+ATTRIBUTES = [
+    "currency", "billing_country", "shipping_country", "ip_country", "card_country", "payment_method",
+    "email_domain", "card_bin", "customer_id",
+]
+SCORE_FEATURES = ["model_score", "score"]
+
+EXTRA_MESSAGES = {
+    "account_age_days": lambda v: f"account created {v:.1f} days before the order",
+    "is_guest": lambda v: "guest checkout" if v else "signed-in customer",
+    "ip_billing_mismatch": lambda v: "IP country differs from the billing country" if v else "IP and billing countries agree",
+    "billing_shipping_mismatch": lambda v: "shipping country differs from the billing country" if v else "billing and shipping countries agree",
+    "ip_shipping_mismatch": lambda v: "IP country differs from the shipping country" if v else "IP and shipping countries agree",
+    "card_billing_mismatch": lambda v: "card country differs from the billing country" if v else "card and billing countries agree",
+}
+
+
+def feature_config(*, label_delay_days: float) -> FeatureConfig:
+    return FeatureConfig(
+        time_col=TIME_COL, amount_col=AMOUNT_COL, label_col=LABEL_COL, customer_col=CUSTOMER_COL,
+        entity_cols=ENTITY_COLS, windows_days=(1, 7, 30), velocity_hours=(1,),
+        label_delay_days=float(label_delay_days), customer_risk=True,
+    )
+
+
+def model_feature_names(config: FeatureConfig) -> list[str]:
+    return feature_names(config) + EXTRA_FEATURES
+
+
+def rule_feature_names() -> list[str]:
+    """Every name a rule clause may use (the label delay does not change names)."""
+    return ["amount"] + [n for n in model_feature_names(feature_config(label_delay_days=7)) if n != "amount"] \
+        + ATTRIBUTES + SCORE_FEATURES
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or str(value).strip() == ""
+
+
+def entity_key(col: str, value: Any, *, row_id: Any) -> str:
+    """The grouping key of an entity value; a blank value is unique to its row (never shared)."""
+    if _blank(value):
+        return f"~none:{row_id}"
+    text = str(value).strip()
+    return text.lower() if col in ("email", "shipping_address") else text
+
+
+def customer_key(customer_id: Any, email: Any, *, row_id: Any) -> str:
+    """Registered customers by id; guests by their checkout e-mail."""
+    if not _blank(customer_id):
+        return f"c{int(customer_id)}"
+    if not _blank(email):
+        return f"g{str(email).strip().lower()}"
+    return f"~none:{row_id}"
+
+
+def _country(value: Any) -> str:
+    return "" if _blank(value) else str(value).strip().lower()
+
+
+def _mismatch(a: Any, b: Any) -> float:
+    a, b = _country(a), _country(b)
+    return float(bool(a and b and a != b))
+
+
+def order_attributes(order: Mapping[str, Any]) -> tuple[dict[str, float], dict[str, Any]]:
+    """(extra numeric features, attributes for rules) of one order.
+
+    ``order`` needs created_at, customer_id, customer_created_at, the countries, email, currency,
+    payment_method, card_bin.
+    """
+    guest = _blank(order.get("customer_id"))
+    created = order.get("customer_created_at")
+    if guest or _blank(created):
+        age = 0.0
+    else:
+        age = max(0.0, (one_to_seconds(order["created_at"]) - one_to_seconds(created)) / DAY)
+    extras = {
+        "account_age_days": float(age),
+        "is_guest": float(guest),
+        "ip_billing_mismatch": _mismatch(order.get("ip_country"), order.get("billing_country")),
+        "billing_shipping_mismatch": _mismatch(order.get("billing_country"), order.get("shipping_country")),
+        "ip_shipping_mismatch": _mismatch(order.get("ip_country"), order.get("shipping_country")),
+        "card_billing_mismatch": _mismatch(order.get("card_country"), order.get("billing_country")),
+    }
+    email = "" if _blank(order.get("email")) else str(order["email"]).strip().lower()
+    attrs = {
+        "currency": str(order.get("currency") or ""),
+        "billing_country": str(order.get("billing_country") or ""),
+        "shipping_country": str(order.get("shipping_country") or ""),
+        "ip_country": str(order.get("ip_country") or ""),
+        "card_country": str(order.get("card_country") or ""),
+        "payment_method": str(order.get("payment_method") or ""),
+        "email_domain": email.rpartition("@")[2] if "@" in email else "",
+        "card_bin": str(order.get("card_bin") or ""),
+        "customer_id": None if guest else int(order["customer_id"]),
+    }
+    return extras, attrs
+
+
+def transaction_of(order: Mapping[str, Any], *, row_id: Any) -> dict[str, Any]:
+    """The fraud.ml transaction (time, amount, entity keys) of one order."""
+    tx = {
+        TIME_COL: order["created_at"],
+        AMOUNT_COL: float(order.get("total") or 0.0),
+        CUSTOMER_COL: customer_key(order.get("customer_id"), order.get("email"), row_id=row_id),
+    }
+    for col in ENTITY_COLS:
+        tx[col] = entity_key(col, order.get(col), row_id=row_id)
+    return tx
+
+
+def label_for_features(*, is_fraud: bool | None, known_at: datetime | None, order_time: datetime,
+                       delay_days: float) -> float:
+    """The label an order contributes to entity risk: only if known within the delay, else NaN."""
+    if is_fraud is None or known_at is None:
+        return float("nan")
+    if one_to_seconds(known_at) > one_to_seconds(order_time) + delay_days * DAY:
+        return float("nan")
+    return 1.0 if is_fraud else 0.0
+
+
+def order_features_online(order: Mapping[str, Any], history: Iterable[Mapping[str, Any]], *,
+                          config: FeatureConfig, order_row_id: Any = "new") -> dict[str, float]:
+    """Features of one order from the earlier orders sharing any of its entities.
+
+    ``history`` rows: order fields (created_at, total, customer_id, email, entity columns) plus
+    ``is_fraud`` (label for features, NaN when none; see :func:`label_for_features`).
+    """
+    tx = transaction_of(order, row_id=order_row_id)
+    rows = [(transaction_of(h, row_id=h.get("id")), h) for h in history]
+    hist: dict[str, EntityHistory] = {}
+    for col in config.history_cols:
+        key = tx[col]
+        if key.startswith("~none:"):
+            continue
+        mine = [(one_to_seconds(t[TIME_COL]), t[AMOUNT_COL], float(h.get(LABEL_COL, np.nan)))
+                for t, h in rows if t[col] == key]
+        if mine:
+            mine.sort(key=lambda r: r[0])
+            hist[col] = EntityHistory(np.array([r[0] for r in mine], np.int64),
+                                      np.array([r[1] for r in mine], float), np.array([r[2] for r in mine], float))
+    features = features_for_transaction(tx, hist, config)
+    extras, _ = order_attributes(order)
+    features.update(extras)
+    return features
+
+
+def order_features_frame(orders: pd.DataFrame, *, config: FeatureConfig) -> pd.DataFrame:
+    """Features of every order in ``orders`` (batch; the frame holds the history it needs).
+
+    Columns of ``orders``: id, created_at, total, customer_id, customer_created_at, email, the entity
+    columns, the countries, and ``is_fraud`` (label for features, NaN when none).
+    """
+    frame = pd.DataFrame(index=orders.index)
+    frame[TIME_COL] = pd.to_datetime(orders["created_at"], utc=True)
+    frame[AMOUNT_COL] = orders["total"].astype(float)
+    frame[LABEL_COL] = orders[LABEL_COL].astype(float) if LABEL_COL in orders else np.nan
+    ids = orders["id"].tolist()
+    frame[CUSTOMER_COL] = [customer_key(c, e, row_id=i) for c, e, i in
+                           zip(orders["customer_id"].tolist(), orders["email"].tolist(), ids)]
+    for col in ENTITY_COLS:
+        frame[col] = [entity_key(col, v, row_id=i) for v, i in zip(orders[col].tolist(), ids)]
+    features = build_features(frame, config)
+    extras = [order_attributes(row)[0] for row in orders.to_dict("records")]
+    for name in EXTRA_FEATURES:
+        features[name] = [e[name] for e in extras]
+    return features
+
+
+def describe(name: str, value: float) -> str:
+    """A human sentence for a feature value (fraud.ml's, plus the shop's own features)."""
+    if name in EXTRA_MESSAGES:
+        return EXTRA_MESSAGES[name](float(value))
+    from fraud.ml.models import describe_feature
+
+    return describe_feature(name, value)

@@ -1,0 +1,146 @@
+"""Reads of the fraud app: thresholds, rules, lists, labels, the review queue, rule previews.
+
+The configuration read on every scoring (settings row, active rules, lists) is cached in the Django
+cache and forgotten whenever a row changes (signals in ``apps.py``), so a score costs no query for it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Iterable
+
+from django.core.cache import cache
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from electroshop.conf import electroshop_settings
+
+from .models import FraudLabel, FraudRule, FraudSettings, Level, ListEntry, RiskAssessment
+from .rules import CompiledRule, conditions_hold
+
+APP = "fraud"
+KIND = "order_risk"
+REVIEW_KIND = "review_authenticity"
+CONFIG_CACHE_SECONDS = 300
+_CONFIG_KEY = "fraud:config"
+
+
+@dataclass(frozen=True)
+class FraudConfig:
+    review_threshold: float
+    block_threshold: float
+    label_delay_days: float
+    review_hold_threshold: float
+    signup_review_threshold: float
+    rules: tuple[CompiledRule, ...]
+    lists: dict  # {"allow"|"block": {kind: set(values)}}
+
+
+def _load_config() -> FraudConfig:
+    row = FraudSettings.objects.first()
+    defaults = electroshop_settings
+    lists: dict[str, dict[str, set]] = {"allow": {}, "block": {}}
+    for list_type, kind, value in ListEntry.objects.values_list("list_type", "kind", "value"):
+        lists.setdefault(list_type, {}).setdefault(kind, set()).add(value)
+    rules = tuple(
+        CompiledRule(pk, name, action, priority, conditions)
+        for pk, name, action, priority, conditions in FraudRule.objects.filter(is_active=True)
+        .order_by("priority", "id").values_list("pk", "name", "action", "priority", "conditions")
+    )
+
+    def pick(field: str, default):
+        value = getattr(row, field, None) if row is not None else None
+        return float(default if value is None else value)
+
+    return FraudConfig(
+        review_threshold=pick("review_threshold", defaults.FRAUD_REVIEW_THRESHOLD),
+        block_threshold=pick("block_threshold", defaults.FRAUD_BLOCK_THRESHOLD),
+        label_delay_days=pick("label_delay_days", defaults.FRAUD_LABEL_DELAY_DAYS),
+        review_hold_threshold=pick("review_hold_threshold", 70),
+        signup_review_threshold=pick("signup_review_threshold", 60),
+        rules=rules, lists=lists,
+    )
+
+
+def fraud_config() -> FraudConfig:
+    """Thresholds, active rules and lists; cached (forgotten on every change)."""
+    config = cache.get(_CONFIG_KEY)
+    if config is None:
+        config = _load_config()
+        cache.set(_CONFIG_KEY, config, CONFIG_CACHE_SECONDS)
+    return config
+
+
+def forget_fraud_config() -> None:
+    cache.delete(_CONFIG_KEY)
+
+
+def level_for_score(score: float, config: FraudConfig) -> str:
+    if score >= config.block_threshold:
+        return Level.BLOCK
+    if score >= config.review_threshold:
+        return Level.REVIEW
+    return Level.ALLOW
+
+
+def labels_for_features(*, orders: Iterable[tuple[int, datetime]], until: datetime, delay_days: float) -> dict[int, float]:
+    """order id -> label usable in features at ``until`` (one query).
+
+    A label counts only if it was known by ``until`` and within the label delay of its order (see
+    ``fraud.features``); of several, the latest known wins.
+    """
+    times = dict(orders)
+    if not times:
+        return {}
+    out: dict[int, tuple[datetime, float]] = {}
+    rows = FraudLabel.objects.filter(order_id__in=list(times), known_at__lte=until).values_list(
+        "order_id", "is_fraud", "known_at"
+    )
+    for order_id, is_fraud, known_at in rows:
+        if known_at > times[order_id] + timedelta(days=delay_days):
+            continue
+        if order_id not in out or known_at >= out[order_id][0]:
+            out[order_id] = (known_at, 1.0 if is_fraud else 0.0)
+    return {order_id: label for order_id, (_, label) in out.items()}
+
+
+def latest_assessment_for_order(order_id: int) -> RiskAssessment | None:
+    return RiskAssessment.objects.filter(order_id=order_id).order_by("-created_at", "-id").first()
+
+
+def review_queue() -> QuerySet[RiskAssessment]:
+    """Orders waiting for a decision, highest score first."""
+    return RiskAssessment.objects.filter(level=Level.REVIEW, decision=RiskAssessment.Decision.PENDING).order_by(
+        "-score", "created_at"
+    )
+
+
+@dataclass
+class RulePreview:
+    total: int
+    matched: int
+    by_current_level: dict
+    examples: list  # [(assessment id, order number, score, level)]
+
+
+def preview_rule(*, conditions: list, days: int = 30, now: datetime | None = None, limit: int = 5000,
+                 examples: int = 20) -> RulePreview:
+    """What these conditions would have matched among the assessments of the last ``days``.
+
+    Evaluated over each assessment's stored feature snapshot (the newest ``limit`` assessments).
+    """
+    now = now or timezone.now()
+    rows = RiskAssessment.objects.filter(created_at__gte=now - timedelta(days=days)).order_by("-created_at").values_list(
+        "pk", "order_number", "score", "level", "features"
+    )[:limit]
+    total = matched = 0
+    by_level: dict[str, int] = {}
+    sample = []
+    for pk, number, score, level, features in rows:
+        total += 1
+        if conditions_hold(conditions, features or {}):
+            matched += 1
+            by_level[level] = by_level.get(level, 0) + 1
+            if len(sample) < examples:
+                sample.append((pk, number, score, level))
+    return RulePreview(total=total, matched=matched, by_current_level=by_level, examples=sample)

@@ -1,0 +1,717 @@
+"""Writes of the fraud app: score orders, sign-ups and reviews; train; record decisions and labels.
+
+Scoring an order (``score_order`` / ``score_checkout``) reads the order and the recent orders of its
+entities through the shop seam (one query), the labels known by then (one query), computes the
+features with ``fraud.features`` (fraud.ml's point-in-time code), scores them with the active model
+(loaded once per process, cached by version id) or, without one, with the rules-only points table,
+then applies the lists, the merchant's rules (first match wins) and the thresholds, and stores a
+``RiskAssessment``. New orders are scored by a ``post_save`` signal on the shop's Order that runs
+``score_order`` in ``transaction.on_commit`` (see ``apps.py``): the shop needs no code change, and an
+order that is rolled back is never scored.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, time as dtime, timedelta, timezone as dt_timezone
+from typing import Any, Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+from django.db import transaction
+from django.utils import timezone
+
+from electroshop.mlops import services as registry
+from electroshop.mlops.models import ModelVersion
+from electroshop.mlops.selectors import active_version_id
+from electroshop.shop import selectors as shop
+
+from . import selectors
+from .features import (
+    ENTITY_COLS,
+    describe,
+    feature_config,
+    model_feature_names,
+    order_attributes,
+    order_features_frame,
+    order_features_online,
+)
+from .models import FraudLabel, Level, ListEntry, ReviewAssessment, RiskAssessment, SignupAssessment
+from .rules import first_matching_rule, heuristic_score, identities_of, list_hits
+
+logger = logging.getLogger("electroshop.fraud")
+
+TRAIN_DAYS = 180  # orders of this many days before the as-of day are training rows
+MIN_FRAUD_LABELS = 5  # fewer confirmed frauds (or genuine orders) than this: isolation forest only
+# With enough labels the supervised model scores alone: blending in the isolation forest (e.g. 0.8)
+# costs another forest evaluation (~10 ms) per request, against the 30 ms p99 budget of /score/.
+SUPERVISED_WEIGHT = 1.0
+MIN_MODERATED_REVIEWS = 10  # per class, to train the review-authenticity model
+DISPOSABLE_DOMAINS = frozenset({
+    "mailinator.com", "guerrillamail.com", "10minutemail.com", "tempmail.com", "temp-mail.org", "yopmail.com",
+    "trashmail.com", "sharklasers.com", "getnada.com", "dispostable.com", "maildrop.cc", "throwawaymail.com",
+    "fakeinbox.com", "mintemail.com", "mohmal.com", "emailondeck.com", "spamgourmet.com", "burnermail.io",
+})
+
+
+# --- the model in this process -----------------------------------------------------------------------
+
+_loaded: dict[int, Any] = {}
+
+
+def model_for_version(version_id: int) -> dict:
+    """The trained bundle of a version, loaded once per process from its checksummed artifact."""
+    if version_id not in _loaded:
+        version = ModelVersion.objects.get(pk=version_id)
+        bundle = registry.load_artifact(version=version)
+        if len(_loaded) >= 4:
+            _loaded.clear()
+        _loaded[version_id] = bundle
+    return _loaded[version_id]
+
+
+def _components(model) -> list[tuple[Any, float]]:
+    if hasattr(model, "models") and hasattr(model, "weights"):
+        return [(model.models[k], w) for k, w in model.weights.items()]
+    return [(model, 1.0)]
+
+
+def fast_predict_proba(component, X: np.ndarray) -> np.ndarray:
+    """``component.predict_proba`` without sklearn's per-call overhead for the random forest (joblib
+    dispatch and per-tree input checks cost more than the trees on a few rows): the trees' leaf
+    probabilities averaged in a plain loop, then the same calibration. Anything else goes through
+    the model's own predict_proba. A test pins both to the same numbers."""
+    forest = getattr(component, "forest_", None)
+    if forest is None or not hasattr(component, "calibrator_") or getattr(forest, "n_outputs_", 1) != 1:
+        return component.predict_proba(pd.DataFrame(X, columns=component.feature_names_))
+    X32 = np.ascontiguousarray(X, dtype=np.float32)
+    column = list(forest.classes_).index(1)
+    votes = sum(tree.tree_.predict(X32)[:, column] for tree in forest.estimators_) / len(forest.estimators_)
+    calibrator = component.calibrator_
+    return votes if calibrator is None else calibrator.predict_proba(votes.reshape(-1, 1))[:, 1]
+
+
+ENTITY_PREFIXES = ("customer_", "email_", "device_id_", "ip_address_", "card_fingerprint_", "shipping_address_")
+TIME_FEATURES = ("hour", "is_night", "is_weekend")
+
+
+def _group_of(name: str) -> str:
+    for prefix in ENTITY_PREFIXES:
+        if name.startswith(prefix):
+            return prefix[:-1]
+    if name in ("amount", "log_amount"):
+        return "amount"
+    return "time" if name in TIME_FEATURES else name
+
+
+def score_with_model(model, features: Mapping[str, float], *, top_k: int = 3) -> tuple[float, list[dict]]:
+    """(probability 0..1, reasons) with one predict call per component model.
+
+    Reasons are occlusion contributions, as in fraud.ml: the score drop when features take their
+    training medians, in score points. Features of one entity are occluded together too (device
+    velocity and device risk often say the same thing, so neither alone moves the score); each
+    reason names the group's most telling feature. Computed in the same probe batch as the score.
+    """
+    total = 0.0
+    single: dict[str, float] = {}
+    grouped: dict[str, float] = {}
+    members: dict[str, list[str]] = {}
+    for component, weight in _components(model):
+        names = component.feature_names_
+        row = np.array([float(features.get(n, 0.0)) for n in names])
+        groups: dict[str, list[int]] = {}
+        for i, name in enumerate(names):
+            groups.setdefault(_group_of(name), []).append(i)
+        probe = np.tile(row, (1 + len(names) + len(groups), 1))
+        probe[np.arange(1, len(names) + 1), np.arange(len(names))] = component.baseline_
+        for g, (group, idx) in enumerate(groups.items(), start=1 + len(names)):
+            probe[g, idx] = component.baseline_[idx]
+            members.setdefault(group, [])
+            members[group] += [names[i] for i in idx if names[i] not in members[group]]
+        scores = fast_predict_proba(component, probe)
+        total += weight * float(scores[0])
+        for name, drop in zip(names, scores[0] - scores[1:1 + len(names)]):
+            single[name] = single.get(name, 0.0) + weight * float(drop)
+        for group, drop in zip(groups, scores[0] - scores[1 + len(names):]):
+            grouped[group] = grouped.get(group, 0.0) + weight * float(drop)
+    reasons = []
+    for group, w in sorted(grouped.items(), key=lambda kv: -kv[1])[:top_k]:
+        if w <= 1e-4:
+            break
+        # The member that moves the score most alone; failing that, the one furthest from typical.
+        name = max(members[group], key=lambda n: (round(single.get(n, 0.0), 6), "nb_fraud" in n or "risk" in n,
+                                                  abs(float(features.get(n, 0.0)))))
+        reasons.append({"code": name.upper(), "message": describe(name, features.get(name, 0.0)),
+                        "weight": round(w * 100, 2)})
+    return total, reasons
+
+
+# --- scoring orders --------------------------------------------------------------------------------
+
+def _aware(value: datetime) -> datetime:
+    return timezone.make_aware(value, dt_timezone.utc) if timezone.is_naive(value) else value
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, (np.floating, np.integer)):
+        return _json_safe(value.item())
+    return value
+
+
+def _history(order: Mapping[str, Any], *, order_id: int | None, lookback_seconds: int, delay_days: float) -> list[dict]:
+    t = order["created_at"]
+    entities = {col: order.get(col) for col in ENTITY_COLS}
+    rows = shop.orders_sharing_entities(
+        customer_id=order.get("customer_id"), entities=entities, since=t - timedelta(seconds=lookback_seconds),
+        until=t, exclude_order_id=order_id,
+    )
+    # Orders at the same instant count only if they came first (lower id), as in the batch path.
+    rows = [r for r in rows if r["created_at"] < t or (order_id is not None and r["id"] < order_id)]
+    labels = selectors.labels_for_features(orders=[(r["id"], r["created_at"]) for r in rows], until=t,
+                                           delay_days=delay_days)
+    for r in rows:
+        r["is_fraud"] = labels.get(r["id"], float("nan"))
+    return rows
+
+
+@dataclass
+class Scored:
+    score: float
+    level: str
+    reasons: list
+    rules_matched: list
+    model_version_id: int | None
+    model_score: float | None
+    features: dict
+
+
+def evaluate_order(order: Mapping[str, Any], *, order_id: int | None) -> Scored:
+    """Score one order (a dict of its fields) as of its creation time. Reads, never writes."""
+    config = selectors.fraud_config()
+    version_id = active_version_id(app=selectors.APP, kind=selectors.KIND)
+    bundle = None
+    if version_id is not None:
+        try:
+            bundle = model_for_version(version_id)
+        except Exception:  # a missing or corrupt artifact degrades to rules-only, never a 500
+            logger.exception("fraud model version %s could not be loaded; scoring with rules only", version_id)
+            version_id = None
+    # Features with the label delay the model was trained with, so serving matches training.
+    delay = float(bundle["label_delay_days"]) if bundle else config.label_delay_days
+    fconfig = feature_config(label_delay_days=delay)
+    history = _history(order, order_id=order_id, lookback_seconds=fconfig.lookback_seconds, delay_days=delay)
+    features = order_features_online(order, history, config=fconfig, order_row_id=order_id or "new")
+    _, attributes = order_attributes(order)
+
+    model_score = None
+    if bundle is not None:
+        probability, reasons = score_with_model(bundle["model"], features)
+        score = model_score = round(100.0 * probability, 2)
+        if not reasons:  # nothing the model saw explains it: say which rule-of-thumb signals fired
+            reasons = [{"code": s.code, "message": s.message, "weight": 0.0} for s in heuristic_score(features)[1]] or [
+                {"code": "NO_RISK_SIGNAL", "message": "no feature raises the risk above what is typical", "weight": 0.0}]
+    else:
+        score, signals = heuristic_score(features)
+        reasons = [{"code": s.code, "message": s.message, "weight": float(s.points)} for s in signals] or [
+            {"code": "NO_RISK_SIGNAL", "message": "no rule-of-thumb signal fired (rules only: no model is active)",
+             "weight": 0.0}]
+
+    values = {**features, **attributes, "model_score": model_score, "score": score}
+    identities = identities_of(order)
+    blocked = list_hits(config.lists, identities, "block")
+    allowed = list_hits(config.lists, identities, "allow")
+    rules_matched: list[dict] = []
+    if blocked:
+        level = Level.BLOCK
+        rules_matched = blocked
+        reasons = [{"code": f"BLOCK_LIST_{h['kind'].upper()}", "message": f"{h['kind'].replace('_', ' ')} "
+                    f"{h['value']} is on the block list", "weight": 100.0} for h in blocked] + reasons
+    elif allowed:
+        level = Level.ALLOW
+        rules_matched = allowed
+        reasons = [{"code": f"ALLOW_LIST_{h['kind'].upper()}", "message": f"{h['kind'].replace('_', ' ')} "
+                    f"{h['value']} is on the allow list", "weight": 0.0} for h in allowed] + reasons
+    else:
+        rule = first_matching_rule(config.rules, values)
+        if rule is not None:
+            level = rule.action
+            rules_matched = [{"type": "rule", "id": rule.id, "name": rule.name, "action": rule.action}]
+            reasons = [{"code": f"RULE_{rule.id}", "message": f"rule {rule.name!r} matched: {rule.action}",
+                        "weight": 0.0}] + reasons
+        else:
+            level = selectors.level_for_score(score, config)
+    snapshot = {k: _json_safe(v) for k, v in values.items()}
+    snapshot["identities"] = identities
+    return Scored(score=float(score), level=str(level), reasons=reasons, rules_matched=rules_matched,
+                  model_version_id=version_id, model_score=model_score, features=snapshot)
+
+
+def _store(order: Mapping[str, Any], scored: Scored, *, order_id: int | None, source: str) -> RiskAssessment:
+    return RiskAssessment.objects.create(
+        order_id=order_id, order_number=order.get("number") or "", customer_id=order.get("customer_id"),
+        order_created_at=order["created_at"], score=scored.score, level=scored.level, reasons=scored.reasons,
+        rules_matched=scored.rules_matched, model_version_id=scored.model_version_id, model_score=scored.model_score,
+        features=scored.features, source=source,
+    )
+
+
+class OrderNotFound(LookupError):
+    pass
+
+
+def score_order(*, order_id: int, source: str = "order") -> RiskAssessment:
+    """Score a saved order as of its creation time and store the assessment."""
+    order = shop.order_for_risk(order_id)
+    if order is None:
+        raise OrderNotFound(f"no order with id {order_id}")
+    return _store(order, evaluate_order(order, order_id=order_id), order_id=order_id, source=source)
+
+
+def score_checkout(*, payload: Mapping[str, Any]) -> RiskAssessment:
+    """Score a checkout not saved yet (validated payload fields of an Order)."""
+    order = dict(payload)
+    order["created_at"] = _aware(order.get("created_at") or timezone.now())
+    if order.get("customer_id") is not None and "customer_created_at" not in order:
+        order["customer_created_at"] = shop.customer_created_at(int(order["customer_id"]))
+    return _store(order, evaluate_order(order, order_id=None), order_id=None, source="payload")
+
+
+def score_new_order(order_id: int) -> None:
+    """``post_save`` → ``on_commit`` hook: score a new order; a failure is logged, never raised into the shop."""
+    try:
+        score_order(order_id=order_id, source="order")
+    except Exception:
+        logger.exception("scoring new order %s failed", order_id)
+
+
+# --- training ----------------------------------------------------------------------------------------
+
+def _labels_frame(*, since: datetime, until: datetime) -> pd.DataFrame:
+    rows = FraudLabel.objects.filter(order_created_at__gte=since, order_created_at__lt=until,
+                                     known_at__lte=until).values_list("order_id", "is_fraud", "known_at")
+    frame = pd.DataFrame.from_records(list(rows), columns=["order_id", "is_fraud", "known_at"])
+    frame["known_at"] = pd.to_datetime(frame["known_at"], utc=True)
+    return frame.sort_values("known_at", kind="stable")
+
+
+def training_frame(*, as_of: datetime, delay_days: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(features, orders with ``target``) of the orders before ``as_of``, point in time.
+
+    ``target`` is the latest label known by ``as_of``; an order older than the delay with no label
+    is presumed genuine; a younger one is unknown (NaN) and not a supervised training row.
+    """
+    fconfig = feature_config(label_delay_days=delay_days)
+    since = as_of - timedelta(days=TRAIN_DAYS, seconds=fconfig.lookback_seconds)
+    orders = shop.orders_risk_frame(since=since, until=as_of)
+    labels = _labels_frame(since=since, until=as_of)
+    latest = labels.drop_duplicates("order_id", keep="last").set_index("order_id")["is_fraud"].astype(float)
+    # Labels usable as features: known within the delay of their order (same rule as serving).
+    merged = labels.merge(orders[["id", "created_at"]], left_on="order_id", right_on="id")
+    in_time = merged[merged["known_at"] <= merged["created_at"] + pd.Timedelta(days=delay_days)]
+    feature_labels = in_time.drop_duplicates("order_id", keep="last").set_index("order_id")["is_fraud"].astype(float)
+    orders["is_fraud"] = orders["id"].map(feature_labels).astype(float)
+    target = orders["id"].map(latest).astype(float)
+    old_enough = orders["created_at"] <= pd.Timestamp(as_of) - pd.Timedelta(days=delay_days)
+    orders["target"] = target.where(target.notna(), np.where(old_enough, 0.0, np.nan))
+    features = order_features_frame(orders, config=fconfig)
+    keep = (orders["created_at"] >= pd.Timestamp(as_of) - pd.Timedelta(days=TRAIN_DAYS)).to_numpy()
+    return features[keep], orders[keep]
+
+
+def _fit_models(X: pd.DataFrame, y: pd.Series):
+    from fraud.ml.models import AnomalyFraudModel, ScoreCombiner, SupervisedFraudModel
+
+    labelled = y.notna().to_numpy()
+    n_fraud = int((y[labelled] == 1).sum())
+    n_genuine = int((y[labelled] == 0).sum())
+    if n_fraud >= MIN_FRAUD_LABELS and n_genuine >= MIN_FRAUD_LABELS:
+        supervised = SupervisedFraudModel(n_estimators=100, n_jobs=1).fit(X[labelled], y[labelled].astype(int))
+        if SUPERVISED_WEIGHT >= 1:
+            return ScoreCombiner({"supervised": supervised}, {"supervised": 1.0}), "supervised", n_fraud, n_genuine
+        anomaly = AnomalyFraudModel(n_estimators=100).fit(X)
+        model = ScoreCombiner({"supervised": supervised, "anomaly": anomaly},
+                              {"supervised": SUPERVISED_WEIGHT, "anomaly": 1 - SUPERVISED_WEIGHT})
+        return model, "supervised+isolation_forest", n_fraud, n_genuine
+    anomaly = AnomalyFraudModel(n_estimators=100).fit(X)
+    return ScoreCombiner({"anomaly": anomaly}, {"anomaly": 1.0}), "isolation_forest", n_fraud, n_genuine
+
+
+def _holdout_metrics(X: pd.DataFrame, y: pd.Series, times: pd.Series) -> dict:
+    """AUC ROC and AP of a model trained on the older 75% of labelled rows, tested on the newest 25%."""
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    labelled = y.notna().to_numpy()
+    Xl, yl, tl = X[labelled], y[labelled], times[labelled]
+    if len(Xl) < 40:
+        return {}
+    cut = tl.quantile(0.75)
+    train, test = (tl <= cut).to_numpy(), (tl > cut).to_numpy()
+    if yl[test].nunique() < 2:
+        return {}
+    model, _, _, _ = _fit_models(Xl[train], yl[train])
+    scores = model.predict_proba(Xl[test])
+    return {"holdout_auc_roc": float(roc_auc_score(yl[test], scores)),
+            "holdout_average_precision": float(average_precision_score(yl[test], scores)),
+            "holdout_rows": int(test.sum()), "holdout_frauds": int(yl[test].sum())}
+
+
+def train_fraud(*, run_id: int, as_of: datetime | None, sync: bool) -> None:
+    """The body of ``retrain fraud``: train the order-risk model (and the review model when there
+    are enough moderated reviews), register, store and activate new versions."""
+    as_of = _aware(as_of or timezone.now())
+    delay = selectors.fraud_config().label_delay_days
+    registry.report_progress(run_id=run_id, progress=0.05, stage="reading orders and labels")
+    started = time.perf_counter()
+    X, orders = training_frame(as_of=as_of, delay_days=delay)
+    if X.empty:
+        raise ValueError("no orders before the as-of day: nothing to learn from (import orders first)")
+    y = orders["target"]
+    registry.append_run_log(run_id=run_id, line=f"{len(X):,} orders, {int((y == 1).sum())} confirmed frauds, "
+                                                f"{int(y.isna().sum())} too recent to be labelled (delay {delay:g} days)")
+    registry.report_progress(run_id=run_id, progress=0.3, stage="evaluating on a time holdout")
+    metrics = _holdout_metrics(X, y, orders["created_at"])
+    registry.report_progress(run_id=run_id, progress=0.6, stage="training")
+    model, kind_of_model, n_fraud, n_genuine = _fit_models(X, y)
+    train_seconds = time.perf_counter() - started
+    metrics.update({"rows": int(len(X)), "frauds": n_fraud, "genuine": n_genuine, "model": kind_of_model})
+    version = registry.register_model_version(
+        app=selectors.APP, kind=selectors.KIND, as_of=as_of, run_id=run_id,
+        parameters={"label_delay_days": delay, "train_days": TRAIN_DAYS, "model": kind_of_model,
+                    "supervised_weight": SUPERVISED_WEIGHT if kind_of_model != "isolation_forest" else 0.0},
+        data_start=orders["created_at"].min().to_pydatetime(), data_end=orders["created_at"].max().to_pydatetime(),
+    )
+    registry.save_artifact(version_id=version.pk, obj={
+        "model": model, "label_delay_days": delay, "feature_names": list(model_feature_names(feature_config(
+            label_delay_days=delay)))})
+    registry.mark_version_ready(version_id=version.pk, metrics=metrics, train_seconds=train_seconds)
+    registry.activate_model_version(version_id=version.pk)
+    registry.append_run_log(run_id=run_id, line=f"activated {version.label} ({kind_of_model}) {metrics}")
+    registry.report_progress(run_id=run_id, progress=0.85, stage="review-authenticity model")
+    _train_review_model(run_id=run_id, as_of=as_of)
+    registry.finish_training_run(run_id=run_id, model_version=version)
+
+
+def _train_review_model(*, run_id: int, as_of: datetime) -> ModelVersion | None:
+    from electroshop.shop.models import Review
+
+    from fraud.ml.reviews import ReviewAuthenticityModel
+
+    decided = dict(ReviewAssessment.objects.filter(moderation__in=["approved", "rejected"]).values_list(
+        "review_id", "moderation"))
+    texts = dict((pk, f"{title} {text}".strip()) for pk, title, text in
+                 Review.objects.filter(pk__in=list(decided)).values_list("pk", "title", "text"))
+    ids = [pk for pk in decided if pk in texts]
+    y = np.array([1 if decided[pk] == "rejected" else 0 for pk in ids])
+    if min(int(y.sum()), int(len(y) - y.sum())) < MIN_MODERATED_REVIEWS:
+        registry.append_run_log(run_id=run_id, line=f"review model: {len(y)} moderated reviews, need "
+                                                    f"{MIN_MODERATED_REVIEWS} of each kind; not trained")
+        return None
+    model = ReviewAuthenticityModel().fit([texts[pk] for pk in ids], y)
+    version = registry.register_model_version(app=selectors.APP, kind=selectors.REVIEW_KIND, as_of=as_of,
+                                              parameters={"rows": len(y)})
+    registry.save_artifact(version_id=version.pk, obj=model)
+    registry.mark_version_ready(version_id=version.pk, metrics={"rows": len(y), "fake": int(y.sum())})
+    return registry.activate_model_version(version_id=version.pk)
+
+
+# --- decisions, lists and labels ---------------------------------------------------------------------
+
+class DecisionError(ValueError):
+    pass
+
+
+@transaction.atomic
+def record_decision(*, assessment_id: int, decision: str, decided_by: str) -> FraudLabel | None:
+    """Approve or reject (as fraud) a reviewed order; the decision becomes a training label now."""
+    if decision not in (RiskAssessment.Decision.APPROVED, RiskAssessment.Decision.REJECTED):
+        raise DecisionError(f"unknown decision {decision!r}")
+    assessment = RiskAssessment.objects.select_for_update().get(pk=assessment_id)
+    now = timezone.now()
+    if assessment.decision != decision:
+        assessment.decision, assessment.decided_by, assessment.decided_at = decision, decided_by, now
+        assessment.save(update_fields=["decision", "decided_by", "decided_at"])
+    if assessment.order_id is None:
+        return None  # a checkout that was never saved has no order to label
+    label, _ = FraudLabel.objects.update_or_create(
+        order_id=assessment.order_id, source=FraudLabel.Source.REVIEW,
+        defaults={"order_number": assessment.order_number, "order_created_at": assessment.order_created_at,
+                  "is_fraud": decision == RiskAssessment.Decision.REJECTED, "known_at": now,
+                  "recorded_by": decided_by, "reason": "review queue decision"},
+    )
+    return label
+
+
+LIST_KINDS_FROM_ORDER = ("email", "device", "ip", "card_fingerprint")
+
+
+def block_identities_of_assessment(*, assessment_id: int, created_by: str,
+                                   kinds: Iterable[str] = LIST_KINDS_FROM_ORDER) -> list[ListEntry]:
+    """Put the order's e-mail, device, IP and payment fingerprint on the block list (idempotent)."""
+    assessment = RiskAssessment.objects.get(pk=assessment_id)
+    identities = (assessment.features or {}).get("identities", {})
+    created = []
+    with transaction.atomic():
+        for kind in kinds:
+            value = identities.get(kind)
+            if not value:
+                continue
+            entry, new = ListEntry.objects.get_or_create(
+                list_type=ListEntry.ListType.BLOCK, kind=kind, value=value,
+                defaults={"note": f"from order {assessment.order_number or assessment_id}", "created_by": created_by},
+            )
+            if new:
+                created.append(entry)
+    selectors.forget_fraud_config()
+    return created
+
+
+@dataclass
+class ChargebackImport:
+    imported: int = 0
+    duplicates: int = 0
+    bad: list[tuple[int, str]] = field(default_factory=list)
+
+
+class ChargebackFileError(ValueError):
+    pass
+
+
+def _parse_day(text: str) -> date:
+    text = text.strip()
+    try:
+        return date.fromisoformat(text[:10]) if len(text) >= 10 else date.fromisoformat(text)
+    except ValueError:
+        pass
+    for fmt in ("%d/%m/%Y", "%m/%d/%Y"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(f"chargeback_date {text!r} is not a date (use YYYY-MM-DD)")
+
+
+def import_chargebacks(*, stream: io.TextIOBase, recorded_by: str = "import") -> ChargebackImport:
+    """Import ``order_number,chargeback_date[,reason]`` rows as fraud labels, all in one transaction.
+
+    A bad row (unknown order, bad date, chargeback before the order) is reported with its line and
+    skipped; a chargeback already recorded for the order (or repeated in the file) is a duplicate.
+    """
+    reader = csv.DictReader(stream)
+    columns = {c.strip().lower() for c in (reader.fieldnames or []) if c}
+    missing = {"order_number", "chargeback_date"} - columns
+    if missing:
+        raise ChargebackFileError(f"missing column(s): {', '.join(sorted(missing))} "
+                                  "(expected order_number,chargeback_date[,reason])")
+    parsed: list[tuple[int, str, date, str]] = []
+    report = ChargebackImport()
+    for row in reader:
+        line = reader.line_num
+        row = {(k or "").strip().lower(): (v or "").strip() if isinstance(v, str) else "" for k, v in row.items()}
+        number = row.get("order_number", "")
+        if not number:
+            report.bad.append((line, "order_number is empty"))
+            continue
+        try:
+            day = _parse_day(row.get("chargeback_date", ""))
+        except ValueError as exc:
+            report.bad.append((line, str(exc)))
+            continue
+        parsed.append((line, number, day, row.get("reason", "")[:300]))
+    orders = shop.order_ids_for_numbers(number for _, number, _, _ in parsed)
+    with transaction.atomic():
+        existing = set(FraudLabel.objects.filter(
+            source=FraudLabel.Source.CHARGEBACK, order_id__in=[v[0] for v in orders.values()]
+        ).values_list("order_id", flat=True))
+        new = []
+        for line, number, day, reason in parsed:
+            if number not in orders:
+                report.bad.append((line, f"no order with number {number!r}"))
+                continue
+            order_id, created_at = orders[number]
+            known_at = timezone.make_aware(datetime.combine(day, dtime.min))
+            if day < timezone.localtime(created_at).date():
+                report.bad.append((line, f"chargeback_date {day} is before the order ({created_at:%Y-%m-%d})"))
+                continue
+            if order_id in existing:
+                report.duplicates += 1
+                continue
+            existing.add(order_id)
+            new.append(FraudLabel(order_id=order_id, order_number=number, order_created_at=created_at, is_fraud=True,
+                                  source=FraudLabel.Source.CHARGEBACK, known_at=max(known_at, created_at),
+                                  reason=reason, recorded_by=recorded_by))
+        FraudLabel.objects.bulk_create(new, batch_size=1000)
+        report.imported = len(new)
+    report.bad.sort()
+    return report
+
+
+# --- sign-ups ----------------------------------------------------------------------------------------
+
+def _naive_utc(value: datetime) -> datetime:
+    return timezone.make_naive(value, dt_timezone.utc) if timezone.is_aware(value) else value
+
+
+def score_signup(*, customer_id: int) -> SignupAssessment | None:
+    """Fake-account risk of a customer: shared devices/IPs with earlier sign-ups, sign-up velocity,
+    disposable e-mail domains, time from sign-up to first purchase (when known)."""
+    from fraud.ml.signups import signup_features_for_one
+
+    customer = shop.customer_for_signup(customer_id)
+    if customer is None:
+        return None
+    config = selectors.fraud_config()
+    t = customer["created_at"]
+    ip = customer["signup_ip"] or ""
+    device = customer["signup_device_id"] or ""
+    others = shop.signups_sharing(customer_id=customer_id, signup_ip=ip or None, device_id=device,
+                                  since=t - timedelta(days=30), until=t)
+    earlier = {
+        "device_id": [_naive_utc(o["created_at"]) for o in others if device and o["signup_device_id"] == device],
+        "ip_address": [_naive_utc(o["created_at"]) for o in others if ip and o["signup_ip"] == ip],
+    }
+    purchase = customer["first_order_at"] or t
+    ml = signup_features_for_one(
+        {"signup_time": _naive_utc(t), "purchase_time": _naive_utc(purchase), "purchase_value": 0.0, "age": 0.0,
+         "source": customer["signup_source"] or "", "browser": "", "sex": "", "device_id": device or f"~{customer_id}",
+         "ip_address": 0.0},
+        earlier,
+    )
+    features = {k: _json_safe(float(v)) for k, v in ml.items() if isinstance(v, (int, float, np.floating))}
+    domain = (customer["email"] or "").rpartition("@")[2].lower()
+    features["disposable_email"] = float(domain in DISPOSABLE_DOMAINS
+                                         or domain in config.lists.get("block", {}).get("email_domain", set()))
+    features["ip_signups_1h"] = float(sum(1 for o in others if ip and o["signup_ip"] == ip
+                                          and o["created_at"] >= t - timedelta(hours=1)))
+    features["first_purchase_known"] = float(customer["first_order_at"] is not None)
+    if not features["first_purchase_known"]:
+        features["secs_to_purchase"] = None
+        features["quick_purchase"] = 0.0
+    reasons = []
+    if features["disposable_email"]:
+        reasons.append({"code": "DISPOSABLE_EMAIL", "message": f"e-mail domain {domain} is disposable or blocked", "weight": 35.0})
+    n_device = features.get("device_id_earlier_signups", 0.0) or 0.0
+    if n_device >= 1:
+        reasons.append({"code": "SHARED_DEVICE", "message": f"{n_device:.0f} other sign-ups from the same device in 30 days",
+                        "weight": min(40.0, 20.0 * n_device)})
+    if features["ip_signups_1h"] >= 2:
+        reasons.append({"code": "SIGNUP_VELOCITY", "message": f"{features['ip_signups_1h']:.0f} other sign-ups from "
+                        "the same IP in the last hour", "weight": min(40.0, 10.0 * features["ip_signups_1h"])})
+    elif (features.get("ip_address_earlier_signups") or 0) >= 3:
+        reasons.append({"code": "SHARED_IP", "message": f"{features['ip_address_earlier_signups']:.0f} other sign-ups "
+                        "from the same IP in 30 days", "weight": 15.0})
+    if features["quick_purchase"]:
+        reasons.append({"code": "QUICK_PURCHASE", "message": "bought within a minute of signing up", "weight": 25.0})
+    score = min(100.0, sum(r["weight"] for r in reasons))
+    if not reasons:
+        reasons = [{"code": "NO_RISK_SIGNAL", "message": "no sign-up risk signal", "weight": 0.0}]
+    level = Level.REVIEW if score >= config.signup_review_threshold else Level.ALLOW
+    if list_hits(config.lists, identities_of({"email": customer["email"], "customer_id": customer_id,
+                                              "device_id": device, "ip_address": ip}), "block"):
+        level = Level.BLOCK
+    features["first_order_at"] = customer["first_order_at"].isoformat() if customer["first_order_at"] else None
+    assessment, _ = SignupAssessment.objects.update_or_create(
+        customer_id=customer_id,
+        defaults={"score": score, "level": level, "reasons": reasons, "features": features, "updated_at": timezone.now()},
+    )
+    return assessment
+
+
+def score_new_customer(customer_id: int) -> None:
+    try:
+        score_signup(customer_id=customer_id)
+    except Exception:
+        logger.exception("scoring sign-up of customer %s failed", customer_id)
+
+
+def rescore_signup_at_first_order(customer_id: int) -> None:
+    """At a customer's first order the time from sign-up to purchase becomes known: score again."""
+    try:
+        known = SignupAssessment.objects.filter(customer_id=customer_id).values_list("features", flat=True).first()
+        if known is None or not (known or {}).get("first_order_at"):
+            score_signup(customer_id=customer_id)
+    except Exception:
+        logger.exception("re-scoring sign-up of customer %s failed", customer_id)
+
+
+# --- reviews -----------------------------------------------------------------------------------------
+
+_review_models: dict[int, Any] = {}
+
+
+def score_review(*, review_id: int) -> ReviewAssessment | None:
+    """Authenticity of a review (the review model when one is active, plus behaviour signals);
+    a suspicious review is held for moderation (shop Review.status = held)."""
+    from electroshop.shop.models import Review
+
+    review = shop.review_for_risk(review_id)
+    if review is None:
+        return None
+    config = selectors.fraud_config()
+    reasons = []
+    model_score = None
+    version_id = active_version_id(app=selectors.APP, kind=selectors.REVIEW_KIND)
+    if version_id is not None:
+        try:
+            if version_id not in _review_models:
+                _review_models.clear()
+                _review_models[version_id] = registry.load_artifact(version=ModelVersion.objects.get(pk=version_id))
+            model = _review_models[version_id]
+            text = f"{review['title']} {review['text']}".strip()
+            model_score = 100.0 * float(model.predict_proba([text])[0])
+            terms = [t for t, _ in model.top_terms(text, top_k=3)]
+            reasons.append({"code": "TEXT_LOOKS_FAKE", "message": f"text resembles fake reviews ({', '.join(terms) or 'overall'})",
+                            "weight": round(model_score, 2)})
+        except Exception:
+            logger.exception("review model %s failed; behaviour signals only", version_id)
+            version_id = None
+    if review["same_text_before"]:
+        reasons.append({"code": "DUPLICATE_TEXT", "message": f"same text as {review['same_text_before']} earlier review(s)",
+                        "weight": 60.0})
+    if review["author_reviews_before_1d"] >= 3:
+        reasons.append({"code": "REVIEW_BURST", "message": f"author posted {review['author_reviews_before_1d']} reviews "
+                        "in the previous day", "weight": 35.0})
+    if not review["verified_purchase"]:
+        reasons.append({"code": "NOT_A_BUYER", "message": "the author has not bought this product", "weight": 20.0})
+    if review["rating"] in (1, 5) and len((review["text"] or "").split()) < 4:
+        reasons.append({"code": "EXTREME_AND_SHORT", "message": "extreme rating with almost no text", "weight": 10.0})
+    behaviour = min(100.0, sum(r["weight"] for r in reasons if r["code"] != "TEXT_LOOKS_FAKE"))
+    score = max(behaviour, model_score or 0.0)
+    if not reasons:
+        reasons = [{"code": "NO_RISK_SIGNAL", "message": "nothing suggests the review is fake", "weight": 0.0}]
+    held = score >= config.review_hold_threshold
+    with transaction.atomic():
+        assessment, _ = ReviewAssessment.objects.update_or_create(
+            review_id=review_id, defaults={"score": round(score, 2), "held": held, "reasons": reasons,
+                                           "model_version_id": version_id})
+        if held:
+            Review.objects.filter(pk=review_id, status__in=[Review.Status.PENDING, Review.Status.PUBLISHED]).update(
+                status=Review.Status.HELD)
+    return assessment
+
+
+def score_new_review(review_id: int) -> None:
+    try:
+        score_review(review_id=review_id)
+    except Exception:
+        logger.exception("scoring review %s failed", review_id)
+
+
+@transaction.atomic
+def moderate_review(*, review_id: int, approve: bool, moderated_by: str) -> None:
+    """Publish or reject a review; the decision is a training label of the review model."""
+    from electroshop.shop.models import Review
+
+    status = Review.Status.PUBLISHED if approve else Review.Status.REJECTED
+    Review.objects.filter(pk=review_id).update(status=status)
+    ReviewAssessment.objects.update_or_create(
+        review_id=review_id, defaults={"moderation": "approved" if approve else "rejected",
+                                       "moderated_by": moderated_by, "moderated_at": timezone.now()},
+        create_defaults={"score": 0.0, "moderation": "approved" if approve else "rejected",
+                         "moderated_by": moderated_by, "moderated_at": timezone.now()},
+    )

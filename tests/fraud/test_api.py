@@ -1,0 +1,81 @@
+"""POST /api/v1/fraud/score/: who may call it, what it answers, and bad input is a 400 naming the field."""
+import pytest
+
+from fraud.models import RiskAssessment
+
+from .conftest import make_order
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/fraud/score/"
+
+
+def test_anonymous_callers_are_refused(client):
+    response = client.post(URL, {"order_id": 1}, content_type="application/json")
+    assert response.status_code in (401, 403)
+
+
+def test_a_customer_session_is_forbidden(customer_api):
+    order = make_order()
+    response = customer_api.post(URL, {"order_id": order.pk}, format="json")
+    assert response.status_code == 403
+    assert "staff" in response.json()["detail"]
+
+
+def test_a_service_token_scores_a_saved_order(staff_api):
+    order = make_order(ip_country="Nigeria")
+    response = staff_api.post(URL, {"order_id": order.pk}, format="json")
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) >= {"assessment_id", "score", "level", "reasons", "rules_matched", "model_version"}
+    assert body["model_version"] is None and body["source"] == "rules_only"
+    assert body["level"] in ("allow", "review", "block") and 0 <= body["score"] <= 100
+    assert body["reasons"] and all(set(r) == {"code", "message", "weight"} for r in body["reasons"])
+    assert RiskAssessment.objects.get(pk=body["assessment_id"]).order_id == order.pk
+
+
+def test_a_checkout_payload_is_scored_without_an_order(staff_api):
+    make_order(card_fingerprint="fp_1")
+    response = staff_api.post(URL, {"total": "99.50", "email": "new@example.com", "card_fingerprint": "fp_1",
+                                    "ip_address": "203.0.113.5", "billing_country": "France",
+                                    "created_at": "2026-03-02T13:00:00Z"}, format="json")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["order_id"] is None
+    assessment = RiskAssessment.objects.get(pk=body["assessment_id"])
+    assert assessment.source == "payload" and assessment.features["card_fingerprint_nb_tx_1d"] == 1
+
+
+@pytest.mark.parametrize(("payload", "field"), [
+    ({}, "order_id"),
+    ({"order_id": "abc"}, "order_id"),
+    ({"order_id": 0}, "order_id"),
+    ({"order_id": 99999999999999999999999}, "order_id"),
+    ({"order_id": 987654}, "order_id"),  # no such order
+    ({"order_id": 1, "total": "5"}, "total"),
+    ({"total": "-1"}, "total"),
+    ({"total": "1e999"}, "total"),
+    ({"total": "10", "ip_address": "999.1.1.1"}, "ip_address"),
+    ({"total": "10", "email": "not-an-email"}, "email"),
+    ({"total": "10", "customer_id": 424242}, "customer_id"),
+    ({"total": "10", "created_at": "2026-02-30"}, "created_at"),
+    ({"total": "10", "device_id": "x" * 500}, "device_id"),
+])
+def test_bad_payloads_are_400_and_name_the_field(staff_api, payload, field):
+    response = staff_api.post(URL, payload, format="json")
+    assert response.status_code == 400, response.content
+    assert field in response.json()
+
+
+@pytest.mark.parametrize("body", [b"[]", b"null", b"123", b'"x"', b"{", b'{"order_id": null}'])
+def test_junk_bodies_are_400_never_500(staff_api, body):
+    response = staff_api.generic("POST", URL, body, content_type="application/json")
+    assert response.status_code == 400
+
+
+def test_scoring_a_saved_order_uses_a_few_queries(staff_api, django_assert_max_num_queries):
+    order = make_order(email="q@example.com", device_id="d1", card_fingerprint="fp")
+    make_order(email="q@example.com", device_id="d1", card_fingerprint="fp")
+    staff_api.post(URL, {"order_id": order.pk}, format="json")  # warm the config and token caches
+    # token auth (1), order (1), history (1), labels (1), insert (1), throttle/config from cache
+    with django_assert_max_num_queries(6):
+        assert staff_api.post(URL, {"order_id": order.pk}, format="json").status_code == 200

@@ -1,0 +1,99 @@
+"""A real ``retrain fraud --sync`` on a small synthetic shop: a version is activated and scores carry it."""
+from datetime import timedelta
+from decimal import Decimal
+from io import StringIO
+
+import numpy as np
+import pytest
+from django.core.management import call_command
+
+from electroshop.mlops.models import ModelVersion, TrainingRun
+from electroshop.shop.models import Customer, Order
+from fraud import services
+from fraud.models import FraudLabel
+
+from .conftest import T0
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def synthetic_shop(settings, tmp_path):
+    """60 days of orders; fraud comes in bursts from two devices with big amounts, labelled by chargebacks."""
+    settings.ELECTROSHOP = {**settings.ELECTROSHOP, "ARTIFACT_DIR": str(tmp_path)}
+    rng = np.random.default_rng(0)
+    customers = Customer.objects.bulk_create(
+        [Customer(email=f"c{i}@example.com", created_at=T0 - timedelta(days=200)) for i in range(30)])
+    orders, fraud = [], []
+    for n in range(360):
+        created = T0 - timedelta(days=60) + timedelta(minutes=int(rng.integers(0, 60 * 24 * 60)))
+        is_fraud = rng.random() < 0.08
+        customer = customers[int(rng.integers(0, len(customers)))]
+        orders.append(Order(
+            number=f"S{n:05d}", customer=customer, email=customer.email, created_at=created,
+            total=Decimal(str(round(float(rng.gamma(2, 400 if is_fraud else 30)), 2))),
+            device_id=f"bad-{n % 2}" if is_fraud else f"dev-{customer.pk}", ip_country="Nigeria" if is_fraud else "United Kingdom",
+            billing_country="United Kingdom", shipping_country="United Kingdom",
+            card_fingerprint=f"fp-{customer.pk}",
+        ))
+        fraud.append(is_fraud)
+    Order.objects.bulk_create(orders)  # bulk: no post_save scoring of the history
+    saved = {o.number: o for o in Order.objects.all()}
+    FraudLabel.objects.bulk_create([
+        FraudLabel(order_id=saved[o.number].pk, order_number=o.number, order_created_at=o.created_at, is_fraud=True,
+                   source="chargeback", known_at=o.created_at + timedelta(days=2))
+        for o, f in zip(orders, fraud) if f
+    ])
+    return saved
+
+
+def test_retrain_fraud_sync_activates_a_version_and_scores_carry_it(synthetic_shop):
+    out = StringIO()
+    call_command("retrain", "fraud", "--sync", "--as-of", "2026-03-02", stdout=out, stderr=StringIO())
+    assert "succeeded" in out.getvalue()
+    version = ModelVersion.objects.get(app="fraud", kind="order_risk", status="active")
+    assert version.parameters["model"] == "supervised"
+    assert version.metrics["frauds"] > 5 and version.metrics["rows"] > 300
+    assert TrainingRun.objects.get().model_version_id == version.pk
+
+    services._loaded.clear()
+    risky = Order.objects.create(number="NEW1", created_at=T0 + timedelta(hours=1), total=Decimal("2500"),
+                                 device_id="bad-1", ip_country="Nigeria", billing_country="United Kingdom",
+                                 shipping_country="United Kingdom", email="c1@example.com")
+    calm = Order.objects.create(number="NEW2", created_at=T0 + timedelta(hours=1), total=Decimal("40"),
+                                customer=Customer.objects.first(), email="c0@example.com",
+                                billing_country="United Kingdom", shipping_country="United Kingdom",
+                                ip_country="United Kingdom")
+    risky_score = services.score_order(order_id=risky.pk)
+    calm_score = services.score_order(order_id=calm.pk)
+    assert risky_score.model_version_id == version.pk and risky_score.model_score is not None
+    assert risky_score.reasons and risky_score.score > calm_score.score
+
+    # the serving fast path gives exactly the model's own probabilities
+    model = services.model_for_version(version.pk)["model"]
+    component = model.models["supervised"]
+    X = np.array([[risky_score.features.get(n) or 0.0 for n in component.feature_names_],
+                  [calm_score.features.get(n) or 0.0 for n in component.feature_names_]])
+    import pandas as pd
+
+    expected = component.predict_proba(pd.DataFrame(X, columns=component.feature_names_))
+    assert np.allclose(services.fast_predict_proba(component, X), expected)
+    assert risky_score.model_score == pytest.approx(100 * expected[0], abs=0.01)
+
+
+def test_with_no_labels_the_trainer_falls_back_to_the_isolation_forest(synthetic_shop):
+    FraudLabel.objects.all().delete()
+    call_command("retrain", "fraud", "--sync", "--as-of", "2026-03-02", stdout=StringIO(), stderr=StringIO())
+    version = ModelVersion.objects.get(app="fraud", status="active")
+    assert version.parameters["model"] == "isolation_forest"
+
+
+def test_training_never_sees_labels_known_after_the_as_of_day(synthetic_shop):
+    from fraud.services import training_frame
+
+    as_of = T0 - timedelta(days=30)
+    _, orders = training_frame(as_of=as_of, delay_days=7)
+    late = FraudLabel.objects.filter(known_at__gt=as_of).values_list("order_id", flat=True)
+    target = orders.set_index("id")["target"]
+    assert all(np.isnan(target.get(pk, np.nan)) or target.get(pk) == 0 for pk in late if pk in target.index)
+    assert orders["created_at"].max() < as_of
