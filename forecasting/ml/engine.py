@@ -227,7 +227,7 @@ def backtest(history: pd.DataFrame, *, horizon: int, freq: str = "D", n_windows:
                       id_col=id_col, date_col=date_col, target_col=target_col, censored_col=censored_col,
                       exog_cols=exog_cols, open_col=open_col, price_col=price_col)
         cal_train, cal_test = _complete(train, test, id_col, date_col, target_col, freq, origin_p, horizon)
-        fc = fc.rename(columns={"series_id": id_col})
+        fc = fc.rename(columns={"series_id": id_col, "date": date_col})
         fc = fc[fc[id_col].isin(cal_test[id_col].unique())]
         merged = cal_test.merge(fc, on=[id_col, date_col], how="left").fillna({"mean": 0.0})
         score = wrmsse(cal_test, fc, cal_train, weights=weights, id_col=id_col, date_col=date_col,

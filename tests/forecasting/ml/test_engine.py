@@ -5,7 +5,7 @@ import pytest
 from forecasting.ml.engine import forecast
 from forecasting.ml.models import build_panel, seasonal_average
 
-FAST = {"n_backtests": 2, "gbm": {"n_origins": 8, "max_iter": 40, "min_samples_leaf": 20}}
+FAST = {"n_backtests": 2, "gbm_bag": False, "gbm": {"n_origins": 8, "max_iter": 30, "min_samples_leaf": 20}}
 WEEKDAY = np.array([1.2, 1.1, 1.0, 1.0, 1.3, 0.4, 0.0])   # Mon..Sun, shop closed on Sundays
 
 
@@ -29,8 +29,8 @@ def test_censored_days_do_not_pull_forecast_to_zero():
     flagged.loc[stockout, "censored"] = True
     unflagged = hist.drop(columns="censored")
 
-    fc_flag = forecast(flagged, origin=origin, horizon=14, params=FAST)
-    fc_raw = forecast(unflagged, origin=origin, horizon=14, params=FAST)
+    fc_flag = forecast(flagged, origin=origin, horizon=14, params={**FAST, "n_backtests": 1})
+    fc_raw = forecast(unflagged, origin=origin, horizon=14, params={**FAST, "n_backtests": 1})
     true_mean = 10.0 * WEEKDAY.mean()
     m_flag = fc_flag.loc[fc_flag["series_id"] == "s0", "mean"].mean()
     m_raw = fc_raw.loc[fc_raw["series_id"] == "s0", "mean"].mean()
@@ -84,3 +84,16 @@ def test_weekly_frequency_and_history_after_origin_ignored():
                   freq="W", params={"n_backtests": 1, "gbm": {"n_origins": 6, "max_iter": 30}})
     assert list(fc["date"].unique()) == list(pd.date_range(cut, periods=4, freq="7D"))
     assert fc["mean"].between(20, 200).all()               # weekly sums around 60-90, not 1e6
+
+
+def test_backtest_scores_engine_and_baseline_per_window():
+    from forecasting.ml.engine import backtest
+
+    hist, _ = _synthetic(n_series=4, days=150, seed=4)
+    hist = hist.rename(columns={"series_id": "sku", "date": "day", "y": "units"}).drop(columns="censored")
+    res = backtest(hist, horizon=14, n_windows=2, id_col="sku", date_col="day", target_col="units",
+                   exog_cols=[], params=FAST)
+    assert sorted(res["method"].unique()) == ["engine", "seasonal_naive"]
+    assert sorted(res["window"].unique()) == [1, 2]
+    eng = res[res["method"] == "engine"]
+    assert eng["wrmsse"].between(0, 2).all() and eng["coverage95"].between(0.7, 1).all()
