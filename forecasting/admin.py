@@ -7,16 +7,14 @@ from datetime import timedelta
 import numpy as np
 from django.contrib import admin, messages
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
-from django.utils import timezone
+from django.urls import reverse
 from django.utils.html import format_html
 
-from electroshop.mlops import services as registry
+from electroshop.mlops.dashboard import ModelDashboardAdmin
 from electroshop.mlops.charts import Band, ChartData, Marker, Series, line_chart
 from electroshop.mlops.models import ModelVersion
-from electroshop.mlops.tasks import retrain_task
 from electroshop.shop import selectors as shop
 
 from . import selectors
@@ -103,24 +101,10 @@ def accuracy_rows(version: ModelVersion | None) -> list[dict]:
 
 
 @admin.register(ForecastingDashboard)
-class ForecastingDashboardAdmin(admin.ModelAdmin):
+class ForecastingDashboardAdmin(ModelDashboardAdmin):
     """One screen: accuracy of the active version next to the baselines, charts, versions, retrain."""
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
-        return request.user.is_active and request.user.is_staff
-
-    def get_urls(self):
-        return [path("retrain/", self.admin_site.admin_view(self.retrain_view), name="forecasting_retrain")] \
-            + super().get_urls()
+    app = "forecasting"
 
     def changelist_view(self, request: HttpRequest, extra_context=None) -> HttpResponse:
         versions = list(ModelVersion.objects.filter(app=selectors.APP, kind=selectors.KIND).order_by("-version"))
@@ -147,24 +131,11 @@ class ForecastingDashboardAdmin(admin.ModelAdmin):
             "chart": chart,
             "chart_error": chart_error,
             "alerts": StockAlert.objects.filter(model_version=active)[:50] if active else [],
-            "retrain_url": reverse("admin:forecasting_retrain"),
+            "retrain_url": self.retrain_url(),
             "reorder_url": reverse("admin:forecasting_reordersuggestion_changelist"),
         }
         return TemplateResponse(request, "admin/forecasting/dashboard.html", context)
 
-    def retrain_view(self, request: HttpRequest) -> HttpResponse:
-        target = reverse("admin:forecasting_forecastingdashboard_changelist")
-        if request.method != "POST":
-            return HttpResponseRedirect(target)
-        run = registry.start_training_run(app=selectors.APP, kind=selectors.KIND, as_of=timezone.now(),
-                                          triggered_by=f"admin:{request.user.get_username()}")
-        try:
-            retrain_task.delay_on_commit(run.pk, selectors.APP, None)
-        except Exception as exc:  # eager mode runs the task here; report instead of a 500
-            self.message_user(request, f"Retrain failed: {exc}", messages.ERROR)
-        else:
-            self.message_user(request, f"Retrain queued (run {run.pk}); progress shows under Training runs.")
-        return HttpResponseRedirect(target)
 
 
 class ActiveVersionAdmin(admin.ModelAdmin):

@@ -3,18 +3,16 @@ review queue (approve / reject as fraud / block), labels, sign-up risk, review m
 import json
 
 from django import forms
-from django.contrib import admin, messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html_join
 
-from electroshop.mlops import services as registry
+from electroshop.mlops.dashboard import ModelDashboardAdmin
 from electroshop.mlops.charts import ChartData, Series, line_chart
 from electroshop.mlops.models import ModelVersion
-from electroshop.mlops.tasks import retrain_task
 
 from . import selectors, services
 from .models import (
@@ -241,23 +239,10 @@ CHART_METRICS = ("holdout_auc_roc", "holdout_average_precision")
 
 
 @admin.register(FraudDashboard)
-class FraudDashboardAdmin(admin.ModelAdmin):
+class FraudDashboardAdmin(ModelDashboardAdmin):
     """The order-risk model: versions, holdout metrics with a chart, and "retrain now"."""
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
-        return request.user.is_active and request.user.is_staff
-
-    def get_urls(self):
-        return [path("retrain/", self.admin_site.admin_view(self.retrain_view), name="fraud_retrain")] + super().get_urls()
+    app = "fraud"
 
     def changelist_view(self, request: HttpRequest, extra_context=None) -> HttpResponse:
         versions = list(ModelVersion.objects.filter(app=selectors.APP, kind=selectors.KIND).order_by("version"))
@@ -269,20 +254,6 @@ class FraudDashboardAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request), "title": "Fraud model", "opts": self.model._meta,
             "active": next((v for v in versions if v.status == ModelVersion.Status.ACTIVE), None),
             "version_rows": [(v, [v.metrics.get(n) for n in names]) for v in versions[::-1]],
-            "metric_names": names, "chart": chart, "retrain_url": reverse("admin:fraud_retrain"),
+            "metric_names": names, "chart": chart, "retrain_url": self.retrain_url(),
         }
         return TemplateResponse(request, "admin/fraud/dashboard.html", context)
-
-    def retrain_view(self, request: HttpRequest) -> HttpResponse:
-        back = HttpResponseRedirect(reverse("admin:fraud_frauddashboard_changelist"))
-        if request.method != "POST":
-            return back
-        run = registry.start_training_run(app=selectors.APP, kind=selectors.KIND, as_of=timezone.now(),
-                                          triggered_by=f"admin:{request.user.get_username()}")
-        try:
-            retrain_task.delay_on_commit(run.pk, selectors.APP, None)
-        except Exception as exc:  # eager mode runs the task here; report instead of a 500
-            self.message_user(request, f"Retrain failed: {exc}", messages.ERROR)
-        else:
-            self.message_user(request, f"Retrain queued (run {run.pk}); progress shows under Training runs.")
-        return back

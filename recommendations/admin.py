@@ -1,15 +1,12 @@
 """Merchant screens: preview any customer's list with reasons, hide/pin/boost products,
 repeat-purchase categories, tuning, and the model's versions with their evaluation and a chart."""
-from django.contrib import admin, messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
-from django.utils import timezone
 
-from electroshop.mlops import services as registry
+from electroshop.mlops.dashboard import ModelDashboardAdmin
 from electroshop.mlops.charts import ChartData, Series, line_chart
 from electroshop.mlops.models import ModelVersion
-from electroshop.mlops.tasks import retrain_task
 
 from . import selectors
 from .models import MerchandisingRule, RecommendationDashboard, RecommendationSettings, RepeatPurchaseCategory
@@ -52,25 +49,10 @@ def metrics_chart(versions: list[ModelVersion]):
 
 
 @admin.register(RecommendationDashboard)
-class RecommendationDashboardAdmin(admin.ModelAdmin):
+class RecommendationDashboardAdmin(ModelDashboardAdmin):
     """One screen: versions with metrics and a chart, a preview form, and "retrain now"."""
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
-        return request.user.is_active and request.user.is_staff
-
-    def get_urls(self):
-        return [
-            path("retrain/", self.admin_site.admin_view(self.retrain_view), name="recommendations_retrain"),
-        ] + super().get_urls()
+    app = "recommendations"
 
     def changelist_view(self, request: HttpRequest, extra_context=None) -> HttpResponse:
         versions = list(ModelVersion.objects.filter(app=selectors.APP, kind=selectors.KIND).order_by("version"))
@@ -93,19 +75,6 @@ class RecommendationDashboardAdmin(admin.ModelAdmin):
             "customer": customer_id,
             "preview": preview,
             "preview_error": preview_error,
-            "retrain_url": reverse("admin:recommendations_retrain"),
+            "retrain_url": self.retrain_url(),
         }
         return TemplateResponse(request, "admin/recommendations/dashboard.html", context)
-
-    def retrain_view(self, request: HttpRequest) -> HttpResponse:
-        if request.method != "POST":
-            return HttpResponseRedirect(reverse("admin:recommendations_recommendationdashboard_changelist"))
-        run = registry.start_training_run(app=selectors.APP, kind=selectors.KIND, as_of=timezone.now(),
-                                          triggered_by=f"admin:{request.user.get_username()}")
-        try:
-            retrain_task.delay_on_commit(run.pk, selectors.APP, None)
-        except Exception as exc:  # eager mode runs the task here; report instead of a 500
-            self.message_user(request, f"Retrain failed: {exc}", messages.ERROR)
-        else:
-            self.message_user(request, f"Retrain queued (run {run.pk}); progress shows under Training runs.")
-        return HttpResponseRedirect(reverse("admin:recommendations_recommendationdashboard_changelist"))

@@ -18,7 +18,6 @@ from electroshop.shop.events import (
     EventBatchError,
     record_events,
     record_session_events,
-    session_event_key,
 )
 
 from . import serializers as s

@@ -1028,7 +1028,6 @@ class _Builder:
         osess = np.concatenate([x["session"] for x in o])
         odev = np.concatenate([x["device"] for x in o]).astype(np.int64)
         n = len(key)
-        kind = np.concatenate([np.full(len(x["key"]), x["kind"], dtype=object) for x in o])
         logged = ocust >= 0
         ci = np.maximum(ocust, 0)
         base_ci = np.minimum(ci, n_base - 1)

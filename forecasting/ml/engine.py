@@ -26,7 +26,7 @@ import pandas as pd
 from .classification import classify_matrix
 from .intervals import apply_intervals, calibrate, cross_window_coverage, series_spread
 from .metrics import interval_coverage, wrmsse
-from .models import (FREQ_SETTINGS, GlobalGBM, build_panel, recent_level, seasonal_average,
+from .models import (FREQ_SETTINGS, GlobalGBM, build_panel, seasonal_average,
                      statsforecast_models)
 from .selection import choose_weights, combine
 

@@ -151,7 +151,7 @@ def test_selector_returns_none_for_missing_customer(shop):
 def test_an_event_changes_the_next_list_without_retraining(
     shop, staff_client, event_type, django_capture_on_commit_callbacks
 ):
-    p, customer = shop["products"], shop["customer"]
+    customer = shop["customer"]
     before = skus(get(staff_client, customer, limit=3))
     with django_capture_on_commit_callbacks(execute=True):
         response = staff_client.post("/api/v1/events/", {"events": [

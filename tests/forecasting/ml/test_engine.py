@@ -1,6 +1,5 @@
 import numpy as np
 import pandas as pd
-import pytest
 
 from forecasting.ml.engine import forecast
 from forecasting.ml.models import build_panel, seasonal_average
