@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from urllib.parse import quote
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,13 +48,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wrk(url: str, *, token: str, connections: int, seconds: int, paths: list[str]) -> dict[str, float]:
-    """Run wrk; each request takes the next path from ``paths`` (so reads spread over many subjects)."""
+def wrk(url: str, *, token: str, connections: int, seconds: int, paths: list[str],
+        bodies: list[str] | None = None) -> dict[str, float]:
+    """Run wrk; each request takes the next path (and JSON body, for a POST) from the lists, so
+    requests spread over many subjects."""
     lua = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
     quoted = ",".join(f'"{p}"' for p in paths)
-    lua.write(f'local paths = {{{quoted}}}\nlocal i = 0\n'
+    method = "POST" if bodies else "GET"
+    body_list = ",".join("'" + b + "'" for b in (bodies or [""]))
+    lua.write(f'local paths = {{{quoted}}}\nlocal bodies = {{{body_list}}}\nlocal i = 0\n'
               f'wrk.headers["Authorization"] = "Token {token}"\n'
-              'request = function()\n  i = i % #paths + 1\n  return wrk.format("GET", paths[i])\nend\n')
+              'wrk.headers["Content-Type"] = "application/json"\n'
+              'request = function()\n  i = i % #paths + 1\n'
+              f'  return wrk.format("{method}", paths[i], nil, bodies[(i - 1) % #bodies + 1])\nend\n')
     lua.close()
     out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", lua.name, url],
                          capture_output=True, text=True, check=True).stdout
@@ -97,6 +104,18 @@ def main() -> None:
         "from django.contrib.auth import get_user_model; from rest_framework.authtoken.models import Token;"
         "u, _ = get_user_model().objects.get_or_create(username='bench-service', defaults={'is_staff': True});"
         "print(Token.objects.get_or_create(user=u)[0].key)", env)
+    has_forecast = django_shell("from electroshop.mlops.selectors import active_version; "
+                                "print(active_version(app='forecasting', kind='demand') is not None)", env)
+    if has_forecast != "True":
+        print("training forecasting and fraud ...", flush=True)
+        manage("retrain", "forecasting", "--sync", env=env)
+        manage("retrain", "fraud", "--sync", env=env)
+    skus = django_shell(f"from electroshop.shop.models import Product; "
+                        f"print('\\n'.join(Product.objects.order_by('pk').values_list('sku', flat=True)[:{args.subjects}]))",
+                        env).splitlines()
+    orders = django_shell(f"from electroshop.shop.models import Order; "
+                          f"print(','.join(map(str, Order.objects.order_by('-pk').values_list('pk', flat=True)[:{args.subjects}])))",
+                          env).split(",")
     customers = django_shell(
         "from recommendations.selectors import customers_with_recommendations as c;"
         f"print(','.join(map(str, c()[:{args.subjects}])))", env).split(",")
@@ -116,17 +135,22 @@ def main() -> None:
             except OSError:
                 time.sleep(0.2)
         targets = {
-            "whoami (reference)": ["/api/v1/whoami/"],
-            "customer recommendations": [f"/api/v1/recommendations/customers/{c}/?limit=10" for c in customers],
+            "whoami (reference)": (["/api/v1/whoami/"], None),
+            "customer recommendations": ([f"/api/v1/recommendations/customers/{c}/?limit=10" for c in customers],
+                                         None),
+            "product forecast": ([f"/api/v1/forecasts/products/{quote(sku, safe='')}/?horizon=28" for sku in skus],
+                                 None),
+            "fraud score (POST)": (["/api/v1/fraud/score/"], [f'{{"order_id": {o}}}' for o in orders]),
         }
         # Warm up: every path once (fills the Redis cache as production traffic would).
-        for paths in targets.values():
-            wrk(base, token=token, connections=4, seconds=3, paths=paths)
+        for paths, bodies in targets.values():
+            wrk(base, token=token, connections=4, seconds=3, paths=paths, bodies=bodies)
         results = {}
-        for name, paths in targets.items():
-            high = wrk(base, token=token, connections=50, seconds=args.seconds, paths=paths)
-            low = wrk(base, token=token, connections=10, seconds=args.seconds, paths=paths)
-            results[name] = (high, low)
+        for name, (paths, bodies) in targets.items():
+            high = wrk(base, token=token, connections=50, seconds=args.seconds, paths=paths, bodies=bodies)
+            low = wrk(base, token=token, connections=10, seconds=args.seconds, paths=paths, bodies=bodies)
+            four = wrk(base, token=token, connections=4, seconds=args.seconds, paths=paths, bodies=bodies)
+            results[name] = (high, low, four)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=20)
@@ -134,14 +158,18 @@ def main() -> None:
     ref_rps = results["whoami (reference)"][0]["rps"]
     print(f"\ngunicorn 2 workers, Redis cache, {os.environ.get('DATABASE_URL', 'SQLite')}; wrk -t2, "
           f"{args.seconds}s per run, {len(customers)} customers rotated")
-    print(f"{'endpoint':28} {'req/s @50':>10} {'x whoami':>9} {'p99 ms @10':>11} {'non-2xx':>8}")
-    for name, (high, low) in results.items():
+    print(f"{'endpoint':28} {'req/s @50':>10} {'x whoami':>9} {'p99 ms @10':>11} {'p99 ms @4':>10} {'non-2xx':>8}")
+    for name, (high, low, four) in results.items():
         print(f"{name:28} {high['rps']:10.0f} {high['rps'] / ref_rps:9.2f} {low['p99_ms']:11.1f} "
-              f"{high['errors'] + low['errors']:8d}")
-    rec_high, rec_low = results["customer recommendations"]
+              f"{four['p99_ms']:10.1f} {high['errors'] + low['errors'] + four['errors']:8d}")
+    rec_high, rec_low, _ = results["customer recommendations"]
     print(f"\ntarget: >= 0.80x whoami -> {rec_high['rps'] / ref_rps:.2f}x "
           f"({'met' if rec_high['rps'] / ref_rps >= 0.8 else 'NOT met'}); "
           f"p99 <= 25 ms -> {rec_low['p99_ms']:.1f} ms ({'met' if rec_low['p99_ms'] <= 25 else 'NOT met'})")
+    forecast_p99 = results["product forecast"][1]["p99_ms"]
+    fraud_p99 = results["fraud score (POST)"][2]["p99_ms"]
+    print(f"target: product forecast p99 <= 25 ms (10 connections) -> {forecast_p99:.1f} ms; "
+          f"fraud score p99 <= 30 ms (4 connections) -> {fraud_p99:.1f} ms")
 
 
 if __name__ == "__main__":

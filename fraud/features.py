@@ -74,7 +74,10 @@ def rule_feature_names() -> list[str]:
 
 
 def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or str(value).strip() == ""
+    """None, NaN, pandas' NA (nullable integer columns: guest orders) or empty text."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return (isinstance(value, float) and math.isnan(value)) or str(value).strip() == ""
 
 
 def entity_key(col: str, value: Any, *, row_id: Any) -> str:

@@ -150,3 +150,14 @@ def test_account_age_and_guest_checkout_features():
     assert features["is_guest"] == 0
     guest = services.score_order(order_id=make_order(email="g@example.com").pk).features
     assert guest["is_guest"] == 1
+
+
+def test_blank_entity_values_include_pandas_missing_values():
+    """Guest orders read through a nullable integer column carry pandas' NA as their customer id."""
+    import pandas as pd
+
+    from fraud.features import customer_key
+
+    assert customer_key(pd.NA, "Guest@Example.com ", row_id=7) == "gguest@example.com"
+    assert customer_key(pd.NA, None, row_id=7) == "~none:7"
+    assert customer_key(12.0, "", row_id=1) == "c12"
