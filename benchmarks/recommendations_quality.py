@@ -94,6 +94,29 @@ def binary_data(interactions: pd.DataFrame, as_of) -> cg.TrainingData:
     return cg.prepare_training_data(im, interactions[interactions["timestamp"] < as_of])
 
 
+def tuned_als_and_ease(interactions: pd.DataFrame, data: cg.TrainingData, rows, rows_idx: np.ndarray,
+                       cutoff=CUTOFF) -> dict[str, tuple[np.ndarray, float, str]]:
+    """The two reference methods of the protocol, scored for the test ``rows`` of ``data``:
+    implicit ALS with ``ALS_GRID`` tuned on a validation window inside the history (train before
+    ``cutoff - 30 days``, validate on first purchases in the window), refitted on the whole history;
+    and EASE with l2 = 200. Returns ``{name: (scores, seconds, note)}``. Shared with
+    ``recommendations_real_path.py`` so both report against the same references."""
+    out = {}
+    t = time.perf_counter()
+    val_start = cutoff - pd.Timedelta(days=VALIDATION_DAYS)
+    vsplit = temporal_split(interactions[interactions["timestamp"] < cutoff], cutoff=val_start)
+    vdata = binary_data(interactions, val_start)
+    vusers = np.array([vdata.im.user_index[u] for u in sorted(vsplit.relevant)])
+    vrel = [[vdata.im.item_index[i] for i in vsplit.relevant[u]] for u in sorted(vsplit.relevant)]
+    best, best_val, _, _ = select_hyperparameters("als", ALS_GRID, vdata, vusers, vrel)
+    als = cg.ALSGenerator(**best).fit(data)
+    out["implicit ALS, tuned grid"] = (als.score(rows, rows_idx), time.perf_counter() - t,
+                                       f"ALS chosen on validation: {best} (validation NDCG@10 {best_val:.4f})")
+    t = time.perf_counter()
+    out["EASE (l2=200)"] = (cg.EASEGenerator(l2=200.0).fit(data).score(rows), time.perf_counter() - t, "")
+    return out
+
+
 def run(path: Path, k_list=(10, 20)) -> dict[str, dict[str, float]]:
     t_start = time.perf_counter()
     interactions = load_online_retail(path)
@@ -128,20 +151,10 @@ def run(path: Path, k_list=(10, 20)) -> dict[str, dict[str, float]]:
         knn.fit(im.matrix, show_progress=False)
     record("item kNN (implicit BM25)", (rows @ knn.similarity).toarray(), time.perf_counter() - t)
 
-    # ALS: grid tuned on a validation window inside the history, then refitted on all of it
-    t = time.perf_counter()
-    val_start = CUTOFF - pd.Timedelta(days=VALIDATION_DAYS)
-    vsplit = temporal_split(interactions[interactions["timestamp"] < CUTOFF], cutoff=val_start)
-    vdata = binary_data(interactions, val_start)
-    vusers = np.array([vdata.im.user_index[u] for u in sorted(vsplit.relevant)])
-    vrel = [[vdata.im.item_index[i] for i in vsplit.relevant[u]] for u in sorted(vsplit.relevant)]
-    best, best_val, _, _ = select_hyperparameters("als", ALS_GRID, vdata, vusers, vrel)
-    als = cg.ALSGenerator(**best).fit(data)
-    record("implicit ALS, tuned grid", als.score(rows, rows_idx), time.perf_counter() - t)
-    print(f"ALS chosen on validation: {best} (validation NDCG@10 {best_val:.4f})")
-
-    t = time.perf_counter()
-    record("EASE (l2=200)", cg.EASEGenerator(l2=200.0).fit(data).score(rows), time.perf_counter() - t)
+    for name, (scores, seconds, note) in tuned_als_and_ease(interactions, data, rows, rows_idx).items():
+        record(name, scores, seconds)
+        if note:
+            print(note)
 
     t = time.perf_counter()
     model = train_hybrid(interactions, products, as_of=CUTOFF, params=HybridParams(validation_days=VALIDATION_DAYS))

@@ -267,6 +267,20 @@ class ItemItemGenerator:
         best = int(np.argmax(contrib))
         return int(row_indices[best]) if contrib[best] > 0 else None
 
+    def best_anchors(self, row_indices: np.ndarray, row_values: np.ndarray, items: np.ndarray) -> np.ndarray:
+        """:meth:`best_anchor` for many items at once (one slice of ``S`` instead of one per item,
+        which is what makes filling 100 reasons per customer affordable); ``-1`` = none."""
+        items = np.asarray(items, dtype=np.int64)
+        out = np.full(len(items), -1, dtype=np.int64)
+        if len(row_indices) == 0 or len(items) == 0:
+            return out
+        block = self.sim[np.asarray(row_indices)][:, items]
+        contrib = _dense(block) * np.asarray(row_values)[:, None]
+        best = np.argmax(contrib, axis=0)
+        found = contrib[best, np.arange(len(items))] > 0
+        out[found] = np.asarray(row_indices)[best[found]]
+        return out
+
 
 class EASEGenerator(ItemItemGenerator):
     """EASE (Steck 2019): closed-form item-item regression, ``B = I - P / diag(P)``,

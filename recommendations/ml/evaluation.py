@@ -37,6 +37,11 @@ __all__ = [
     "intra_list_diversity",
     "novelty",
     "evaluate_rankings",
+    "EVALUATION_METRICS",
+    "top_k_items",
+    "top_k_from_pairs",
+    "evaluate_top_k",
+    "mean_intra_list_diversity",
 ]
 
 
@@ -234,3 +239,134 @@ def evaluate_rankings(
                 np.mean([intra_list_diversity(r, item_vectors, item_index, k) for r in shown.values()])
             )
     return out
+
+
+# ---------------------------------------------------------------------------
+# vectorised: many users' top-K item positions at once (training-time evaluation)
+# ---------------------------------------------------------------------------
+
+EVALUATION_METRICS = (
+    "precision@10", "recall@10", "recall@20", "map@10", "ndcg@10", "hit_rate@10",
+    "coverage@10", "diversity@10", "novelty@10",
+)
+
+
+def top_k_items(scores: np.ndarray, exclude, k: int) -> np.ndarray:
+    """Best-first item positions of each row of dense ``scores``, ``exclude`` (sparse or boolean,
+    e.g. the already-bought items) left out; ``-1`` pads rows with fewer than ``k`` finite scores."""
+    s = np.array(scores, dtype=np.float32, copy=True)
+    mask = exclude.toarray() > 0 if sp.issparse(exclude) else np.asarray(exclude, dtype=bool)
+    s[mask] = -np.inf
+    k = min(k, s.shape[1])
+    top = np.argpartition(-s, k - 1, axis=1)[:, :k]
+    top = np.take_along_axis(top, np.argsort(-np.take_along_axis(s, top, 1), axis=1, kind="stable"), 1)
+    top[~np.isfinite(np.take_along_axis(s, top, 1))] = -1
+    return top
+
+
+def top_k_from_pairs(rows: np.ndarray, items: np.ndarray, scores: np.ndarray, n_rows: int, k: int) -> np.ndarray:
+    """Best-first top-``k`` item positions per row from scored (row, item) pairs (a candidate
+    pool ranked by the re-ranker); ``-1`` pads."""
+    out = np.full((n_rows, k), -1, dtype=np.int64)
+    if len(rows) == 0:
+        return out
+    order = np.lexsort((-np.asarray(scores, dtype=float), rows))
+    r, i = rows[order], items[order]
+    starts = np.searchsorted(r, np.arange(n_rows))
+    rank = np.arange(len(r)) - starts[r]
+    keep = rank < k
+    out[r[keep], rank[keep]] = i[keep]
+    return out
+
+
+def evaluate_top_k(
+    top: np.ndarray,
+    relevant: Sequence[Iterable[int]],
+    *,
+    n_items: int,
+    ks: Iterable[int] = (10, 20),
+    item_users: np.ndarray | None = None,
+    n_users: int | None = None,
+    item_vectors: sp.spmatrix | np.ndarray | None = None,
+    beyond_k: int = 10,
+) -> dict[str, float]:
+    """The metrics of :func:`evaluate_rankings`, vectorised over item *positions*.
+
+    ``top``: ``(n_users, >= max(ks))`` best-first item positions, ``-1`` = no item; ``relevant``:
+    one collection of item positions per row (rows with none are skipped, as in
+    :func:`evaluate_rankings`). Beyond-accuracy metrics at ``beyond_k``: ``coverage`` (share of the
+    ``n_items`` catalogue shown to these users), ``novelty`` (needs ``item_users``: how many of
+    ``n_users`` users interacted with each item) and ``diversity`` (needs ``item_vectors``, one row
+    per item position: mean pairwise cosine distance inside a list, lists of one item score 0).
+    """
+    top = np.asarray(top, dtype=np.int64)
+    ks = sorted(set(int(k) for k in ks))
+    rel_sets = [set(int(i) for i in r) for r in relevant]
+    keep = np.array([len(r) > 0 for r in rel_sets], dtype=bool)
+    top = top[keep]
+    rel_sets = [r for r, k in zip(rel_sets, keep) if k]
+    n = len(rel_sets)
+    out: dict[str, float] = {"users": float(n)}
+    width = max(ks + [beyond_k])
+    if top.shape[1] < width:
+        top = np.hstack([top, np.full((len(top), width - top.shape[1]), -1, dtype=np.int64)])
+    if n == 0:
+        return out
+    hits = np.zeros((n, width), dtype=bool)
+    for u, (row, rel) in enumerate(zip(top, rel_sets)):
+        hits[u] = [i in rel for i in row[:width]]
+    n_rel = np.array([len(r) for r in rel_sets], dtype=float)
+    discounts = 1.0 / np.log2(np.arange(2, width + 2))
+    for k in ks:
+        h = hits[:, :k]
+        denom = np.minimum(n_rel, k)
+        out[f"precision@{k}"] = float((h.sum(1) / k).mean())
+        out[f"recall@{k}"] = float((h.sum(1) / denom).mean())
+        prec_at = np.cumsum(h, axis=1) / np.arange(1, k + 1)
+        out[f"map@{k}"] = float(((prec_at * h).sum(1) / denom).mean())
+        ideal = np.cumsum(discounts[:k])[denom.astype(int) - 1]
+        out[f"ndcg@{k}"] = float(((h * discounts[:k]).sum(1) / ideal).mean())
+        out[f"hit_rate@{k}"] = float(h.any(1).mean())
+    shown = top[:, :beyond_k]
+    valid = shown >= 0
+    if n_items:
+        out[f"coverage@{beyond_k}"] = float(len(np.unique(shown[valid])) / n_items)
+    if item_users is not None and n_users:
+        p = np.maximum(np.asarray(item_users, dtype=float), 1.0) / n_users
+        info = -np.log2(np.clip(p, 1e-12, 1.0))
+        per_list = np.where(valid, info[np.maximum(shown, 0)], 0.0).sum(1) / np.maximum(valid.sum(1), 1)
+        out[f"novelty@{beyond_k}"] = float(per_list.mean())
+    if item_vectors is not None:
+        out[f"diversity@{beyond_k}"] = float(mean_intra_list_diversity(shown, item_vectors).mean())
+    return out
+
+
+def mean_intra_list_diversity(top: np.ndarray, item_vectors: sp.spmatrix | np.ndarray) -> np.ndarray:
+    """Per row of ``top`` (item positions, ``-1`` = none): mean pairwise cosine distance of its
+    items, as :func:`intra_list_diversity`, computed one position pair at a time for all rows."""
+    top = np.asarray(top, dtype=np.int64)
+    if sp.issparse(item_vectors):
+        v = sp.csr_matrix(item_vectors, dtype=np.float64)
+        norms = np.sqrt(np.asarray(v.multiply(v).sum(1)).ravel())
+        norms[norms == 0] = 1.0
+        v = sp.diags(1.0 / norms) @ v
+        v = sp.vstack([v, sp.csr_matrix((1, v.shape[1]))]).tocsr()  # row -1: a zero vector
+    else:
+        v = np.asarray(item_vectors, dtype=np.float64)
+        norms = np.linalg.norm(v, axis=1, keepdims=True)
+        norms[norms == 0] = 1.0
+        v = np.vstack([v / norms, np.zeros((1, v.shape[1]))])
+    n_rows, k = top.shape
+    idx = np.where(top >= 0, top, v.shape[0] - 1)
+    sim_sum = np.zeros(n_rows)
+    columns = [v[idx[:, a]] for a in range(k)]
+    for a in range(k):
+        va = columns[a]
+        for b in range(a + 1, k):
+            vb = columns[b]
+            dots = va.multiply(vb).sum(1) if sp.issparse(va) else (va * vb).sum(1)
+            sim_sum += 2 * np.asarray(dots).ravel()
+    count = (top >= 0).sum(1)
+    pairs = count * (count - 1)
+    # lists of fewer than two items score 0 (as intra_list_diversity)
+    return np.where(pairs > 0, 1.0 - sim_sum / np.maximum(pairs, 1), 0.0)

@@ -32,7 +32,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from . import candidates as cg
-from .evaluation import ndcg_at_k
+from .evaluation import ndcg_at_k, top_k_from_pairs
 from .interactions import (
     DEFAULT_EVENT_WEIGHTS,
     BotFilter,
@@ -54,6 +54,7 @@ __all__ = [
     "select_hyperparameters",
     "TuningResult",
     "score_ndcg",
+    "ValidationWindow",
 ]
 
 log = logging.getLogger(__name__)
@@ -108,7 +109,12 @@ class HybridParams:
     mmr_lambda: float | None = None  # e.g. 0.8 to trade a little relevance for variety
     batch_size: int = 1000
     max_batch_cells: int = 20_000_000  # users x items x generators per batch: bounds memory on big catalogues
-    max_ease_items: int = 20_000  # EASE inverts a dense items x items matrix; skipped above this
+    # EASE inverts a dense items x items float64 matrix: O(items^3) time and ~3 x items^2 x 8 bytes
+    # (20k items: ~10 GB and many minutes per fit on one core), so it is skipped above this.
+    max_ease_items: int = 10_000
+    # Above this many non-zeros in the validation matrix each grid is cut to its first setting:
+    # tuning costs one full fit per setting, which dominates training time on a large shop.
+    max_tuning_nnz: int | None = 1_000_000
     random_state: int = 0
 
     def rows_per_batch(self, n_items: int) -> int:
@@ -266,6 +272,21 @@ def _item_stats(data: cg.TrainingData) -> dict[str, np.ndarray]:
 
 
 @dataclass
+class ValidationWindow:
+    """What :func:`train_hybrid` fitted on the validation window, kept so the version can be
+    compared with its own generators alone on the same users without refitting anything.
+
+    Held in memory only (never pickled with the model): the services evaluate it right after
+    training and then release it."""
+
+    data: cg.TrainingData  # the history before the window
+    generators: dict[str, object]  # fitted on ``data`` with the tuned settings
+    users: np.ndarray  # positions in ``data.im`` of the users the re-ranker did not see (held out)
+    relevant: list  # per user: item positions first bought in the window
+    hybrid_top: np.ndarray | None  # (users, 20) re-ranked item positions (ranker fitted on the other half)
+
+
+@dataclass
 class HybridModel:
     params: HybridParams
     data: cg.TrainingData
@@ -275,6 +296,12 @@ class HybridModel:
     validation_metrics: dict[str, float] = field(default_factory=dict)
     tuning_results: dict[str, list] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    validation: ValidationWindow | None = field(default=None, repr=False, compare=False)
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state["validation"] = None  # large and only needed right after training
+        return state
 
     def __post_init__(self):
         self.item_stats = _item_stats(self.data)
@@ -362,16 +389,18 @@ class HybridModel:
             pos = {int(i): k for k, i in enumerate(block.items[sel])}
             row = rows[r]
             reasons = []
-            for i in items:
+            anchors = _AnchorCache(self.generators, row, items)
+            for j, i in enumerate(items):
                 k = sel[pos[int(i)]]
                 # a generator can explain an item only if it actually scored it
                 ranks = {g: block.ranks[g][k] for g in block.ranks if block.scores[g][k] > 0}
-                reasons.append(self._reason(row, int(i), ranks, anchor_verb))
+                reasons.append(self._reason(row, int(i), ranks, anchor_verb, anchors=anchors, position=j))
             out.append(Recommendation([self.item_ids[i].item() if hasattr(self.item_ids[i], "item") else self.item_ids[i]
                                        for i in items], [float(v) for v in s], reasons))
         return out
 
-    def _reason(self, row, item: int, ranks: Mapping[str, float], verb: str) -> Reason:
+    def _reason(self, row, item: int, ranks: Mapping[str, float], verb: str, anchors: "_AnchorCache | None" = None,
+                position: int | None = None) -> Reason:
         order = sorted((name for name in _REASON_PRIORITY if name in ranks), key=lambda g: (ranks[g], _REASON_PRIORITY.index(g)))
         hist_idx, hist_val = row.indices, row.data
         for name in order:
@@ -381,10 +410,14 @@ class HybridModel:
                     return Reason("popular_now", None, f"Popular now in {cat}" if cat else "Popular now")
                 return Reason("popular", None, "Popular with customers")
             gen = self.generators[name]
-            candidates = [gen] if hasattr(gen, "best_anchor") else []
-            candidates += [self.generators[g] for g in ("item_knn", "ease") if g in self.generators and g != name]
-            for src in candidates:
-                anchor = src.best_anchor(hist_idx, hist_val, item)
+            candidates = [name] if hasattr(gen, "best_anchor") else []
+            candidates += [g for g in ("item_knn", "ease") if g in self.generators and g != name]
+            for src_name in candidates:
+                src = self.generators[src_name]
+                if anchors is not None and position is not None:
+                    anchor = anchors.get(src_name, position)
+                else:
+                    anchor = src.best_anchor(hist_idx, hist_val, item)
                 if anchor is None:
                     continue
                 anchor_id = self.item_ids[anchor]
@@ -480,6 +513,26 @@ class HybridModel:
         return mask
 
 
+class _AnchorCache:
+    """Per list: each generator's best anchors for all the list's items, computed on first use
+    (one ``best_anchors`` call per generator instead of one ``best_anchor`` per item)."""
+
+    def __init__(self, generators: Mapping[str, object], row, items: np.ndarray):
+        self.generators, self.row, self.items = generators, row, items
+        self.cache: dict[str, np.ndarray] = {}
+
+    def get(self, name: str, position: int) -> int | None:
+        if name not in self.cache:
+            gen = self.generators[name]
+            if hasattr(gen, "best_anchors"):
+                self.cache[name] = gen.best_anchors(self.row.indices, self.row.data, self.items)
+            else:
+                self.cache[name] = np.array([-1 if (a := gen.best_anchor(self.row.indices, self.row.data, int(i))) is None
+                                             else a for i in self.items], dtype=np.int64)
+        anchor = int(self.cache[name][position])
+        return None if anchor < 0 else anchor
+
+
 # ---------------------------------------------------------------------------
 # training
 # ---------------------------------------------------------------------------
@@ -533,6 +586,7 @@ def train_hybrid(interactions: pd.DataFrame, products: pd.DataFrame | None = Non
     tuned_models: dict[str, object] = {}
     metrics: dict[str, float] = {}
     ranker = None
+    validation = None
 
     val_start = as_of - pd.Timedelta(days=params.validation_days)
     history = events[events["timestamp"] < val_start]
@@ -556,6 +610,10 @@ def train_hybrid(interactions: pd.DataFrame, products: pd.DataFrame | None = Non
         if params.tune and len(val_users):
             grids = {"ease": [{"l2": v} for v in params.ease_l2_grid], "als": list(params.als_grid),
                      "item_knn": [{"k": v} for v in params.knn_k_grid]}
+            if params.max_tuning_nnz is not None and im_v.matrix.nnz > params.max_tuning_nnz:
+                log.info("%d non-zeros > max_tuning_nnz=%d: first setting of each grid only", im_v.matrix.nnz,
+                         params.max_tuning_nnz)
+                grids = {name: grid[:1] for name, grid in grids.items()}
             for name, grid in grids.items():
                 if name in settings and grid:
                     t1 = time.perf_counter()
@@ -576,7 +634,7 @@ def train_hybrid(interactions: pd.DataFrame, products: pd.DataFrame | None = Non
                 order = order[: params.max_ranker_users]
             users = val_users[order]
             relevant = [set(val_relevant[k]) for k in order]
-            feats_all, labels_all, groups_all, names = [], [], [], None
+            feats_all, labels_all, groups_all, items_all, names = [], [], [], [], None
             step = params.rows_per_batch(len(item_ids))
             for s in range(0, len(users), step):
                 b = users[s : s + step]
@@ -586,6 +644,7 @@ def train_hybrid(interactions: pd.DataFrame, products: pd.DataFrame | None = Non
                 feats_all.append(feats)
                 labels_all.append(lab)
                 groups_all.append(block.rows + s)
+                items_all.append(block.items)
             X = np.vstack(feats_all)
             y = np.concatenate(labels_all)
             groups = np.concatenate(groups_all)
@@ -595,8 +654,13 @@ def train_hybrid(interactions: pd.DataFrame, products: pd.DataFrame | None = Non
             half = groups % 2 == 0
             try:
                 probe = CandidateRanker(random_state=params.random_state, **params.ranker).fit(X[half], y[half], groups[half], names)
-                metrics["validation_ndcg@10_hybrid_heldout"] = _block_ndcg(probe.predict(X[~half]), groups[~half], y[~half],
+                probe_scores = probe.predict(X[~half])
+                metrics["validation_ndcg@10_hybrid_heldout"] = _block_ndcg(probe_scores, groups[~half], y[~half],
                                                                            [relevant[g] for g in np.unique(groups[~half])])
+                heldout = np.arange(1, len(users), 2)  # the odd groups: every held-out user, pooled or not
+                top = top_k_from_pairs(groups[~half], np.concatenate(items_all)[~half], probe_scores, len(users), 20)
+                validation = ValidationWindow(data=vdata, generators=vmodel.generators, users=users[heldout],
+                                              relevant=[sorted(relevant[g]) for g in heldout], hybrid_top=top[heldout])
                 ranker = CandidateRanker(random_state=params.random_state, **params.ranker).fit(X, y, groups, names)
             except ValueError as exc:  # e.g. no positive candidates on tiny data: fall back to rank fusion
                 log.warning("ranker not trained: %s", exc)
@@ -610,7 +674,7 @@ def train_hybrid(interactions: pd.DataFrame, products: pd.DataFrame | None = Non
     timings["fit_final"] = time.perf_counter() - t1
     timings["total"] = time.perf_counter() - t0
     return HybridModel(params=params, data=data, generators=gens, generator_settings=settings, ranker=ranker,
-                       validation_metrics=metrics, tuning_results=tuning, timings=timings)
+                       validation_metrics=metrics, tuning_results=tuning, timings=timings, validation=validation)
 
 
 def _block_ndcg(scores: np.ndarray, groups: np.ndarray, labels: np.ndarray, relevant: list[set], k: int = 10) -> float:

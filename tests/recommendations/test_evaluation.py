@@ -151,3 +151,49 @@ def test_the_validation_window_is_not_pickled_with_the_model(small_shop):
                          params=HybridParams())
     assert model.validation is not None
     assert pickle.loads(pickle.dumps(model)).validation is None
+
+
+# --- the fill's cheap reasons and the large-data tuning budget ------------------------------------
+
+
+def _ml_shop_model(**overrides):
+    from recommendations.ml.hybrid import HybridParams, train_hybrid
+    from tests.recommendations.ml.conftest import AS_OF, make_shop
+
+    interactions, products = make_shop()
+    params = HybridParams(
+        validation_days=30, ease_l2_grid=(10.0, 50.0),
+        als_grid=({"factors": 8, "regularization": 0.1, "alpha": 5.0, "iterations": 5},
+                  {"factors": 4, "regularization": 0.1, "alpha": 5.0, "iterations": 5}),
+        knn_k_grid=(10, 20), ranker={"max_iter": 40, "min_samples_leaf": 5}, **overrides,
+    )
+    return train_hybrid(interactions, products, as_of=AS_OF, params=params)
+
+
+def test_batched_anchors_give_the_same_reasons_as_one_item_at_a_time(monkeypatch):
+    from recommendations.ml import hybrid as hybrid_module
+
+    model = _ml_shop_model()
+    users = list(model.user_ids)
+    fast = model.recommend(users, n=15)
+
+    class OneAtATime:  # the previous behaviour: best_anchor per item
+        def __init__(self, generators, row, items):
+            self.generators, self.row, self.items = generators, row, items
+
+        def get(self, name, position):
+            return self.generators[name].best_anchor(self.row.indices, self.row.data, int(self.items[position]))
+
+    monkeypatch.setattr(hybrid_module, "_AnchorCache", OneAtATime)
+    slow = model.recommend(users, n=15)
+    assert [r.item_ids for r in fast] == [r.item_ids for r in slow]
+    assert [r.reasons for r in fast] == [r.reasons for r in slow]
+    assert any(reason.anchor_id is not None for r in fast for reason in r.reasons)
+
+
+def test_large_data_tunes_only_the_first_setting_of_each_grid():
+    full = _ml_shop_model()
+    assert {len(v) for v in full.tuning_results.values()} == {2}
+    budget = _ml_shop_model(max_tuning_nnz=10)  # anything is "large" here
+    assert {len(v) for v in budget.tuning_results.values()} == {1}
+    assert budget.generator_settings["als"]["factors"] == 8 and budget.generator_settings["ease"]["l2"] == 10.0
