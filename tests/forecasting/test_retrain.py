@@ -7,7 +7,6 @@ from datetime import timedelta
 import pytest
 from django.core.management import call_command
 
-from electroshop.celery import app as celery_app
 from electroshop.mlops.models import ModelVersion, TrainingRun, TrainingRunChunk
 from electroshop.shop.models import Order, OrderLine
 from forecasting.models import DemandForecast, PurchaseOrderDraft, ReorderSuggestion, StockAlert
@@ -81,15 +80,6 @@ def test_retrain_sync_as_of_produces_an_active_version_served_by_the_api(
     ordered = {r.sku: r.suggested_quantity for r in ReorderSuggestion.objects.filter(suggested_quantity__gt=0)}
     lines = {line.sku: line.quantity for d in drafts.values() for line in d.lines.all()}
     assert lines == ordered and set(drafts) <= {"Acme", "CaseCo"}
-
-
-@pytest.fixture
-def eager_celery(settings):
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = previous
 
 
 @pytest.mark.django_db

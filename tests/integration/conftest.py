@@ -41,9 +41,12 @@ def celery_worker_process(transactional_db):
          "-n", f"test-worker-{os.getpid()}@%h"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
-    try:
-        from electroshop.celery import app
+    from electroshop.celery import app
 
+    # Whatever an earlier test did, these tests send real messages to the broker.
+    saved_eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if worker.poll() is not None:
@@ -54,6 +57,7 @@ def celery_worker_process(transactional_db):
             raise RuntimeError(f"celery worker did not answer a ping within 60 s; see {log_path}")
         yield worker
     finally:
+        app.conf.task_always_eager = saved_eager
         worker.terminate()
         try:
             worker.wait(timeout=20)

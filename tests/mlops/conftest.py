@@ -23,12 +23,3 @@ def artifact_dir(settings, tmp_path):
     return tmp_path / "artifacts"
 
 
-@pytest.fixture
-def eager_celery():
-    """Run tasks in-process even when REDIS_URL configured a real broker."""
-    from electroshop.celery import app
-
-    saved = app.conf.task_always_eager, app.conf.task_eager_propagates
-    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
-    yield app
-    app.conf.task_always_eager, app.conf.task_eager_propagates = saved
