@@ -5,6 +5,7 @@ Every state change is one function in one transaction that returns early when no
 import hashlib
 import logging
 import pickle
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -275,7 +276,8 @@ def artifact_dir() -> Path:
 def save_artifact(*, version_id: int, obj: Any) -> ModelVersion:
     """Pickle the trained model next to the others and record its path and SHA-256."""
     version = ModelVersion.objects.get(pk=version_id)
-    path = artifact_dir() / f"{version.app}-{version.kind}-v{version.version}.pkl"
+    # A random suffix: two databases sharing one artifact folder must never overwrite each other's v1.
+    path = artifact_dir() / f"{version.app}-{version.kind}-v{version.version}-{uuid.uuid4().hex[:12]}.pkl"
     payload = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
     tmp = path.with_suffix(".tmp")
     tmp.write_bytes(payload)

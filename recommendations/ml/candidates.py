@@ -90,11 +90,28 @@ def prepare_training_data(im: InteractionMatrix, events: pd.DataFrame, products:
     return TrainingData(im=im, events=ev, as_of=im.as_of, products=aligned)
 
 
-def top_k_sparse(m, k: int) -> sp.csr_matrix:
+def top_k_cosine_neighbours(vectors: sp.csr_matrix, k: int, block: int = 2000) -> sp.csr_matrix:
+    """``top_k_sparse(vectors @ vectors.T, k)`` computed ``block`` rows at a time, so the full
+    items x items product (nearly dense when many names share words: 20k items -> several GB)
+    never exists at once. Row for row the same result: each block is the same product rows."""
+    n = vectors.shape[0]
+    if n <= block:
+        return top_k_sparse(vectors @ vectors.T, k)
+    vt = vectors.T.tocsr()
+    parts = []
+    for start in range(0, n, block):
+        m = (vectors[start:start + block] @ vt).tocsr().astype(np.float32)
+        m.setdiag(0, k=start)  # the item itself sits at column start + row
+        parts.append(top_k_sparse(m, k, zero_diagonal=False))
+    return sp.vstack(parts).tocsr()
+
+
+def top_k_sparse(m, k: int, zero_diagonal: bool = True) -> sp.csr_matrix:
     """Keep the ``k`` largest entries of each row (dense or sparse input), zero the diagonal."""
     if sp.issparse(m):
         m = m.tocsr().astype(np.float32)
-        m.setdiag(0)
+        if zero_diagonal:
+            m.setdiag(0)
         m.eliminate_zeros()
         indptr = [0]
         indices, data = [], []
@@ -469,7 +486,7 @@ class ContentGenerator(ItemItemGenerator):
         vec = TfidfVectorizer(ngram_range=(1, 2), min_df=self.min_df, max_features=self.max_features,
                               sublinear_tf=True, lowercase=True)
         self.vectors = vec.fit_transform(data.products["text"].fillna("")).astype(np.float32).tocsr()
-        self.sim = top_k_sparse(self.vectors @ self.vectors.T, self.k)
+        self.sim = top_k_cosine_neighbours(self.vectors, self.k)
         return self
 
     def score(self, rows, user_idx=None) -> np.ndarray:

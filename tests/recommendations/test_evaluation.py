@@ -197,3 +197,19 @@ def test_large_data_tunes_only_the_first_setting_of_each_grid():
     budget = _ml_shop_model(max_tuning_nnz=10)  # anything is "large" here
     assert {len(v) for v in budget.tuning_results.values()} == {1}
     assert budget.generator_settings["als"]["factors"] == 8 and budget.generator_settings["ease"]["l2"] == 10.0
+
+
+def test_blocked_text_neighbours_equal_the_full_product():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from recommendations.ml.candidates import top_k_cosine_neighbours, top_k_sparse
+
+    rng = np.random.default_rng(0)
+    words = ["phone", "case", "cable", "usb", "black", "white", "pro", "mini"]
+    texts = [" ".join(rng.choice(words, 3)) + f" {i % 7}" for i in range(300)]  # many exact ties
+    vectors = TfidfVectorizer(ngram_range=(1, 2)).fit_transform(texts).astype(np.float32).tocsr()
+    full = top_k_sparse(vectors @ vectors.T, 10)
+    blocked = top_k_cosine_neighbours(vectors, 10, block=64)
+    assert np.array_equal(full.indptr, blocked.indptr)
+    assert np.array_equal(full.indices, blocked.indices) and np.array_equal(full.data, blocked.data)
+    assert blocked.diagonal().sum() == 0
