@@ -9,20 +9,20 @@ from electroshop.shop.models import Customer, Order, OrderLine, Product, Stock
 from tests.factories import CategoryFactory
 
 
-def build_small_shop() -> dict:
-    """40 customers in two taste groups buying from 24 products over 120 days."""
-    rng = np.random.default_rng(7)
+def build_small_shop(*, customers: int = 40, orders_each: int = 6, seed: int = 7, prefix: str = "S") -> dict:
+    """Customers in two taste groups (even: products 0-11, odd: 12-23) buying over 120 days."""
+    rng = np.random.default_rng(seed)
     categories = [CategoryFactory(name="Phones"), CategoryFactory(name="Audio")]
-    products = [Product.objects.create(sku=f"S{i:02d}", name=f"Item {i}", category=categories[i % 2], price=10 + i)
+    products = [Product.objects.create(sku=f"{prefix}{i:02d}", name=f"Item {i}", category=categories[i % 2], price=10 + i)
                 for i in range(24)]
     Stock.objects.bulk_create([Stock(product=p, on_hand=10) for p in products])
     now = timezone.now()
     lines = []
-    for c in range(40):
-        customer = Customer.objects.create(email=f"c{c}@example.com", country="UK")
+    for c in range(customers):
+        customer = Customer.objects.create(email=f"{prefix.lower()}{c}@example.com", country="UK")
         group = products[:12] if c % 2 == 0 else products[12:]
-        for k in range(6):
-            order = Order.objects.create(number=f"O{c}-{k}", customer=customer,
+        for k in range(orders_each):
+            order = Order.objects.create(number=f"{prefix}{c}-{k}", customer=customer,
                                          created_at=now - timedelta(days=int(rng.integers(1, 120))))
             for product in rng.choice(group, size=2, replace=False):
                 lines.append(OrderLine(order=order, product=product, quantity=1, unit_price=product.price))

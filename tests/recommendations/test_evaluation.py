@@ -1,5 +1,4 @@
 """Stored per-version evaluation: the vectorised metrics, the metrics a retrain stores, the command."""
-from datetime import timedelta
 from io import StringIO
 
 import numpy as np
@@ -10,7 +9,6 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from electroshop.mlops.models import ModelVersion
-from electroshop.shop.models import Customer, Order, OrderLine, Product, Stock
 from recommendations.ml.evaluation import (
     EVALUATION_METRICS,
     evaluate_rankings,
@@ -20,7 +18,7 @@ from recommendations.ml.evaluation import (
     top_k_from_pairs,
     top_k_items,
 )
-from tests.factories import CategoryFactory
+from tests.recommendations.shops import build_small_shop
 
 # --- the vectorised metrics agree with the per-list reference ------------------------------------
 
@@ -63,24 +61,7 @@ def test_top_k_helpers_rank_best_first_and_skip_excluded():
 
 @pytest.fixture
 def small_shop(db):
-    """60 customers in two taste groups buying from 24 products over 120 days."""
-    rng = np.random.default_rng(11)
-    categories = [CategoryFactory(name="Phones"), CategoryFactory(name="Audio")]
-    products = [Product.objects.create(sku=f"E{i:02d}", name=f"Item {i}", category=categories[i % 2], price=10 + i)
-                for i in range(24)]
-    Stock.objects.bulk_create([Stock(product=p, on_hand=10) for p in products])
-    now = timezone.now()
-    lines = []
-    for c in range(60):
-        customer = Customer.objects.create(email=f"e{c}@example.com", country="UK")
-        group = products[:12] if c % 2 == 0 else products[12:]
-        for k in range(8):
-            order = Order.objects.create(number=f"E{c}-{k}", customer=customer,
-                                         created_at=now - timedelta(days=int(rng.integers(1, 120))))
-            for product in rng.choice(group, size=2, replace=False):
-                lines.append(OrderLine(order=order, product=product, quantity=1, unit_price=product.price))
-    OrderLine.objects.bulk_create(lines)
-    return products
+    return build_small_shop(customers=60, orders_each=8, seed=11, prefix="E")["products"]
 
 
 def test_retrain_stores_hybrid_and_baselines_on_the_same_validation_window(small_shop):
