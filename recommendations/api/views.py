@@ -103,32 +103,31 @@ def _viewer_customer_id(request: Request) -> int | None:
     return None
 
 
-class SimilarProductsView(APIView):
+class _ProductListView(APIView):
+    """A product page's list; subclasses name the selector that reads it."""
+
+    permission_classes = [IsAuthenticated]
+    read_list = staticmethod(selectors.similar_products)
+
+    @extend_schema(parameters=LIST_PARAMETERS[:1], examples=[s.PRODUCT_EXAMPLE], responses={
+        200: s.ProductRecommendationsSerializer, 400: VALIDATION_ERROR, 401: UNAUTHENTICATED, 404: NOT_FOUND})
+    def get(self, request: Request, sku: str) -> Response:
+        options = _options(request)
+        result = self.read_list(product_id=_product_id(sku), limit=options["limit"],
+                                customer_id=_viewer_customer_id(request))
+        return Response(_body(result, sku=sku))
+
+
+class SimilarProductsView(_ProductListView):
     """Products similar to one product."""
 
-    permission_classes = [IsAuthenticated]
-
-    @extend_schema(parameters=LIST_PARAMETERS[:1], examples=[s.PRODUCT_EXAMPLE], responses={
-        200: s.ProductRecommendationsSerializer, 400: VALIDATION_ERROR, 401: UNAUTHENTICATED, 404: NOT_FOUND})
-    def get(self, request: Request, sku: str) -> Response:
-        options = _options(request)
-        result = selectors.similar_products(product_id=_product_id(sku), limit=options["limit"],
-                                            customer_id=_viewer_customer_id(request))
-        return Response(_body(result, sku=sku))
+    read_list = staticmethod(selectors.similar_products)
 
 
-class BoughtTogetherView(APIView):
+class BoughtTogetherView(_ProductListView):
     """Products frequently bought together with one product."""
 
-    permission_classes = [IsAuthenticated]
-
-    @extend_schema(parameters=LIST_PARAMETERS[:1], examples=[s.PRODUCT_EXAMPLE], responses={
-        200: s.ProductRecommendationsSerializer, 400: VALIDATION_ERROR, 401: UNAUTHENTICATED, 404: NOT_FOUND})
-    def get(self, request: Request, sku: str) -> Response:
-        options = _options(request)
-        result = selectors.bought_together(product_id=_product_id(sku), limit=options["limit"],
-                                           customer_id=_viewer_customer_id(request))
-        return Response(_body(result, sku=sku))
+    read_list = staticmethod(selectors.bought_together)
 
 
 class CartComplementsView(APIView):
