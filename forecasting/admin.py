@@ -12,7 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
-from electroshop.mlops.dashboard import ModelDashboardAdmin
+from electroshop.mlops.dashboard import ModelDashboardAdmin, ReadOnlyAdminMixin
 from electroshop.mlops.charts import Band, ChartData, Marker, Series, line_chart
 from electroshop.mlops.models import ModelVersion
 from electroshop.shop import selectors as shop
@@ -138,20 +138,11 @@ class ForecastingDashboardAdmin(ModelDashboardAdmin):
 
 
 
-class ActiveVersionAdmin(admin.ModelAdmin):
+class ActiveVersionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only lists of the active version's cached rows."""
 
     def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).filter(model_version_id=selectors.current_version_id())
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 @admin.register(ReorderSuggestion)

@@ -10,10 +10,10 @@ from django.urls import path, reverse
 from . import services
 
 
-class ModelDashboardAdmin(admin.ModelAdmin):
-    app: str = ""
+class ReadOnlyAdminMixin:
+    """Screens over rows only the workers write: merchants look, never add, change or delete."""
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
@@ -21,6 +21,10 @@ class ModelDashboardAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+class ModelDashboardAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    app: str = ""
 
     def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
         return request.user.is_active and request.user.is_staff

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from electroshop.mlops import services as registry
 from electroshop.shop.models import Customer, Order, OrderLine, Promotion, Stock
+from tests.clients import service_token_client
 from tests.factories import CategoryFactory, ProductFactory
 
 AS_OF = date(2026, 5, 1)
@@ -75,10 +75,7 @@ def activate(version):
 
 @pytest.fixture
 def staff_client(db):
-    user = get_user_model().objects.create_user("backend", "ops@example.com", None, is_staff=True)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return client
+    return service_token_client(username="backend")
 
 
 @pytest.fixture

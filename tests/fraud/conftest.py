@@ -25,14 +25,9 @@ def make_order(*, created_at=T0, total="50.00", customer=None, **fields):
 
 @pytest.fixture
 def staff_api(db):
-    from django.contrib.auth import get_user_model
-    from rest_framework.authtoken.models import Token
-    from rest_framework.test import APIClient
+    from tests.clients import service_token_client  # imported here: fraud/ml tests run without Django
 
-    user = get_user_model().objects.create_user("fraud-backend", "ops@example.com", None, is_staff=True)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return client
+    return service_token_client(username="fraud-backend")
 
 
 @pytest.fixture

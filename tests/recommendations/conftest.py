@@ -1,11 +1,11 @@
 import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from electroshop.mlops import services as registry
 from recommendations.models import BoughtTogether, ProductRecommendation, SimilarProducts, TrendingProducts
+from tests.clients import service_token_client
 from tests.factories import CategoryFactory, CustomerFactory, ProductFactory, StockFactory
 
 
@@ -41,10 +41,7 @@ def shop(db):
 
 @pytest.fixture
 def staff_client(db):
-    user = get_user_model().objects.create_user("backend", "ops@example.com", None, is_staff=True)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return client
+    return service_token_client(username="backend")
 
 
 def customer_client_for(customer) -> APIClient:
