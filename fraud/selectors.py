@@ -38,7 +38,6 @@ class FraudConfig:
 
 def _load_config() -> FraudConfig:
     row = FraudSettings.objects.first()
-    defaults = electroshop_settings
     lists: dict[str, dict[str, set]] = {"allow": {}, "block": {}}
     for list_type, kind, value in ListEntry.objects.values_list("list_type", "kind", "value"):
         lists.setdefault(list_type, {}).setdefault(kind, set()).add(value)
@@ -47,6 +46,17 @@ def _load_config() -> FraudConfig:
         for pk, name, action, priority, conditions in FraudRule.objects.filter(is_active=True)
         .order_by("priority", "id").values_list("pk", "name", "action", "priority", "conditions")
     )
+    return _config(row, rules, lists)
+
+
+def settings_fraud_config() -> FraudConfig:
+    """Thresholds and delay from settings, no rules or lists: for backtests, which replay files
+    through the scoring code without touching the shop's tables."""
+    return _config(None, (), {"allow": {}, "block": {}})
+
+
+def _config(row: FraudSettings | None, rules: tuple, lists: dict) -> FraudConfig:
+    defaults = electroshop_settings
 
     def pick(field: str, default):
         value = getattr(row, field, None) if row is not None else None

@@ -17,6 +17,7 @@ import logging
 import math
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date, datetime, time as dtime, timedelta, timezone as dt_timezone
 from typing import Any, Iterable, Mapping
 
@@ -24,11 +25,14 @@ import numpy as np
 import pandas as pd
 from django.db import transaction
 from django.utils import timezone
+from tqdm import tqdm
 
 from electroshop.mlops import services as registry
 from electroshop.mlops.models import ModelVersion
 from electroshop.mlops.selectors import active_version_id
 from electroshop.shop import selectors as shop
+
+from fraud.ml.features import TransactionHistory, to_seconds
 
 from . import selectors
 from .features import (
@@ -80,21 +84,6 @@ def _components(model) -> list[tuple[Any, float]]:
     return [(model, 1.0)]
 
 
-def fast_predict_proba(component, X: np.ndarray) -> np.ndarray:
-    """``component.predict_proba`` without sklearn's per-call overhead for the random forest (joblib
-    dispatch and per-tree input checks cost more than the trees on a few rows): the trees' leaf
-    probabilities averaged in a plain loop, then the same calibration. Anything else goes through
-    the model's own predict_proba. A test pins both to the same numbers."""
-    forest = getattr(component, "forest_", None)
-    if forest is None or not hasattr(component, "calibrator_") or getattr(forest, "n_outputs_", 1) != 1:
-        return component.predict_proba(pd.DataFrame(X, columns=component.feature_names_))
-    X32 = np.ascontiguousarray(X, dtype=np.float32)
-    column = list(forest.classes_).index(1)
-    votes = sum(tree.tree_.predict(X32)[:, column] for tree in forest.estimators_) / len(forest.estimators_)
-    calibrator = component.calibrator_
-    return votes if calibrator is None else calibrator.predict_proba(votes.reshape(-1, 1))[:, 1]
-
-
 ENTITY_PREFIXES = ("customer_", "email_", "device_id_", "ip_address_", "card_fingerprint_", "shipping_address_")
 TIME_FEATURES = ("hour", "is_night", "is_weekend")
 
@@ -108,13 +97,41 @@ def _group_of(name: str) -> str:
     return "time" if name in TIME_FEATURES else name
 
 
-def score_with_model(model, features: Mapping[str, float], *, top_k: int = 3) -> tuple[float, list[dict]]:
-    """(probability 0..1, reasons) with one predict call per component model.
+@lru_cache(maxsize=16)  # one layout per model's feature list, asked on every score
+def _feature_groups(names: tuple[str, ...]) -> dict[str, np.ndarray]:
+    groups: dict[str, list[int]] = {}
+    for i, name in enumerate(names):
+        groups.setdefault(_group_of(name), []).append(i)
+    return {group: np.array(idx) for group, idx in groups.items()}
 
-    Reasons are occlusion contributions, as in fraud.ml: the score drop when features take their
-    training medians, in score points. Features of one entity are occluded together too (device
-    velocity and device risk often say the same thing, so neither alone moves the score); each
-    reason names the group's most telling feature. Computed in the same probe batch as the score.
+
+def _component_contributions(component, row: np.ndarray, groups: dict[str, np.ndarray]
+                             ) -> tuple[float, np.ndarray, np.ndarray]:
+    """(probability, per-feature and per-group contributions in probability points) of one row.
+
+    The random forest gives its decision-path contributions in one pass over its packed trees
+    (``score_one``); a group's contribution is the sum of its members'. Other models (the
+    isolation forest) are explained by occlusion: the score drop when a feature, or all features
+    of a group, take their training medians - all probes scored in one batch.
+    """
+    names = component.feature_names_
+    if hasattr(component, "score_one"):
+        probability, single = component.score_one(row)
+        return probability, single, np.array([single[idx].sum() for idx in groups.values()])
+    probe = np.tile(row, (1 + len(names) + len(groups), 1))
+    probe[np.arange(1, len(names) + 1), np.arange(len(names))] = component.baseline_
+    for g, idx in enumerate(groups.values(), start=1 + len(names)):
+        probe[g, idx] = component.baseline_[idx]
+    scores = component.predict_proba(pd.DataFrame(probe, columns=names))
+    return float(scores[0]), scores[0] - scores[1:1 + len(names)], scores[0] - scores[1 + len(names):]
+
+
+def score_with_model(model, features: Mapping[str, float], *, top_k: int = 3) -> tuple[float, list[dict]]:
+    """(probability 0..1, reasons) of one feature row, from each component model of ``model``.
+
+    Reasons are the features that raised the score most, in score points. Features of one entity
+    are also weighed together (device velocity and device risk often say the same thing, so
+    neither alone moves the score much); each reason names its group's most telling feature.
     """
     total = 0.0
     single: dict[str, float] = {}
@@ -122,22 +139,17 @@ def score_with_model(model, features: Mapping[str, float], *, top_k: int = 3) ->
     members: dict[str, list[str]] = {}
     for component, weight in _components(model):
         names = component.feature_names_
-        row = np.array([float(features.get(n, 0.0)) for n in names])
-        groups: dict[str, list[int]] = {}
-        for i, name in enumerate(names):
-            groups.setdefault(_group_of(name), []).append(i)
-        probe = np.tile(row, (1 + len(names) + len(groups), 1))
-        probe[np.arange(1, len(names) + 1), np.arange(len(names))] = component.baseline_
-        for g, (group, idx) in enumerate(groups.items(), start=1 + len(names)):
-            probe[g, idx] = component.baseline_[idx]
+        groups = _feature_groups(tuple(names))
+        for group, idx in groups.items():
             members.setdefault(group, [])
             members[group] += [names[i] for i in idx if names[i] not in members[group]]
-        scores = fast_predict_proba(component, probe)
-        total += weight * float(scores[0])
-        for name, drop in zip(names, scores[0] - scores[1:1 + len(names)]):
-            single[name] = single.get(name, 0.0) + weight * float(drop)
-        for group, drop in zip(groups, scores[0] - scores[1 + len(names):]):
-            grouped[group] = grouped.get(group, 0.0) + weight * float(drop)
+        row = np.array([float(features.get(n, 0.0)) for n in names])
+        probability, by_feature, by_group = _component_contributions(component, row, groups)
+        total += weight * probability
+        for name, w in zip(names, by_feature.tolist()):
+            single[name] = single.get(name, 0.0) + weight * w
+        for group, w in zip(groups, by_group.tolist()):
+            grouped[group] = grouped.get(group, 0.0) + weight * w
     reasons = []
     for group, w in sorted(grouped.items(), key=lambda kv: -kv[1])[:top_k]:
         if w <= 1e-4:
@@ -157,6 +169,8 @@ def _aware(value: datetime) -> datetime:
 
 
 def _json_safe(value: Any) -> Any:
+    if type(value) is float:  # the common case, first
+        return value if math.isfinite(value) else None
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, (np.floating, np.integer)):
@@ -189,6 +203,7 @@ class Scored:
     model_version_id: int | None
     model_score: float | None
     features: dict
+    probability: float | None = None  # the model's unrounded probability (backtest metrics)
 
 
 def evaluate_order(order: Mapping[str, Any], *, order_id: int | None) -> Scored:
@@ -209,9 +224,18 @@ def evaluate_order(order: Mapping[str, Any], *, order_id: int | None) -> Scored:
     features = order_features_online(order, history, config=fconfig, order_row_id=order_id or "new")
     _, attributes = order_attributes(order)
 
+    return assess(features, attributes, identities_of(order), model=bundle["model"] if bundle else None,
+                  version_id=version_id, config=config)
+
+
+def assess(features: Mapping[str, float], attributes: Mapping[str, Any], identities: Mapping[str, Any], *,
+           model: Any | None, version_id: int | None, config: selectors.FraudConfig) -> Scored:
+    """The decision for one order's features: the model's score and reasons (rules-only points
+    without a model), then block list, allow list, the merchant's rules (first match wins) and the
+    thresholds. No database access: checkout scoring and the backtest replay both call this."""
     model_score = None
-    if bundle is not None:
-        probability, reasons = score_with_model(bundle["model"], features)
+    if model is not None:
+        probability, reasons = score_with_model(model, features)
         score = model_score = round(100.0 * probability, 2)
         if not reasons:  # nothing the model saw explains it: say which rule-of-thumb signals fired
             reasons = [{"code": s.code, "message": s.message, "weight": 0.0} for s in heuristic_score(features)[1]] or [
@@ -223,7 +247,6 @@ def evaluate_order(order: Mapping[str, Any], *, order_id: int | None) -> Scored:
              "weight": 0.0}]
 
     values = {**features, **attributes, "model_score": model_score, "score": score}
-    identities = identities_of(order)
     blocked = list_hits(config.lists, identities, "block")
     allowed = list_hits(config.lists, identities, "allow")
     rules_matched: list[dict] = []
@@ -249,7 +272,28 @@ def evaluate_order(order: Mapping[str, Any], *, order_id: int | None) -> Scored:
     snapshot = {k: _json_safe(v) for k, v in values.items()}
     snapshot["identities"] = identities
     return Scored(score=float(score), level=str(level), reasons=reasons, rules_matched=rules_matched,
-                  model_version_id=version_id, model_score=model_score, features=snapshot)
+                  model_version_id=version_id, model_score=model_score, features=snapshot,
+                  probability=probability if model is not None else None)
+
+
+def replay_transactions(transactions: pd.DataFrame, *, history: TransactionHistory, model: Any,
+                        config: selectors.FraudConfig, progress: bool = False) -> pd.DataFrame:
+    """Score ``transactions`` one at a time in time order, as checkout does: each one's features
+    from the transactions before it (``history``, then the replayed ones), the decision by
+    :func:`assess`, then it joins the history. Labels in the frame count only once the feature
+    code's label delay has passed, as in serving. Returns probability, score, level and the first
+    reason code per row (same index)."""
+    fconfig = history.config
+    order = np.lexsort((np.arange(len(transactions)), to_seconds(transactions[fconfig.time_col])))
+    records = transactions.to_dict("records")
+    out = [None] * len(records)
+    for i in tqdm(order, desc="replaying", unit="tx", unit_scale=True, disable=None if progress else True,
+                  mininterval=0.5):
+        tx = records[i]
+        scored = assess(history.features(tx), {}, {}, model=model, version_id=None, config=config)
+        out[i] = (scored.probability, scored.score, scored.level, scored.reasons[0]["code"])
+        history.append(tx)
+    return pd.DataFrame(out, index=transactions.index, columns=["probability", "score", "level", "reason"])
 
 
 def _store(order: Mapping[str, Any], scored: Scored, *, order_id: int | None, source: str) -> RiskAssessment:

@@ -18,6 +18,7 @@ Tests check that both give the same numbers.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Mapping
 
 import numpy as np
@@ -84,6 +85,11 @@ def _wname(days: float) -> str:
 
 def feature_names(config: FeatureConfig) -> list[str]:
     """Feature columns produced by both paths, in a stable order."""
+    return list(_feature_names(config))
+
+
+@lru_cache(maxsize=64)  # the online path asks once per transaction
+def _feature_names(config: FeatureConfig) -> tuple[str, ...]:
     names = ["amount", "log_amount", "hour", "is_night", "is_weekend"]
     c = config.customer_col
     if c:
@@ -105,7 +111,7 @@ def feature_names(config: FeatureConfig) -> list[str]:
         # Is a known compromise still going on? (last known label, age of the known frauds)
         names += [f"{p}_last_known_label", f"{p}_secs_since_last_known_fraud",
                   f"{p}_secs_since_first_known_fraud"]
-    return names
+    return tuple(names)
 
 
 def to_seconds(values) -> np.ndarray:

@@ -29,6 +29,10 @@ def test_backtest_fraud_writes_transaction_scores_and_prints_the_published_table
     assert scores["score"].between(0, 1).all()
     text = out.getvalue()
     assert "AUC ROC" in text and "published: random forest" in text and "this run" in text
+    # the test days went through the scoring service one at a time, and agree with the batch model
+    assert "through the scoring service" in text
+    gap = float(text.split("max |replay - batch| score ")[1].split(";")[0])
+    assert gap < 1e-9
 
 
 def test_backtest_fraud_explains_a_window_without_data(tmp_path):

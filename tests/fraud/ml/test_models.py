@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from fraud.ml.features import FeatureConfig, build_features
-from fraud.ml.models import (LOW_RISK, AnomalyFraudModel, Reason, ScoreCombiner,
+from fraud.ml.models import (LOW_RISK, AnomalyFraudModel, PackedForest, Reason, ScoreCombiner,
                              SupervisedFraudModel, labelled_as_of)
 
 from .helpers import synthetic_transactions
@@ -61,6 +61,29 @@ def test_supervised_reasons_name_the_driving_feature(data, models):
     codes = [r.code for r in models[0].reasons(row, top_k=5)]
     assert any("AMOUNT" in c for c in codes)
     assert all(r.weight > 0 for r in models[0].reasons(row))
+
+
+def test_packed_trees_give_the_forests_own_probabilities(data, models):
+    df, X = data
+    sup = models[0]
+    packed = PackedForest(sup.forest_)
+    assert np.allclose(packed.votes(X.to_numpy()), sup.forest_.predict_proba(X)[:, 1], atol=1e-12)
+    one_by_one = [sup.score_one(row)[0] for row in X.to_numpy()[:50]]
+    assert np.allclose(one_by_one, sup.predict_proba(X.iloc[:50]), atol=1e-12)
+
+
+def test_path_contributions_add_up_to_the_score_and_credit_the_driver(data, models):
+    df, X = data
+    sup = models[0]
+    votes, bias, contributions = sup.packed().explain(X.to_numpy()[0])
+    assert votes == pytest.approx(bias + contributions.sum(), abs=1e-12)
+    # Calibrated: the contributions sum to the score minus the score of the average row.
+    row = X[df["TX_FRAUD"] == 1].sort_values("amount").iloc[-1]
+    probability, contributions = sup.score_one(row.to_numpy())
+    base = sup._calibrate(np.array([sup.packed().value[sup.packed().roots].mean()]))[0]
+    assert contributions.sum() == pytest.approx(probability - base, abs=1e-9)
+    top = X.columns[int(np.argmax(contributions))]
+    assert "amount" in top  # fraud is "large amount" in this data
 
 
 def test_anomaly_model_trains_without_labels_and_flags_outliers(data, models):
