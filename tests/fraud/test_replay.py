@@ -1,6 +1,5 @@
 """The replay of a transactions file through the scoring service (``services.replay_transactions``)."""
 import numpy as np
-import pandas as pd
 
 from fraud import selectors, services
 from fraud.ml.features import FeatureConfig, TransactionHistory, build_features, feature_names
