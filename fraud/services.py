@@ -141,8 +141,9 @@ def score_with_model(model, features: Mapping[str, float], *, top_k: int = 3) ->
         names = component.feature_names_
         groups = _feature_groups(tuple(names))
         for group, idx in groups.items():
-            members.setdefault(group, [])
-            members[group] += [names[i] for i in idx if names[i] not in members[group]]
+            mine = [names[i] for i in idx]
+            have = members.get(group)
+            members[group] = mine if have is None else have + [n for n in mine if n not in have]
         row = np.array([float(features.get(n, 0.0)) for n in names])
         probability, by_feature, by_group = _component_contributions(component, row, groups)
         total += weight * probability

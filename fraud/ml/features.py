@@ -347,24 +347,29 @@ def features_for_transaction(
         h = history.get(col)
         if h is None:
             return EntityHistory.empty()
-        keep = h.times <= t  # anything later is not history
-        return EntityHistory(h.times[keep], h.amounts[keep], h.labels[keep])
+        # Times are oldest first, so every window below is a slice found by binary search.
+        end = int(np.searchsorted(h.times, t, side="right"))  # anything later is not history
+        return EntityHistory(h.times[:end], h.amounts[:end], h.labels[:end])
+
+    def since(h: EntityHistory, start: int) -> int:
+        """Index of the first transaction after ``start`` (epoch seconds)."""
+        return int(np.searchsorted(h.times, start, side="right"))
 
     if config.customer_col:
         h = hist(config.customer_col)
         p = _prefix(config.customer_col)
         for w in config.windows_days:
-            m = h.times > t - int(round(w * DAY))
-            cnt = float(m.sum())
-            mean = float(h.amounts[m].mean()) if cnt else amount
+            recent = h.amounts[since(h, t - int(round(w * DAY))):]
+            cnt = float(len(recent))
+            mean = float(recent.mean()) if cnt else amount
             out[f"{p}_nb_tx_{_wname(w)}"] = cnt
             out[f"{p}_avg_amount_{_wname(w)}"] = mean
             out[f"{p}_amount_ratio_{_wname(w)}"] = amount / mean if mean > 0 else 1.0
-        m = h.times > t - int(round(config.profile_days * DAY))
-        pmean = float(h.amounts[m].mean()) if m.any() else amount
+        profile = h.amounts[since(h, t - int(round(config.profile_days * DAY))):]
+        pmean = float(profile.mean()) if len(profile) else amount
         out[f"{p}_amount_ratio_profile"] = amount / pmean if pmean > 0 else 1.0
         la = np.log1p(max(amount, 0.0))
-        prev = np.log1p(np.maximum(h.amounts[m], 0.0))
+        prev = np.log1p(np.maximum(profile, 0.0))
         if len(prev) > 1:
             std = max(float(prev.std(ddof=1)), MIN_LOG_STD)
             out[f"{p}_amount_z"] = (la - float(prev.mean())) / std
@@ -376,24 +381,25 @@ def features_for_transaction(
     for e in config.entity_cols:
         h = hist(e)
         p = _prefix(e)
+        n = len(h.times)
         for hh in config.velocity_hours:
-            out[f"{p}_nb_tx_{hh:g}h"] = float((h.times > t - int(round(hh * 3600))).sum())
+            out[f"{p}_nb_tx_{hh:g}h"] = float(n - since(h, t - int(round(hh * 3600))))
         for w in config.windows_days:
-            out[f"{p}_nb_tx_{_wname(w)}"] = float((h.times > t - int(round(w * DAY))).sum())
+            out[f"{p}_nb_tx_{_wname(w)}"] = float(n - since(h, t - int(round(w * DAY))))
     for e in config.risk_cols:
         h = hist(e)
         p = _prefix(e)
-        known = h.times <= t - delay_s
+        known_end = since(h, t - delay_s)  # labels of transactions at least the delay old
         for w in config.windows_days:
-            m = known & (h.times > t - delay_s - int(round(w * DAY)))
-            cnt = float(m.sum())
-            fr = float(np.nansum(h.labels[m]))
+            start = since(h, t - delay_s - int(round(w * DAY)))
+            cnt = float(max(known_end - start, 0))
+            fr = float(np.nansum(h.labels[start:known_end])) if cnt else 0.0
             out[f"{p}_risk_{_wname(w)}"] = fr / cnt if cnt else 0.0
             out[f"{p}_nb_fraud_{_wname(w)}"] = fr
-        m = known & (h.times > t - delay_s - int(round(max(config.windows_days) * DAY)))
-        labs = np.nan_to_num(h.labels[m])
+        start = since(h, t - delay_s - int(round(max(config.windows_days) * DAY)))
+        labs = np.nan_to_num(h.labels[start:known_end])
         out[f"{p}_last_known_label"] = float(labs[-1]) if len(labs) else 0.0
-        ft = h.times[m][labs > 0]
+        ft = h.times[start:known_end][labs > 0]
         out[f"{p}_secs_since_last_known_fraud"] = float(
             _since_known(t, ft[-1] if len(ft) else -1, config))
         out[f"{p}_secs_since_first_known_fraud"] = float(
