@@ -131,4 +131,5 @@ class Command(BaseCommand):
         if missing:
             raise CommandError(f"{path} lacks the handbook column(s) {', '.join(sorted(missing))}")
         df["TX_DATETIME"] = pd.to_datetime(df["TX_DATETIME"])
-        return df.sort_values(["TX_DATETIME", "TRANSACTION_ID"], kind="stable").reset_index(drop=True)
+        # Time order; ties keep the file's order (the feature code's tie rule), as the handbook does.
+        return df.sort_values("TX_DATETIME", kind="stable").reset_index(drop=True)

@@ -66,7 +66,7 @@ def test_supervised_reasons_name_the_driving_feature(data, models):
 def test_packed_trees_give_the_forests_own_probabilities(data, models):
     df, X = data
     sup = models[0]
-    packed = PackedForest(sup.forest_)
+    packed = PackedForest.from_classifier(sup.forest_)
     assert np.allclose(packed.votes(X.to_numpy()), sup.forest_.predict_proba(X)[:, 1], atol=1e-12)
     one_by_one = [sup.score_one(row)[0] for row in X.to_numpy()[:50]]
     assert np.allclose(one_by_one, sup.predict_proba(X.iloc[:50]), atol=1e-12)
@@ -84,6 +84,20 @@ def test_path_contributions_add_up_to_the_score_and_credit_the_driver(data, mode
     assert contributions.sum() == pytest.approx(probability - base, abs=1e-9)
     top = X.columns[int(np.argmax(contributions))]
     assert "amount" in top  # fraud is "large amount" in this data
+
+
+def test_packed_isolation_trees_give_the_models_own_scores_and_credit_the_outlier(data, models):
+    df, X = data
+    ano = models[1]
+    rows = X[ano.feature_names_].to_numpy()[:60]
+    one_by_one = np.array([ano.score_one(row)[0] for row in rows])
+    assert np.allclose(one_by_one, ano.predict_proba(X.iloc[:60]), atol=1e-9)
+    # an amount far above anything seen: the amount features carry the anomaly
+    outlier = X[ano.feature_names_].median().copy()
+    outlier["amount"] = 50 * X["amount"].max()
+    probability, contributions = ano.score_one(outlier.to_numpy())
+    assert probability > 0.9
+    assert "amount" in ano.feature_names_[int(np.argmax(contributions))]
 
 
 def test_anomaly_model_trains_without_labels_and_flags_outliers(data, models):
