@@ -5,13 +5,37 @@ database (or to a fallback answer), never answer 500.
 """
 import logging
 
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import RedisError
 
 logger = logging.getLogger("electroshop.cache")
 
 
+class ReusedClientRedisCacheClient(RedisCacheClient):
+    """Django's client with one ``redis.Redis`` per connection pool instead of a new one per call.
+
+    Building a ``redis.Redis`` (its table of response callbacks) cost more than a GET on localhost,
+    and hot reads make a few cache calls per request. A ``redis.Redis`` is safe to share between
+    threads: connections come from the pool.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients = {}
+
+    def get_client(self, key=None, *, write=False):
+        index = self._get_connection_pool_index(write)
+        client = self._clients.get(index)
+        if client is None:
+            client = self._clients[index] = self._client(connection_pool=self._get_connection_pool(write))
+        return client
+
+
 class ResilientRedisCache(RedisCache):
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._class = ReusedClientRedisCacheClient
+
     def _guard(self, method, default, *args, **kwargs):
         try:
             return method(*args, **kwargs)

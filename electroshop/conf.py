@@ -20,6 +20,7 @@ DEFAULTS: dict[str, Any] = {
     "SELECTOR_CACHE_SECONDS": 60,  # how long a read (e.g. the active version id) stays in the Django cache; other processes with a local-memory cache see an activation after at most this
     "IMPORT_BATCH_SIZE": 5000,  # rows per bulk insert in importers
     "EVENTS_BATCH_MAX": 1000,  # most events accepted by one POST /api/v1/events/
+    "API_TOKEN_CACHE_SECONDS": 30,  # how long a token's user stays in the Django cache (0 = off); deleting a token or saving its user or customer forgets it at once, a change that bypasses model signals (queryset.update, SQL) is seen after at most this
     # --- recommendations ---
     "PRODUCT_URL": "/product/{sku}/",  # where storefront widgets link a product ({sku} is URL-quoted)
     "RECOMMENDATIONS_TOP_N": 100,  # cached items per customer
@@ -38,7 +39,8 @@ DEFAULTS: dict[str, Any] = {
     "FORECAST_HORIZON_DAYS": 28,
     "FORECAST_SERVICE_LEVEL": 0.95,  # default target service level for safety stock
     "FORECAST_REVIEW_PERIOD_DAYS": 7,
-    "FORECAST_FILL_CHUNK_SIZE": 500,  # products per forecast sub-task
+    "FORECAST_FILL_CHUNK_SIZE": 5000,  # products per forecast sub-task: one global model each, whose fit costs the same from ~1,500 products up (its rows are capped)
+    "FORECAST_BASELINE_SAMPLE": 200,  # products per run whose baselines (SeasonalNaive, AutoETS) are backtested for the accuracy table
     "FORECAST_MIN_SELLING_DAYS": 20,
     # --- fraud ---
     "FRAUD_REVIEW_THRESHOLD": 50,  # score (0-100) at or above which an order goes to review

@@ -11,7 +11,8 @@ Demand history
 Request path
     One or two queries on the cached tables of the active version; no model computation. A product
     or category with nothing cached gets a seasonal-naive forecast from its last weeks of daily units
-    (one query), marked ``"source": "fallback"``.
+    (one query), marked ``"source": "fallback"``. A product's points also go through the Django
+    cache (a version's rows never change), so a warm product read is one cache round trip.
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from django.utils import timezone
 
 from electroshop.conf import electroshop_settings
 from electroshop.mlops.models import ModelVersion
-from electroshop.mlops.selectors import active_version_id
+from electroshop.mlops.selectors import active_version_id, active_version_key, last_seen_version_id
 from electroshop.shop import selectors as shop
 
 from .models import CategoryForecast, DemandForecast, ReorderSuggestion, ServiceLevelTarget, StockSnapshot
@@ -37,8 +38,8 @@ FALLBACK_WEEKS = 4
 SEASON = 7
 
 
-def current_version_id() -> int | None:
-    return active_version_id(app=APP, kind=KIND)
+def current_version_id(*, prefetched: dict | None = None) -> int | None:
+    return active_version_id(app=APP, kind=KIND, prefetched=prefetched)
 
 
 # --- demand history ------------------------------------------------------------------------------------
@@ -119,12 +120,18 @@ class ForecastAnswer:
     points: list[dict] = field(default_factory=list)
 
 
-def version_info(version_id: int | None) -> tuple[int | None, date | None]:
+def _version_info_key(version_id: int) -> str:
+    return f"fc:version-info:{version_id}"
+
+
+def version_info(version_id: int | None, *, prefetched: dict | None = None) -> tuple[int | None, date | None]:
     """(version number, forecast origin) of a version id; cached: neither ever changes."""
     if version_id is None:
         return None, None
-    key = f"fc:version-info:{version_id}"
-    info = cache.get(key)
+    key = _version_info_key(version_id)
+    info = prefetched.get(key) if prefetched is not None else None
+    if info is None:
+        info = cache.get(key)
     if info is None:
         row = ModelVersion.objects.filter(pk=version_id).values_list("version", "parameters").first()
         origin = (row[1] or {}).get("origin") if row else None
@@ -180,14 +187,34 @@ def _fallback_window(origin: date) -> tuple[datetime, datetime]:
     return until - timedelta(days=FALLBACK_WEEKS * SEASON), until
 
 
+def _product_points_key(version_id: int, product_id: int) -> str:
+    return f"fc:product-points:{version_id}:{product_id}"
+
+
+def _product_points(version_id: int, product_id: int, *, prefetched: dict) -> tuple[date | None, list[dict]]:
+    """(origin, every cached point) of one product in one version; through the cache, else one query."""
+    key = _product_points_key(version_id, product_id)
+    cached = prefetched.get(key)
+    if cached is None:
+        cached = _cached_points(DemandForecast.objects.filter(model_version_id=version_id, product_id=product_id),
+                                int(electroshop_settings.FORECAST_HORIZON_DAYS))
+        cache.set(key, cached, electroshop_settings.SELECTOR_CACHE_SECONDS)
+    return cached
+
+
 def product_forecast(*, product_id: int, horizon: int) -> ForecastAnswer:
-    """The active version's forecast for one product (one query), else a seasonal-naive fallback."""
-    version_id = current_version_id()
+    """The active version's forecast for one product (cached; one query on a miss), else a seasonal-naive
+    fallback. Warm: one cache round trip (pointer, points and version number of the version read last)."""
+    keys = [active_version_key(app=APP, kind=KIND)]
+    guess = last_seen_version_id(app=APP, kind=KIND)
+    if guess is not None:
+        keys += [_product_points_key(guess, product_id), _version_info_key(guess)]
+    found = cache.get_many(keys)
+    version_id = current_version_id(prefetched=found)
     if version_id is not None:
-        origin, points = _cached_points(
-            DemandForecast.objects.filter(model_version_id=version_id, product_id=product_id), horizon)
+        origin, points = _product_points(version_id, product_id, prefetched=found)
         if points:
-            return ForecastAnswer("model", version_number(version_id), origin, points)
+            return ForecastAnswer("model", version_info(version_id, prefetched=found)[0], origin, points[:horizon])
     origin = timezone.localdate()
     since, until = _fallback_window(origin)
     history = shop.recent_daily_units(since=since, until=until, product_id=product_id)

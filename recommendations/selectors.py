@@ -4,7 +4,8 @@ A read takes the active version (cached pointer), one cached row (Django cache, 
 and one query that keeps the products that may be shown now (active, in stock, not hidden, not
 already bought, in the requested category). Stock and purchases change after a fill, which is why
 business rules are applied again here. With no active model, or nothing cached for a subject, it
-falls back and says so in ``source``.
+falls back and says so in ``source``. The customer read fetches the pointer, the merchandising
+rules, a live list and the cached row in one cache round trip (see ``recommendations_for_customer``).
 """
 import uuid
 from urllib.parse import quote
@@ -15,7 +16,7 @@ from django.core.cache import cache
 from django.db import models
 
 from electroshop.conf import electroshop_settings
-from electroshop.mlops.selectors import active_version_id
+from electroshop.mlops.selectors import active_version_id, active_version_key, last_seen_version_id
 from electroshop.shop import selectors as shop
 
 from .models import (
@@ -40,18 +41,28 @@ class RecommendationList:
     list_id: str = ""
 
 
-def current_version_id() -> int | None:
-    return active_version_id(app=APP, kind=KIND)
+def current_version_id(*, prefetched: dict | None = None) -> int | None:
+    return active_version_id(app=APP, kind=KIND, prefetched=prefetched)
 
 
 # --- cached rows -------------------------------------------------------------------------------------
 
-def _cached_items(model: type[models.Model], version_id: int, **key: Any) -> list | None:
-    """The items of one cached row, through the Django cache. None when the row does not exist."""
-    cache_key = f"recs:{model._meta.model_name}:{version_id}:" + ":".join(
+def _rows_key(model: type[models.Model], version_id: int, **key: Any) -> str:
+    return f"recs:{model._meta.model_name}:{version_id}:" + ":".join(
         f"{k}={quote(str(v), safe='')}" for k, v in sorted(key.items())
     )
-    items = cache.get(cache_key)
+
+
+def _cached_items(model: type[models.Model], version_id: int, *, prefetched: dict | None = None,
+                  **key: Any) -> list | None:
+    """The items of one cached row, through the Django cache. None when the row does not exist.
+
+    ``prefetched``: the result of a ``cache.get_many`` that may hold the row's key.
+    """
+    cache_key = _rows_key(model, version_id, **key)
+    items = prefetched.get(cache_key) if prefetched is not None else None
+    if items is None:
+        items = cache.get(cache_key)
     if items is None:
         items = model.objects.filter(model_version_id=version_id, **key).values_list("items", flat=True).first()
         cache.set(cache_key, _MISSING if items is None else items, electroshop_settings.SELECTOR_CACHE_SECONDS)
@@ -63,16 +74,18 @@ def live_key(subject: str) -> str:
     return f"recs:live:{subject}"
 
 
-def _live_items(subject: str, version_id: int | None) -> list | None:
-    live = cache.get(live_key(subject))
+def _live_items(subject: str, version_id: int | None, *, prefetched: dict | None = None) -> list | None:
+    live = prefetched.get(live_key(subject)) if prefetched is not None else cache.get(live_key(subject))
     if live and live.get("version") == version_id:
         return live["items"]
     return None
 
 
-def merchandising_rules() -> dict[str, Any]:
+def merchandising_rules(*, prefetched: dict | None = None) -> dict[str, Any]:
     """Hidden ids, pins and boosts, and repeat-purchase categories; cached, invalidated on save."""
-    rules = cache.get(RULES_CACHE_KEY)
+    rules = prefetched.get(RULES_CACHE_KEY) if prefetched is not None else None
+    if rules is None:
+        rules = cache.get(RULES_CACHE_KEY)
     if rules is None:
         hidden, pins, boosts = [], [], {}
         for product_id, action, boost, category_id in MerchandisingRule.objects.filter(is_active=True).values_list(
@@ -99,9 +112,9 @@ def forget_merchandising_rules() -> None:
 def _assemble(
     *, candidates: list, source: str, version_id: int | None, limit: int, list_kind: str,
     customer_id: int | None = None, category_id: int | None = None, exclude_skus: tuple[str, ...] = (),
-    exclude_ids: tuple[int, ...] = (),
+    exclude_ids: tuple[int, ...] = (), rules: dict[str, Any] | None = None,
 ) -> RecommendationList:
-    rules = merchandising_rules()
+    rules = rules if rules is not None else merchandising_rules()
     boosts = {int(k): v for k, v in rules["boosts"].items()}
     pinned = [pid for pid, pin_category in rules["pins"] if pin_category is None or pin_category == category_id]
     scored: dict[int, tuple[float, str]] = {}
@@ -160,28 +173,39 @@ def _trending_candidates(version_id: int | None, *, category_id: int | None, seg
 def recommendations_for_customer(
     *, customer_id: int, limit: int, category_id: int | None = None, exclude_skus: tuple[str, ...] = (),
 ) -> RecommendationList | None:
-    """Personalised list for a customer; None when the customer does not exist."""
-    version_id = current_version_id()
+    """Personalised list for a customer; None when the customer does not exist.
+
+    Warm, this is one cache round trip (pointer, rules, live list and, for the version read last,
+    the cached row) and one query (the product cards).
+    """
+    subject = f"customer:{customer_id}"
+    keys = [active_version_key(app=APP, kind=KIND), RULES_CACHE_KEY, live_key(subject)]
+    guess = last_seen_version_id(app=APP, kind=KIND)
+    if guess is not None:
+        keys.append(_rows_key(ProductRecommendation, guess, customer_id=customer_id))
+    found = cache.get_many(keys)
+    version_id = current_version_id(prefetched=found)
+    rules = merchandising_rules(prefetched=found)
     if version_id is None:
         if not shop.customer_exists(customer_id):
             return None
         return _assemble(candidates=_trending_candidates(None, category_id=category_id), source="fallback",
                          version_id=None, limit=limit, list_kind="fallback", customer_id=customer_id,
-                         category_id=category_id, exclude_skus=exclude_skus)
-    items = _live_items(f"customer:{customer_id}", version_id)
+                         category_id=category_id, exclude_skus=exclude_skus, rules=rules)
+    items = _live_items(subject, version_id, prefetched=found)
     if items is None:
-        items = _cached_items(ProductRecommendation, version_id, customer_id=customer_id)
+        items = _cached_items(ProductRecommendation, version_id, prefetched=found, customer_id=customer_id)
     if items:
         return _assemble(candidates=items, source="personalized", version_id=version_id, limit=limit,
                          list_kind="personalized", customer_id=customer_id, category_id=category_id,
-                         exclude_skus=exclude_skus)
+                         exclude_skus=exclude_skus, rules=rules)
     # Cold start: a customer the model has not seen gets trending items for their segment.
     segment = shop.customer_segment(customer_id)
     if segment is None:
         return None
     return _assemble(candidates=_trending_candidates(version_id, category_id=category_id, segment=segment),
                      source="trending", version_id=version_id, limit=limit, list_kind="trending",
-                     customer_id=customer_id, category_id=category_id, exclude_skus=exclude_skus)
+                     customer_id=customer_id, category_id=category_id, exclude_skus=exclude_skus, rules=rules)
 
 
 def recommendations_for_session(

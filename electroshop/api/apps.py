@@ -5,3 +5,19 @@ class ApiConfig(AppConfig):
     name = "electroshop.api"
     label = "api"
     verbose_name = "API"
+
+    def ready(self) -> None:
+        from django.conf import settings
+        from django.db.models.signals import post_delete, post_save, pre_save
+        from rest_framework.authtoken.models import Token
+
+        from electroshop.shop.models import Customer
+
+        from . import tokens
+
+        # Cached token lookups are forgotten when what they hold changes (see tokens.py).
+        for name, signal in (("save", post_save), ("delete", post_delete)):
+            signal.connect(tokens.on_token_changed, sender=Token, dispatch_uid=f"api-token-{name}")
+            signal.connect(tokens.on_user_changed, sender=settings.AUTH_USER_MODEL, dispatch_uid=f"api-user-{name}")
+            signal.connect(tokens.on_customer_changed, sender=Customer, dispatch_uid=f"api-customer-{name}")
+        pre_save.connect(tokens.on_customer_saving, sender=Customer, dispatch_uid="api-customer-pre-save")

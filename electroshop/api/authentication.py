@@ -1,19 +1,21 @@
 """Authentication classes used by the API besides DRF's defaults."""
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+
+from .tokens import token_with_user
 
 
 class ServiceTokenAuthentication(TokenAuthentication):
-    """DRF token auth that fetches the user's customer in the same query (whoami, customer reads)."""
+    """DRF token auth that loads the user's customer with the token, through the cache (see tokens.py).
+
+    Usually no query; on a cache miss one (the token, its user and the customer's id together).
+    """
 
     def authenticate_credentials(self, key):
-        from django.utils.translation import gettext_lazy as _
-        from rest_framework import exceptions
-
-        model = self.get_model()
-        try:
-            token = model.objects.select_related("user", "user__customer").get(key=key)
-        except model.DoesNotExist:
-            raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
+        token = token_with_user(key=key, model=self.get_model())
+        if token is None:
+            raise exceptions.AuthenticationFailed(_("Invalid token."))
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
         return (token.user, token)

@@ -7,24 +7,41 @@ from .models import ModelVersion, TrainingRun
 
 _NONE = -1  # cached marker for "no active version", so a miss is cached too
 
+# The active version of each (app, kind) as this process last read it. A hot read fetches that
+# version's cached rows in the same cache round trip as the pointer and keeps them only if the pointer
+# agrees, which saves a second round trip unless a new version was activated since.
+_last_seen: dict[tuple[str, str], int] = {}
 
-def _active_key(app: str, kind: str) -> str:
+
+def active_version_key(*, app: str, kind: str) -> str:
+    """The cache key of the active version pointer (for readers that fetch several keys at once)."""
     return f"mlops:active:{app}:{kind}"
 
 
-def active_version_id(*, app: str, kind: str) -> int | None:
-    """The id of the active version of (app, kind), or None. At most one query, usually none."""
-    key = _active_key(app, kind)
-    cached = cache.get(key)
+def active_version_id(*, app: str, kind: str, prefetched: dict | None = None) -> int | None:
+    """The id of the active version of (app, kind), or None. At most one query, usually none.
+
+    ``prefetched``: the result of a ``cache.get_many`` that included ``active_version_key``.
+    """
+    key = active_version_key(app=app, kind=kind)
+    cached = prefetched.get(key) if prefetched is not None else cache.get(key)
     if cached is not None:
-        return None if cached == _NONE else cached
-    version_id = (
-        ModelVersion.objects.filter(app=app, kind=kind, status=ModelVersion.Status.ACTIVE)
-        .values_list("pk", flat=True)
-        .first()
-    )
-    cache.set(key, _NONE if version_id is None else version_id, electroshop_settings.SELECTOR_CACHE_SECONDS)
+        version_id = None if cached == _NONE else cached
+    else:
+        version_id = (
+            ModelVersion.objects.filter(app=app, kind=kind, status=ModelVersion.Status.ACTIVE)
+            .values_list("pk", flat=True)
+            .first()
+        )
+        cache.set(key, _NONE if version_id is None else version_id, electroshop_settings.SELECTOR_CACHE_SECONDS)
+    if version_id is not None:
+        _last_seen[(app, kind)] = version_id
     return version_id
+
+
+def last_seen_version_id(*, app: str, kind: str) -> int | None:
+    """The active version of (app, kind) when this process last read it (a guess worth prefetching for)."""
+    return _last_seen.get((app, kind))
 
 
 def active_version(*, app: str, kind: str) -> ModelVersion | None:
@@ -32,7 +49,7 @@ def active_version(*, app: str, kind: str) -> ModelVersion | None:
 
 
 def forget_active_version(*, app: str, kind: str) -> None:
-    cache.delete(_active_key(app, kind))
+    cache.delete(active_version_key(app=app, kind=kind))
 
 
 def versions_for(*, app: str, kind: str) -> list[ModelVersion]:

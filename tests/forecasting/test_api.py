@@ -111,12 +111,13 @@ def test_a_product_missing_from_the_active_version_falls_back(catalog, staff_cli
 def test_cached_forecast_is_read_in_few_queries(catalog, staff_client, django_assert_max_num_queries):
     version = cached_version(catalog["product"], catalog["category"])
     url = "/api/v1/forecasts/products/A/B-1/?horizon=7"
-    staff_client.get(url)  # warms the cached SKU and active-version lookups
-    with django_assert_max_num_queries(2):  # the token, then one query on DemandForecast
+    staff_client.get(url)  # warms the token, the cached SKU, the active version and the product's points
+    with django_assert_max_num_queries(0):  # a version's forecast never changes: served from the cache
         body = staff_client.get(url).json()
     assert body == {"sku": "A/B-1", "model_version": version.version, "origin": "2026-05-01", "source": "model",
                     "points": [{"date": (ORIGIN + timedelta(days=k)).isoformat(), "mean": 2.5, "lo80": 1.0,
                                 "hi80": 4.0, "lo95": 0.5, "hi95": 5.0} for k in range(7)]}
+    assert len(staff_client.get("/api/v1/forecasts/products/A/B-1/?horizon=28").json()["points"]) == 28
     category_url = f"/api/v1/forecasts/categories/{catalog['category'].pk}/"
     staff_client.get(category_url)
     with django_assert_max_num_queries(2):

@@ -123,6 +123,54 @@ def test_hot_read_path_makes_at_most_two_queries(shop, django_assert_max_num_que
     assert response.status_code == 200 and len(response.json()["items"]) == 5
 
 
+def test_hot_read_path_with_a_service_token_is_at_most_two_queries_authentication_included(
+    shop, staff_client, django_assert_max_num_queries
+):
+    from django.core.cache import cache
+
+    from recommendations.models import ProductRecommendation
+
+    get(staff_client, shop["customer"])  # warm: the token, the version pointer, the rules, the cached row
+    with django_assert_max_num_queries(2):
+        response = get(staff_client, shop["customer"], limit=5)
+    assert response.status_code == 200 and response.json()["source"] == "personalized"
+    # The cached row evicted from the cache: one query reads it, one reads the product cards.
+    cache.delete(selectors._rows_key(ProductRecommendation, shop["version"].pk, customer_id=shop["customer"].pk))
+    with django_assert_max_num_queries(2):
+        again = get(staff_client, shop["customer"], limit=5)
+    assert again.json()["items"][0]["sku"] == response.json()["items"][0]["sku"]
+
+
+def test_a_newly_activated_version_is_read_at_once(shop, staff_client, django_capture_on_commit_callbacks):
+    from django.utils import timezone
+
+    from electroshop.mlops import services as registry
+    from recommendations.models import ProductRecommendation
+
+    assert skus(get(staff_client, shop["customer"], limit=2)) == ["P0", "P1"]  # the old version, read last
+    newer = registry.register_model_version(app="recommendations", kind="hybrid", as_of=timezone.now())
+    ProductRecommendation.objects.create(model_version=newer, customer_id=shop["customer"].pk,
+                                         items=[[shop["products"][5].pk, 0.9, "new"], [shop["products"][4].pk, 0.8, "new"]])
+    registry.mark_version_ready(version_id=newer.pk)
+    with django_capture_on_commit_callbacks(execute=True):  # activation forgets the cached pointer on commit
+        registry.activate_model_version(version_id=newer.pk)
+    body = get(staff_client, shop["customer"], limit=2).json()
+    assert body["model_version"] == newer.pk and [i["sku"] for i in body["items"]] == ["P5", "P4"]
+
+
+def test_redis_down_still_answers_from_the_database(shop, staff_client):
+    from django.test import override_settings
+
+    down = {"default": {"BACKEND": "electroshop.cache.ResilientRedisCache", "LOCATION": "redis://127.0.0.1:1/0",
+                        "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2}}}
+    expected = skus(get(staff_client, shop["customer"], limit=3))
+    with override_settings(CACHES=down):
+        assert staff_client.get("/api/v1/whoami/").status_code == 200  # the token from the database
+        response = get(staff_client, shop["customer"], limit=3)
+    assert response.status_code == 200 and response.json()["source"] == "personalized"
+    assert skus(response) == expected
+
+
 def test_product_lists_and_cart(shop, staff_client):
     similar = staff_client.get("/api/v1/recommendations/products/P6/similar/")
     assert similar.status_code == 200 and skus(similar) == ["P7"] and similar.json()["sku"] == "P6"
