@@ -78,7 +78,7 @@ def run(profile: Path | None = None) -> dict:
     from django.core.management import call_command
     from django.db import connection
 
-    from electroshop.mlops.models import ModelVersion, TrainingRun
+    from electroshop.mlops.models import TrainingRun
     from electroshop.shop.models import Customer, Event, OrderLine, Product
     from recommendations import services
     from recommendations.models import ProductRecommendation

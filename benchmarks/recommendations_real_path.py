@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -41,51 +40,26 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import numpy as np  # noqa: E402
 
 import recommendations_quality as offline  # noqa: E402
+from benchsetup import migrate_and_import_online_retail, setup_django  # noqa: E402
 
 UNTIL = "2011-11-09"
 LIMIT = 20
 
 
-def _setup_django(db_file: Path | None) -> str:
-    if "DATABASE_URL" not in os.environ:
-        if db_file is None:
-            db_file = Path(tempfile.mkdtemp(prefix="recs_real_path_")) / "db.sqlite3"
-        os.environ["DATABASE_URL"] = f"sqlite:///{db_file}"
-    # this database's model files, apart from any other database's (paths are app/kind/version)
-    os.environ.setdefault("ARTIFACT_DIR", tempfile.mkdtemp(prefix="recs_real_path_artifacts_"))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "electroshop.settings")
-    import django
-
-    django.setup()
-    from django.db import connection
-
-    return f"{connection.vendor} {connection.settings_dict['NAME']}"
-
-
 def run(path: Path, *, reuse: bool = False, db_file: Path | None = None) -> dict:
     t_start = time.perf_counter()
-    where = _setup_django(db_file)
+    where = setup_django(db_file, prefix="recs_real_path")
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
     from django.test import Client
 
     from electroshop.mlops.models import ModelVersion
-    from electroshop.shop.models import Customer, Product
+    from electroshop.shop.models import Product
     from recommendations.models import ProductRecommendation
 
     print(f"database: {where}")
     steps: dict[str, float] = {}
-    t = time.perf_counter()
-    call_command("migrate", verbosity=0)
-    steps["migrate"] = time.perf_counter() - t
-    if reuse and Customer.objects.exists():
-        print("--reuse: the orders already in this database are used as imported (import step skipped)")
-    else:
-        if Customer.objects.exists():
-            raise SystemExit("the database already holds customers: give an empty one (or --reuse)")
-        t = time.perf_counter()
-        call_command("import_orders", "--format", "online-retail", str(path), "--until", UNTIL, verbosity=0)
-        steps["import_orders"] = time.perf_counter() - t
+    migrate_and_import_online_retail(path, until=UNTIL, reuse=reuse, steps=steps)
     t = time.perf_counter()
     call_command("retrain", "recommendations", "--sync", "--as-of", UNTIL)
     steps["retrain --sync"] = time.perf_counter() - t

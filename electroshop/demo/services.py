@@ -101,6 +101,8 @@ def table_columns(data: DemoData) -> list[tuple[type[models.Model], dict[str, An
 
 def _timestamp_strings(ts: Any, suffix: str) -> list[str]:
     text = np.datetime_as_string(np.asarray(ts, dtype=np.int64).astype("datetime64[s]"), unit="s")
+    if text.size == 0:  # an empty table (np.char.replace cannot size an empty array)
+        return []
     return np.char.add(np.char.replace(text, "T", " "), suffix).tolist()
 
 

@@ -13,11 +13,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
+from functools import lru_cache
 from typing import Iterable
 
 import pandas as pd
-from django.db.models import Q, QuerySet, Sum
+from django.db import connections
+from django.db.models import DateField, Func, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
+from django.utils import timezone
 
 from electroshop.shop.importers import ORDER_EVENT_KEY_PREFIX, ORDER_SESSION_PREFIX
 from electroshop.shop.models import Customer, Event, Order, OrderLine, Product, Promotion, Stock
@@ -95,6 +99,19 @@ def order_lines_frame(*, until: datetime, since: datetime | None = None) -> pd.D
     return frame.sort_values(["created_at", "order_id"], kind="stable").reset_index(drop=True)
 
 
+def _order_day():
+    """The day (project time zone) of an order line's order, to group lines by day.
+
+    On SQLite, TruncDate calls a Python function for every row, in SELECT and in GROUP BY (~60% of a
+    two-year demand history read of 10,000 products); when both the project and the connection are in
+    UTC, SQLite's own ``date()`` of the stored UTC text is the same day, at C speed."""
+    connection = connections[OrderLine.objects.db]
+    if (connection.vendor == "sqlite" and connection.timezone_name == "UTC"
+            and timezone.get_current_timezone_name() == "UTC"):
+        return Func("order__created_at", function="date", output_field=DateField())
+    return TruncDate("order__created_at")
+
+
 def daily_units_frame(*, until: datetime, since: datetime | None = None) -> pd.DataFrame:
     """Units sold per product and day (in the project's time zone) before ``until``.
 
@@ -105,7 +122,7 @@ def daily_units_frame(*, until: datetime, since: datetime | None = None) -> pd.D
         _window(
             OrderLine.objects.exclude(order__status__in=NOT_DEMAND_STATUSES), "order__created_at", since=since, until=until
         )
-        .annotate(date=TruncDate("order__created_at"))
+        .annotate(date=_order_day())
         .values("product_id", "date")
         .annotate(units=Sum("quantity"))
         .order_by("product_id", "date")
@@ -296,30 +313,78 @@ def recommendable_products(
     row is not stock-managed and counts as available), merchant-hidden ids, ``exclude_skus``, and,
     for a customer, products already bought in an order that is not cancelled or refunded, unless
     their category is a repeat-purchase category. ``category_ids`` keeps only those categories.
-    """
-    from django.db.models import Exists, OuterRef
 
-    ids = list(product_ids)
+    This is on every recommendation request, and building and compiling the equivalent ORM query
+    cost ten times its execution, so the SQL is written once per shape (how many ids, skus, ...)
+    from the models' table and column names (a shop mapped with unmanaged models still works).
+    """
+    ids = list(dict.fromkeys(product_ids))
     if not ids:
         return {}
-    query = Product.objects.filter(id__in=ids, is_active=True).filter(Q(stock__isnull=True) | Q(stock__on_hand__gt=0))
-    hidden = list(hidden_ids)
-    if hidden:
-        query = query.exclude(id__in=hidden)
-    skus = list(exclude_skus)
-    if skus:
-        query = query.exclude(sku__in=skus)
-    if category_ids is not None:
-        query = query.filter(category_id__in=list(category_ids))
+    hidden, skus = list(hidden_ids), list(exclude_skus)
+    categories = None if category_ids is None else list(category_ids)
+    repeat = list(repeat_category_ids) if customer_id is not None else []
+    sql = _recommendable_sql(len(ids), len(hidden), len(skus), None if categories is None else len(categories),
+                             customer_id is not None, len(repeat))
+    params: list = [*ids, *hidden, *skus, *(categories or [])]
     if customer_id is not None:
-        already_bought = Exists(
-            OrderLine.objects.filter(order__customer_id=customer_id, product_id=OuterRef("pk"))
-            .exclude(order__status__in=NOT_DEMAND_STATUSES)
+        params += [customer_id, *(status.value for status in NOT_DEMAND_STATUSES), *repeat]
+    with connections[Product.objects.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    places = Product._meta.get_field("price").decimal_places
+    return {
+        pk: {"id": pk, "sku": sku, "name": name, "price": _decimal(price, places), "currency": currency,
+             "category_id": category_id}
+        for pk, sku, name, price, currency, category_id in rows
+    }
+
+
+def _decimal(value, places: int) -> Decimal | None:
+    # SQLite hands back floats for decimal columns; cards show prices with the field's decimal places.
+    if value is None or isinstance(value, Decimal):
+        return value
+    return Decimal(f"{value:.{places}f}")
+
+
+@lru_cache(maxsize=512)
+def _recommendable_sql(n_ids: int, n_hidden: int, n_skus: int, n_categories: int | None, for_customer: bool,
+                       n_repeat: int) -> str:
+    """The SQL of :func:`recommendable_products` for one shape of its arguments (placeholders only)."""
+    quote = connections[Product.objects.db].ops.quote_name
+
+    def table(model) -> str:
+        return quote(model._meta.db_table)
+
+    def col(alias: str, model, field: str) -> str:
+        return f"{alias}.{quote(model._meta.get_field(field).column)}"
+
+    def marks(n: int) -> str:
+        return ", ".join(["%s"] * n)
+
+    pid = col("p", Product, "id")
+    where = [f"{pid} IN ({marks(n_ids)})", col("p", Product, "is_active"),
+             f"({col('s', Stock, 'product')} IS NULL OR {col('s', Stock, 'on_hand')} > 0)"]
+    if n_hidden:
+        where.append(f"{pid} NOT IN ({marks(n_hidden)})")
+    if n_skus:
+        where.append(f"{col('p', Product, 'sku')} NOT IN ({marks(n_skus)})")
+    if n_categories is not None:
+        where.append(f"{col('p', Product, 'category')} IN ({marks(n_categories)})" if n_categories else "1 = 0")
+    if for_customer:
+        # Bought before: one uncorrelated subquery through the customer's orders (an index on the
+        # customer), not one probe per candidate through every order line of a popular product.
+        bought = (
+            f"SELECT {col('l', OrderLine, 'product')} FROM {table(OrderLine)} l "
+            f"INNER JOIN {table(Order)} o ON {col('l', OrderLine, 'order')} = {col('o', Order, 'id')} "
+            f"WHERE {col('o', Order, 'customer')} = %s AND {col('o', Order, 'status')} NOT IN ({marks(len(NOT_DEMAND_STATUSES))})"
         )
-        repeat = list(repeat_category_ids)
-        query = query.exclude(already_bought & ~Q(category_id__in=repeat)) if repeat else query.exclude(already_bought)
-    rows = query.values("id", "sku", "name", "price", "currency", "category_id")
-    return {row["id"]: row for row in rows}
+        keep_repeat = f" OR {col('p', Product, 'category')} IN ({marks(n_repeat)})" if n_repeat else ""
+        where.append(f"({pid} NOT IN ({bought}){keep_repeat})")
+    select = ", ".join(col("p", Product, field) for field in ("id", "sku", "name", "price", "currency", "category"))
+    return (f"SELECT {select} FROM {table(Product)} p "
+            f"LEFT OUTER JOIN {table(Stock)} s ON {col('s', Stock, 'product')} = {pid} "
+            f"WHERE {' AND '.join(where)}")
 
 
 # --- forecasting reads ------------------------------------------------------------------------------
@@ -337,7 +402,7 @@ def daily_units_for_products(*, product_ids: Iterable[int], until: datetime, sin
             OrderLine.objects.filter(product_id__in=list(product_ids)).exclude(order__status__in=NOT_DEMAND_STATUSES),
             "order__created_at", since=since, until=until,
         )
-        .annotate(date=TruncDate("order__created_at"))
+        .annotate(date=_order_day())
         .values("product_id", "date")
         .annotate(units=Sum("quantity"), revenue=Sum(F("quantity") * F("unit_price")))
         .order_by("product_id", "date")

@@ -25,12 +25,13 @@ import pandas as pd
 
 from .classification import classify_matrix
 from .intervals import apply_intervals, calibrate, cross_window_coverage, series_spread
-from .metrics import interval_coverage, wrmsse
-from .models import (FREQ_SETTINGS, GlobalGBM, build_panel, seasonal_average,
+from .metrics import interval_coverage, wape, wrmsse
+from .models import (FREQ_SETTINGS, GlobalGBM, Panel, build_panel, seasonal_average,
                      statsforecast_models)
 from .selection import choose_weights, combine
 
-__all__ = ["DEFAULT_PARAMS", "forecast", "backtest", "ForecastInfo"]
+__all__ = ["DEFAULT_PARAMS", "forecast", "backtest", "baseline_forecasts", "holdout_scores", "complete_calendar",
+           "detect_open_column", "ForecastInfo"]
 
 DEFAULT_PARAMS = {
     "n_backtests": 2,            # rolling-origin windows used for selection and intervals
@@ -53,6 +54,9 @@ class ForecastInfo:
     backtest_coverage80: float = float("nan")
     interval_table: dict = field(default_factory=dict)
     cpu_seconds: float = 0.0
+    # the engine's forecast of the last horizon before the origin (see ``forecast``), or None
+    holdout: pd.DataFrame | None = None
+    holdout_origin: pd.Timestamp | None = None
 
 
 def _candidates(panel, t0, params, gbm_kwargs):
@@ -131,6 +135,20 @@ def forecast(history: pd.DataFrame, *, origin, horizon: int, freq: str = "D",
     gbm_kwargs = p["gbm"]
     if gbm_kwargs is not False:
         gbm_kwargs = {"price_col": price_col, **gbm_kwargs}
+    out, info = _forecast_panel(panel, p, gbm_kwargs, holdout=return_info)
+    info.cpu_seconds = time.process_time() - cpu0
+    return (out, info) if return_info else out
+
+
+def _truncated(panel: Panel, t: int) -> Panel:
+    """The panel as it was known at period t: history before t, known inputs up to t + H."""
+    H = panel.H
+    return Panel(ids=panel.ids, periods=panel.periods[:t + H], T=t, H=H, freq=panel.freq, Y=panel.Y[:, :t],
+                 Y0=panel.Y0[:, :t], X={k: v[:, :t + H] for k, v in panel.X.items()}, open_col=panel.open_col)
+
+
+def _forecast_panel(panel: Panel, p: dict, gbm_kwargs, *, holdout: bool):
+    freq = panel.freq
     s = FREQ_SETTINGS[freq]
     T, H = panel.T, panel.H
     cw = p["classify_window"] if freq == "D" else T
@@ -149,51 +167,86 @@ def forecast(history: pd.DataFrame, *, origin, horizon: int, freq: str = "D",
         residual_origins.append(tb)
 
     final = _candidates(panel, T, p, gbm_kwargs)
-    names = list(final)
     sw = None
     if p["series_weights"] is not None:
         sw = pd.Series(p["series_weights"]).reindex(panel.ids).fillna(0).to_numpy(float)
+    ens = _ensemble(panel, T, final, windows, actuals, residual_origins, classes, scales, p, sw)
+    out = _forecast_frame(panel, T, ens)
+    info = ForecastInfo(backtest_coverage95=ens.coverage95, backtest_coverage80=ens.coverage80)
+    info.classes = pd.Series(classes, index=panel.ids, name="demand_class")
+    info.ensemble = pd.Series(ens.labels[ens.choice], index=panel.ids, name="model")
+    info.interval_table = ens.table
+    if not holdout:
+        return out, info
+    tb = T - H
+    if len(windows) >= 2:
+        # The most recent backtest window forecast as the engine would have at its origin: its
+        # candidates were fitted on the data before it, and the ensemble weights, demand classes
+        # and intervals come from the older windows only. An honest one-window backtest of the
+        # whole engine without fitting it all again (the fill's accuracy table uses it).
+        cls_b = classify_matrix(panel.Y[:, max(tb - cw, 0):tb])[2]
+        ens_b = _ensemble(panel, tb, windows[0], windows[1:], actuals[1:], residual_origins[1:], cls_b,
+                          _rmsse_scales(panel.Y0[:, :tb]), p, sw)
+        info.holdout = _forecast_frame(panel, tb, ens_b)
+    elif tb >= H:   # too short for two windows: refit the engine on the data before the window
+        info.holdout = _forecast_panel(_truncated(panel, tb), p, gbm_kwargs, holdout=False)[0]
+    if info.holdout is not None:
+        info.holdout_origin = panel.periods[tb].to_timestamp()
+    return out, info
+
+
+@dataclass
+class _Ensemble:
+    mean: np.ndarray
+    intervals: dict
+    labels: np.ndarray
+    choice: np.ndarray
+    table: dict
+    coverage80: float = float("nan")
+    coverage95: float = float("nan")
+
+
+def _ensemble(panel, t0, final, windows, actuals, origins, classes, scales, p, sw) -> _Ensemble:
+    """Weights per demand class chosen on the backtest ``windows`` (origins before t0), the
+    ensemble of the ``final`` candidates (n × H from t0), and its intervals calibrated on the
+    windows' residuals."""
+    names = list(final)
+    H = panel.H
     if windows and len(names) > 1:
         grid, choice = choose_weights(windows, actuals, scales, classes, series_weights=sw,
                                       step=p["weight_step"], per_series=p["per_series"])
     else:
         grid, choice = [{names[0]: 1.0}], np.zeros(panel.n, dtype=int)
-    mean = combine(final, grid, choice)
-    open_future = panel.is_open()[:, T:T + H]
-    mean = np.where(open_future, np.clip(mean, 0, None), 0.0)
-
-    # intervals from the backtest residuals of the chosen ensemble
-    sigma = series_spread(panel.Y, T)
-    info = ForecastInfo()
+    open_mask = panel.is_open()
+    open_future = open_mask[:, t0:t0 + H]
+    mean = np.where(open_future, np.clip(combine(final, grid, choice), 0, None), 0.0)
+    ens = _Ensemble(mean=mean, intervals={}, choice=choice, table={},
+                    labels=np.array(["+".join(f"{nm}:{wt:g}" for nm, wt in g.items() if wt > 0) for g in grid]))
     if windows:
-        bt_means = [np.where(panel.is_open()[:, tb:tb + H], combine(w, grid, choice), 0.0)
-                    for w, tb in zip(windows, residual_origins)]
+        bt_means = [np.where(open_mask[:, tb:tb + H], combine(w, grid, choice), 0.0)
+                    for w, tb in zip(windows, origins)]
         residuals = [a - m for a, m in zip(actuals, bt_means)]
-        sigmas = [series_spread(panel.Y, tb) for tb in residual_origins]
-        table = calibrate(residuals, sigmas, classes)
-        info.backtest_coverage95 = cross_window_coverage(residuals, sigmas, classes, bt_means, actuals, 0.95)
-        info.backtest_coverage80 = cross_window_coverage(residuals, sigmas, classes, bt_means, actuals, 0.80)
+        sigmas = [series_spread(panel.Y, tb) for tb in origins]
+        ens.table = calibrate(residuals, sigmas, classes)
+        ens.coverage95 = cross_window_coverage(residuals, sigmas, classes, bt_means, actuals, 0.95)
+        ens.coverage80 = cross_window_coverage(residuals, sigmas, classes, bt_means, actuals, 0.80)
     else:   # no backtest possible (short history): a wide normal-ish fallback
-        table = {"__all__": {0.80: (-1.2816, 1.2816), 0.95: (-1.96, 1.96)}}
-    iv = apply_intervals(mean, sigma, classes, table, open_mask=open_future)
+        ens.table = {"__all__": {0.80: (-1.2816, 1.2816), 0.95: (-1.96, 1.96)}}
+    ens.intervals = apply_intervals(mean, series_spread(panel.Y, t0), classes, ens.table, open_mask=open_future)
+    return ens
 
-    labels = np.array(["+".join(f"{nm}:{wt:g}" for nm, wt in g.items() if wt > 0) for g in grid])
-    dates = panel.periods[T:T + H].to_timestamp()
-    out = pd.DataFrame({
+
+def _forecast_frame(panel, t0: int, ens: _Ensemble) -> pd.DataFrame:
+    H = panel.H
+    iv = ens.intervals
+    return pd.DataFrame({
         "series_id": np.repeat(panel.ids, H),
-        "date": np.tile(dates, panel.n),
-        "mean": mean.reshape(-1),
+        "date": np.tile(panel.periods[t0:t0 + H].to_timestamp(), panel.n),
+        "mean": ens.mean.reshape(-1),
         "lo80": iv["lo80"].reshape(-1), "hi80": iv["hi80"].reshape(-1),
         "lo95": iv["lo95"].reshape(-1), "hi95": iv["hi95"].reshape(-1),
-        "model": np.repeat(labels[choice], H),
+        "model": np.repeat(ens.labels[ens.choice], H),
     })
-    if not return_info:
-        return out
-    info.classes = pd.Series(classes, index=panel.ids, name="demand_class")
-    info.ensemble = pd.Series(labels[choice], index=panel.ids, name="model")
-    info.interval_table = table
-    info.cpu_seconds = time.process_time() - cpu0
-    return out, info
 
 
 def _rmsse_scales(Y0: np.ndarray) -> np.ndarray:
@@ -205,58 +258,153 @@ def backtest(history: pd.DataFrame, *, horizon: int, freq: str = "D", n_windows:
              id_col: str = "series_id", date_col: str = "date", target_col: str = "y",
              censored_col: str = "censored", exog_cols=None, open_col: str | None = None,
              price_col: str | None = None, params: dict | None = None,
-             weights: pd.Series | None = None, baselines=("seasonal_naive",)) -> pd.DataFrame:
+             weights: pd.Series | str | None = None, baselines=("seasonal_naive",),
+             return_forecasts: bool = False):
     """Hold out the last ``n_windows`` × ``horizon`` periods in turn, forecast each window from
-    the data before it, and score it: one row per window and method with WRMSSE, WAPE and the
-    engine's 80/95% interval coverage. Known future exogenous values are taken from ``history``.
+    the data before it, and score it (``holdout_scores``): one row per window and method with
+    WRMSSE, WAPE and the engine's 80/95% interval coverage. Known future exogenous values are
+    taken from ``history``; the ``baselines`` are fitted as published (``baseline_forecasts``).
+    ``weights``: per-series WRMSSE weights, ``"target"`` (each series' share of the target over
+    the window's training periods: the revenue share when the target is revenue) or None (equal).
+    With ``return_forecasts`` also returns the engine's forecast of the last window.
     Used by the ``backtest_forecasts`` management command (long-format CSV input)."""
     h = history.copy()
     h["_p"] = pd.PeriodIndex(pd.to_datetime(h[date_col]), freq=freq)
     last = h["_p"].max()
     if exog_cols is None:
         exog_cols = _infer_exog(history, id_col, date_col, target_col, censored_col)
-    rows = []
+    frames, fc = [], None
     for k in range(n_windows, 0, -1):
         origin_p = last - k * horizon + 1
         origin = origin_p.to_timestamp()
-        end = origin_p + horizon
+        window = h[h["_p"] < origin_p + horizon].drop(columns="_p")
         train = h[h["_p"] < origin_p].drop(columns="_p")
-        test = h[(h["_p"] >= origin_p) & (h["_p"] < end)].drop(columns="_p")
+        test = h[(h["_p"] >= origin_p) & (h["_p"] < origin_p + horizon)].drop(columns="_p")
         fut = test[[id_col, date_col] + list(exog_cols)] if exog_cols else None
         fc = forecast(train, origin=origin, horizon=horizon, freq=freq, future_exog=fut, params=params,
                       id_col=id_col, date_col=date_col, target_col=target_col, censored_col=censored_col,
                       exog_cols=exog_cols, open_col=open_col, price_col=price_col)
-        cal_train, cal_test = _complete(train, test, id_col, date_col, target_col, freq, origin_p, horizon)
+        forecasts = {"engine": fc, **baseline_forecasts(train, baselines, origin=origin, horizon=horizon, freq=freq,
+                                                        id_col=id_col, date_col=date_col, target_col=target_col)}
+        scores = holdout_scores(window, forecasts, origin=origin, horizon=horizon, freq=freq, weights=weights,
+                                id_col=id_col, date_col=date_col, target_col=target_col)
+        scores.insert(0, "origin", origin.date())
+        scores.insert(0, "window", k)
+        frames.append(scores)
+    result = pd.concat(frames, ignore_index=True)
+    return (result, fc) if return_forecasts else result
+
+
+def baseline_forecasts(history: pd.DataFrame, names, *, origin, horizon: int, freq: str = "D",
+                       series_ids=None, id_col: str = "series_id", date_col: str = "date",
+                       target_col: str = "y") -> dict[str, pd.DataFrame]:
+    """statsforecast baselines (``models.statsforecast_models`` names) as published: fitted on the
+    zero-filled calendar of the history before ``origin`` (censored and closed periods are not
+    treated specially), for ``series_ids`` (default: every series). {name: [id_col, date_col, mean]}."""
+    names = list(names)
+    if not names:
+        return {}
+    panel = build_panel(history, origin=origin, horizon=horizon, freq=freq, id_col=id_col, date_col=date_col,
+                        target_col=target_col, censored_col=None, series_ids=series_ids)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fitted = statsforecast_models(panel, names)
+    dates = panel.periods[panel.T:panel.T + horizon].to_timestamp()
+    return {nm: pd.DataFrame({id_col: np.repeat(panel.ids, horizon), date_col: np.tile(dates, panel.n),
+                              "mean": F.reshape(-1)}) for nm, F in fitted.items()}
+
+
+def holdout_scores(history: pd.DataFrame, forecasts: dict, *, origin, horizon: int, freq: str = "D",
+                   weights: pd.Series | str | None = None, id_col: str = "series_id", date_col: str = "date",
+                   target_col: str = "y") -> pd.DataFrame:
+    """Score forecasts of the ``horizon`` periods from ``origin`` against ``history``.
+
+    forecasts: {method: frame [id_col (or series_id), date_col (or date), mean, lo80?, hi80?, lo95?,
+    hi95?]}; each method is scored on the series its frame covers (a baseline fitted on a sample is
+    scored on that sample). Calendars are complete (missing periods are zero), RMSSE scales come from
+    the history before the origin. Returns one row per method: method, series, weight (the
+    series' total WRMSSE weight, for pooling), actual (held-out target total), wrmsse, wape,
+    coverage80, coverage95 (NaN without intervals)."""
+    h = history.assign(_p=pd.PeriodIndex(pd.to_datetime(history[date_col]), freq=freq))
+    origin_p = pd.Period(pd.Timestamp(origin), freq=freq)
+    train = h[h["_p"] < origin_p].drop(columns="_p")
+    test = h[(h["_p"] >= origin_p) & (h["_p"] < origin_p + horizon)].drop(columns="_p")
+    cal_train, cal_test = _complete(train, test, id_col, date_col, target_col, freq, origin_p, horizon)
+    if isinstance(weights, str):
+        if weights != "target":
+            raise ValueError("weights must be a Series, 'target' or None")
+        weights = cal_train.groupby(id_col)[target_col].sum()
+    rows = []
+    for method, fc in forecasts.items():
         fc = fc.rename(columns={"series_id": id_col, "date": date_col})
-        fc = fc[fc[id_col].isin(cal_test[id_col].unique())]
-        merged = cal_test.merge(fc, on=[id_col, date_col], how="left").fillna({"mean": 0.0})
-        score = wrmsse(cal_test, fc, cal_train, weights=weights, id_col=id_col, date_col=date_col,
-                       target_col=target_col)
-        rows.append(dict(window=k, origin=origin.date(), method="engine", wrmsse=score,
-                         wape=_wape(merged[target_col], merged["mean"]),
-                         coverage80=interval_coverage(merged[target_col], merged["lo80"], merged["hi80"]),
-                         coverage95=interval_coverage(merged[target_col], merged["lo95"], merged["hi95"])))
-        if baselines:
-            panel = build_panel(train, origin=origin, horizon=horizon, freq=freq, id_col=id_col,
-                                date_col=date_col, target_col=target_col, censored_col=censored_col)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                bf = statsforecast_models(panel, list(baselines))
-            dates = panel.periods[panel.T:panel.T + horizon].to_timestamp()
-            for nm, F in bf.items():
-                bdf = pd.DataFrame({id_col: np.repeat(panel.ids, horizon), date_col: np.tile(dates, panel.n),
-                                    "mean": F.reshape(-1)})
-                m = cal_test.merge(bdf, on=[id_col, date_col], how="left").fillna({"mean": 0.0})
-                rows.append(dict(window=k, origin=origin.date(), method=nm,
-                                 wrmsse=wrmsse(cal_test, bdf, cal_train, weights=weights, id_col=id_col,
-                                               date_col=date_col, target_col=target_col),
-                                 wape=_wape(m[target_col], m["mean"]), coverage80=np.nan, coverage95=np.nan))
+        fc = fc[[c for c in (id_col, date_col, "mean", "lo80", "hi80", "lo95", "hi95") if c in fc.columns]]
+        ids = pd.Index(fc[id_col].unique())
+        act = cal_test[cal_test[id_col].isin(ids)]
+        tr = cal_train[cal_train[id_col].isin(ids)]
+        merged = act.merge(fc, on=[id_col, date_col], how="left").fillna({"mean": 0.0})
+        has_iv = "lo95" in fc.columns
+        cov = {f"coverage{lv}": (interval_coverage(merged[target_col], merged[f"lo{lv}"], merged[f"hi{lv}"])
+                                 if has_iv else np.nan) for lv in (80, 95)}
+        weight = float(weights.reindex(ids).fillna(0).sum()) if weights is not None else float(len(ids))
+        rows.append(dict(method=method, series=len(ids), weight=weight, actual=float(act[target_col].sum()),
+                         wrmsse=wrmsse(act, fc, tr, weights=weights, id_col=id_col, date_col=date_col,
+                                       target_col=target_col),
+                         wape=wape(merged[target_col].to_numpy(), merged["mean"].to_numpy()), **cov))
     return pd.DataFrame(rows)
 
 
-def _wape(a, f):
-    from .metrics import wape
-    return wape(a.to_numpy(), f.to_numpy())
+def complete_calendar(history: pd.DataFrame, *, id_col: str = "series_id", date_col: str = "date",
+                      target_col: str = "y", freq: str = "D", censored_col: str = "censored",
+                      min_recorded: float = 0.9) -> pd.DataFrame:
+    """Add the unrecorded periods of a file that records periods without demand as explicit rows.
+
+    Such a file (it has rows with a zero target, and rows for at least ``min_recorded`` of the
+    periods between each series' first and last row: a store's daily sales, zeros included) says
+    nothing about a period it has no row for: a store closed for refurbishment, a gap in the
+    export. Those periods are added with a zero target and ``censored_col`` True, so the engine does
+    not learn them as zero demand (they still score as zero, as the protocol's calendar does).
+    A sparse log (no zero rows, or many missing periods) is returned unchanged: there a missing
+    period is a period without sales. Exogenous values of added rows are left empty (NaN)."""
+    p = pd.PeriodIndex(pd.to_datetime(history[date_col]), freq=freq)
+    codes = p.asi8
+    cells = pd.DataFrame({"id": history[id_col].to_numpy(), "t": codes}).drop_duplicates()
+    span = cells.groupby("id")["t"].agg(["min", "max", "size"])
+    expected = int((span["max"] - span["min"] + 1).sum())
+    explicit_zeros = bool((pd.to_numeric(history[target_col], errors="coerce") == 0).any())
+    if not explicit_zeros or len(cells) >= expected or len(cells) < min_recorded * expected:
+        return history
+    full = pd.MultiIndex.from_arrays([np.repeat(span.index.to_numpy(), (span["max"] - span["min"] + 1).to_numpy()),
+                                      np.concatenate([np.arange(a, b + 1) for a, b in zip(span["min"], span["max"])])])
+    missing = full.difference(pd.MultiIndex.from_frame(cells))
+    added = pd.DataFrame({id_col: missing.get_level_values(0),
+                          date_col: pd.PeriodIndex.from_ordinals(missing.get_level_values(1), freq=freq).to_timestamp(),
+                          target_col: 0.0, censored_col: True})
+    out = history.copy()
+    if censored_col in out.columns:
+        out[censored_col] = out[censored_col].fillna(False).astype(bool)
+    else:
+        out[censored_col] = False
+    out[date_col] = pd.to_datetime(out[date_col])
+    return pd.concat([out, added], ignore_index=True).sort_values([id_col, date_col], kind="stable",
+                                                                  ignore_index=True)
+
+
+def detect_open_column(history: pd.DataFrame, columns, *, target_col: str = "y",
+                       closed_zero_share: float = 0.99) -> str | None:
+    """The first of ``columns`` that marks opening periods: numeric 0/1 taking both values, the
+    target zero on at least ``closed_zero_share`` of its 0 rows and positive on most of its 1 rows
+    (Rossmann's ``Open``). Such a column is the engine's ``open_col``: closed periods are forecast
+    as zero and never learned. None when no column qualifies."""
+    y = pd.to_numeric(history[target_col], errors="coerce")
+    for col in columns:
+        v = pd.to_numeric(history[col], errors="coerce")
+        known = history[col].notna()      # rows added for unrecorded periods have no value
+        if (v[known].isna()).any() or set(v[known].unique()) != {0, 1}:
+            continue
+        closed, opened = y[known & (v == 0)], y[known & (v == 1)]
+        if (closed == 0).mean() >= closed_zero_share and (opened > 0).mean() > 0.5:
+            return col
+    return None
 
 
 def _complete(train, test, id_col, date_col, target_col, freq, origin_p, horizon):

@@ -109,10 +109,11 @@ def build_panel(history: pd.DataFrame, *, origin, horizon: int, freq: str = "D",
             fv = fut[c]
         if (hv is not None and not pd.api.types.is_numeric_dtype(hv)) or \
                 (fv is not None and not pd.api.types.is_numeric_dtype(fv)):
-            both = pd.concat([s.astype(str) for s in (hv, fv) if s is not None])
+            both = pd.concat([s.dropna().astype(str) for s in (hv, fv) if s is not None])
             cats = {v: i for i, v in enumerate(sorted(both.unique()))}
-            hv = hv.astype(str).map(cats) if hv is not None else None
-            fv = fv.astype(str).map(cats) if fv is not None else None
+            # an empty value stays empty (filled like a missing row), never a category of its own
+            hv = hv.where(hv.isna(), hv.astype(str)).map(cats) if hv is not None else None
+            fv = fv.where(fv.isna(), fv.astype(str)).map(cats) if fv is not None else None
         if hv is not None:
             M[row, col] = hv.to_numpy(dtype=float)
         if fv is not None:
@@ -137,6 +138,15 @@ def _window_mean(cs: np.ndarray, cc: np.ndarray, t0: int, w: int) -> np.ndarray:
     cnt = cc[:, t0] - cc[:, a]
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(cnt > 0, (cs[:, t0] - cs[:, a]) / np.maximum(cnt, 1), np.nan)
+
+
+def _pooled_trend(cs, cc, t0):
+    """Whole-panel (shop-wide) recent trend at t0: mean demand over short windows vs long ones."""
+    def pooled(w):
+        a = max(t0 - w, 0)
+        return (cs[:, t0] - cs[:, a]).sum() / max((cc[:, t0] - cc[:, a]).sum(), 1)
+    base = pooled(112)
+    return {f"pool_{w}": (pooled(w) / base if base > 0 else 1.0) for w in (7, 28, 56)}
 
 
 def _cumsums(Y: np.ndarray):
@@ -262,11 +272,19 @@ def statsforecast_models(panel: Panel, names, t0: int | None = None, rows=None) 
 class GlobalGBM:
     """Direct multi-horizon global gradient-boosting model with per-series scaling."""
 
-    def __init__(self, *, n_origins: int = 52, max_train_rows: int = 400_000,
+    MIN_ORIGINS = 52    # a year of weekly origins (daily data)
+    FEATURE_OVERSAMPLE = 3  # features built per origin for this many times the series needed (see fit)
+    VALIDATION_ORIGINS = 4  # the most recent training origins that choose the number of boosting rounds
+
+    def __init__(self, *, n_origins: int | None = None, max_train_rows: int = 400_000,
                  loss: str = "squared_error", learning_rate: float = 0.1, max_iter: int = 200,
                  max_leaf_nodes: int = 31, min_samples_leaf: int = 50, l2_regularization: float = 1.0,
                  target_clip: float = 5.0, price_col: str | None = None, random_state: int = 0,
-                 calendar="auto", n_threads: int | None = 1, scale_window: int | None = None):
+                 calendar="auto", n_threads: int | None = 1, scale_window: int | None = None,
+                 pooled_trend: bool = True, early_stopping: bool = True):
+        # None: at least MIN_ORIGINS, more while they fit in max_train_rows. A small panel (20 stores)
+        # then learns from every origin of its history instead of a year of them (Rossmann WRMSSE
+        # 0.151 instead of 0.166 in one test), at no cost for large chunks, which the row cap limits.
         self.n_origins = n_origins
         self.max_train_rows = max_train_rows
         self.hgb_params = dict(loss=loss, learning_rate=learning_rate, max_iter=max_iter,
@@ -283,20 +301,25 @@ class GlobalGBM:
         # OpenMP threads spin on a busy machine (10x the CPU time measured on 2 shared cores)
         self.n_threads = n_threads
         self.scale_window = scale_window     # periods of the per-series level (default: freq's)
+        # the whole panel's recent momentum as features (a shop ramping up before Christmas lifts
+        # most of its products): online_retail WRMSSE 0.784-0.785 instead of 0.786 (3 seeds)
+        self.pooled_trend = pooled_trend
+        # boosting rounds chosen on the most recent origins (``_boosting_rounds``)
+        self.early_stopping = early_stopping
         self.model = None
         self.feature_names: list[str] = []
         self._use_last_year = False
 
     # -- features -------------------------------------------------------------------------
-    def _features(self, panel: Panel, t0: int, cums=None):
+    def _features(self, panel: Panel, t0: int, cums=None, pooled=None):
         """Return (F: (n*H) × k feature matrix, scale: n, names). Uses Y[:, :t0] only."""
         import warnings
 
         with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
             warnings.simplefilter("ignore", RuntimeWarning)
-            return self._features_impl(panel, t0, cums)
+            return self._features_impl(panel, t0, cums, pooled)
 
-    def _features_impl(self, panel: Panel, t0: int, cums=None):
+    def _features_impl(self, panel: Panel, t0: int, cums=None, pooled=None):
         s = FREQ_SETTINGS[panel.freq]
         n, H = panel.n, panel.H
         Y = panel.Y
@@ -309,12 +332,18 @@ class GlobalGBM:
         cols, names = [], []
 
         def per_series(v, name):      # n-vector repeated for every step
-            cols.append(np.repeat(v, H)); names.append(name)
+            cols.append(np.repeat(v, H))
+            names.append(name)
 
         def per_step(M, name):        # n × H matrix
-            cols.append(M.reshape(-1)); names.append(name)
+            cols.append(M.reshape(-1))
+            names.append(name)
 
         per_series(np.log1p(scale), "log_level")
+        if self.pooled_trend:
+            pooled = _pooled_trend(cs, cc, t0) if pooled is None else pooled
+            for k, v in pooled.items():
+                per_series(np.full(n, v), k)
         # windows without a learnable period (all censored) read as "at the level" (ratio 1),
         # never as zero demand
         for w in s["windows"]:
@@ -401,7 +430,10 @@ class GlobalGBM:
         s = FREQ_SETTINGS[panel.freq]
         last = t_end - panel.H          # targets must lie in the history before t_end
         min_hist = max(s["level_window"], 2 * s["season"] if s["season"] <= 14 else 4)
-        return [t for t in (last - k * s["stride"] for k in range(self.n_origins)) if t >= min_hist]
+        count = self.n_origins
+        if count is None:
+            count = max(self.MIN_ORIGINS, self.max_train_rows // max(panel.n * panel.H, 1))
+        return [t for t in (last - k * s["stride"] for k in range(count)) if t >= min_hist]
 
     def fit(self, panel: Panel, t_end: int | None = None, series_weights: np.ndarray | None = None):
         """Fit on origins before ``t_end``. ``series_weights`` (n, e.g. revenue) weight each
@@ -429,29 +461,66 @@ class GlobalGBM:
         if series_weights is not None:
             sw = np.clip(np.nan_to_num(np.asarray(series_weights, float)), 0, None)
             sw = np.minimum(sw / max(sw.mean(), 1e-12), 20.0) if sw.sum() > 0 else None
+        # Features of a large panel are built for a random third-or-so of its series per origin
+        # (three times the rows kept), not for all of them only to keep a few: on a 5,000-product
+        # chunk that is 6x less feature work, and every (series, step) is still equally likely.
+        n_rows = -(-self.FEATURE_OVERSAMPLE * per_origin // panel.H)
         Xs, ys, ws = [], [], []
         for t0 in origins:
-            F, scale, names = self._features(sub, t0, cums)
-            target = Ytr[:, t0:t0 + panel.H] / np.where(scale > 0, scale, np.nan)[:, None]
+            rows = np.sort(rng.choice(panel.n, n_rows, replace=False)) if panel.n > n_rows else None
+            part, part_cums = sub, cums
+            if rows is not None:
+                part = Panel(ids=panel.ids[rows], periods=panel.periods, T=t_end, H=panel.H, freq=panel.freq,
+                             Y=Ytr[rows], Y0=sub.Y0[rows], X={k: v[rows] for k, v in panel.X.items()},
+                             open_col=panel.open_col)
+                part_cums = (cums[0][rows], cums[1][rows])
+            pooled = _pooled_trend(*cums, t0) if self.pooled_trend else None   # of the whole panel
+            F, scale, names = self._features(part, t0, part_cums, pooled)
+            target = part.Y[:, t0:t0 + panel.H] / np.where(scale > 0, scale, np.nan)[:, None]
             target = target.reshape(-1)
             ok = np.isfinite(target) & np.repeat(scale > 0, panel.H)
             idx = np.flatnonzero(ok)
             if idx.size > per_origin:
                 idx = rng.choice(idx, per_origin, replace=False)
-            Xs.append(F[idx]); ys.append(np.clip(target[idx], 0, self.target_clip))
+            Xs.append(F[idx])
+            ys.append(np.clip(target[idx], 0, self.target_clip))
             if sw is not None:
-                ws.append(np.repeat(sw, panel.H)[idx])
+                ws.append(np.repeat(sw if rows is None else sw[rows], panel.H)[idx])
         if not Xs:
             self.model = None
             return self
         self.feature_names = names
-        X = np.concatenate(Xs); y = np.concatenate(ys)
         from threadpoolctl import threadpool_limits
 
-        self.model = HistGradientBoostingRegressor(early_stopping=False, **self.hgb_params)
+        params = dict(self.hgb_params)
         with threadpool_limits(limits=self.n_threads, user_api="openmp"):
-            self.model.fit(X, y, sample_weight=np.concatenate(ws) if ws else None)
+            if self.early_stopping:
+                params["max_iter"] = self._boosting_rounds(origins, Xs, ys, ws, panel.H)
+            self.n_iter_ = params["max_iter"]
+            self.model = HistGradientBoostingRegressor(early_stopping=False, **params)
+            self.model.fit(np.concatenate(Xs), np.concatenate(ys), sample_weight=np.concatenate(ws) if ws else None)
         return self
+
+    def _boosting_rounds(self, origins, Xs, ys, ws, H: int) -> int:
+        """How many boosting rounds this data supports: boost on the older origins, validate on the
+        last VALIDATION_ORIGINS (targets after every training target), stop when the validation
+        loss stops improving. Noisy intermittent demand stops early (where more rounds fit noise),
+        a learnable panel such as store sales runs to max_iter."""
+        from sklearn.ensemble import HistGradientBoostingRegressor
+
+        val = list(range(min(self.VALIDATION_ORIGINS, len(origins))))
+        first_val = min((origins[i] for i in val), default=0)
+        train = [i for i, t in enumerate(origins) if t + H <= first_val]
+        if len(train) < 2 * len(val) or not val:
+            return self.hgb_params["max_iter"]
+
+        def stack(blocks, idx):
+            return np.concatenate([blocks[i] for i in idx]) if blocks else None
+
+        probe = HistGradientBoostingRegressor(early_stopping=True, n_iter_no_change=10, **self.hgb_params)
+        probe.fit(stack(Xs, train), stack(ys, train), sample_weight=stack(ws, train),
+                  X_val=stack(Xs, val), y_val=stack(ys, val), sample_weight_val=stack(ws, val))
+        return max(int(probe.n_iter_), 10)
 
     def predict(self, panel: Panel, t0: int | None = None) -> np.ndarray:
         t0 = panel.T if t0 is None else t0

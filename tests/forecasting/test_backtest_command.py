@@ -36,8 +36,38 @@ def test_backtest_writes_the_promised_columns_and_prints_scores_next_to_baseline
     report = out.getvalue()
     for label in ("WRMSSE", "WAPE", "cov95", "engine", "SeasonalNaive", "AutoETS"):
         assert label in report
-    engine_line = next(line for line in report.splitlines() if line.startswith("engine"))
+    engine_line = next(line for line in report.splitlines() if line.startswith("engine "))
     assert all(float(cell) >= 0 for cell in engine_line.split()[1:])
+    scores = {line.split()[0]: float(line.split()[1]) for line in report.splitlines()
+              if line.split() and line.split()[0] in ("engine", "AutoETS") and "/" not in line}
+    ratio_line = next(line for line in report.splitlines() if line.startswith("engine / AutoETS WRMSSE:"))
+    assert float(ratio_line.split()[-1]) == pytest.approx(scores["engine"] / scores["AutoETS"], abs=1e-3)
+    assert "opening indicator: none" in report       # promo sells either way: not an opening flag
+
+
+def test_an_opening_column_and_unrecorded_days_are_recognised_from_the_data(tmp_path):
+    """A store file that lists closed days as zero rows: a 0/1 column whose 0 rows never sell is the
+    opening indicator (closed days forecast as zero), and days missing from it are unknown."""
+    rng = np.random.default_rng(2)
+    rows = []
+    for store in ("s1", "s2", "s3"):
+        for day in pd.date_range("2025-01-01", periods=200):
+            if store == "s2" and pd.Timestamp("2025-03-01") <= day < pd.Timestamp("2025-03-15"):
+                continue                                   # refurbishment: no rows at all
+            is_open = int(day.dayofweek != 6)
+            rows.append((store, day.date().isoformat(), int(rng.poisson(20)) * is_open, is_open, int(day.day % 7 == 0)))
+    source = tmp_path / "stores.csv"
+    pd.DataFrame(rows, columns=["store", "day", "sales", "open", "promo"]).to_csv(source, index=False)
+    out = io.StringIO()
+    call_command("backtest_forecasts", "--input", str(source), "--id-col", "store", "--date-col", "day",
+                 "--target-col", "sales", "--exog", "open,promo", "--horizon", "14", "--output",
+                 str(tmp_path / "f.csv"), stdout=out, stderr=io.StringIO())
+    report = out.getvalue()
+    assert "opening indicator: open" in report and "unrecorded periods treated as unknown: 14" in report
+    written = pd.read_csv(tmp_path / "f.csv", parse_dates=["date"])
+    sundays = written[written["date"].dt.dayofweek == 6]
+    assert len(sundays) == 3 * 2 and (sundays[["forecast", "hi95"]] == 0).all().all()
+    assert written.loc[written["date"].dt.dayofweek != 6, "forecast"].between(10, 30).all()
 
 
 @pytest.mark.parametrize(("args", "message"), [

@@ -33,7 +33,7 @@ def test_retrain_sync_as_of_produces_an_active_version_served_by_the_api(
     version = ModelVersion.objects.get(app="forecasting", kind="demand")
     assert version.status == ModelVersion.Status.ACTIVE
     assert version.metrics["origin"] == "2026-05-01" and version.metrics["products"] == 4
-    assert {"engine", "seasonal_naive", "auto_ets"} <= set(version.metrics["backtest"])
+    assert {"engine", "engine_sample", "seasonal_naive", "auto_ets"} <= set(version.metrics["backtest"])
     assert all(version.metrics["backtest"][m]["wrmsse"] > 0 for m in ("engine", "seasonal_naive", "auto_ets"))
     assert 0 <= version.metrics["backtest"]["engine"]["coverage95"] <= 1
     assert TrainingRunChunk.objects.filter(run__model_version=version).count() == 2
@@ -95,3 +95,27 @@ def test_retrain_through_celery_fans_out_chunks_and_activates(synthetic_shop, sm
     assert first.model_version.status == ModelVersion.Status.ACTIVE
     assert first.model_version.metrics["origin"] == (AS_OF - timedelta(days=14)).isoformat()
     assert DemandForecast.objects.filter(model_version=first.model_version).values("date").distinct().count() == 28
+
+
+def test_baseline_sample_is_a_fixed_subset_of_the_chunk():
+    from forecasting.services import baseline_sample
+
+    ids = list(range(100, 600))
+    sample = baseline_sample(ids, 50)
+    assert len(sample) == 50 and set(sample) <= set(ids) and sample == sorted(sample)
+    assert sample == baseline_sample(list(reversed(ids)), 50)          # the same products every time
+    assert max(sample) - min(sample) > 250                             # spread, not one id range
+    assert baseline_sample(ids[:10], 50) == ids[:10] and baseline_sample(ids, 0) == []
+
+
+@pytest.mark.django_db
+def test_baselines_are_backtested_on_the_sample_and_the_engine_on_every_product(synthetic_shop, small_chunks,
+                                                                                settings):
+    settings.ELECTROSHOP = {"FORECAST_FILL_CHUNK_SIZE": 2, "FORECAST_BASELINE_SAMPLE": 2}
+    call_command("retrain", "forecasting", "--sync", "--as-of", AS_OF.isoformat(), stdout=io.StringIO(),
+                 stderr=io.StringIO())
+    backtest = ModelVersion.objects.get(app="forecasting", kind="demand").metrics["backtest"]
+    assert backtest["engine"]["series"] == 4                             # every product, from its holdout
+    assert backtest["engine_sample"]["series"] == backtest["auto_ets"]["series"] == 2   # one per chunk
+    assert backtest["seasonal_naive"]["series"] == 2
+    assert backtest["engine"]["coverage95"] is not None and backtest["auto_ets"]["coverage95"] is None

@@ -5,7 +5,9 @@ from django.utils import timezone
 from electroshop.mlops.models import ModelVersion, TrainingRun
 from electroshop.shop.models import Customer, OrderLine
 from recommendations.models import BoughtTogether, ProductRecommendation, SimilarProducts, TrendingProducts
-from tests.recommendations.shops import small_shop  # noqa: F401 - fixture
+from tests.recommendations import shops
+
+small_shop = shops.small_shop  # the shared fixture, requested by name below
 
 
 def test_retrain_fills_caches_activates_and_serves(small_shop, client):

@@ -96,3 +96,82 @@ def test_backtest_scores_engine_and_baseline_per_window():
     assert sorted(res["window"].unique()) == [1, 2]
     eng = res[res["method"] == "engine"]
     assert eng["wrmsse"].between(0, 2).all() and eng["coverage95"].between(0.7, 1).all()
+
+
+def test_holdout_is_the_engine_at_the_window_before_the_origin_without_its_actuals():
+    """info.holdout: the last horizon before the origin, forecast from the data before it (with
+    two backtest windows: weights and intervals from the older window), so the held-out actuals
+    cannot change it."""
+    hist, origin = _synthetic(n_series=6, days=200, seed=5)
+    _, info = forecast(hist, origin=origin, horizon=14, params=FAST, return_info=True)
+    window = pd.date_range(origin - pd.Timedelta(days=14), periods=14)
+    assert info.holdout_origin == window[0]
+    assert sorted(info.holdout["date"].unique()) == list(window)
+    assert info.holdout["series_id"].nunique() == 6
+    assert (info.holdout["lo95"] <= info.holdout["mean"]).all() and (info.holdout["mean"] <= info.holdout["hi95"]).all()
+
+    changed = hist.copy()
+    changed.loc[changed["date"] >= window[0], "y"] *= 5     # the held-out days sell five times more
+    _, info_changed = forecast(changed, origin=origin, horizon=14, params=FAST, return_info=True)
+    pd.testing.assert_frame_equal(info.holdout, info_changed.holdout)
+
+
+def test_short_history_holdout_refits_before_the_window():
+    hist, origin = _synthetic(n_series=3, days=80, seed=6)      # too short for two backtest windows
+    _, info = forecast(hist, origin=origin, horizon=14, params=FAST, return_info=True)
+    assert info.holdout_origin == origin - pd.Timedelta(days=14)
+    assert len(info.holdout) == 3 * 14 and info.holdout["mean"].gt(0).any()
+
+
+def test_holdout_scores_score_each_method_on_its_own_series():
+    from forecasting.ml.engine import holdout_scores
+
+    hist, origin = _synthetic(n_series=4, days=120, seed=7)
+    last = pd.date_range(origin - pd.Timedelta(days=14), periods=14)
+    actual = hist[hist["date"].isin(last)]
+    perfect = actual.assign(mean=actual["y"], lo80=actual["y"], hi80=actual["y"], lo95=actual["y"], hi95=actual["y"])
+    zero_on_two = actual[actual["series_id"].isin(["s0", "s1"])].assign(mean=0.0)
+    scores = holdout_scores(hist, {"perfect": perfect, "zero": zero_on_two}, origin=last[0], horizon=14,
+                            weights="target").set_index("method")
+    assert scores.loc["perfect", "wrmsse"] == 0 and scores.loc["perfect", "coverage95"] == 1
+    assert scores.loc["perfect", "series"] == 4 and scores.loc["zero", "series"] == 2
+    assert scores.loc["zero", "wape"] == 1 and np.isnan(scores.loc["zero", "coverage95"])
+    assert scores.loc["zero", "actual"] == actual.loc[actual["series_id"].isin(["s0", "s1"]), "y"].sum()
+    before = hist[hist["date"] < last[0]]
+    assert scores.loc["zero", "weight"] == before.loc[before["series_id"].isin(["s0", "s1"]), "y"].sum()
+
+
+def test_complete_calendar_flags_unrecorded_periods_of_a_file_that_lists_zeros():
+    from forecasting.ml.engine import complete_calendar
+
+    hist, _ = _synthetic(n_series=3, days=100, seed=8)        # Sundays are explicit zero rows
+    gap = (hist["series_id"] == "s1") & hist["date"].between("2024-02-01", "2024-02-20")
+    out = complete_calendar(hist[~gap].drop(columns="censored"))
+    added = out[out["censored"]]
+    assert len(out) == len(hist) and len(added) == 20
+    assert set(added["series_id"]) == {"s1"} and (added["y"] == 0).all()
+    # a sales log without zero rows: a missing day is a day without sales, nothing is added
+    log = hist[(hist["y"] > 0) & ~gap].drop(columns="censored")
+    assert complete_calendar(log) is log
+
+
+def test_detect_open_column_finds_the_opening_indicator_only():
+    from forecasting.ml.engine import detect_open_column
+
+    hist, _ = _synthetic(n_series=2, days=70, seed=9)
+    hist["Open"] = (hist["date"].dt.dayofweek != 6).astype(int)            # never sells when 0
+    hist["Promo"] = (hist["date"].dt.day % 5 == 0).astype(int)             # sells either way
+    assert detect_open_column(hist, ["Promo", "Open"]) == "Open"
+    assert detect_open_column(hist, ["Promo"]) is None
+
+
+def test_global_model_uses_every_origin_of_a_small_panel_and_a_year_of_a_large_one():
+    from forecasting.ml.models import GlobalGBM
+
+    small, origin = _synthetic(n_series=4, days=600, seed=10)
+    panel = build_panel(small, origin=origin, horizon=28)
+    origins = GlobalGBM().training_origins(panel, panel.T)
+    assert len(origins) > GlobalGBM.MIN_ORIGINS and min(origins) < 7 + 56      # back to the start
+    big = GlobalGBM(max_train_rows=1000).training_origins(panel, panel.T)
+    assert len(big) == GlobalGBM.MIN_ORIGINS
+    assert len(GlobalGBM(n_origins=8).training_origins(panel, panel.T)) == 8
