@@ -5,9 +5,13 @@ from django.core.cache import cache
 @pytest.fixture(autouse=True)
 def _clear_cache():
     """Each test starts with an empty cache (the active-version pointer is cached)."""
+    from electroshop.shop.selectors import forget_sku_ids
+
     cache.clear()
+    forget_sku_ids()
     yield
     cache.clear()
+    forget_sku_ids()
 
 
 @pytest.fixture

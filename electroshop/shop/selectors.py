@@ -11,6 +11,7 @@ rees46 logs, which have no orders) are kept.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -209,18 +210,36 @@ def purchased_product_ids(customer_id: int) -> list[int]:
 SMALL_READ_CACHE_SECONDS = 300
 
 
+# SKU -> (expires at, id or 0) in this process: product pages ask on every request, and the
+# shared cache would cost a round trip each time. Same lifetime as the shared cache's entry.
+_sku_ids: dict[str, tuple[float, int]] = {}
+SKU_MEMO_MAX = 50_000
+
+
 def product_id_for_sku(sku: str) -> int | None:
     """The id of the product with exactly this SKU, or None. Cached (SKUs do not change ids)."""
     from django.core.cache import cache
 
     if not sku or len(sku) > Product._meta.get_field("sku").max_length:
         return None
+    now = time.monotonic()
+    memo = _sku_ids.get(sku)
+    if memo is not None and memo[0] > now:
+        return memo[1] or None
     key = f"shop:sku:{sku.encode().hex()}"  # hex: SKUs may hold characters cache keys may not
     cached = cache.get(key)
     if cached is None:
         cached = Product.objects.filter(sku=sku).values_list("pk", flat=True).first() or 0
         cache.set(key, cached, SMALL_READ_CACHE_SECONDS)
+    if len(_sku_ids) >= SKU_MEMO_MAX:
+        _sku_ids.clear()
+    _sku_ids[sku] = (now + SMALL_READ_CACHE_SECONDS, cached)
     return cached or None
+
+
+def forget_sku_ids() -> None:
+    """Drop this process's SKU memo (tests; a shop that re-uses a deleted product's SKU at once)."""
+    _sku_ids.clear()
 
 
 def product_ids_for_skus(skus: Iterable[str]) -> dict[str, int]:
