@@ -505,11 +505,8 @@ def order_for_risk(order_id: int) -> dict | None:
         return None
     from django.db.models import F
 
-    return (
-        Order.objects.filter(pk=order_id)
-        .values(*ORDER_RISK_FIELDS, customer_created_at=F("customer__created_at"))
-        .first()
-    )
+    rows = Order.objects.filter(pk=order_id).order_by().values(*ORDER_RISK_FIELDS, customer_created_at=F("customer__created_at"))
+    return next(iter(rows[:1]), None)
 
 
 def orders_sharing_entities(*, customer_id: int | None, entities: dict, since: datetime, until: datetime,

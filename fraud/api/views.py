@@ -41,7 +41,8 @@ class ScoreOrderView(APIView):
     def post(self, request: Request) -> Response:
         if not isinstance(request.data, dict):
             raise ValidationError({"non_field_errors": ["send a JSON object"]})
-        body = s.ScoreRequestSerializer(data=request.data)
+        by_id = request.data.keys() == {"order_id"}
+        body = (s.ScoreByIdSerializer if by_id else s.ScoreRequestSerializer)(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
         if "order_id" in data:
