@@ -72,3 +72,33 @@ class ResilientRedisCache(RedisCache):
 
     def clear(self):
         return self._guard(super().clear, False)
+
+
+class CacheBatch:
+    """Cache keys read in one round trip (``get_many``), for hot reads that need several.
+
+    ``get`` answers a key of the batch from what came back (absent means a miss: it is not asked
+    again) and any other key with its own ``cache.get``.
+    """
+
+    def __init__(self, keys):
+        from django.core.cache import cache
+
+        self._asked = set(keys)
+        self._found = cache.get_many(list(keys))
+
+    def get(self, key):
+        if key in self._asked:
+            return self._found.get(key)
+        from django.core.cache import cache
+
+        return cache.get(key)
+
+
+def cache_get(key, batch: CacheBatch | None = None):
+    """``key`` from ``batch`` when one was read, else from the cache."""
+    if batch is not None:
+        return batch.get(key)
+    from django.core.cache import cache
+
+    return cache.get(key)

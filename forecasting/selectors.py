@@ -25,6 +25,7 @@ import pandas as pd
 from django.core.cache import cache
 from django.utils import timezone
 
+from electroshop.cache import CacheBatch, cache_get
 from electroshop.conf import electroshop_settings
 from electroshop.mlops.models import ModelVersion
 from electroshop.mlops.selectors import active_version_id, active_version_key, last_seen_version_id
@@ -38,7 +39,7 @@ FALLBACK_WEEKS = 4
 SEASON = 7
 
 
-def current_version_id(*, prefetched: dict | None = None) -> int | None:
+def current_version_id(*, prefetched: CacheBatch | None = None) -> int | None:
     return active_version_id(app=APP, kind=KIND, prefetched=prefetched)
 
 
@@ -124,14 +125,12 @@ def _version_info_key(version_id: int) -> str:
     return f"fc:version-info:{version_id}"
 
 
-def version_info(version_id: int | None, *, prefetched: dict | None = None) -> tuple[int | None, date | None]:
+def version_info(version_id: int | None, *, prefetched: CacheBatch | None = None) -> tuple[int | None, date | None]:
     """(version number, forecast origin) of a version id; cached: neither ever changes."""
     if version_id is None:
         return None, None
     key = _version_info_key(version_id)
-    info = prefetched.get(key) if prefetched is not None else None
-    if info is None:
-        info = cache.get(key)
+    info = cache_get(key, prefetched)
     if info is None:
         row = ModelVersion.objects.filter(pk=version_id).values_list("version", "parameters").first()
         origin = (row[1] or {}).get("origin") if row else None
@@ -191,7 +190,7 @@ def _product_points_key(version_id: int, product_id: int) -> str:
     return f"fc:product-points:{version_id}:{product_id}"
 
 
-def _product_points(version_id: int, product_id: int, *, prefetched: dict) -> tuple[date | None, list[dict]]:
+def _product_points(version_id: int, product_id: int, *, prefetched: CacheBatch) -> tuple[date | None, list[dict]]:
     """(origin, every cached point) of one product in one version; through the cache, else one query."""
     key = _product_points_key(version_id, product_id)
     cached = prefetched.get(key)
@@ -209,7 +208,7 @@ def product_forecast(*, product_id: int, horizon: int) -> ForecastAnswer:
     guess = last_seen_version_id(app=APP, kind=KIND)
     if guess is not None:
         keys += [_product_points_key(guess, product_id), _version_info_key(guess)]
-    found = cache.get_many(keys)
+    found = CacheBatch(keys)
     version_id = current_version_id(prefetched=found)
     if version_id is not None:
         origin, points = _product_points(version_id, product_id, prefetched=found)

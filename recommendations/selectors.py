@@ -15,6 +15,7 @@ from typing import Any
 from django.core.cache import cache
 from django.db import models
 
+from electroshop.cache import CacheBatch, cache_get
 from electroshop.conf import electroshop_settings
 from electroshop.mlops.selectors import active_version_id, active_version_key, last_seen_version_id
 from electroshop.shop import selectors as shop
@@ -41,7 +42,7 @@ class RecommendationList:
     list_id: str = ""
 
 
-def current_version_id(*, prefetched: dict | None = None) -> int | None:
+def current_version_id(*, prefetched: CacheBatch | None = None) -> int | None:
     return active_version_id(app=APP, kind=KIND, prefetched=prefetched)
 
 
@@ -53,16 +54,14 @@ def _rows_key(model: type[models.Model], version_id: int, **key: Any) -> str:
     )
 
 
-def _cached_items(model: type[models.Model], version_id: int, *, prefetched: dict | None = None,
+def _cached_items(model: type[models.Model], version_id: int, *, prefetched: CacheBatch | None = None,
                   **key: Any) -> list | None:
     """The items of one cached row, through the Django cache. None when the row does not exist.
 
-    ``prefetched``: the result of a ``cache.get_many`` that may hold the row's key.
+    ``prefetched``: a batch of cache reads that may hold the row's key.
     """
     cache_key = _rows_key(model, version_id, **key)
-    items = prefetched.get(cache_key) if prefetched is not None else None
-    if items is None:
-        items = cache.get(cache_key)
+    items = cache_get(cache_key, prefetched)
     if items is None:
         items = model.objects.filter(model_version_id=version_id, **key).values_list("items", flat=True).first()
         cache.set(cache_key, _MISSING if items is None else items, electroshop_settings.SELECTOR_CACHE_SECONDS)
@@ -74,18 +73,16 @@ def live_key(subject: str) -> str:
     return f"recs:live:{subject}"
 
 
-def _live_items(subject: str, version_id: int | None, *, prefetched: dict | None = None) -> list | None:
-    live = prefetched.get(live_key(subject)) if prefetched is not None else cache.get(live_key(subject))
+def _live_items(subject: str, version_id: int | None, *, prefetched: CacheBatch | None = None) -> list | None:
+    live = cache_get(live_key(subject), prefetched)
     if live and live.get("version") == version_id:
         return live["items"]
     return None
 
 
-def merchandising_rules(*, prefetched: dict | None = None) -> dict[str, Any]:
+def merchandising_rules(*, prefetched: CacheBatch | None = None) -> dict[str, Any]:
     """Hidden ids, pins and boosts, and repeat-purchase categories; cached, invalidated on save."""
-    rules = prefetched.get(RULES_CACHE_KEY) if prefetched is not None else None
-    if rules is None:
-        rules = cache.get(RULES_CACHE_KEY)
+    rules = cache_get(RULES_CACHE_KEY, prefetched)
     if rules is None:
         hidden, pins, boosts = [], [], {}
         for product_id, action, boost, category_id in MerchandisingRule.objects.filter(is_active=True).values_list(
@@ -183,7 +180,7 @@ def recommendations_for_customer(
     guess = last_seen_version_id(app=APP, kind=KIND)
     if guess is not None:
         keys.append(_rows_key(ProductRecommendation, guess, customer_id=customer_id))
-    found = cache.get_many(keys)
+    found = CacheBatch(keys)
     version_id = current_version_id(prefetched=found)
     rules = merchandising_rules(prefetched=found)
     if version_id is None:

@@ -1,6 +1,7 @@
 """Reads of the model registry. The active version id is cached: it is on every hot read path."""
 from django.core.cache import cache
 
+from electroshop.cache import CacheBatch, cache_get
 from electroshop.conf import electroshop_settings
 
 from .models import ModelVersion, TrainingRun
@@ -18,13 +19,13 @@ def active_version_key(*, app: str, kind: str) -> str:
     return f"mlops:active:{app}:{kind}"
 
 
-def active_version_id(*, app: str, kind: str, prefetched: dict | None = None) -> int | None:
+def active_version_id(*, app: str, kind: str, prefetched: CacheBatch | None = None) -> int | None:
     """The id of the active version of (app, kind), or None. At most one query, usually none.
 
-    ``prefetched``: the result of a ``cache.get_many`` that included ``active_version_key``.
+    ``prefetched``: a batch of cache reads that may include ``active_version_key``.
     """
     key = active_version_key(app=app, kind=kind)
-    cached = prefetched.get(key) if prefetched is not None else cache.get(key)
+    cached = cache_get(key, prefetched)
     if cached is not None:
         version_id = None if cached == _NONE else cached
     else:
