@@ -114,10 +114,6 @@ def labels_for_features(*, orders: Iterable[tuple[int, datetime]], until: dateti
     return {order_id: label for order_id, (_, label) in out.items()}
 
 
-def latest_assessment_for_order(order_id: int) -> RiskAssessment | None:
-    return RiskAssessment.objects.filter(order_id=order_id).order_by("-created_at", "-id").first()
-
-
 def review_queue() -> QuerySet[RiskAssessment]:
     """Orders waiting for a decision, highest score first."""
     return RiskAssessment.objects.filter(level=Level.REVIEW, decision=RiskAssessment.Decision.PENDING).order_by(

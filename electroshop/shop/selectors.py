@@ -481,13 +481,6 @@ def stocked_product_ids() -> list[int]:
     return list(Stock.objects.filter(product__is_active=True).order_by("product_id").values_list("product_id", flat=True))
 
 
-def categories_by_id() -> dict[int, str]:
-    """category id -> full path, for every category."""
-    from electroshop.shop.models import Category
-
-    return dict(Category.objects.values_list("pk", "path"))
-
-
 # --- fraud: reads for order, sign-up and review risk ---------------------------------------------------
 # Point in time: every read takes the moment being scored and returns only what existed before it.
 
@@ -608,16 +601,6 @@ def review_for_risk(review_id: int) -> dict | None:
     text = (row["text"] or "").strip()
     row["same_text_before"] = 0 if len(text) < 20 else earlier.filter(text=row["text"]).exclude(pk=review_id).count()
     return row
-
-
-def moderated_reviews_frame() -> pd.DataFrame:
-    """Reviews a moderator decided (published = genuine, rejected = fake). Columns: id, title, text, status."""
-    from electroshop.shop.models import Review
-
-    rows = Review.objects.filter(status__in=[Review.Status.PUBLISHED, Review.Status.REJECTED]).order_by("id").values_list(
-        "id", "title", "text", "status"
-    )
-    return _frame(rows, ["id", "title", "text", "status"])
 
 
 def _timedelta(**kwargs):

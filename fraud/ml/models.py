@@ -13,7 +13,7 @@ Models are plain picklable objects (store them with joblib).
 from __future__ import annotations
 
 import re
-from typing import Iterable, Mapping, NamedTuple, Sequence
+from typing import Mapping, NamedTuple, Sequence
 
 import numpy as np
 import pandas as pd
@@ -418,7 +418,3 @@ class ScoreCombiner:
                                         + w * r.weight)
         out = sorted(merged.values(), key=lambda r: -r.weight)[:top_k]
         return out or [Reason(LOW_RISK, "no feature raises the risk above what is typical", 0.0)]
-
-
-def reasons_for_rows(model, rows: Iterable, top_k: int = 3) -> list[list[Reason]]:
-    return [model.reasons(r, top_k=top_k) for r in rows]
