@@ -106,6 +106,19 @@ def forget_merchandising_rules() -> None:
 
 # --- assembly -----------------------------------------------------------------------------------------
 
+def _ranked_candidates(candidates: list, boosts: dict[int, float]) -> tuple[list[int], dict[int, tuple[float, str]]]:
+    """Candidate ids best first (first occurrence of an id wins), and each id's boosted score and reason."""
+    scored: dict[int, tuple[float, str]] = {}
+    for product_id, score, reason in candidates:
+        if product_id not in scored:
+            scored[product_id] = (float(score) * boosts.get(product_id, 1.0), reason)
+    ranked = list(scored)
+    # Cached lists are stored best first; sort only when a boost or a merged list changed the order.
+    if boosts or any(scored[a][0] < scored[b][0] for a, b in zip(ranked, ranked[1:])):
+        ranked.sort(key=lambda pid: -scored[pid][0])
+    return ranked, scored
+
+
 def _assemble(
     *, candidates: list, source: str, version_id: int | None, limit: int, list_kind: str,
     customer_id: int | None = None, category_id: int | None = None, exclude_skus: tuple[str, ...] = (),
@@ -114,44 +127,50 @@ def _assemble(
     rules = rules if rules is not None else merchandising_rules()
     boosts = {int(k): v for k, v in rules["boosts"].items()}
     pinned = [pid for pid, pin_category in rules["pins"] if pin_category is None or pin_category == category_id]
-    scored: dict[int, tuple[float, str]] = {}
-    for product_id, score, reason in candidates:
-        if product_id not in scored:
-            scored[product_id] = (float(score) * boosts.get(product_id, 1.0), reason)
-    ranked = sorted(scored, key=lambda pid: -scored[pid][0])
+    ranked, scored = _ranked_candidates(candidates, boosts)
     ranked = [pid for pid in pinned if pid not in exclude_ids] + [pid for pid in ranked if pid not in pinned]
     ranked = [pid for pid in ranked if pid not in exclude_ids]
     category_ids = None
     if category_id is not None:
         category_ids = shop.category_subtree_ids(category_id) or [category_id]
-    # Look at more candidates than needed: some are filtered out by stock, purchases, category.
-    window = ranked[: max(limit * 4, 40)] if category_ids is None else ranked
-    cards = shop.recommendable_products(
-        product_ids=window, customer_id=customer_id, category_ids=category_ids, exclude_skus=exclude_skus,
-        hidden_ids=rules["hidden"], repeat_category_ids=rules["repeat_categories"],
-    )
+
+    def cards_for(product_ids: list[int]) -> dict[int, dict]:
+        return shop.recommendable_products(
+            product_ids=product_ids, customer_id=customer_id, category_ids=category_ids, exclude_skus=exclude_skus,
+            hidden_ids=rules["hidden"], repeat_category_ids=rules["repeat_categories"],
+        )
+
+    # Cards for twice the limit first (a cached list rarely loses many to stock or purchases since
+    # the fill); only when that leaves the list short, one more query for the rest of the candidates.
+    # With a category filter most candidates may be outside it: all of them at once.
+    first = len(ranked) if category_ids is not None else max(limit * 2, 20)
     cap = electroshop_settings.RECOMMENDATIONS_MAX_PER_CATEGORY if category_id is None else 0
     list_id = f"{version_id or 0}-{list_kind}-{uuid.uuid4().hex[:10]}"
-    items, per_category = [], {}
-    for product_id in window:
-        card = cards.get(product_id)
-        if card is None:
-            continue
-        if cap and card["category_id"] is not None:  # uncategorised products are not capped
-            seen = per_category.get(card["category_id"], 0)
-            if seen >= cap and product_id not in pinned:
-                continue
-            per_category[card["category_id"]] = seen + 1
-        score, reason = scored.get(product_id, (0.0, "chosen by the shop"))
-        if product_id in pinned:
-            reason = "recommended by the shop"
-        items.append({
-            "product_id": product_id, "sku": card["sku"], "name": card["name"], "price": str(card["price"]),
-            "currency": card["currency"], "score": round(score, 6), "reason": reason,
-            "recommendation_id": f"{list_id}.{len(items) + 1}",
-        })
-        if len(items) >= limit:
+    items: list[dict[str, Any]] = []
+    per_category: dict[int, int] = {}
+    for window in (ranked[:first], ranked[first:]):
+        if not window or len(items) >= limit:
             break
+        cards = cards_for(window)
+        for product_id in window:
+            card = cards.get(product_id)
+            if card is None:
+                continue
+            if cap and card["category_id"] is not None:  # uncategorised products are not capped
+                seen = per_category.get(card["category_id"], 0)
+                if seen >= cap and product_id not in pinned:
+                    continue
+                per_category[card["category_id"]] = seen + 1
+            score, reason = scored.get(product_id, (0.0, "chosen by the shop"))
+            if product_id in pinned:
+                reason = "recommended by the shop"
+            items.append({
+                "product_id": product_id, "sku": card["sku"], "name": card["name"], "price": str(card["price"]),
+                "currency": card["currency"], "score": round(score, 6), "reason": reason,
+                "recommendation_id": f"{list_id}.{len(items) + 1}",
+            })
+            if len(items) >= limit:
+                break
     return RecommendationList(source=source, model_version=version_id, items=items, list_id=list_id)
 
 
@@ -167,20 +186,27 @@ def _trending_candidates(version_id: int | None, *, category_id: int | None, seg
 
 # --- public reads -------------------------------------------------------------------------------------
 
-def recommendations_for_customer(
-    *, customer_id: int, limit: int, category_id: int | None = None, exclude_skus: tuple[str, ...] = (),
-) -> RecommendationList | None:
-    """Personalised list for a customer; None when the customer does not exist.
-
-    Warm, this is one cache round trip (pointer, rules, live list and, for the version read last,
-    the cached row) and one query (the product cards).
-    """
-    subject = f"customer:{customer_id}"
-    keys = [active_version_key(app=APP, kind=KIND), RULES_CACHE_KEY, live_key(subject)]
+def customer_read_keys(customer_id: int) -> list[str]:
+    """The cache keys a customer's read needs: pointer, rules, live list and, for the version this
+    process read last, the cached row. Read together, in one round trip."""
+    keys = [active_version_key(app=APP, kind=KIND), RULES_CACHE_KEY, live_key(f"customer:{customer_id}")]
     guess = last_seen_version_id(app=APP, kind=KIND)
     if guess is not None:
         keys.append(_rows_key(ProductRecommendation, guess, customer_id=customer_id))
-    found = CacheBatch(keys)
+    return keys
+
+
+def recommendations_for_customer(
+    *, customer_id: int, limit: int, category_id: int | None = None, exclude_skus: tuple[str, ...] = (),
+    prefetched: CacheBatch | None = None,
+) -> RecommendationList | None:
+    """Personalised list for a customer; None when the customer does not exist.
+
+    Warm, this is one cache round trip (``customer_read_keys``; ``prefetched`` when the caller read
+    them already) and one query (the product cards).
+    """
+    subject = f"customer:{customer_id}"
+    found = prefetched if prefetched is not None else CacheBatch(customer_read_keys(customer_id))
     version_id = current_version_id(prefetched=found)
     rules = merchandising_rules(prefetched=found)
     if version_id is None:

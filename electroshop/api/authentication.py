@@ -3,17 +3,25 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 
-from .tokens import token_with_user
+from electroshop.cache import CacheBatch
+
+from .tokens import token_cache_key_for_request, token_with_user
 
 
 class ServiceTokenAuthentication(TokenAuthentication):
     """DRF token auth that loads the user's customer with the token, through the cache (see tokens.py).
 
     Usually no query; on a cache miss one (the token, its user and the customer's id together).
+    A view may have read the token's cache entry already, with its own keys (``request.cache_batch``,
+    see ``PrefetchedCacheMixin``).
     """
 
+    def authenticate(self, request):
+        self._prefetched = getattr(request, "cache_batch", None)  # authenticators live for one request
+        return super().authenticate(request)
+
     def authenticate_credentials(self, key):
-        token = token_with_user(key=key, model=self.get_model())
+        token = token_with_user(key=key, model=self.get_model(), prefetched=getattr(self, "_prefetched", None))
         if token is None:
             raise exceptions.AuthenticationFailed(_("Invalid token."))
         if not token.user.is_active:
@@ -31,3 +39,23 @@ class BrowserSessionAuthentication(SessionAuthentication):
 
     def enforce_csrf(self, request):
         return None
+
+
+class PrefetchedCacheMixin:
+    """For hot views: the token's cache entry and the view's own keys in one cache round trip.
+
+    The view names its keys in ``prefetch_cache_keys(**url_kwargs)``; before authentication they
+    are read with the token's entry into ``request.cache_batch`` (an ``electroshop.cache.CacheBatch``),
+    which the token lookup and the view's selector then use instead of a cache call of their own.
+    """
+
+    def prefetch_cache_keys(self, **kwargs) -> list[str]:
+        return []
+
+    def initial(self, request, *args, **kwargs):
+        keys = self.prefetch_cache_keys(**kwargs)
+        token_key = token_cache_key_for_request(request, ServiceTokenAuthentication.keyword)
+        if token_key is not None:
+            keys.append(token_key)
+        request.cache_batch = CacheBatch(keys) if keys else None
+        super().initial(request, *args, **kwargs)

@@ -1,33 +1,47 @@
 from drf_spectacular.utils import OpenApiExample
 from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
 
 from electroshop.conf import electroshop_settings
 
 
-class RecommendationQuerySerializer(serializers.Serializer):
-    limit = serializers.IntegerField(required=False, min_value=1, max_value=100,
-                                     help_text="how many items (default 10, at most 100)")
-    category = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1,
-                                        help_text="only products of this category id and its subcategories")
-    exclude = serializers.CharField(required=False, max_length=5000, allow_blank=True,
-                                    help_text="comma-separated SKUs never to return")
-
-    def validate_limit(self, value: int) -> int:
-        return min(value, electroshop_settings.RECOMMENDATIONS_MAX_LIMIT)
-
-    def validated_options(self) -> dict:
-        data = self.validated_data
-        exclude = tuple(sku.strip() for sku in data.get("exclude", "").split(",") if sku.strip())
-        return {
-            "limit": data.get("limit", electroshop_settings.RECOMMENDATIONS_DEFAULT_LIMIT),
-            "category_id": data.get("category"),
-            "exclude_skus": exclude,
-        }
+MAX_ID = 2**63 - 1  # larger ids cannot exist (bigint)
+MAX_EXCLUDE_LENGTH = 5000
 
 
-class TrendingQuerySerializer(serializers.Serializer):
-    limit = serializers.IntegerField(required=False, min_value=1, max_value=100)
-    category = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+def _int_parameter(params, name: str, *, min_value: int, max_value: int) -> int | None:
+    raw = params.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValidationError({name: ["A valid integer is required."]}) from None
+    if value < min_value:
+        raise ValidationError({name: [f"Ensure this value is greater than or equal to {min_value}."]})
+    if value > max_value:
+        raise ValidationError({name: [f"Ensure this value is less than or equal to {max_value}."]})
+    return value
+
+
+def list_options(params) -> dict:
+    """``limit``, ``category`` and ``exclude`` of a list request, checked; a 400 names the bad field.
+
+    Plain code rather than a DRF serializer: this runs on every recommendation read, and building a
+    serializer's fields cost as much as the rest of the request's own work. The parameters are
+    documented through the views' ``OpenApiParameter``s.
+    """
+    limit = _int_parameter(params, "limit", min_value=1, max_value=100)
+    category = _int_parameter(params, "category", min_value=1, max_value=MAX_ID)
+    exclude = params.get("exclude", "")
+    if len(exclude) > MAX_EXCLUDE_LENGTH:
+        raise ValidationError({"exclude": [f"Ensure this field has no more than {MAX_EXCLUDE_LENGTH} characters."]})
+    return {
+        "limit": min(limit or electroshop_settings.RECOMMENDATIONS_DEFAULT_LIMIT,
+                     electroshop_settings.RECOMMENDATIONS_MAX_LIMIT),
+        "category_id": category,
+        "exclude_skus": tuple(sku.strip() for sku in exclude.split(",") if sku.strip()),
+    }
 
 
 class CartSerializer(serializers.Serializer):

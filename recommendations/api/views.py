@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from electroshop.api.authentication import PrefetchedCacheMixin
 from electroshop.api.permissions import IsCustomerSelfOrStaff
 from electroshop.api.schema import FORBIDDEN_OTHER_CUSTOMER, NOT_FOUND, THROTTLED, UNAUTHENTICATED, VALIDATION_ERROR
 from electroshop.api.throttling import WriteThrottle
@@ -17,7 +18,6 @@ from electroshop.api.visitors import visitor_session_id
 from .. import selectors
 from . import serializers as s
 
-MAX_ID = 2**63 - 1  # larger ids cannot exist (bigint); answer 404, not a database error
 
 LIST_PARAMETERS = [
     OpenApiParameter("limit", int, description="how many items (default 10, at most 100)"),
@@ -27,9 +27,7 @@ LIST_PARAMETERS = [
 
 
 def _options(request: Request) -> dict:
-    query = s.RecommendationQuerySerializer(data=request.query_params)
-    query.is_valid(raise_exception=True)
-    options = query.validated_options()
+    options = s.list_options(request.query_params)
     if options["category_id"] is not None and shop.category_subtree_ids(options["category_id"]) is None:
         raise ValidationError({"category": ["no category with this id"]})
     return options
@@ -40,18 +38,25 @@ def _body(result: selectors.RecommendationList, **subject) -> dict:
 
 
 def _customer_response(request: Request, customer_id: int) -> Response:
-    if customer_id > MAX_ID:
+    if customer_id > s.MAX_ID:  # cannot exist: 404, not a database error
         raise Http404(f"no customer with id {customer_id}")
-    result = selectors.recommendations_for_customer(customer_id=customer_id, **_options(request))
+    result = selectors.recommendations_for_customer(customer_id=customer_id, **_options(request),
+                                                    prefetched=getattr(request, "cache_batch", None))
     if result is None:
         raise Http404(f"no customer with id {customer_id}")
     return Response(_body(result, customer_id=customer_id))
 
 
-class CustomerRecommendationsView(APIView):
-    """Personalised recommendations for one customer (service tokens: any; a customer: only their own)."""
+class CustomerRecommendationsView(PrefetchedCacheMixin, APIView):
+    """Personalised recommendations for one customer (service tokens: any; a customer: only their own).
+
+    The hot read: the caller's token and the customer's cached keys come in one cache round trip.
+    """
 
     permission_classes = [IsCustomerSelfOrStaff]
+
+    def prefetch_cache_keys(self, *, customer_id: int) -> list[str]:
+        return selectors.customer_read_keys(customer_id) if customer_id <= s.MAX_ID else []
 
     @extend_schema(parameters=LIST_PARAMETERS, examples=[s.CUSTOMER_EXAMPLE], responses={
         200: s.CustomerRecommendationsSerializer, 400: VALIDATION_ERROR, 401: UNAUTHENTICATED,

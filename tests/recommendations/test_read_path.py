@@ -69,7 +69,8 @@ def test_pinned_products_come_first_and_boosts_reorder(shop, staff_client):
 
 def test_bad_parameters_answer_400_naming_the_field(shop, staff_client):
     for params, field in (({"limit": "x"}, "limit"), ({"limit": 0}, "limit"), ({"category": "-1"}, "category"),
-                          ({"category": 999999}, "category")):
+                          ({"category": 999999}, "category"), ({"limit": "1" * 5000}, "limit"),
+                          ({"exclude": "x" * 5001}, "exclude"), ({"category": "1.5"}, "category")):
         response = get(staff_client, shop["customer"], **params)
         assert response.status_code == 400
         assert field in response.json()
@@ -139,6 +140,24 @@ def test_hot_read_path_with_a_service_token_is_at_most_two_queries_authenticatio
     with django_assert_max_num_queries(2):
         again = get(staff_client, shop["customer"], limit=5)
     assert again.json()["items"][0]["sku"] == response.json()["items"][0]["sku"]
+
+
+def test_hot_read_path_is_one_cache_round_trip_with_the_token(shop, staff_client, monkeypatch):
+    from django.core.cache import cache
+
+    get(staff_client, shop["customer"])  # warm
+    calls = []
+    for name in ("get", "get_many"):
+        original = getattr(cache, name)
+        monkeypatch.setattr(cache, name, lambda *a, _call=original, _name=name, **k: calls.append((_name, a[0])) or _call(*a, **k))
+    response = get(staff_client, shop["customer"], limit=5)
+    assert response.status_code == 200 and response.json()["source"] == "personalized"
+    # One get_many with the token's entry among the list's keys (the local-memory cache's get_many
+    # calls get per key: those are part of it), nothing asked on its own.
+    assert [name for name, _ in calls].count("get_many") == 1
+    batch = calls[0][1]
+    assert any(key.startswith("api:token:") for key in batch)
+    assert [key for name, key in calls if name == "get" and key not in batch] == []
 
 
 def test_a_newly_activated_version_is_read_at_once(shop, staff_client, django_capture_on_commit_callbacks):
