@@ -5,8 +5,11 @@ and one query that keeps the products that may be shown now (active, in stock, n
 already bought, in the requested category). Stock and purchases change after a fill, which is why
 business rules are applied again here. With no active model, or nothing cached for a subject, it
 falls back and says so in ``source``. The customer read fetches the pointer, the merchandising
-rules, a live list and the cached row in one cache round trip (see ``recommendations_for_customer``).
+rules, a live list, the stamps, the rendered answer and the cached row in one cache round trip
+(``customer_read_keys``; with the caller's token, see ``PrefetchedCacheMixin``). The rendered answer
+is served again while nothing it depends on changed (``CachedAnswer``): then no query at all.
 """
+import hashlib
 import uuid
 from urllib.parse import quote
 from dataclasses import dataclass, field
@@ -19,6 +22,7 @@ from electroshop.cache import CacheBatch, cache_get
 from electroshop.conf import electroshop_settings
 from electroshop.mlops.selectors import active_version_id, active_version_key, last_seen_version_id
 from electroshop.shop import selectors as shop
+from electroshop.shop import stamps
 
 from .models import (
     BoughtTogether,
@@ -95,7 +99,9 @@ def merchandising_rules(*, prefetched: CacheBatch | None = None) -> dict[str, An
             else:
                 boosts[product_id] = boost
         repeat = list(RepeatPurchaseCategory.objects.values_list("category_id", flat=True))
-        rules = {"hidden": hidden, "pins": pins, "boosts": boosts, "repeat_categories": repeat}
+        # the stamp tells cached answers built with earlier rules from ones built with these
+        rules = {"hidden": hidden, "pins": pins, "boosts": boosts, "repeat_categories": repeat,
+                 "stamp": uuid.uuid4().hex}
         cache.set(RULES_CACHE_KEY, rules, electroshop_settings.SELECTOR_CACHE_SECONDS)
     return rules
 
@@ -186,14 +192,73 @@ def _trending_candidates(version_id: int | None, *, category_id: int | None, seg
 
 # --- public reads -------------------------------------------------------------------------------------
 
-def customer_read_keys(customer_id: int) -> list[str]:
-    """The cache keys a customer's read needs: pointer, rules, live list and, for the version this
-    process read last, the cached row. Read together, in one round trip."""
-    keys = [active_version_key(app=APP, kind=KIND), RULES_CACHE_KEY, live_key(f"customer:{customer_id}")]
+def customer_read_keys(customer_id: int, *, limit: int, category_id: int | None = None,
+                       exclude_skus: tuple[str, ...] = ()) -> list[str]:
+    """The cache keys a customer's read needs: pointer, rules, live list, the shop's and the
+    customer's stamps and, for the version this process read last, the cached answer and the
+    cached row. Read together, in one round trip."""
+    keys = [active_version_key(app=APP, kind=KIND), RULES_CACHE_KEY, live_key(f"customer:{customer_id}"),
+            stamps.SHOP_STAMP_KEY, stamps.purchases_stamp_key(customer_id)]
     guess = last_seen_version_id(app=APP, kind=KIND)
     if guess is not None:
+        keys.append(_answer_key(guess, customer_id, limit, category_id, exclude_skus))
         keys.append(_rows_key(ProductRecommendation, guess, customer_id=customer_id))
     return keys
+
+
+# --- the customer's rendered answer -------------------------------------------------------------------
+
+def _answer_key(version_id: int, customer_id: int, limit: int, category_id: int | None,
+                exclude_skus: tuple[str, ...]) -> str:
+    exclude = hashlib.sha1("\x1f".join(exclude_skus).encode()).hexdigest()[:16] if exclude_skus else ""
+    return f"recs:answer:{version_id}:{customer_id}:{limit}:{category_id or ''}:{exclude}"
+
+
+@dataclass
+class CachedAnswer:
+    """A customer's rendered answer from the cache (``body``), or where to store a new one.
+
+    ``stamps`` are what the answer depends on, read before its data: the shop's and the customer's
+    purchases stamps (electroshop.shop.stamps), the merchandising rules' and the live list's. A
+    stored answer counts only while they are all the same; ``key`` is None when it may not be
+    stored (no active model, a stamp not known yet, caching off).
+    """
+
+    batch: CacheBatch | None
+    key: str | None = None
+    stamps: tuple = ()
+    body: bytes | None = None
+
+
+def cached_customer_answer(
+    *, customer_id: int, limit: int, category_id: int | None = None, exclude_skus: tuple[str, ...] = (),
+    prefetched: CacheBatch | None = None,
+) -> CachedAnswer:
+    """The customer's rendered answer if one is stored and still valid (see ``CachedAnswer``).
+
+    Its ``batch`` holds ``customer_read_keys``: pass it on to ``recommendations_for_customer``.
+    """
+    found = prefetched if prefetched is not None else CacheBatch(
+        customer_read_keys(customer_id, limit=limit, category_id=category_id, exclude_skus=exclude_skus))
+    if not electroshop_settings.RECOMMENDATIONS_RESPONSE_CACHE_SECONDS:
+        return CachedAnswer(batch=found)
+    version_id = current_version_id(prefetched=found)
+    shop_stamp = stamps.read_stamp(stamps.SHOP_STAMP_KEY, found)
+    purchases_stamp = stamps.read_stamp(stamps.purchases_stamp_key(customer_id), found)
+    if version_id is None or shop_stamp is None or purchases_stamp is None:
+        return CachedAnswer(batch=found)
+    live = cache_get(live_key(f"customer:{customer_id}"), found) or {}
+    depends_on = (shop_stamp, purchases_stamp, merchandising_rules(prefetched=found).get("stamp"), live.get("stamp"))
+    key = _answer_key(version_id, customer_id, limit, category_id, exclude_skus)
+    stored = cache_get(key, found)
+    body = stored["body"] if stored is not None and stored["stamps"] == depends_on else None
+    return CachedAnswer(batch=found, key=key, stamps=depends_on, body=body)
+
+
+def store_customer_answer(answer: CachedAnswer, body: bytes) -> None:
+    if answer.key is not None:
+        cache.set(answer.key, {"stamps": answer.stamps, "body": body},
+                  electroshop_settings.RECOMMENDATIONS_RESPONSE_CACHE_SECONDS)
 
 
 def recommendations_for_customer(
@@ -206,7 +271,8 @@ def recommendations_for_customer(
     them already) and one query (the product cards).
     """
     subject = f"customer:{customer_id}"
-    found = prefetched if prefetched is not None else CacheBatch(customer_read_keys(customer_id))
+    found = prefetched if prefetched is not None else CacheBatch(
+        customer_read_keys(customer_id, limit=limit, category_id=category_id, exclude_skus=exclude_skus))
     version_id = current_version_id(prefetched=found)
     rules = merchandising_rules(prefetched=found)
     if version_id is None:

@@ -8,6 +8,7 @@ unless it regresses beyond the merchant's tolerance.
 """
 import logging
 import time
+import uuid
 from datetime import datetime
 from datetime import timezone as dt_timezone
 from typing import Any
@@ -381,7 +382,8 @@ def update_live_recommendations(*, subject: str, product_ids: list[int], custome
     for product_id in recent:
         blended.pop(product_id, None)  # never recommend back what was just looked at or bought
     items = sorted(blended.values(), key=lambda entry: -entry[1])[: electroshop_settings.RECOMMENDATIONS_TOP_N]
-    cache.set(live_key(subject), {"version": version_id, "items": items}, LIVE_TTL_SECONDS)
+    # the stamp tells cached answers built from an earlier live list (or none) from this one
+    cache.set(live_key(subject), {"version": version_id, "items": items, "stamp": uuid.uuid4().hex}, LIVE_TTL_SECONDS)
 
 
 def on_events_recorded(result: Any) -> None:

@@ -44,16 +44,16 @@ class BrowserSessionAuthentication(SessionAuthentication):
 class PrefetchedCacheMixin:
     """For hot views: the token's cache entry and the view's own keys in one cache round trip.
 
-    The view names its keys in ``prefetch_cache_keys(**url_kwargs)``; before authentication they
+    The view names its keys in ``prefetch_cache_keys(request, **url_kwargs)``; before authentication they
     are read with the token's entry into ``request.cache_batch`` (an ``electroshop.cache.CacheBatch``),
     which the token lookup and the view's selector then use instead of a cache call of their own.
     """
 
-    def prefetch_cache_keys(self, **kwargs) -> list[str]:
+    def prefetch_cache_keys(self, request, **kwargs) -> list[str]:
         return []
 
     def initial(self, request, *args, **kwargs):
-        keys = self.prefetch_cache_keys(**kwargs)
+        keys = self.prefetch_cache_keys(request, **kwargs)
         token_key = token_cache_key_for_request(request, ServiceTokenAuthentication.keyword)
         if token_key is not None:
             keys.append(token_key)

@@ -24,6 +24,7 @@ from electroshop.demo.generator import DemoData
 from electroshop.shop.models import (
     Brand, Category, Customer, Event, Order, OrderLine, Product, Promotion, Review, Stock,
 )
+from electroshop.shop.stamps import forget_shop_stamp
 
 # Children before parents, so deleting in this order never trips a PROTECT or a foreign key.
 SHOP_MODELS_DELETE_ORDER: tuple[type[models.Model], ...] = (
@@ -47,6 +48,7 @@ def delete_shop_data() -> dict[str, int]:
             _count, per_model = model.objects.all().delete()
             for label, n in per_model.items():
                 deleted[label] = deleted.get(label, 0) + n
+    forget_shop_stamp()
     return deleted
 
 
@@ -231,6 +233,7 @@ def write_demo_data(*, data: DemoData, progress: ProgressFactory | None = None) 
             with connection.cursor() as cursor:
                 for sql in connection.ops.sequence_reset_sql(no_style(), list(SEQUENCED_MODELS)):
                     cursor.execute(sql)
+    forget_shop_stamp()  # bulk writes send no model signals
     return written
 
 

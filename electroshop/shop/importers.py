@@ -81,6 +81,7 @@ from tqdm import tqdm
 
 from electroshop.conf import electroshop_settings
 from electroshop.shop.models import Brand, Category, Customer, Event, Order, OrderLine, Product
+from electroshop.shop.stamps import forget_shop_stamp
 
 logger = logging.getLogger(__name__)
 
@@ -747,6 +748,7 @@ def _import_order_frame(
         result.duplicates = duplicates
         result.bad_rows = sorted(result.bad_rows + reasons.bad_rows(), key=lambda b: b.line)
         _check_accounting(result)  # inside the transaction: a miscount rolls the import back
+        forget_shop_stamp()  # bulk writes send no model signals: answers cached from shop data are stale
 
 
 def _check_accounting(result: ImportResult) -> None:
@@ -920,6 +922,7 @@ def _import_event_frame(
         result.duplicates = duplicates
         result.bad_rows = sorted(result.bad_rows + reasons.bad_rows(), key=lambda b: b.line)
         _check_accounting(result)  # inside the transaction: a miscount rolls the import back
+        forget_shop_stamp()  # bulk writes send no model signals: answers cached from shop data are stale
 
 
 def _event_identity(reasons: _Reasons, *, customer_column: str, session_column: str) -> tuple[pd.Series, pd.Series]:

@@ -1,9 +1,10 @@
 """Thin views: parse input, call a selector, shape the answer. Reads never compute or train."""
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -19,6 +20,8 @@ from .. import selectors
 from . import serializers as s
 
 
+JSON_CONTENT_TYPE = "application/json"
+
 LIST_PARAMETERS = [
     OpenApiParameter("limit", int, description="how many items (default 10, at most 100)"),
     OpenApiParameter("category", int, description="only this category id and its subcategories"),
@@ -26,8 +29,14 @@ LIST_PARAMETERS = [
 ]
 
 
+def _parsed_options(request: Request) -> dict:
+    if getattr(request, "list_options", None) is None:
+        request.list_options = s.list_options(request.query_params)
+    return request.list_options
+
+
 def _options(request: Request) -> dict:
-    options = s.list_options(request.query_params)
+    options = _parsed_options(request)
     if options["category_id"] is not None and shop.category_subtree_ids(options["category_id"]) is None:
         raise ValidationError({"category": ["no category with this id"]})
     return options
@@ -37,14 +46,26 @@ def _body(result: selectors.RecommendationList, **subject) -> dict:
     return {**subject, "model_version": result.model_version, "source": result.source, "items": result.items}
 
 
-def _customer_response(request: Request, customer_id: int) -> Response:
+def _customer_response(request: Request, customer_id: int) -> HttpResponse:
+    """The customer's list; as JSON, the answer rendered for the same request earlier while nothing it
+    depends on changed (see selectors.CachedAnswer): its recommendation ids are those of that list."""
     if customer_id > s.MAX_ID:  # cannot exist: 404, not a database error
         raise Http404(f"no customer with id {customer_id}")
-    result = selectors.recommendations_for_customer(customer_id=customer_id, **_options(request),
-                                                    prefetched=getattr(request, "cache_batch", None))
+    options = _options(request)
+    as_json = request.accepted_renderer.format == "json"
+    cached = selectors.cached_customer_answer(customer_id=customer_id, **options,
+                                              prefetched=getattr(request, "cache_batch", None))
+    if as_json and cached.body is not None:
+        return HttpResponse(cached.body, content_type=JSON_CONTENT_TYPE)
+    result = selectors.recommendations_for_customer(customer_id=customer_id, **options, prefetched=cached.batch)
     if result is None:
         raise Http404(f"no customer with id {customer_id}")
-    return Response(_body(result, customer_id=customer_id))
+    body = _body(result, customer_id=customer_id)
+    if not as_json:
+        return Response(body)
+    rendered = JSONRenderer().render(body)
+    selectors.store_customer_answer(cached, rendered)
+    return HttpResponse(rendered, content_type=JSON_CONTENT_TYPE)
 
 
 class CustomerRecommendationsView(PrefetchedCacheMixin, APIView):
@@ -55,8 +76,14 @@ class CustomerRecommendationsView(PrefetchedCacheMixin, APIView):
 
     permission_classes = [IsCustomerSelfOrStaff]
 
-    def prefetch_cache_keys(self, *, customer_id: int) -> list[str]:
-        return selectors.customer_read_keys(customer_id) if customer_id <= s.MAX_ID else []
+    def prefetch_cache_keys(self, request: Request, *, customer_id: int) -> list[str]:
+        if customer_id > s.MAX_ID:
+            return []
+        try:
+            options = _parsed_options(request)
+        except ValidationError:
+            return []  # answered with a 400 after authentication
+        return selectors.customer_read_keys(customer_id, **options)
 
     @extend_schema(parameters=LIST_PARAMETERS, examples=[s.CUSTOMER_EXAMPLE], responses={
         200: s.CustomerRecommendationsSerializer, 400: VALIDATION_ERROR, 401: UNAUTHENTICATED,

@@ -147,14 +147,16 @@ def test_hot_read_path_is_one_cache_round_trip_with_the_token(shop, staff_client
 
     get(staff_client, shop["customer"])  # warm
     calls = []
-    for name in ("get", "get_many"):
-        original = getattr(cache, name)
+    for name in ("get", "get_many", "get_many_serialized"):
+        original = getattr(cache, name, None)
+        if original is None:  # get_many_serialized: the Redis cache only
+            continue
         monkeypatch.setattr(cache, name, lambda *a, _call=original, _name=name, **k: calls.append((_name, a[0])) or _call(*a, **k))
     response = get(staff_client, shop["customer"], limit=5)
     assert response.status_code == 200 and response.json()["source"] == "personalized"
     # One get_many with the token's entry among the list's keys (the local-memory cache's get_many
     # calls get per key: those are part of it), nothing asked on its own.
-    assert [name for name, _ in calls].count("get_many") == 1
+    assert sum(name.startswith("get_many") for name, _ in calls) == 1
     batch = calls[0][1]
     assert any(key.startswith("api:token:") for key in batch)
     assert [key for name, key in calls if name == "get" and key not in batch] == []
