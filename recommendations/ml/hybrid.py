@@ -375,6 +375,7 @@ class HybridModel:
     def _lists(self, rows, user_idx, user_feats, n, exclude_seen=True, exclude_mask=None, anchor_verb="bought"):
         block, feats, _ = self._features(rows, user_idx, user_feats, exclude_mask, exclude_seen)
         scores = self._rank(block, feats)
+        names, explain_order, explain_count = _explaining_generators(block)
         out = []
         order = np.lexsort((-scores, block.rows))
         starts = np.searchsorted(block.rows[order], np.arange(rows.shape[0] + 1))
@@ -392,16 +393,16 @@ class HybridModel:
             anchors = _AnchorCache(self.generators, row, items)
             for j, i in enumerate(items):
                 k = sel[pos[int(i)]]
-                # a generator can explain an item only if it actually scored it
-                ranks = {g: block.ranks[g][k] for g in block.ranks if block.scores[g][k] > 0}
-                reasons.append(self._reason(row, int(i), ranks, anchor_verb, anchors=anchors, position=j))
+                explaining = [names[g] for g in explain_order[k, : explain_count[k]]]
+                reasons.append(self._reason(row, int(i), explaining, anchor_verb, anchors=anchors, position=j))
             out.append(Recommendation([self.item_ids[i].item() if hasattr(self.item_ids[i], "item") else self.item_ids[i]
                                        for i in items], [float(v) for v in s], reasons))
         return out
 
-    def _reason(self, row, item: int, ranks: Mapping[str, float], verb: str, anchors: "_AnchorCache | None" = None,
+    def _reason(self, row, item: int, order: Sequence[str], verb: str, anchors: "_AnchorCache | None" = None,
                 position: int | None = None) -> Reason:
-        order = sorted((name for name in _REASON_PRIORITY if name in ranks), key=lambda g: (ranks[g], _REASON_PRIORITY.index(g)))
+        """The reason for ``item`` from the first generator of ``order`` (see ``_explaining_generators``)
+        that can explain it."""
         hist_idx, hist_val = row.indices, row.data
         for name in order:
             if name in ("trending", "popular"):
@@ -511,6 +512,21 @@ class HybridModel:
             if p is not None:
                 mask[p] = True
         return mask
+
+
+def _explaining_generators(block) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """For every candidate pair of ``block``, the generators that scored it, best rank first (ties in
+    ``_REASON_PRIORITY`` order): ``names``, ``order[k, :count[k]]`` (indices into ``names``), ``count``.
+
+    A generator can explain an item only if it actually scored it. One vectorised sort per batch
+    instead of a sort per item: building lists spent a third of its time here.
+    """
+    names = [name for name in _REASON_PRIORITY if name in block.ranks]
+    if not names:
+        return names, np.zeros((len(block.items), 0), dtype=np.int64), np.zeros(len(block.items), dtype=np.int64)
+    ranks = np.stack([np.where(block.scores[name] > 0, block.ranks[name], np.inf) for name in names], axis=1)
+    order = np.argsort(ranks, axis=1, kind="stable")  # stable: equal ranks keep the priority order
+    return names, order, np.isfinite(ranks).sum(axis=1)
 
 
 class _AnchorCache:
