@@ -24,6 +24,7 @@ from django.db import transaction
 from electroshop.cache import CacheBatch, cache_get
 
 SHOP_STAMP_KEY = "shop:stamp"
+STAMP_SECONDS = 24 * 3600  # an expired stamp is only a new one: answers stored with the old one are not served
 
 
 def purchases_stamp_key(customer_id: int) -> str:
@@ -35,7 +36,7 @@ def read_stamp(key: str, prefetched: CacheBatch | None = None) -> str | None:
     this reader cannot know which data the new one stands for, so it must not store with it)."""
     stamp = cache_get(key, prefetched)
     if stamp is None:
-        cache.add(key, uuid.uuid4().hex, None)
+        cache.add(key, uuid.uuid4().hex, STAMP_SECONDS)
     return stamp
 
 
