@@ -18,7 +18,7 @@ import psycopg
 
 
 def main(customers: int = 100_000, per_customer: int = 100, products: int = 20_000) -> None:
-    url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test").replace("postgres://", "postgresql://", 1)
+    url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")  # libpq reads both schemes
     rng = np.random.default_rng(0)
     names = [f"Product name number {i} with a few words" for i in range(products)]
     items = rng.integers(0, products, size=(customers, per_customer))

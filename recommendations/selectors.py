@@ -77,8 +77,12 @@ def live_key(subject: str) -> str:
     return f"recs:live:{subject}"
 
 
-def _live_items(subject: str, version_id: int | None, *, prefetched: CacheBatch | None = None) -> list | None:
-    live = cache_get(live_key(subject), prefetched)
+def customer_live_key(customer_id: int) -> str:
+    return live_key(f"customer:{customer_id}")
+
+
+def _live_items(key: str, version_id: int | None, *, prefetched: CacheBatch | None = None) -> list | None:
+    live = cache_get(key, prefetched)
     if live and live.get("version") == version_id:
         return live["items"]
     return None
@@ -112,19 +116,6 @@ def forget_merchandising_rules() -> None:
 
 # --- assembly -----------------------------------------------------------------------------------------
 
-def _ranked_candidates(candidates: list, boosts: dict[int, float]) -> tuple[list[int], dict[int, tuple[float, str]]]:
-    """Candidate ids best first (first occurrence of an id wins), and each id's boosted score and reason."""
-    scored: dict[int, tuple[float, str]] = {}
-    for product_id, score, reason in candidates:
-        if product_id not in scored:
-            scored[product_id] = (float(score) * boosts.get(product_id, 1.0), reason)
-    ranked = list(scored)
-    # Cached lists are stored best first; sort only when a boost or a merged list changed the order.
-    if boosts or any(scored[a][0] < scored[b][0] for a, b in zip(ranked, ranked[1:])):
-        ranked.sort(key=lambda pid: -scored[pid][0])
-    return ranked, scored
-
-
 def _assemble(
     *, candidates: list, source: str, version_id: int | None, limit: int, list_kind: str,
     customer_id: int | None = None, category_id: int | None = None, exclude_skus: tuple[str, ...] = (),
@@ -133,7 +124,11 @@ def _assemble(
     rules = rules if rules is not None else merchandising_rules()
     boosts = {int(k): v for k, v in rules["boosts"].items()}
     pinned = [pid for pid, pin_category in rules["pins"] if pin_category is None or pin_category == category_id]
-    ranked, scored = _ranked_candidates(candidates, boosts)
+    scored: dict[int, tuple[float, str]] = {}
+    for product_id, score, reason in candidates:
+        if product_id not in scored:
+            scored[product_id] = (float(score) * boosts.get(product_id, 1.0), reason)
+    ranked = sorted(scored, key=lambda pid: -scored[pid][0])
     ranked = [pid for pid in pinned if pid not in exclude_ids] + [pid for pid in ranked if pid not in pinned]
     ranked = [pid for pid in ranked if pid not in exclude_ids]
     category_ids = None
@@ -197,7 +192,7 @@ def customer_read_keys(customer_id: int, *, limit: int, category_id: int | None 
     """The cache keys a customer's read needs: pointer, rules, live list, the shop's and the
     customer's stamps and, for the version this process read last, the cached answer and the
     cached row. Read together, in one round trip."""
-    keys = [active_version_key(app=APP, kind=KIND), RULES_CACHE_KEY, live_key(f"customer:{customer_id}"),
+    keys = [active_version_key(app=APP, kind=KIND), RULES_CACHE_KEY, customer_live_key(customer_id),
             stamps.SHOP_STAMP_KEY, stamps.purchases_stamp_key(customer_id)]
     guess = last_seen_version_id(app=APP, kind=KIND)
     if guess is not None:
@@ -247,7 +242,7 @@ def cached_customer_answer(
     purchases_stamp = stamps.read_stamp(stamps.purchases_stamp_key(customer_id), found)
     if version_id is None or shop_stamp is None or purchases_stamp is None:
         return CachedAnswer(batch=found)
-    live = cache_get(live_key(f"customer:{customer_id}"), found) or {}
+    live = cache_get(customer_live_key(customer_id), found) or {}
     depends_on = (shop_stamp, purchases_stamp, merchandising_rules(prefetched=found).get("stamp"), live.get("stamp"))
     key = _answer_key(version_id, customer_id, limit, category_id, exclude_skus)
     stored = cache_get(key, found)
@@ -270,7 +265,6 @@ def recommendations_for_customer(
     Warm, this is one cache round trip (``customer_read_keys``; ``prefetched`` when the caller read
     them already) and one query (the product cards).
     """
-    subject = f"customer:{customer_id}"
     found = prefetched if prefetched is not None else CacheBatch(
         customer_read_keys(customer_id, limit=limit, category_id=category_id, exclude_skus=exclude_skus))
     version_id = current_version_id(prefetched=found)
@@ -281,7 +275,7 @@ def recommendations_for_customer(
         return _assemble(candidates=_trending_candidates(None, category_id=category_id), source="fallback",
                          version_id=None, limit=limit, list_kind="fallback", customer_id=customer_id,
                          category_id=category_id, exclude_skus=exclude_skus, rules=rules)
-    items = _live_items(subject, version_id, prefetched=found)
+    items = _live_items(customer_live_key(customer_id), version_id, prefetched=found)
     if items is None:
         items = _cached_items(ProductRecommendation, version_id, prefetched=found, customer_id=customer_id)
     if items:
@@ -302,7 +296,7 @@ def recommendations_for_session(
 ) -> RecommendationList:
     """An anonymous visitor's list from what this session did (co-visitation), else trending."""
     version_id = current_version_id()
-    items = _live_items(f"session:{session_id}", version_id) if session_id else None
+    items = _live_items(live_key(f"session:{session_id}"), version_id) if session_id else None
     if items:
         return _assemble(candidates=items, source="session", version_id=version_id, limit=limit,
                          list_kind="session", category_id=category_id, exclude_skus=exclude_skus)
