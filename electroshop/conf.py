@@ -33,8 +33,11 @@ DEFAULTS: dict[str, Any] = {
     "RECOMMENDATIONS_HALF_LIFE_DAYS": 120.0,  # time decay of interactions (120 chosen on the online-retail validation window)
     "RECOMMENDATIONS_REGRESSION_TOLERANCE": 0.02,  # relative NDCG@10 drop allowed before a new version is not activated
     "RECOMMENDATIONS_FILL_CHUNK_SIZE": 2000,  # customers per cache-fill sub-task
-    "RECOMMENDATIONS_MAX_PER_CATEGORY": 4,
-    "RECOMMENDATIONS_RESPONSE_CACHE_SECONDS": 10,  # a customer's rendered list is served again while nothing it depends on changed (electroshop.shop.stamps), at most this long (0 = off): the bound for changes made around model signals  # diversity cap within one list (0 = off)
+    "RECOMMENDATIONS_MAX_PER_CATEGORY": 4,  # diversity cap within one list (0 = off)
+    # A customer's rendered list, the product cards and a customer's bought products are reused
+    # while nothing they depend on changed (electroshop.shop.stamps), at most this long (0 = off):
+    # the bound for changes made around model signals.
+    "RECOMMENDATIONS_RESPONSE_CACHE_SECONDS": 10,
     "RECOMMENDATIONS_TRENDING_DAYS": 7,
     # --- forecasting ---
     "FORECAST_HORIZON_DAYS": 28,

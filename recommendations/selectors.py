@@ -1,8 +1,9 @@
 """Reads: what the API, template tags and admin show. No computation beyond filtering a cached list.
 
 A read takes the active version (cached pointer), one cached row (Django cache, else one query),
-and one query that keeps the products that may be shown now (active, in stock, not hidden, not
-already bought, in the requested category). Stock and purchases change after a fill, which is why
+and keeps the products that may be shown now (active, in stock, not hidden, not already bought, in
+the requested category: ``shop.recommendable_products``, whose cards and purchases are reused
+under the shop's stamps, else read with a query each). Stock and purchases change after a fill, which is why
 business rules are applied again here. With no active model, or nothing cached for a subject, it
 falls back and says so in ``source``. The customer read fetches the pointer, the merchandising
 rules, a live list, the stamps, the rendered answer and the cached row in one cache round trip
@@ -36,6 +37,9 @@ from .models import (
 APP, KIND = "recommendations", "hybrid"
 _MISSING = "__missing__"
 RULES_CACHE_KEY = "recs:merchandising-rules"
+# A version's rows never change once it is active (filled before activation, keyed by version id):
+# they stay in the cache for an hour; memory, not correctness, bounds that.
+ROWS_CACHE_SECONDS = 3600
 
 
 @dataclass
@@ -68,7 +72,7 @@ def _cached_items(model: type[models.Model], version_id: int, *, prefetched: Cac
     items = cache_get(cache_key, prefetched)
     if items is None:
         items = model.objects.filter(model_version_id=version_id, **key).values_list("items", flat=True).first()
-        cache.set(cache_key, _MISSING if items is None else items, electroshop_settings.SELECTOR_CACHE_SECONDS)
+        cache.set(cache_key, _MISSING if items is None else items, ROWS_CACHE_SECONDS)
     return None if items == _MISSING else items
 
 
@@ -119,7 +123,7 @@ def forget_merchandising_rules() -> None:
 def _assemble(
     *, candidates: list, source: str, version_id: int | None, limit: int, list_kind: str,
     customer_id: int | None = None, category_id: int | None = None, exclude_skus: tuple[str, ...] = (),
-    exclude_ids: tuple[int, ...] = (), rules: dict[str, Any] | None = None,
+    exclude_ids: tuple[int, ...] = (), rules: dict[str, Any] | None = None, prefetched: CacheBatch | None = None,
 ) -> RecommendationList:
     rules = rules if rules is not None else merchandising_rules()
     boosts = {int(k): v for k, v in rules["boosts"].items()}
@@ -139,10 +143,11 @@ def _assemble(
         return shop.recommendable_products(
             product_ids=product_ids, customer_id=customer_id, category_ids=category_ids, exclude_skus=exclude_skus,
             hidden_ids=rules["hidden"], repeat_category_ids=rules["repeat_categories"],
+            reuse_seconds=electroshop_settings.RECOMMENDATIONS_RESPONSE_CACHE_SECONDS, prefetched=prefetched,
         )
 
     # Cards for twice the limit first (a cached list rarely loses many to stock or purchases since
-    # the fill); only when that leaves the list short, one more query for the rest of the candidates.
+    # the fill); only when that leaves the list short, the rest of the candidates.
     # With a category filter most candidates may be outside it: all of them at once.
     first = len(ranked) if category_ids is not None else max(limit * 2, 20)
     cap = electroshop_settings.RECOMMENDATIONS_MAX_PER_CATEGORY if category_id is None else 0
@@ -190,10 +195,10 @@ def _trending_candidates(version_id: int | None, *, category_id: int | None, seg
 def customer_read_keys(customer_id: int, *, limit: int, category_id: int | None = None,
                        exclude_skus: tuple[str, ...] = ()) -> list[str]:
     """The cache keys a customer's read needs: pointer, rules, live list, the shop's and the
-    customer's stamps and, for the version this process read last, the cached answer and the
-    cached row. Read together, in one round trip."""
+    customer's stamps, the customer's bought products and, for the version this process read last,
+    the cached answer and the cached row. Read together, in one round trip."""
     keys = [active_version_key(app=APP, kind=KIND), RULES_CACHE_KEY, customer_live_key(customer_id),
-            stamps.SHOP_STAMP_KEY, stamps.purchases_stamp_key(customer_id)]
+            stamps.SHOP_STAMP_KEY, stamps.purchases_stamp_key(customer_id), shop.bought_products_key(customer_id)]
     guess = last_seen_version_id(app=APP, kind=KIND)
     if guess is not None:
         keys.append(_answer_key(guess, customer_id, limit, category_id, exclude_skus))
@@ -274,21 +279,21 @@ def recommendations_for_customer(
             return None
         return _assemble(candidates=_trending_candidates(None, category_id=category_id), source="fallback",
                          version_id=None, limit=limit, list_kind="fallback", customer_id=customer_id,
-                         category_id=category_id, exclude_skus=exclude_skus, rules=rules)
+                         category_id=category_id, exclude_skus=exclude_skus, rules=rules, prefetched=found)
     items = _live_items(customer_live_key(customer_id), version_id, prefetched=found)
     if items is None:
         items = _cached_items(ProductRecommendation, version_id, prefetched=found, customer_id=customer_id)
     if items:
         return _assemble(candidates=items, source="personalized", version_id=version_id, limit=limit,
                          list_kind="personalized", customer_id=customer_id, category_id=category_id,
-                         exclude_skus=exclude_skus, rules=rules)
+                         exclude_skus=exclude_skus, rules=rules, prefetched=found)
     # Cold start: a customer the model has not seen gets trending items for their segment.
     segment = shop.customer_segment(customer_id)
     if segment is None:
         return None
     return _assemble(candidates=_trending_candidates(version_id, category_id=category_id, segment=segment),
                      source="trending", version_id=version_id, limit=limit, list_kind="trending",
-                     customer_id=customer_id, category_id=category_id, exclude_skus=exclude_skus, rules=rules)
+                     customer_id=customer_id, category_id=category_id, exclude_skus=exclude_skus, rules=rules, prefetched=found)
 
 
 def recommendations_for_session(

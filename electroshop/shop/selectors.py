@@ -24,6 +24,8 @@ from django.db.models import DateField, Func, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from electroshop.cache import CacheBatch, cache_get
+from electroshop.shop import stamps
 from electroshop.shop.importers import ORDER_EVENT_KEY_PREFIX, ORDER_SESSION_PREFIX
 from electroshop.shop.models import Customer, Event, Order, OrderLine, Product, Promotion, Stock
 
@@ -325,31 +327,80 @@ def popular_products(*, days: int = 30, limit: int = 100) -> list[tuple[int, flo
 def recommendable_products(
     *, product_ids: Iterable[int], customer_id: int | None = None, category_ids: Iterable[int] | None = None,
     exclude_skus: Iterable[str] = (), hidden_ids: Iterable[int] = (), repeat_category_ids: Iterable[int] = (),
+    reuse_seconds: float = 0, prefetched: CacheBatch | None = None,
 ) -> dict[int, dict]:
-    """Which of these products may be shown right now, with what a product card needs. One query.
+    """Which of these products may be shown right now, with what a product card needs.
 
     Drops inactive products, products whose stock row says none on hand (a product without a stock
     row is not stock-managed and counts as available), merchant-hidden ids, ``exclude_skus``, and,
     for a customer, products already bought in an order that is not cancelled or refunded, unless
     their category is a repeat-purchase category. ``category_ids`` keeps only those categories.
 
-    This is on every recommendation request, and building and compiling the equivalent ORM query
-    cost ten times its execution, so the SQL is written once per shape (how many ids, skus, ...)
-    from the models' table and column names (a shop mapped with unmanaged models still works).
+    ``reuse_seconds`` > 0 lets this process reuse cards (:func:`showable_product_cards`) and the
+    customer's bought products (:func:`bought_product_ids`) read earlier under the same stamps, at
+    most that long; ``prefetched``: a cache batch holding the stamps and :func:`bought_products_key`.
+    Warm, no query; cold, one for the cards and one for the purchases.
     """
     ids = list(dict.fromkeys(product_ids))
     if not ids:
         return {}
-    hidden, skus = list(hidden_ids), list(exclude_skus)
-    categories = None if category_ids is None else list(category_ids)
-    repeat = list(repeat_category_ids) if customer_id is not None else []
-    sql = _recommendable_sql(len(ids), len(hidden), len(skus), None if categories is None else len(categories),
-                             customer_id is not None, len(repeat))
-    params: list = [*ids, *hidden, *skus, *(categories or [])]
+    shop_stamp = stamps.read_stamp(stamps.SHOP_STAMP_KEY, prefetched) if reuse_seconds > 0 else None
+    cards = showable_product_cards(ids, shop_stamp=shop_stamp, reuse_seconds=reuse_seconds)
+    dropped = set(hidden_ids)
     if customer_id is not None:
-        params += [customer_id, *(status.value for status in NOT_DEMAND_STATUSES), *repeat]
+        repeat = set(repeat_category_ids)
+        dropped.update(pid for pid in bought_product_ids(customer_id, shop_stamp=shop_stamp, reuse_seconds=reuse_seconds,
+                                                          prefetched=prefetched)
+                       if pid in cards and cards[pid]["category_id"] not in repeat)
+    skus = set(exclude_skus)
+    categories = None if category_ids is None else set(category_ids)
+    return {
+        pid: card for pid, card in cards.items()
+        if pid not in dropped and card["sku"] not in skus and (categories is None or card["category_id"] in categories)
+    }
+
+
+@dataclass
+class _CardSnapshot:
+    stamp: str
+    born: float
+    cards: dict  # product id -> card, or None when the product may not be shown
+
+
+_card_snapshot: _CardSnapshot | None = None
+MAX_SNAPSHOT_CARDS = 100_000  # a bigger catalogue starts a new snapshot rather than growing without bound
+
+
+def showable_product_cards(product_ids: list[int], *, shop_stamp: str | None, reuse_seconds: float) -> dict[int, dict]:
+    """Cards of those of ``product_ids`` that are active and in stock now.
+
+    Cards read under the shop stamp ``shop_stamp`` (read by the caller before this, see
+    electroshop.shop.stamps) are kept in this process and reused while the stamp is the same, for at
+    most ``reuse_seconds``: a product, stock or category save (or an import) forgets the stamp in
+    every process at once; a change around model signals is seen after ``reuse_seconds``. Without a
+    stamp, every card is read. Products not in the snapshot cost one query.
+    """
+    global _card_snapshot
+    snapshot = None
+    if shop_stamp is not None and reuse_seconds > 0:
+        snapshot, now = _card_snapshot, time.monotonic()
+        if (snapshot is None or snapshot.stamp != shop_stamp or now - snapshot.born > reuse_seconds
+                or len(snapshot.cards) > MAX_SNAPSHOT_CARDS):
+            snapshot = _card_snapshot = _CardSnapshot(stamp=shop_stamp, born=now, cards={})
+    known = snapshot.cards if snapshot is not None else {}
+    missing = [pid for pid in product_ids if pid not in known]
+    if missing:
+        fetched = _read_showable_cards(missing)
+        if snapshot is None:
+            return fetched
+        for pid in missing:
+            known[pid] = fetched.get(pid)
+    return {pid: known[pid] for pid in product_ids if known[pid] is not None}
+
+
+def _read_showable_cards(product_ids: list[int]) -> dict[int, dict]:
     with connections[Product.objects.db].cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(_showable_cards_sql(len(product_ids)), product_ids)
         rows = cursor.fetchall()
     places = Product._meta.get_field("price").decimal_places
     return {
@@ -366,44 +417,64 @@ def _decimal(value, places: int) -> Decimal | None:
     return Decimal(f"{value:.{places}f}")
 
 
+def _quote(name: str) -> str:
+    return connections[Product.objects.db].ops.quote_name(name)
+
+
+def _column(alias: str, model, field: str) -> str:
+    return f"{alias}.{_quote(model._meta.get_field(field).column)}"
+
+
+# The hot reads' SQL is written once per shape from the models' table and column names (a shop
+# mapped with unmanaged models still works): building and compiling the equivalent ORM query cost
+# more than running it.
+
 @lru_cache(maxsize=512)
-def _recommendable_sql(n_ids: int, n_hidden: int, n_skus: int, n_categories: int | None, for_customer: bool,
-                       n_repeat: int) -> str:
-    """The SQL of :func:`recommendable_products` for one shape of its arguments (placeholders only)."""
-    quote = connections[Product.objects.db].ops.quote_name
+def _showable_cards_sql(n_ids: int) -> str:
+    """The SQL of :func:`_read_showable_cards` for ``n_ids`` ids (placeholders only)."""
+    pid = _column("p", Product, "id")
+    select = ", ".join(_column("p", Product, field) for field in ("id", "sku", "name", "price", "currency", "category"))
+    return (f"SELECT {select} FROM {_quote(Product._meta.db_table)} p "
+            f"LEFT OUTER JOIN {_quote(Stock._meta.db_table)} s ON {_column('s', Stock, 'product')} = {pid} "
+            f"WHERE {pid} IN ({', '.join(['%s'] * n_ids)}) AND {_column('p', Product, 'is_active')} "
+            f"AND ({_column('s', Stock, 'product')} IS NULL OR {_column('s', Stock, 'on_hand')} > 0)")
 
-    def table(model) -> str:
-        return quote(model._meta.db_table)
 
-    def col(alias: str, model, field: str) -> str:
-        return f"{alias}.{quote(model._meta.get_field(field).column)}"
+@lru_cache(maxsize=1)
+def _bought_sql() -> str:
+    """The SQL of :func:`bought_product_ids` (customer id, then the statuses that do not count)."""
+    return (f"SELECT DISTINCT {_column('l', OrderLine, 'product')} FROM {_quote(OrderLine._meta.db_table)} l "
+            f"INNER JOIN {_quote(Order._meta.db_table)} o ON {_column('l', OrderLine, 'order')} = {_column('o', Order, 'id')} "
+            f"WHERE {_column('o', Order, 'customer')} = %s "
+            f"AND {_column('o', Order, 'status')} NOT IN ({', '.join(['%s'] * len(NOT_DEMAND_STATUSES))})")
 
-    def marks(n: int) -> str:
-        return ", ".join(["%s"] * n)
 
-    pid = col("p", Product, "id")
-    where = [f"{pid} IN ({marks(n_ids)})", col("p", Product, "is_active"),
-             f"({col('s', Stock, 'product')} IS NULL OR {col('s', Stock, 'on_hand')} > 0)"]
-    if n_hidden:
-        where.append(f"{pid} NOT IN ({marks(n_hidden)})")
-    if n_skus:
-        where.append(f"{col('p', Product, 'sku')} NOT IN ({marks(n_skus)})")
-    if n_categories is not None:
-        where.append(f"{col('p', Product, 'category')} IN ({marks(n_categories)})" if n_categories else "1 = 0")
-    if for_customer:
-        # Bought before: one uncorrelated subquery through the customer's orders (an index on the
-        # customer), not one probe per candidate through every order line of a popular product.
-        bought = (
-            f"SELECT {col('l', OrderLine, 'product')} FROM {table(OrderLine)} l "
-            f"INNER JOIN {table(Order)} o ON {col('l', OrderLine, 'order')} = {col('o', Order, 'id')} "
-            f"WHERE {col('o', Order, 'customer')} = %s AND {col('o', Order, 'status')} NOT IN ({marks(len(NOT_DEMAND_STATUSES))})"
-        )
-        keep_repeat = f" OR {col('p', Product, 'category')} IN ({marks(n_repeat)})" if n_repeat else ""
-        where.append(f"({pid} NOT IN ({bought}){keep_repeat})")
-    select = ", ".join(col("p", Product, field) for field in ("id", "sku", "name", "price", "currency", "category"))
-    return (f"SELECT {select} FROM {table(Product)} p "
-            f"LEFT OUTER JOIN {table(Stock)} s ON {col('s', Stock, 'product')} = {pid} "
-            f"WHERE {' AND '.join(where)}")
+def bought_products_key(customer_id: int) -> str:
+    return f"shop:bought:{customer_id}"
+
+
+def bought_product_ids(customer_id: int, *, shop_stamp: str | None = None, reuse_seconds: float = 0,
+                       prefetched: CacheBatch | None = None) -> list[int]:
+    """Products the customer bought in orders that are not cancelled or refunded.
+
+    Cached under :func:`bought_products_key` with the shop's and the customer's purchases stamps
+    (an import forgets only the shop's) for at most ``reuse_seconds``; ``shop_stamp`` as read by
+    the caller before its other reads.
+    """
+    purchases_stamp = stamps.read_stamp(stamps.purchases_stamp_key(customer_id), prefetched) if reuse_seconds > 0 else None
+    depends_on = (shop_stamp, purchases_stamp)
+    if shop_stamp is not None and purchases_stamp is not None:
+        stored = cache_get(bought_products_key(customer_id), prefetched)
+        if stored is not None and stored["stamps"] == depends_on:
+            return stored["ids"]
+    with connections[OrderLine.objects.db].cursor() as cursor:
+        cursor.execute(_bought_sql(), [customer_id, *(status.value for status in NOT_DEMAND_STATUSES)])
+        ids = [pid for (pid,) in cursor.fetchall()]
+    if shop_stamp is not None and purchases_stamp is not None:
+        from django.core.cache import cache
+
+        cache.set(bought_products_key(customer_id), {"stamps": depends_on, "ids": ids}, reuse_seconds)
+    return ids
 
 
 # --- forecasting reads ------------------------------------------------------------------------------

@@ -62,6 +62,33 @@ def test_a_change_around_model_signals_is_seen_once_the_shop_stamp_is_forgotten(
     assert skus(get(staff_client, customer, limit=3)) == ["P1", "P2", "P3"]
 
 
+def test_a_new_answer_reuses_the_cards_and_purchases_read_under_the_same_stamps(shop, staff_client,
+                                                                               django_assert_num_queries):
+    stored(staff_client, shop["customer"], limit=4)
+    with django_assert_num_queries(0):  # another answer (exclude), the same cards and purchases
+        assert skus(get(staff_client, shop["customer"], limit=4, exclude="P0")) == ["P1", "P2", "P3", "P4"]
+
+
+def test_reused_cards_and_purchases_follow_stamps_and_expire(shop, staff_client, monkeypatch):
+    from electroshop.shop import selectors as shop_selectors
+    from electroshop.shop.models import OrderLine
+
+    p, customer = shop["products"], shop["customer"]
+    order = OrderFactory(customer=customer)
+    assert skus(stored(staff_client, customer, limit=3)) == ["P0", "P1", "P2"]
+    Stock.objects.filter(product=p[0]).update(on_hand=0)  # around model signals: cards are reused ...
+    assert skus(get(staff_client, customer, limit=3, exclude="P5")) == ["P0", "P1", "P2"]
+    later = shop_selectors.time.monotonic() + 11  # ... for at most RECOMMENDATIONS_RESPONSE_CACHE_SECONDS
+    monkeypatch.setattr(shop_selectors.time, "monotonic", lambda: later)
+    assert skus(get(staff_client, customer, limit=3, exclude="P6")) == ["P1", "P2", "P3"]
+
+    # a purchase written around signals (as a bulk import does) counts once the shop stamp is forgotten
+    OrderLine.objects.bulk_create([OrderLineFactory.build(order=order, product=p[1])])
+    assert skus(get(staff_client, customer, limit=3, exclude="P7")) == ["P1", "P2", "P3"]
+    stamps.forget_shop_stamp()
+    assert skus(stored(staff_client, customer, limit=3, exclude="P7")) == ["P2", "P3", "P4"]
+
+
 @override_settings(ELECTROSHOP={"RECOMMENDATIONS_RESPONSE_CACHE_SECONDS": 0})
 def test_without_the_answer_cache_every_read_applies_the_rules_again(shop, staff_client):
     p, customer = shop["products"], shop["customer"]
