@@ -195,17 +195,6 @@ def customer_exists(customer_id: int) -> bool:
     return Customer.objects.filter(pk=customer_id).exists()
 
 
-def purchased_product_ids(customer_id: int) -> list[int]:
-    """Sorted ids of the products the customer bought in orders that are not cancelled or refunded."""
-    return list(
-        OrderLine.objects.filter(order__customer_id=customer_id)
-        .exclude(order__status__in=NOT_DEMAND_STATUSES)
-        .values_list("product_id", flat=True)
-        .distinct()
-        .order_by("product_id")
-    )
-
-
 # --- small reads on the request path (recommendations) ------------------------------------------------
 # Each is one query at most, and the slow-changing ones are cached.
 
@@ -442,11 +431,18 @@ def _showable_cards_sql(n_ids: int) -> str:
 
 @lru_cache(maxsize=1)
 def _bought_sql() -> str:
-    """The SQL of :func:`bought_product_ids` (customer id, then the statuses that do not count)."""
+    """The SQL of :func:`purchased_product_ids` (customer id, then the statuses that do not count)."""
     return (f"SELECT DISTINCT {_column('l', OrderLine, 'product')} FROM {_quote(OrderLine._meta.db_table)} l "
             f"INNER JOIN {_quote(Order._meta.db_table)} o ON {_column('l', OrderLine, 'order')} = {_column('o', Order, 'id')} "
             f"WHERE {_column('o', Order, 'customer')} = %s "
             f"AND {_column('o', Order, 'status')} NOT IN ({', '.join(['%s'] * len(NOT_DEMAND_STATUSES))})")
+
+
+def purchased_product_ids(customer_id: int) -> list[int]:
+    """Sorted ids of the products the customer bought in orders that are not cancelled or refunded."""
+    with connections[OrderLine.objects.db].cursor() as cursor:
+        cursor.execute(_bought_sql(), [customer_id, *(status.value for status in NOT_DEMAND_STATUSES)])
+        return sorted(pid for (pid,) in cursor.fetchall())
 
 
 def bought_products_key(customer_id: int) -> str:
@@ -455,11 +451,9 @@ def bought_products_key(customer_id: int) -> str:
 
 def bought_product_ids(customer_id: int, *, shop_stamp: str | None = None, reuse_seconds: float = 0,
                        prefetched: CacheBatch | None = None) -> list[int]:
-    """Products the customer bought in orders that are not cancelled or refunded.
-
-    Cached under :func:`bought_products_key` with the shop's and the customer's purchases stamps
-    (an import forgets only the shop's) for at most ``reuse_seconds``; ``shop_stamp`` as read by
-    the caller before its other reads.
+    """:func:`purchased_product_ids`, cached under :func:`bought_products_key` with the shop's and
+    the customer's purchases stamps (an import forgets only the shop's) for at most
+    ``reuse_seconds``; ``shop_stamp`` as read by the caller before its other reads.
     """
     purchases_stamp = stamps.read_stamp(stamps.purchases_stamp_key(customer_id), prefetched) if reuse_seconds > 0 else None
     depends_on = (shop_stamp, purchases_stamp)
@@ -467,9 +461,7 @@ def bought_product_ids(customer_id: int, *, shop_stamp: str | None = None, reuse
         stored = cache_get(bought_products_key(customer_id), prefetched)
         if stored is not None and stored["stamps"] == depends_on:
             return stored["ids"]
-    with connections[OrderLine.objects.db].cursor() as cursor:
-        cursor.execute(_bought_sql(), [customer_id, *(status.value for status in NOT_DEMAND_STATUSES)])
-        ids = [pid for (pid,) in cursor.fetchall()]
+    ids = purchased_product_ids(customer_id)
     if shop_stamp is not None and purchases_stamp is not None:
         from django.core.cache import cache
 
