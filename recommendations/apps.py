@@ -19,6 +19,9 @@ class RecommendationsConfig(AppConfig):
                            models.TrendingProducts],
         )
         register_event_listener(services.on_events_recorded)
+        from electroshop.shop.models import Customer
+
+        post_save.connect(services.on_customer_saved, sender=Customer, dispatch_uid="recs-personalization-consent")
 
         def forget_rules(**kwargs) -> None:
             selectors.forget_merchandising_rules()

@@ -34,7 +34,7 @@ from .models import (
     SimilarProducts,
     TrendingProducts,
 )
-from .selectors import APP, KIND, _cached_items, current_version_id, live_key
+from .selectors import APP, KIND, _cached_items, _rows_key, current_version_id, customer_live_key, live_key
 
 logger = logging.getLogger("electroshop.recommendations")
 
@@ -231,10 +231,15 @@ def _rows(lists, key_name: str, keys, version_id: int) -> list[dict]:
 
 
 def fill_customer_chunk(*, run_id: int, index: int, customer_ids: list[int]) -> int:
-    """Compute and store the top-N of a chunk of customers. Idempotent: a retry replaces its rows."""
+    """Compute and store the top-N of a chunk of customers. Idempotent: a retry replaces its rows.
+
+    Customers who withdrew their consent to personalisation get no list (they read trending items).
+    """
     run = TrainingRun.objects.select_related("model_version").get(pk=run_id)
     version = run.model_version
     model = model_for_version(version.pk)
+    withdrawn = shop.customers_without_consent("personalization", customer_ids)
+    customer_ids = [c for c in customer_ids if c not in withdrawn]
     lists = model.recommend(customer_ids, n=electroshop_settings.RECOMMENDATIONS_TOP_N, exclude_seen=True)
     rows = [
         ProductRecommendation(model_version_id=version.pk, customer_id=customer_id,
@@ -344,6 +349,11 @@ def activation_decision(*, candidate: ModelVersion) -> dict[str, Any]:
 REACTIVE_EVENT_TYPES = {"view", "click", "cart", "wishlist", "purchase"}
 
 
+def recent_key(subject: str) -> str:
+    """Cache key of a subject's newest products (what its live list is blended from)."""
+    return f"recs:recent:{subject}"
+
+
 def update_live_recommendations(*, subject: str, product_ids: list[int], customer_id: int | None = None) -> None:
     """Blend the neighbours of a subject's newest products into its list, without retraining.
 
@@ -353,10 +363,9 @@ def update_live_recommendations(*, subject: str, product_ids: list[int], custome
     version_id = current_version_id()
     if version_id is None or not product_ids:
         return
-    recent_key = f"recs:recent:{subject}"
-    recent = [p for p in (cache.get(recent_key) or []) if p not in product_ids]
+    recent = [p for p in (cache.get(recent_key(subject)) or []) if p not in product_ids]
     recent = (list(reversed(product_ids)) + recent)[:RECENT_ITEMS_KEPT]
-    cache.set(recent_key, recent, LIVE_TTL_SECONDS)
+    cache.set(recent_key(subject), recent, LIVE_TTL_SECONDS)
     blended: dict[int, list] = {}
     for rank, product_id in enumerate(recent[:5]):
         weight = 0.7 ** rank  # the newest product counts most
@@ -386,8 +395,25 @@ def update_live_recommendations(*, subject: str, product_ids: list[int], custome
     cache.set(live_key(subject), {"version": version_id, "items": items, "stamp": uuid.uuid4().hex}, LIVE_TTL_SECONDS)
 
 
+def forget_personal_lists(customer_id: int) -> None:
+    """A customer withdrew their consent to personalisation: drop their stored lists, live list and
+    recent products at once (their next read is the trending cold start). Idempotent."""
+    ProductRecommendation.objects.filter(customer_id=customer_id).delete()
+    version_id = current_version_id()
+    keys = [customer_live_key(customer_id), recent_key(f"customer:{customer_id}")]
+    if version_id is not None:
+        keys.append(_rows_key(ProductRecommendation, version_id, customer_id=customer_id))
+    cache.delete_many(keys)
+
+
+def on_customer_saved(*, instance: Any, **kwargs: Any) -> None:
+    if not instance.personalization_consent:
+        forget_personal_lists(instance.pk)
+
+
 def on_events_recorded(result: Any) -> None:
-    """Event listener: refresh the live lists of every customer and session in the batch."""
+    """Event listener: refresh the live lists of every customer and session in the batch (not of
+    customers who withdrew their consent to personalisation)."""
     by_subject: dict[tuple[str, int | None], list[int]] = {}
     for event in result.events:
         if event.event_type not in REACTIVE_EVENT_TYPES or not event.product_id:
@@ -399,7 +425,12 @@ def on_events_recorded(result: Any) -> None:
         else:
             continue
         by_subject.setdefault(key, []).append(event.product_id)
-    for (subject, customer_id), product_ids in list(by_subject.items())[:200]:
+    subjects = list(by_subject.items())[:200]
+    withdrawn = shop.customers_without_consent(
+        "personalization", [customer_id for (_, customer_id), _ in subjects if customer_id])
+    for (subject, customer_id), product_ids in subjects:
+        if customer_id in withdrawn:
+            continue
         try:
             update_live_recommendations(subject=subject, product_ids=product_ids, customer_id=customer_id)
         except Exception:  # real time is best effort: the stored events are what matters

@@ -190,6 +190,21 @@ def product_by_sku(sku: str) -> Product | None:
     return Product.objects.select_related("category", "brand").filter(sku=sku).first()
 
 
+CONSENT_FIELDS = {"personalization": "personalization_consent", "marketing": "marketing_consent"}
+
+
+def customers_without_consent(to: str, customer_ids: Iterable[int] | None = None) -> set[int]:
+    """Customers (of ``customer_ids``, else all) who have not given, or withdrew, their consent
+    ``to`` ("personalization" or "marketing"). One query."""
+    customers = Customer.objects.filter(**{CONSENT_FIELDS[to]: False})
+    if customer_ids is not None:
+        ids = list(customer_ids)
+        if not ids:
+            return set()
+        customers = customers.filter(pk__in=ids)
+    return set(customers.values_list("pk", flat=True))
+
+
 def customer_exists(customer_id: int) -> bool:
     """Whether a customer with this id exists."""
     return Customer.objects.filter(pk=customer_id).exists()

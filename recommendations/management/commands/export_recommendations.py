@@ -7,6 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from electroshop.shop import selectors as shop
 from recommendations import selectors
 
 
@@ -19,13 +20,22 @@ class Command(BaseCommand):
         parser.add_argument("--customers", help="file with one customer id per line (default: every customer "
                                                 "with a personalised list in the active version)")
         parser.add_argument("--output", help="write here instead of standard output")
+        parser.add_argument("--include-without-marketing-consent", action="store_true",
+                            help="also customers who have not agreed to marketing (transactional e-mail only); "
+                                 "by default they are skipped and counted")
 
     def handle(self, *args, **options):
         limit = options["limit"]
         if not 1 <= limit <= 100:
             raise CommandError("--limit must be between 1 and 100")
         customer_ids = self._customer_ids(options["customers"])
-        out = open(options["output"], "w", newline="") if options["output"] else sys.stdout  # noqa: SIM115
+        if not options["include_without_marketing_consent"]:
+            no_consent = shop.customers_without_consent("marketing")
+            skipped = sum(customer_id in no_consent for customer_id in customer_ids)
+            customer_ids = [customer_id for customer_id in customer_ids if customer_id not in no_consent]
+            if skipped:
+                self.stderr.write(f"{skipped} customers without marketing consent skipped")
+        out = open(options["output"], "w", newline="") if options["output"] else self.stdout  # noqa: SIM115
         try:
             writer = csv.writer(out) if options["format"] == "csv" else None
             if writer:
@@ -47,7 +57,7 @@ class Command(BaseCommand):
                                           "source": result.source, "items": result.items}) + "\n")
                 exported += 1
         finally:
-            if out is not sys.stdout:
+            if out is not self.stdout:
                 out.close()
         self.stderr.write(f"{exported} customers exported")
 
