@@ -21,10 +21,15 @@ matrix), the reference of ``recommendations_pipeline_speed.py``. Everything else
 ``recommendations_store_floor.py``) comes on top of this floor.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/electroshop_recs_bench \\
-        OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/recommendations_pipeline_floor.py
+        OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/recommendations_pipeline_floor.py [--als JSON]
+
+``--als`` sets the ALS setting (default: the grid's first); larger factors make the reference and
+the ALS steps dearer alike, so the fixed costs (read, BM25) weigh less.
 """
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import sys
 import time
@@ -44,6 +49,9 @@ def recommend_all(model, matrix, n: int = 100, step: int = 10_000) -> None:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--als", help='ALS setting as JSON, e.g. \'{"factors": 128, "regularization": 0.1, "alpha": 1.0}\'')
+    args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "electroshop.settings")
     import django
 
@@ -103,7 +111,7 @@ def main() -> None:
 
     copied = timed("  least read: COPY events + order lines as raw bytes", copy_raw)
     history_matrix, matrix = history.matrix.tocsr().astype(np.float32), full.matrix.tocsr().astype(np.float32)
-    setting = dict(DEFAULT_ALS_GRID[0])
+    setting = json.loads(args.als) if args.als else dict(DEFAULT_ALS_GRID[0])
     iterations = 15  # the pipeline's ALS generator default
 
     def als(**extra) -> AlternatingLeastSquares:

@@ -45,7 +45,6 @@ DEFAULTS: dict[str, Any] = {
     "FORECAST_REVIEW_PERIOD_DAYS": 7,
     "FORECAST_FILL_CHUNK_SIZE": 5000,  # products per forecast sub-task: one global model each, whose fit costs the same from ~1,500 products up (its rows are capped)
     "FORECAST_BASELINE_SAMPLE": 200,  # products per run whose baselines (SeasonalNaive, AutoETS) are backtested for the accuracy table
-    "FORECAST_MIN_SELLING_DAYS": 20,
     # --- fraud ---
     "FRAUD_REVIEW_THRESHOLD": 50,  # score (0-100) at or above which an order goes to review
     "FRAUD_BLOCK_THRESHOLD": 85,  # score at or above which an order is blocked
