@@ -11,3 +11,6 @@ urlpatterns = [
     # The demo storefront stands in for the host shop's own pages.
     path("", include("electroshop.demo.urls")),
 ]
+
+handler404 = "electroshop.api.exceptions.page_not_found"
+handler500 = "electroshop.api.exceptions.server_error"

@@ -33,3 +33,32 @@ def json_exception_handler(exc, context):
         logger.exception("database error in %s", context.get("view"))
         return Response({"detail": "service temporarily unavailable"}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
     return None
+
+
+# --- Django's handlers: a URL no API route matches, or an error outside DRF's handling ---------------
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def page_not_found(request, exception):
+    """``handler404``: under /api/ a JSON body naming the path (a REST client cannot read Django's
+    HTML page); elsewhere Django's page."""
+    if _is_api(request):
+        from django.http import JsonResponse
+
+        return JsonResponse({"detail": f"no API endpoint at {request.path}"}, status=404)
+    from django.views.defaults import page_not_found as django_page_not_found
+
+    return django_page_not_found(request, exception)
+
+
+def server_error(request):
+    """``handler500``: under /api/ a JSON body; elsewhere Django's page."""
+    if _is_api(request):
+        from django.http import JsonResponse
+
+        return JsonResponse({"detail": "internal error"}, status=500)
+    from django.views.defaults import server_error as django_server_error
+
+    return django_server_error(request)

@@ -1,4 +1,5 @@
 """The JSON exception handler's safety net and the permission classes on their own."""
+import json
 from types import SimpleNamespace
 
 import pytest
@@ -60,3 +61,21 @@ def test_is_customer_self_or_staff(customer_user, staff_user, customer):
     lonely = type(customer_user).objects.create_user("lonely", password=None)
     assert not permission.has_permission(_request(lonely), view)
     assert not permission.has_object_permission(_request(lonely), view, Customer(pk=own.pk))
+
+
+@pytest.mark.django_db
+def test_an_unknown_api_url_is_a_json_404_and_a_page_elsewhere(client):
+    response = client.get("/api/v1/recommendations/customers/-1/")  # no route takes a negative id
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "no API endpoint at /api/v1/recommendations/customers/-1/"}
+    page = client.get("/no-such-page/")
+    assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
+
+
+def test_a_server_error_under_the_api_is_json(rf):
+    from electroshop.api.exceptions import server_error
+
+    response = server_error(rf.get("/api/v1/whoami/"))
+    assert response.status_code == 500 and json.loads(response.content) == {"detail": "internal error"}
+    assert server_error(rf.get("/")).status_code == 500
