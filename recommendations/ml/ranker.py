@@ -37,16 +37,22 @@ class CandidateBlock:
 
 def _pair_ranks(scores: np.ndarray, rows: np.ndarray, items: np.ndarray) -> np.ndarray:
     """0-based rank of each (row, item) pair within its row = how many items score strictly
-    higher (ties share a rank). ``rows`` must be sorted. One sort per row instead of a full
-    argsort-of-argsort: ~10x faster at serving time."""
-    neg_sorted = np.sort(-scores, axis=1)
-    values = -scores[rows, items]
+    higher (ties share a rank). ``rows`` must be sorted.
+
+    Per row only the scores above the row's lowest pooled value can outrank a pooled pair, so only
+    those are sorted: for the sparse generators (neighbours, bought together, co-visitation,
+    content), whose rows are mostly zeros, that is a few hundred values instead of the catalogue.
+    """
+    values = scores[rows, items]
     out = np.empty(len(rows), dtype=np.float32)
     starts = np.searchsorted(rows, np.arange(scores.shape[0] + 1))
     for r in range(scores.shape[0]):
         a, b = starts[r], starts[r + 1]
         if b > a:
-            out[a:b] = np.searchsorted(neg_sorted[r], values[a:b], side="left")
+            wanted = values[a:b]
+            row = scores[r]
+            higher = np.sort(row[row > wanted.min()])
+            out[a:b] = len(higher) - np.searchsorted(higher, wanted, side="right")
     return out
 
 

@@ -76,6 +76,21 @@ def test_pool_candidates_never_includes_seen():
     assert block.ranks["a"][block.items.tolist().index(1)] == 0  # best unseen for a
 
 
+def test_pair_ranks_count_the_items_that_score_strictly_higher():
+    from recommendations.ml.ranker import _pair_ranks
+
+    rng = np.random.default_rng(0)
+    # dense rows, mostly-zero rows (the sparse generators), ties and negatives, blocked (-inf) items
+    dense = rng.random((6, 50))
+    sparse = np.where(rng.random((6, 50)) < 0.9, 0.0, rng.random((6, 50)))
+    ties = np.round(rng.random((6, 50)) * 4) - 2
+    for scores in (dense, sparse, ties):
+        scores = np.where(rng.random(scores.shape) < 0.1, -np.inf, scores).astype(np.float32)
+        rows, items = np.nonzero((scores > -np.inf) & (rng.random(scores.shape) < 0.4))
+        expected = [(scores[r] > scores[r, i]).sum() for r, i in zip(rows, items)]
+        assert _pair_ranks(scores, rows, items).tolist() == expected
+
+
 def test_mmr_and_category_cap_diversify():
     items = np.array([0, 1, 2])
     scores = np.array([1.0, 0.99, 0.5])
