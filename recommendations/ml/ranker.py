@@ -79,10 +79,17 @@ def pool_candidates(
         n = min(n, n_items)
         if n <= 0:
             continue
-        top = np.argpartition(-s, n - 1, axis=1)[:, :n]
-        # only items the generator actually scored: an empty history scores 0 everywhere
-        useful = np.take_along_axis(s, top, 1) > 0
-        pool[np.repeat(np.arange(n_rows), n)[useful.ravel()], top.ravel()[useful.ravel()]] = True
+        # Only items the generator actually scored (> 0; an empty history scores 0 everywhere). A row
+        # with at most n of them pools them all; only the others need a partial sort over the
+        # catalogue (most rows of the neighbour, bought-together and co-visitation generators
+        # score a few hundred items).
+        scored = s > 0
+        few = scored.sum(axis=1) <= n
+        pool[few] |= scored[few]
+        many = np.flatnonzero(~few)
+        if len(many):
+            top = np.argpartition(-s[many], n - 1, axis=1)[:, :n]
+            pool[np.repeat(many, n), top.ravel()] = True
     pool &= ~blocked
     rows, items = np.nonzero(pool)
     block = CandidateBlock(rows=rows, items=items)
