@@ -3,8 +3,8 @@
 A read takes the active version (cached pointer), one cached row (Django cache, else one query),
 and keeps the products that may be shown now (active, in stock, not hidden, not already bought, in
 the requested category: ``shop.recommendable_products``, whose cards and purchases are reused
-under the shop's stamps, else read with a query each). Stock and purchases change after a fill, which is why
-business rules are applied again here. With no active model, or nothing cached for a subject, it
+under the shop's stamps, else read with a query each). Stock and purchases change after a fill,
+which is why business rules are applied again here. With no active model, or nothing cached for a subject, it
 falls back and says so in ``source``. The customer read fetches the pointer, the merchandising
 rules, a live list, the stamps, the rendered answer and the cached row in one cache round trip
 (``customer_read_keys``; with the caller's token, see ``PrefetchedCacheMixin``). The rendered answer
@@ -293,7 +293,8 @@ def recommendations_for_customer(
         return None
     return _assemble(candidates=_trending_candidates(version_id, category_id=category_id, segment=segment),
                      source="trending", version_id=version_id, limit=limit, list_kind="trending",
-                     customer_id=customer_id, category_id=category_id, exclude_skus=exclude_skus, rules=rules, prefetched=found)
+                     customer_id=customer_id, category_id=category_id, exclude_skus=exclude_skus, rules=rules,
+                     prefetched=found)
 
 
 def recommendations_for_session(
