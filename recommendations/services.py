@@ -8,6 +8,7 @@ unless it regresses beyond the merchant's tolerance.
 """
 import logging
 import time
+from itertools import repeat
 import uuid
 from datetime import datetime
 from datetime import timezone as dt_timezone
@@ -222,12 +223,9 @@ def evaluation_metrics(model: HybridModel) -> dict[str, Any]:
     return metrics
 
 
-def _rows(lists, key_name: str, keys, version_id: int) -> list[dict]:
-    return [
-        {key_name: key, "items": [[int(i), round(float(s), 6), r.text if hasattr(r, "text") else str(r)]
-                                  for i, s, r in zip(rec.item_ids, rec.scores, rec.reasons)]}
-        for key, rec in zip(keys, lists)
-    ]
+def stored_items(item_ids, scores, reasons) -> list[list]:
+    """A cached list as stored in its row (and read by selectors): ``[product id, score, reason]``."""
+    return [[int(i), round(float(s), 6), r] for i, s, r in zip(item_ids, scores, reasons)]
 
 
 def fill_customer_chunk(*, run_id: int, index: int, customer_ids: list[int]) -> int:
@@ -243,8 +241,7 @@ def fill_customer_chunk(*, run_id: int, index: int, customer_ids: list[int]) -> 
     lists = model.recommend(customer_ids, n=electroshop_settings.RECOMMENDATIONS_TOP_N, exclude_seen=True)
     rows = [
         ProductRecommendation(model_version_id=version.pk, customer_id=customer_id,
-                              items=[[int(i), round(float(s), 6), r.text] for i, s, r in
-                                     zip(rec.item_ids, rec.scores, rec.reasons)])
+                              items=stored_items(rec.item_ids, rec.scores, [r.text for r in rec.reasons]))
         for customer_id, rec in zip(customer_ids, lists)
     ]
     with transaction.atomic():
@@ -282,13 +279,12 @@ def fill_product_lists(*, version_id: int, model: HybridModel) -> None:
     for item_id in item_ids:
         ids, scores = model.similar_items(item_id, n=PRODUCT_LIST_SIZE)
         if ids:
-            similar.append(SimilarProducts(model_version_id=version_id, product_id=item_id, items=[
-                [int(i), round(float(s), 6), f"Similar to {names.get(item_id, item_id)}"] for i, s in zip(ids, scores)]))
+            similar.append(SimilarProducts(model_version_id=version_id, product_id=item_id, items=stored_items(
+                ids, scores, repeat(f"Similar to {names.get(item_id, item_id)}"))))
         ids, scores = model.bought_together(item_id, n=PRODUCT_LIST_SIZE)
         if ids:
-            together.append(BoughtTogether(model_version_id=version_id, product_id=item_id, items=[
-                [int(i), round(float(s), 6), f"Bought together with {names.get(item_id, item_id)}"]
-                for i, s in zip(ids, scores)]))
+            together.append(BoughtTogether(model_version_id=version_id, product_id=item_id, items=stored_items(
+                ids, scores, repeat(f"Bought together with {names.get(item_id, item_id)}"))))
     trending = [TrendingProducts(model_version_id=version_id, category_id=category_id, segment="", items=items)
                 for category_id, items in trending_lists(model=model).items()]
     with transaction.atomic():
