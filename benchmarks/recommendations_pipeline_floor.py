@@ -40,14 +40,6 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
-def recommend_all(model, matrix, n: int = 100, step: int = 10_000) -> None:
-    import numpy as np
-
-    users = np.arange(matrix.shape[0])
-    for s in range(0, len(users), step):  # batched as in the reference, so the score block stays bounded
-        model.recommend(users[s:s + step], matrix[s:s + step], N=n, filter_already_liked_items=True)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--als", help='ALS setting as JSON, e.g. \'{"factors": 128, "regularization": 0.1, "alpha": 1.0}\'')
@@ -62,7 +54,9 @@ def main() -> None:
     from implicit.cpu.als import AlternatingLeastSquares
     from implicit.nearest_neighbours import BM25Recommender
 
+    from benchmarks.recommendations_pipeline_speed import recommend_every_user
     from recommendations import services
+    from recommendations.ml.candidates import ALSGenerator
     from recommendations.ml.hybrid import DEFAULT_ALS_GRID, HybridParams, _prepare
     from recommendations.ml.interactions import clean_interactions, filter_bots, naive_utc
 
@@ -112,7 +106,7 @@ def main() -> None:
     copied = timed("  least read: COPY events + order lines as raw bytes", copy_raw)
     history_matrix, matrix = history.matrix.tocsr().astype(np.float32), full.matrix.tocsr().astype(np.float32)
     setting = json.loads(args.als) if args.als else dict(DEFAULT_ALS_GRID[0])
-    iterations = 15  # the pipeline's ALS generator default
+    iterations = ALSGenerator().iterations  # the pipeline's ALS generator default
 
     def als(**extra) -> AlternatingLeastSquares:
         return AlternatingLeastSquares(num_threads=1, random_state=42, iterations=iterations, **setting, **extra)
@@ -130,9 +124,9 @@ def main() -> None:
         return _fit(model, matrix)
 
     timed(f"  or: warm-started from the pre-window fit, {max(1, iterations // 5)} iterations", warm)
-    timed("ALS recommend(N=100) for every customer", lambda: recommend_all(cold, matrix))
+    timed("ALS recommend(N=100) for every customer", lambda: recommend_every_user(cold, matrix))
     timed("BM25 item-item (K=100): fit + recommend(N=100) for every customer",
-          lambda: recommend_all(_fit(BM25Recommender(K=100, num_threads=1), matrix), matrix))
+          lambda: recommend_every_user(_fit(BM25Recommender(K=100, num_threads=1), matrix), matrix))
 
     reference = timings["ALS fit on the whole matrix (cold)"] + timings["ALS recommend(N=100) for every customer"]
     warm_key = next(k for k in timings if k.startswith("  or:"))

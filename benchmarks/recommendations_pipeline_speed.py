@@ -47,6 +47,16 @@ def _max_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: kilobytes
 
 
+def recommend_every_user(model, matrix, n: int = 100, step: int = 10_000) -> None:
+    """A raw ``implicit`` batch ``recommend(N=n)`` for every row of ``matrix``, in batches of ``step``
+    users so the score block stays bounded."""
+    import numpy as np
+
+    users = np.arange(matrix.shape[0])
+    for s in range(0, len(users), step):
+        model.recommend(users[s:s + step], matrix[s:s + step], N=n, filter_already_liked_items=True)
+
+
 def reference(matrix_path: Path, settings: dict, n: int = 100) -> dict:
     """Raw implicit: ALS fit + batch recommend(N) for every user of the saved matrix."""
     import numpy as np
@@ -59,9 +69,7 @@ def reference(matrix_path: Path, settings: dict, n: int = 100) -> dict:
     model.fit(matrix, show_progress=False)
     fit = time.perf_counter() - t
     t = time.perf_counter()
-    users = np.arange(matrix.shape[0])
-    for s in range(0, len(users), 10_000):  # batched so the score block stays bounded
-        model.recommend(users[s:s + 10_000], matrix[s:s + 10_000], N=n, filter_already_liked_items=True)
+    recommend_every_user(model, matrix, n)
     recommend = time.perf_counter() - t
     return {"fit": fit, "recommend": recommend, "total": fit + recommend, "max_rss_mb": _max_rss_mb(),
             "shape": list(matrix.shape), "nnz": int(matrix.nnz)}
