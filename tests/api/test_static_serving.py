@@ -1,7 +1,7 @@
 """Static files as production serves them: collected with the manifest storage, answered by WhiteNoise.
 
-Mirrors the first-hour acceptance check: the storefront, the admin login and both API docs pages
-reference no other host, and every css/js file they reference answers 200 through the WSGI app.
+Mirrors the first-hour acceptance check: the storefront, the admin login, both API docs pages and
+the browsable API reference no other host, and every css/js file they reference answers 200 through the WSGI app.
 """
 import re
 from urllib.parse import urljoin, urlparse
@@ -15,7 +15,7 @@ MANIFEST_STORAGES = {
     **django_settings.STORAGES,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-PAGES = ("/", "/admin/login/", "/api/v1/docs/", "/api/v1/redoc/")
+PAGES = ("/", "/admin/login/", "/api/v1/docs/", "/api/v1/redoc/", "/api/v1/")  # the last: DRF's browsable API
 REFERENCE = re.compile(r"""(?:src|href)=["']([^"']+)["']""")
 
 pytestmark = pytest.mark.django_db
@@ -66,10 +66,10 @@ def test_collected_files_answer_200_under_their_hashed_name(production_static, n
 @pytest.mark.parametrize("path", PAGES)
 def test_page_references_no_other_host_and_its_css_js_answer_200(production_static, path):
     client = Client()
-    response = client.get(path)
+    response = client.get(path, HTTP_ACCEPT="text/html")
     assert response.status_code == 200
     refs = references(response.content.decode())
-    other_hosts = [ref for ref in refs if urlparse(ref).netloc]
+    other_hosts = [ref for ref in refs if urlparse(ref).netloc not in ("", "testserver")]  # the API links itself
     assert other_hosts == []
     assets = [urljoin(path, ref) for ref in refs if re.search(r"\.(css|js)(\?|$)", ref)]
     assert assets, f"{path} references no css or js"
@@ -81,6 +81,11 @@ def test_redoc_page_loads_no_fonts_from_another_host(production_static):
     html = Client().get("/api/v1/redoc/").content.decode()
     assert "fonts.googleapis.com" not in html and "fonts.gstatic.com" not in html
     assert "redoc.standalone" in html
+
+
+def test_browsable_api_is_branded_without_a_link_to_drf(production_static):
+    html = Client().get("/api/v1/", HTTP_ACCEPT="text/html").content.decode()
+    assert "ElectroShop AI API" in html and "django-rest-framework.org" not in html
 
 
 def test_swagger_ui_fetches_no_validator_badge(production_static):
