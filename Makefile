@@ -1,5 +1,5 @@
 # ElectroShop AI: two commands on a fresh machine (Python 3.11+ and make).
-#   make demo   install, migrate, seed the medium demo shop, train the models, create an admin, serve :8000
+#   make demo   install, migrate, collect static, seed the medium demo shop, train the models, create an admin, serve :8000
 #   make test   install, run the test suite
 PYTHON ?= python3
 VENV := .venv
@@ -23,12 +23,14 @@ test: install
 
 demo: install
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput
 	$(PY) manage.py seed_demo --scale $(DEMO_SCALE) --if-empty
 	OPENBLAS_NUM_THREADS=1 $(PY) manage.py retrain all --sync --skip-missing
 	$(PY) manage.py create_demo_admin
 	$(PY) manage.py runserver 0.0.0.0:$(PORT)
 
 serve: install
+	$(PY) manage.py collectstatic --noinput
 	$(PY) manage.py runserver 0.0.0.0:$(PORT)
 
 # With REDIS_URL set: a real worker for both queues, and the beat scheduler.
@@ -42,4 +44,4 @@ schema: install
 	$(PY) manage.py spectacular --validate --fail-on-warn --file var/openapi.yaml
 
 clean:
-	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm var/
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm var/ staticfiles/

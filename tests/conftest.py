@@ -14,6 +14,20 @@ def _clear_cache():
     forget_sku_ids()
 
 
+@pytest.fixture(autouse=True)
+def _static_without_collectstatic(settings, tmp_path_factory):
+    """Tests run without ``collectstatic``: plain static storage (unhashed URLs, no manifest to read)
+    and an empty STATIC_ROOT, so a developer's stale ``staticfiles/`` is never served. The test of
+    the production storage (tests/api/test_static_serving.py) collects into its own directory."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    root = tmp_path_factory.getbasetemp() / "empty-static-root"
+    root.mkdir(exist_ok=True)
+    settings.STATIC_ROOT = root
+
+
 @pytest.fixture
 def eager_celery():
     """Run tasks in-process even when REDIS_URL configured a real broker; restored afterwards."""

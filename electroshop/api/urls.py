@@ -12,7 +12,7 @@ urlpatterns = [
     path("events/collect/", views.EventCollectView.as_view(), name="events-collect"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="schema", template_name="api/redoc.html"), name="redoc"),
     path("forecasts/", include("forecasting.api.forecast_urls")),
     path("inventory/", include("forecasting.api.inventory_urls")),
 ]

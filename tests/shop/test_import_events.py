@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from electroshop.shop import importers
+from electroshop.shop.importers import events as event_importers
 from electroshop.shop.importers import category_path_from_code, import_generic_events, import_rees46_events
 from electroshop.shop.models import Brand, Category, Customer, Event, Product
 
@@ -38,7 +38,7 @@ def test_category_codes_become_trees():
 
 def test_rees46_import_counts_events_brands_categories():
     rows = rees46_rows()
-    output = run_command("import_events", "--format", "rees46", str(REES46))
+    output = run_command("import_events", "--format", "rees46", str(REES46), "--max-bad-rows", "3")
     assert output.strip().splitlines()[-1] == "280 rows imported, 3 bad rows, 2 duplicate rows"
     assert len(rows) == 285
     assert "bad row: line 284: event_type 'remove_from_cart' is not stored" in output
@@ -73,6 +73,27 @@ def test_rees46_import_counts_events_brands_categories():
     assert event.product.attributes == {"rees46_category_id": first["category_id"]}
 
 
+def test_bad_rows_over_the_default_limit_import_no_event():
+    # 3 bad rows of 285 are more than 1% (2 rows).
+    out = StringIO()
+    with pytest.raises(CommandError, match=r"3 of 285 data rows are bad, more than --max-bad-rows 1% allows \(2\)"):
+        call_command("import_events", "--format", "rees46", str(REES46), stdout=out)
+    assert "bad row: line 286: neither user_id nor user_session" in out.getvalue()
+    assert out.getvalue().strip().splitlines()[-1] == "0 rows imported, 3 bad rows, 2 duplicate rows"
+    for model in (Event, Product, Brand, Category, Customer):
+        assert not model.objects.exists(), model
+
+
+def test_a_file_of_bad_events_exits_non_zero(tmp_path):
+    path = tmp_path / "events.csv"
+    path.write_text(GENERIC_HEADER + "2024-05-01T10:00:00Z,teleport,PH-1,7,s1,,,,,,,,\n")
+    out = StringIO()
+    with pytest.raises(CommandError, match="Nothing was imported"):
+        call_command("import_events", "--format", "generic", str(path), "--max-bad-rows", "100%", stdout=out)
+    assert "bad row: line 2: unknown event_type 'teleport'" in out.getvalue()
+    assert out.getvalue().strip().splitlines()[-1] == "0 rows imported, 1 bad rows, 0 duplicate rows"
+
+
 def test_rees46_reimport_is_idempotent():
     import_rees46_events(path=REES46)
     second = import_rees46_events(path=REES46)
@@ -84,7 +105,7 @@ def test_rees46_failure_mid_file_leaves_nothing(monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("connection lost")
 
-    monkeypatch.setattr(importers, "_insert_rows", boom)
+    monkeypatch.setattr(event_importers, "insert_rows", boom)
     with pytest.raises(RuntimeError):
         import_rees46_events(path=REES46)
     for model in (Event, Product, Brand, Category, Customer):
@@ -103,7 +124,7 @@ def test_generic_events(tmp_path):
         + "2024-05-01T10:04:00Z,view,PH-1,,,,,,,,,,\n"
         + "2024-05-01T10:05:00Z,view,PH-1,7,s1,,,,,,,-3,\n"
     )
-    output = run_command("import_events", "--format", "generic", str(path))
+    output = run_command("import_events", "--format", "generic", str(path), "--max-bad-rows", "50%")
     assert output.strip().splitlines()[-1] == "3 rows imported, 3 bad rows, 1 duplicate rows"
     assert "line 6: unknown event_type 'teleport'" in output
     assert "line 7: neither customer_id nor session_id" in output

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from electroshop.shop import importers
-from electroshop.shop.importers import ImportFileError, import_generic_orders, import_online_retail_orders
+from electroshop.shop.importers import orders as order_importers
+from electroshop.shop.importers import BadRowLimit, ImportFileError, import_generic_orders, import_online_retail_orders
 from electroshop.shop.models import Category, Customer, Event, Order, OrderLine, Product
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -39,6 +39,14 @@ def run_command(*args: str) -> str:
     return out.getvalue()
 
 
+def run_refused(*args: str) -> tuple[str, str]:
+    """A command that must exit non-zero: its output and the error (why nothing was imported)."""
+    out = StringIO()
+    with pytest.raises(CommandError) as refused:
+        call_command(*args, stdout=out)
+    return out.getvalue(), str(refused.value)
+
+
 def counts_from_final_line(output: str) -> tuple[int, int, int]:
     last = output.strip().splitlines()[-1]
     parts = last.split()
@@ -47,8 +55,10 @@ def counts_from_final_line(output: str) -> tuple[int, int, int]:
 
 
 def test_fixture_import_accounts_for_every_line_and_reports_bad_rows():
-    output = run_command("import_orders", "--format", "online-retail", str(ONLINE_RETAIL))
+    # 12 of the 252 rows are bad: more than the default 1%, so the limit is raised to 5%.
+    output = run_command("import_orders", "--format", "online-retail", str(ONLINE_RETAIL), "--max-bad-rows", "5%")
     imported, bad, duplicates = counts_from_final_line(output)
+    assert bad == 12
     assert imported + bad + duplicates == data_lines(ONLINE_RETAIL) == 252
     assert OrderLine.objects.count() == imported
     # The hand-made rows at the end of the fixture, each with its line and reason.
@@ -193,12 +203,12 @@ def test_until_is_strict(tmp_path):
         "600004,A1,Thing,1,bad date,1.00,17850.0,United Kingdom",
     ]
     path = write(tmp_path, HEADER + "\n".join(rows) + "\n")
-    output = run_command("import_orders", "--format", "online-retail", str(path), "--until", "2011-12-09")
+    output = run_command("import_orders", "--format", "online-retail", str(path), "--until", "2011-12-09", "--max-bad-rows", "1")
     assert list(Order.objects.values_list("number", flat=True)) == ["600001"]
     assert "2 rows on or after --until skipped" in output
     assert counts_from_final_line(output) == (1, 1, 0)
     # Later, the rest of the file: the first row is a duplicate now.
-    output = run_command("import_orders", "--format", "online-retail", str(path))
+    output = run_command("import_orders", "--format", "online-retail", str(path), "--max-bad-rows", "1")
     assert counts_from_final_line(output) == (2, 1, 1)
 
 
@@ -210,7 +220,7 @@ def test_until_on_fixture_keeps_only_earlier_orders():
 
 
 def test_failure_mid_file_leaves_nothing_behind(monkeypatch):
-    real_insert = importers._insert_rows
+    real_insert = order_importers.insert_rows
     calls = []
 
     def failing_insert(model, columns, *, bar):
@@ -219,7 +229,7 @@ def test_failure_mid_file_leaves_nothing_behind(monkeypatch):
             raise RuntimeError("disk full")
         return real_insert(model, columns, bar=bar)
 
-    monkeypatch.setattr(importers, "_insert_rows", failing_insert)
+    monkeypatch.setattr(order_importers, "insert_rows", failing_insert)
     with pytest.raises(RuntimeError, match="disk full"):
         import_online_retail_orders(path=ONLINE_RETAIL)
     assert OrderLine in calls
@@ -238,15 +248,63 @@ def test_missing_column_is_an_error_before_anything_is_written(tmp_path):
 
 def test_errors_file_gets_every_bad_row_and_console_the_first_20(tmp_path):
     rows = [f"6{i:05d},A1,Thing,-1,2011-01-01 10:00:00,1.00,17850.0,United Kingdom" for i in range(30)]
+    rows.append("700000,A1,Thing,1,2011-01-01 10:00:00,1.00,17850.0,United Kingdom")
     path = write(tmp_path, HEADER + "\n".join(rows) + "\n")
     errors = tmp_path / "errors.csv"
-    output = run_command("import_orders", "--format", "online-retail", str(path), "--errors", str(errors))
+    output = run_command(
+        "import_orders", "--format", "online-retail", str(path), "--errors", str(errors), "--max-bad-rows", "30"
+    )
     assert output.count("bad row: line") == 20
     assert "10 more bad rows" in output
     with open(errors) as fh:
         written = list(csv.DictReader(fh))
     assert [int(r["line"]) for r in written] == list(range(2, 32))
+    assert counts_from_final_line(output) == (1, 30, 0)
+
+
+def test_a_file_of_bad_rows_exits_non_zero_and_prints_every_bad_row(tmp_path):
+    rows = [f"6{i:05d},A1,Thing,-1,2011-01-01 10:00:00,1.00,17850.0,United Kingdom" for i in range(30)]
+    path = write(tmp_path, HEADER + "\n".join(rows) + "\n")
+    output, error = run_refused("import_orders", "--format", "online-retail", str(path), "--max-bad-rows", "100%")
+    assert [f"bad row: line {n}: negative Quantity" in output for n in range(2, 32)] == [True] * 30
     assert counts_from_final_line(output) == (0, 30, 0)
+    assert error.startswith("Nothing was imported: none of the 30 data rows is both valid and new (30 bad")
+    assert not Product.objects.exists() and not Customer.objects.exists()
+
+
+def test_bad_rows_over_the_limit_import_nothing(tmp_path):
+    good = [f"6{i:05d},A{i},Thing,1,2011-01-01 10:00:00,1.00,{17000 + i}.0,United Kingdom" for i in range(10)]
+    path = write(tmp_path, HEADER + "\n".join(good + ["700000,B1,Thing,1,2011-01-01 10:00:00,1.00,oops,France"]) + "\n")
+    # 1 bad row of 11: more than the default 1% (0 rows) and more than 5% (0 rows).
+    for limit in ([], ["--max-bad-rows", "5%"], ["--max-bad-rows", "0"]):
+        output, error = run_refused("import_orders", "--format", "online-retail", str(path), *limit)
+        assert "bad row: line 12: CustomerID 'oops' is not a positive integer" in output
+        assert counts_from_final_line(output) == (0, 1, 0)
+        assert "1 of 11 data rows are bad" in error and "the 10 good new rows were not imported either" in error
+        for model in (Order, OrderLine, Event, Product, Customer):
+            assert not model.objects.exists(), model
+    assert "--max-bad-rows 1% allows (0)" in run_refused("import_orders", "--format", "online-retail", str(path))[1]
+    # 10% of 11 rows allows 1; so does a count of 1.
+    output = run_command("import_orders", "--format", "online-retail", str(path), "--max-bad-rows", "10%")
+    assert counts_from_final_line(output) == (10, 1, 0)
+    assert OrderLine.objects.count() == 10
+
+
+def test_import_is_refused_by_the_service_too(tmp_path):
+    path = write(tmp_path, HEADER + "600001,A1,Thing,1,2011-01-01 10:00:00,1.00,17850.0,UK\n600002,A1,Thing,x,2011-01-01,1,,UK\n")
+    result = import_online_retail_orders(path=path, max_bad_rows=BadRowLimit.parse("0"))
+    assert result.refused.startswith("Nothing was imported: 1 of 2 data rows are bad")
+    assert (result.imported, result.bad, result.created) == (0, 1, {})
+    assert not Order.objects.exists()
+    assert import_online_retail_orders(path=path).imported == 1  # no limit given: the good row is kept
+
+
+@pytest.mark.parametrize("value", ["-1", "abc", "150%", "1.5", "%", ""])
+def test_max_bad_rows_must_be_a_count_or_a_percentage(tmp_path, value):
+    path = write(tmp_path, HEADER + "600001,A1,Thing,1,2011-01-01 10:00:00,1.00,17850.0,UK\n")
+    with pytest.raises(CommandError, match="--max-bad-rows must be a count like 50 or a percentage like 1%"):
+        call_command("import_orders", "--format", "online-retail", str(path), "--max-bad-rows", value, stdout=StringIO())
+    assert not Order.objects.exists()
 
 
 def test_generic_orders_create_category_tree_and_brand(tmp_path):
@@ -260,7 +318,7 @@ def test_generic_orders_create_category_tree_and_brand(tmp_path):
         "G3,502,PH-2,-1,10,2024-03-02,Bad,Electronics,Acme,France\n",
         name="generic.csv",
     )
-    output = run_command("import_orders", "--format", "generic", str(path))
+    output = run_command("import_orders", "--format", "generic", str(path), "--max-bad-rows", "1")
     assert counts_from_final_line(output) == (3, 1, 1)
     assert "bad row: line 6: negative quantity '-1'" in output
     phones = Category.objects.get(path="Electronics/Phones")
@@ -272,7 +330,10 @@ def test_generic_orders_create_category_tree_and_brand(tmp_path):
     assert Order.objects.get(number="G2").customer is None
     assert Customer.objects.get(pk=501).country == "Germany"
     assert Order.objects.get(number="G1").total == Decimal("318.98")
-    assert counts_from_final_line(run_command("import_orders", "--format", "generic", str(path))) == (0, 1, 4)
+    # Importing it again imports nothing: the command says so and exits non-zero.
+    output, error = run_refused("import_orders", "--format", "generic", str(path), "--max-bad-rows", "1")
+    assert counts_from_final_line(output) == (0, 1, 4)
+    assert error == "Nothing was imported: none of the 5 data rows is both valid and new (1 bad, 4 already imported, 0 on or after --until)."
     assert Category.objects.count() == 3
 
 
