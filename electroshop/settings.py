@@ -66,6 +66,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "electroshop.demo.context_processors.navigation",
             ],
         },
     },
@@ -120,7 +121,10 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
-LOGIN_URL = "/admin/login/"
+# The storefront's sign-in (customers and staff); the admin keeps its own at /admin/login/.
+LOGIN_URL = "demo:login"
+LOGIN_REDIRECT_URL = "demo:home"
+LOGOUT_REDIRECT_URL = "demo:home"
 
 # --- Celery -------------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
@@ -183,4 +187,5 @@ LOGGING = {
 # --- ElectroShop AI -----------------------------------------------------------------------------
 # One namespaced setting; every key and its default is documented in electroshop/conf.py.
 ELECTROSHOP = env.json("ELECTROSHOP_JSON", default={})
+ELECTROSHOP.setdefault("PRODUCT_IMAGE_URL", "/product-images/{sku}.svg")  # the demo shop's placeholder pictures
 ELECTROSHOP.setdefault("ARTIFACT_DIR", env.str("ARTIFACT_DIR", default=str(BASE_DIR / "var" / "artifacts")))
