@@ -10,7 +10,8 @@ PAYMENT_METHODS = [("card", "Card"), ("paypal", "PayPal"), ("apple_pay", "Apple 
 
 
 class CheckoutForm(forms.Form):
-    full_name = forms.CharField(max_length=200, label="Full name", widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    full_name = forms.CharField(max_length=200, label="Full name",
+                                widget=forms.TextInput(attrs={"autocomplete": "name"}))
     address = forms.CharField(max_length=300, label="Address",
                               widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "street-address"}))
     postcode = forms.CharField(max_length=20, label="Postcode",

@@ -12,8 +12,10 @@ _STROKE = 'fill="none" stroke="currentColor" stroke-width="8" stroke-linecap="ro
 SHAPES = {
     "phone": f'<rect x="165" y="50" width="70" height="130" rx="12" {_STROKE}/><path d="M192 165h16" {_STROKE}/>',
     "tablet": f'<rect x="135" y="55" width="130" height="125" rx="12" {_STROKE}/>',
-    "laptop": f'<rect x="130" y="60" width="140" height="90" rx="6" {_STROKE}/><path d="M105 175h190l-15-20H120z" {_STROKE}/>',
-    "tv": f'<rect x="95" y="50" width="210" height="120" rx="6" {_STROKE}/><path d="M170 190h60M200 170v20" {_STROKE}/>',
+    "laptop": (f'<rect x="130" y="60" width="140" height="90" rx="6" {_STROKE}/>'
+               f'<path d="M105 175h190l-15-20H120z" {_STROKE}/>'),
+    "tv": (f'<rect x="95" y="50" width="210" height="120" rx="6" {_STROKE}/>'
+           f'<path d="M170 190h60M200 170v20" {_STROKE}/>'),
     "headphones": (f'<path d="M130 150v-30a70 70 0 0 1 140 0v30" {_STROKE}/>'
                    f'<rect x="118" y="135" width="28" height="50" rx="8" {_STROKE}/>'
                    f'<rect x="254" y="135" width="28" height="50" rx="8" {_STROKE}/>'),
@@ -27,7 +29,8 @@ SHAPES = {
     "cable": (f'<path d="M120 170c40-120 120 40 160-80" {_STROKE}/>'
               f'<rect x="105" y="165" width="30" height="22" rx="4" {_STROKE}/>'
               f'<rect x="265" y="70" width="30" height="22" rx="4" {_STROKE}/>'),
-    "case": f'<rect x="160" y="45" width="80" height="140" rx="18" {_STROKE}/><circle cx="185" cy="70" r="9" {_STROKE}/>',
+    "case": (f'<rect x="160" y="45" width="80" height="140" rx="18" {_STROKE}/>'
+             f'<circle cx="185" cy="70" r="9" {_STROKE}/>'),
     "charger": (f'<rect x="160" y="80" width="80" height="90" rx="12" {_STROKE}/>'
                 f'<path d="M185 80V55M215 80V55M205 105l-15 25h20l-15 25" {_STROKE}/>'),
     "smart-home": f'<path d="M130 120l70-60 70 60v65H130z" {_STROKE}/><path d="M185 185v-35h30v35" {_STROKE}/>',

@@ -8,7 +8,7 @@ app scores on commit.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Avg, Count, Q
+from django.db.models import Avg, Case, Count, Q, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import cache_control
@@ -35,9 +35,10 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 def category(request: HttpRequest, category_id: int) -> HttpResponse:
     cat = get_object_or_404(Category.objects.select_related("parent"), pk=category_id)
-    # A parent category lists the products of its whole subtree.
+    # A parent category lists the products of its whole subtree, those in stock first.
+    sold_out_last = Case(When(stock__on_hand__gt=0, then=Value(0)), default=Value(1))
     products = (Product.objects.filter(Q(category=cat) | Q(category__path__startswith=f"{cat.path}/"), is_active=True)
-                .select_related("brand", "category", "stock").order_by("name"))
+                .select_related("brand", "category", "stock").order_by(sold_out_last, "name"))
     page = Paginator(products, PRODUCTS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "demo/category.html", {"category": cat, "subcategories": cat.children.all(), "page": page})
 

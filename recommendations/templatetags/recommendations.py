@@ -2,7 +2,8 @@
 
     {% recommended_for customer limit=8 %}   personalised (a Customer, an id, or None for the visitor's session)
     {% similar_products product %}           on a product page
-    {% bought_together product %}            on a product or cart page
+    {% bought_together product %}            on a product page
+    {% cart_complements products %}          on the cart page: what is bought with the cart's products
     {% trending category %}                  a Category, an id, or None for the whole shop
 
 Each renders accessible product cards from the cached lists (no computation) and carries the
@@ -67,8 +68,8 @@ def _widget(context, result: selectors.RecommendationList | None, *, title: str 
 
 def _limits(context, limit: int, cap: int) -> tuple[int, int]:
     """(items to show, items to read): the read leaves room for products shown by earlier widgets."""
-    shown = min(int(limit), cap)
-    return shown, min(shown + min(len(_shown_on_page(context)), DEDUPE_HEADROOM), cap)
+    show = min(int(limit), cap)
+    return show, min(show + min(len(_shown_on_page(context)), DEDUPE_HEADROOM), cap)
 
 
 @register.inclusion_tag("recommendations/widget.html", takes_context=True)

@@ -131,7 +131,8 @@ def test_form_posts_are_refused(anon_client, products):
 
 
 @pytest.mark.django_db
-def test_at_sign_in_the_browsers_anonymous_events_join_the_customer(anon_client, products, django_capture_on_commit_callbacks):
+def test_at_sign_in_the_browsers_anonymous_events_join_the_customer(anon_client, products,
+                                                                   django_capture_on_commit_callbacks):
     _collect(anon_client, [VIEW, {"event_type": "search", "query": "cable"}])
     Event.objects.create(session_id="another-browser", product=products[1], event_type="view")
     user = get_user_model().objects.create_user("carol", None, None)

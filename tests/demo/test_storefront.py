@@ -83,6 +83,7 @@ def test_product_page_routes_skus_with_slashes(client, shop):
 def test_cards_say_in_stock_low_stock_or_out_of_stock(client, shop):
     html = client.get(reverse("demo:category", args=[shop["headphones"].pk])).content.decode()
     assert html.count("stock--in-stock") == 1 and "Low stock: 2 left" in html and "Out of stock" in html
+    assert html.index("Low stock") < html.index("Out of stock")  # what can be bought comes first
     sold_out = client.get(reverse("demo:product", args=[shop["sold_out"].sku])).content.decode()
     assert "Out of stock: back in about 10 days" in sold_out and "Add to cart" not in sold_out
 
