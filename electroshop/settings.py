@@ -70,6 +70,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "electroshop.demo.context_processors.navigation",
             ],
         },
     },
@@ -130,7 +131,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-LOGIN_URL = "/admin/login/"
+# The storefront's sign-in (customers and staff); the admin keeps its own at /admin/login/.
+LOGIN_URL = "demo:login"
+LOGIN_REDIRECT_URL = "demo:home"
+LOGOUT_REDIRECT_URL = "demo:home"
 
 # --- Celery -------------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
@@ -199,4 +203,5 @@ LOGGING = {
 # --- ElectroShop AI -----------------------------------------------------------------------------
 # One namespaced setting; every key and its default is documented in electroshop/conf.py.
 ELECTROSHOP = env.json("ELECTROSHOP_JSON", default={})
+ELECTROSHOP.setdefault("PRODUCT_IMAGE_URL", "/product-images/{sku}.svg")  # the demo shop's placeholder pictures
 ELECTROSHOP.setdefault("ARTIFACT_DIR", env.str("ARTIFACT_DIR", default=str(BASE_DIR / "var" / "artifacts")))

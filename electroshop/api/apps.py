@@ -8,12 +8,13 @@ class ApiConfig(AppConfig):
 
     def ready(self) -> None:
         from django.conf import settings
+        from django.contrib.auth.signals import user_logged_in
         from django.db.models.signals import post_delete, post_save, pre_save
         from rest_framework.authtoken.models import Token
 
         from electroshop.shop.models import Customer
 
-        from . import tokens
+        from . import tokens, visitors
 
         # Cached token lookups are forgotten when what they hold changes (see tokens.py).
         for name, signal in (("save", post_save), ("delete", post_delete)):
@@ -21,3 +22,5 @@ class ApiConfig(AppConfig):
             signal.connect(tokens.on_user_changed, sender=settings.AUTH_USER_MODEL, dispatch_uid=f"api-user-{name}")
             signal.connect(tokens.on_customer_changed, sender=Customer, dispatch_uid=f"api-customer-{name}")
         pre_save.connect(tokens.on_customer_saving, sender=Customer, dispatch_uid="api-customer-pre-save")
+        # At sign-in the visitor's anonymous events join their customer (see visitors.py).
+        user_logged_in.connect(visitors.join_visitor_events, dispatch_uid="api-join-visitor-events")

@@ -17,11 +17,10 @@ from electroshop.shop.events import (
     COLLECT_BATCH_MAX,
     EventBatchError,
     record_events,
-    record_session_events,
 )
 
 from . import serializers as s
-from .visitors import visitor_session_id
+from .visitors import record_visitor_events
 from .schema import FORBIDDEN_STAFF, THROTTLED, UNAUTHENTICATED
 from .authentication import BrowserSessionAuthentication, ServiceTokenAuthentication
 from .permissions import IsStaffOrServiceToken
@@ -168,11 +167,6 @@ def _same_origin(request: Request) -> bool:
     return their == ours
 
 
-def _session_id(request: Request) -> str:
-    """The browser's session: its Django session (created now if needed), or the shop's session_id cookie."""
-    return visitor_session_id(request, create=True)
-
-
 class EventCollectView(APIView):
     """A browser records its own events for its own session (same origin only)."""
 
@@ -210,16 +204,8 @@ class EventCollectView(APIView):
     def post(self, request: Request) -> Response:
         if not _same_origin(request):
             return Response({"detail": "Cross-origin requests cannot record events."}, status=status.HTTP_403_FORBIDDEN)
-        user = request.user
-        customer_id = None
-        if user.is_authenticated:
-            try:
-                customer_id = user.customer.pk
-            except Exception:  # a user without a customer (e.g. staff browsing the shop)
-                customer_id = None
         try:
-            rows = _body_events(request)
-            result = record_session_events(rows=rows, session_id=_session_id(request), customer_id=customer_id)
+            result = record_visitor_events(request, _body_events(request))
         except EventBatchError as exc:
             return Response({"errors": exc.errors}, status=status.HTTP_400_BAD_REQUEST)
         return Response({"created": result.created, "duplicates": result.duplicates}, status=status.HTTP_201_CREATED)

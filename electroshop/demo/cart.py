@@ -40,3 +40,7 @@ def cart_lines(*, session: SessionBase) -> list[CartLine]:
     quantities = cart_quantities(session)
     products = Product.objects.filter(sku__in=quantities, is_active=True).select_related("brand")
     return [CartLine(p, quantities[p.sku]) for p in sorted(products, key=lambda p: p.name)]
+
+
+def clear_cart(session: SessionBase) -> None:
+    session.pop(SESSION_KEY, None)

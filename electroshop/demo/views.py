@@ -1,48 +1,60 @@
-"""The demo storefront: thin views over plain ORM reads of the shop tables (this is the host shop)."""
-from django.contrib import messages
-from django.core.paginator import Paginator
-from django.db.models import Avg, Count, Q
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_POST
+"""The demo storefront: thin views over plain ORM reads of the shop tables (this is the host shop).
 
-from electroshop.demo.cart import MAX_QUANTITY, add_to_cart, cart_lines, cart_quantities, remove_from_cart
-from electroshop.shop.models import Category, Product
+What a host shop does for the plugin is visible here: product views are recorded as browsing events
+for the visitor (``record_visitor_events``), pages place the recommendation widgets (templates),
+and checkout writes orders through the shop's models (``checkout.place_order``), which the fraud
+app scores on commit.
+"""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Avg, Case, Count, Q, Value, When
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from electroshop.api.visitors import record_visitor_events
+from electroshop.demo.cart import MAX_QUANTITY, add_to_cart, cart_lines, cart_quantities, clear_cart, remove_from_cart
+from electroshop.demo.checkout import Browser, CheckoutError, place_order
+from electroshop.demo.forms import CheckoutForm
+from electroshop.demo.placeholders import placeholder_svg
+from electroshop.shop.models import Category, Customer, Order, Product
 
 PRODUCTS_PER_PAGE = 24
-
-
-def _nav_categories():
-    return Category.objects.filter(parent__isnull=True).prefetch_related("children")
+ORDERS_PER_PAGE = 20
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     featured = (Product.objects.filter(is_active=True, stock__on_hand__gt=0)
-                .select_related("brand", "category").order_by("-created_at")[:12])
-    return render(request, "demo/home.html", {"nav_categories": _nav_categories(), "featured": featured})
+                .select_related("brand", "category", "stock").order_by("-created_at")[:8])
+    return render(request, "demo/home.html", {"featured": featured})
 
 
 @require_GET
 def category(request: HttpRequest, category_id: int) -> HttpResponse:
-    cat = get_object_or_404(Category, pk=category_id)
-    # A parent category lists the products of its whole subtree.
+    cat = get_object_or_404(Category.objects.select_related("parent"), pk=category_id)
+    # A parent category lists the products of its whole subtree, those in stock first.
+    sold_out_last = Case(When(stock__on_hand__gt=0, then=Value(0)), default=Value(1))
     products = (Product.objects.filter(Q(category=cat) | Q(category__path__startswith=f"{cat.path}/"), is_active=True)
-                .select_related("brand", "stock").order_by("name"))
+                .select_related("brand", "category", "stock").order_by(sold_out_last, "name"))
     page = Paginator(products, PRODUCTS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "demo/category.html", {
-        "nav_categories": _nav_categories(), "category": cat, "subcategories": cat.children.all(), "page": page,
-    })
+    return render(request, "demo/category.html", {"category": cat, "subcategories": cat.children.all(), "page": page})
 
 
 @require_GET
 def product(request: HttpRequest, sku: str) -> HttpResponse:
-    item = get_object_or_404(Product.objects.select_related("brand", "category", "stock"), sku=sku, is_active=True)
+    item = get_object_or_404(Product.objects.select_related("brand", "category__parent", "stock"), sku=sku,
+                             is_active=True)
+    # The view is recorded before the page renders, so its own "inspired by your browsing" list
+    # already takes this product into account.
+    record_visitor_events(request, [{"event_type": "view", "sku": item.sku}])
     published = item.reviews.filter(status="published")
     rating = published.aggregate(average=Avg("rating"), count=Count("id"))
     specs = [(key.replace("_", " ").capitalize(), _display(value)) for key, value in item.attributes.items()]
     return render(request, "demo/product.html", {
-        "nav_categories": _nav_categories(), "product": item, "rating": rating, "specs": specs,
+        "product": item, "rating": rating, "specs": specs,
         "reviews": published.select_related("customer")[:5], "max_quantity": MAX_QUANTITY,
     })
 
@@ -52,10 +64,20 @@ def _display(value: object) -> object:
 
 
 @require_GET
+@cache_control(max_age=86400, public=True)
+def product_image(request: HttpRequest, sku: str) -> HttpResponse:
+    item = get_object_or_404(Product.objects.select_related("category"), sku=sku)
+    svg = placeholder_svg(name=item.name, category_path=item.category.path if item.category else "")
+    return HttpResponse(svg, content_type="image/svg+xml")
+
+
+# --- cart and checkout -----------------------------------------------------------------------------
+
+@require_GET
 def cart(request: HttpRequest) -> HttpResponse:
     lines = cart_lines(session=request.session)
     total = sum((line.subtotal for line in lines), start=0)
-    return render(request, "demo/cart.html", {"nav_categories": _nav_categories(), "lines": lines, "total": total,
+    return render(request, "demo/cart.html", {"lines": lines, "total": total,
                                               "cart_products": [line.product for line in lines]})
 
 
@@ -71,7 +93,7 @@ def _quantity(raw: str | None) -> int | None:
 def cart_add(request: HttpRequest) -> HttpResponse:
     sku = request.POST.get("sku", "")
     quantity = _quantity(request.POST.get("quantity"))
-    item = Product.objects.filter(sku=sku, is_active=True).first()
+    item = Product.objects.filter(sku=sku, is_active=True, stock__on_hand__gt=0).first()
     if item is None or quantity is None:
         messages.error(request, "That product or quantity is not available.")
         return redirect("demo:cart")
@@ -87,3 +109,56 @@ def cart_remove(request: HttpRequest) -> HttpResponse:
         remove_from_cart(session=request.session, sku=sku)
         messages.success(request, "Removed the item from your cart.")
     return redirect("demo:cart")
+
+
+def _signed_in_customer(request: HttpRequest) -> Customer | None:
+    return Customer.objects.filter(user=request.user).first()
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def checkout(request: HttpRequest) -> HttpResponse:
+    customer = _signed_in_customer(request)
+    lines = cart_lines(session=request.session)
+    if customer is None:
+        messages.error(request, "This account has no customer profile: sign in as a customer to check out.")
+        return redirect("demo:cart")
+    if not lines:
+        return redirect("demo:cart")
+    form = CheckoutForm(request.POST or None, initial={"full_name": customer.name})
+    if request.method == "POST" and form.is_valid():
+        browser = Browser(ip_address=request.META.get("REMOTE_ADDR"),
+                          user_agent=request.META.get("HTTP_USER_AGENT", ""))
+        try:
+            order = place_order(customer=customer, lines=lines, delivery=form.delivery(), browser=browser)
+        except CheckoutError as exc:
+            messages.error(request, str(exc))
+            return redirect("demo:cart")
+        clear_cart(request.session)
+        return redirect("demo:order", number=order.number)
+    total = sum((line.subtotal for line in lines), start=0)
+    return render(request, "demo/checkout.html", {"form": form, "lines": lines, "total": total})
+
+
+def _orders_of(request: HttpRequest):
+    return Order.objects.filter(customer__user=request.user)
+
+
+@login_required
+@require_GET
+def order_detail(request: HttpRequest, number: str) -> HttpResponse:
+    order = _orders_of(request).filter(number=number).first()
+    if order is None:
+        raise Http404("No such order.")
+    lines = order.lines.select_related("product__brand", "product__category")
+    return render(request, "demo/order.html", {"order": order, "lines": lines})
+
+
+@login_required
+@require_GET
+def order_history(request: HttpRequest) -> HttpResponse:
+    orders = _orders_of(request).annotate(items=Count("lines")).order_by("-created_at")
+    page = Paginator(orders, ORDERS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "demo/order_history.html", {"page": page,
+                                                       "has_customer": _signed_in_customer(request) is not None})
+

@@ -4,7 +4,8 @@
 any bad row means nothing is stored and every problem is reported as ``{"index", "field", "message"}``.
 Rows with an ``event_id`` are deduplicated (stored as ``Event.dedupe_key``): sending a batch twice
 stores it once. After the batch is committed, every registered listener is called with the result
-so other apps (recommendations) can react in real time::
+so other apps (recommendations) can react in real time (also when ``attach_session_events`` gives
+an anonymous session's events to the customer who signed in)::
 
     from electroshop.shop.events import register_event_listener
     register_event_listener(lambda result: ...)
@@ -387,6 +388,25 @@ def record_session_events(*, rows: Sequence[Mapping[str, Any]], session_id: str,
         dedupe_prefix=f"collect:{namespace}:",
     )
     return _store(clean, source=source, customer_id=customer_id, session_id=session_id)
+
+
+def attach_session_events(*, session_id: str, customer_id: int) -> EventBatchResult:
+    """Give an anonymous session's events to the customer who signed in from it.
+
+    Sets ``customer`` on the session's events that have none; listeners then receive them (source
+    ``"sign-in"``) as if just recorded for that customer, so their live list takes the browsing in.
+    """
+    if not session_id:
+        return EventBatchResult(created=0, duplicates=0, source="sign-in")
+    with transaction.atomic():
+        anonymous = Event.objects.filter(session_id=session_id, customer__isnull=True)
+        events = list(anonymous.select_for_update().order_by("occurred_at"))
+        anonymous.update(customer_id=customer_id)
+        for event in events:
+            event.customer_id = customer_id
+        result = EventBatchResult(created=0, duplicates=0, source="sign-in", events=events)
+        transaction.on_commit(lambda: _notify_listeners(result))
+    return result
 
 
 def session_event_key(django_session_key: str) -> str:

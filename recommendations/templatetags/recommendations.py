@@ -2,11 +2,18 @@
 
     {% recommended_for customer limit=8 %}   personalised (a Customer, an id, or None for the visitor's session)
     {% similar_products product %}           on a product page
-    {% bought_together product %}            on a product or cart page
+    {% bought_together product %}            on a product page
+    {% cart_complements products %}          on the cart page: what is bought with the cart's products
     {% trending category %}                  a Category, an id, or None for the whole shop
 
 Each renders accessible product cards from the cached lists (no computation) and carries the
 ``recommendation_id`` of every item so ``widgets.js`` can record impressions and clicks.
+
+A product appears in one widget per page: each widget skips the products the widgets rendered
+before it on the same page (in template order), and fills up from further down its own list.
+``recommended_for ... fallback=False`` renders only a personal list (the customer's, or the
+session's once the visitor has browsed), not the trending fallback, for pages with their own
+trending widget.
 """
 from typing import Any
 from urllib.parse import quote
@@ -21,7 +28,7 @@ from .. import selectors
 register = template.Library()
 
 TITLES = {
-    "personalized": "Recommended for you", "session": "Inspired by your browsing", "similar": "Similar products",
+    "personalized": "Picked for you", "session": "Inspired by your browsing", "similar": "Similar products",
     "bought_together": "Frequently bought together", "trending": "Trending now", "fallback": "Popular products",
 }
 
@@ -32,56 +39,85 @@ def _id(value: Any) -> int | None:
     return int(getattr(value, "pk", value))
 
 
-def _widget(result: selectors.RecommendationList | None, *, title: str | None, kind: str) -> dict[str, Any]:
+PERSONAL_SOURCES = {"personalized", "session"}
+# How far down its own list a widget may look to replace products shown by earlier widgets.
+DEDUPE_HEADROOM = 24
+
+
+def _shown_on_page(context) -> set[int]:
+    """Product ids rendered by the widgets before this one on the page being rendered."""
+    return context.render_context.setdefault("electroshop_shown_products", set())
+
+
+def _widget(context, result: selectors.RecommendationList | None, *, title: str | None, kind: str,
+            limit: int) -> dict[str, Any]:
     if result is None:
         return {"items": [], "title": title or "", "kind": kind}
-    items = [{**item, "url": electroshop_settings.PRODUCT_URL.format(sku=quote(item["sku"], safe=""))}
-             for item in result.items]
+    shown = _shown_on_page(context)
+    items = [item for item in result.items if item["product_id"] not in shown][:limit]
+    shown.update(item["product_id"] for item in items)
+    image_url = electroshop_settings.PRODUCT_IMAGE_URL
+    items = [{**item, "url": electroshop_settings.PRODUCT_URL.format(sku=quote(item["sku"], safe="")),
+              "image_url": image_url.format(sku=quote(item["sku"], safe="")) if image_url else "",
+              # positions count what the visitor sees, after skipping products shown elsewhere
+              "recommendation_id": f"{result.list_id}.{position}"}
+             for position, item in enumerate(items, start=1)]
     return {"items": items, "title": title or TITLES.get(result.source, "Recommended"), "kind": kind,
             "source": result.source, "list_id": result.list_id, "model_version": result.model_version}
 
 
+def _limits(context, limit: int, cap: int) -> tuple[int, int]:
+    """(items to show, items to read): the read leaves room for products shown by earlier widgets."""
+    show = min(int(limit), cap)
+    return show, min(show + min(len(_shown_on_page(context)), DEDUPE_HEADROOM), cap)
+
+
 @register.inclusion_tag("recommendations/widget.html", takes_context=True)
-def recommended_for(context, customer=None, limit: int = 8, title: str | None = None, category=None) -> dict:
-    limit = min(int(limit), electroshop_settings.RECOMMENDATIONS_MAX_LIMIT)
+def recommended_for(context, customer=None, limit: int = 8, title: str | None = None, category=None,
+                    fallback: bool = True) -> dict:
+    limit, read = _limits(context, limit, electroshop_settings.RECOMMENDATIONS_MAX_LIMIT)
     customer_id = _id(customer) if customer is not None else _customer_of(context)
     if customer_id is not None:
-        result = selectors.recommendations_for_customer(customer_id=customer_id, limit=limit,
+        result = selectors.recommendations_for_customer(customer_id=customer_id, limit=read,
                                                         category_id=_id(category))
     else:
         request = context.get("request")
         result = selectors.recommendations_for_session(
-            session_id=visitor_session_id(request, create=False) if request is not None else "", limit=limit,
+            session_id=visitor_session_id(request, create=False) if request is not None else "", limit=read,
             category_id=_id(category))
-    return _widget(result, title=title, kind="for-you")
+    if not fallback and result is not None and result.source not in PERSONAL_SOURCES:
+        result = None
+    return _widget(context, result, title=title, kind="for-you", limit=limit)
 
 
 @register.inclusion_tag("recommendations/widget.html", takes_context=True)
 def similar_products(context, product, limit: int = 8, title: str | None = None) -> dict:
-    result = selectors.similar_products(product_id=_id(product), limit=min(int(limit), 50),
-                                        customer_id=_customer_of(context))
-    return _widget(result, title=title or TITLES["similar"], kind="similar")
+    limit, read = _limits(context, limit, 50)
+    result = selectors.similar_products(product_id=_id(product), limit=read, customer_id=_customer_of(context))
+    return _widget(context, result, title=title or TITLES["similar"], kind="similar", limit=limit)
 
 
 @register.inclusion_tag("recommendations/widget.html", takes_context=True)
 def bought_together(context, product, limit: int = 4, title: str | None = None) -> dict:
-    result = selectors.bought_together(product_id=_id(product), limit=min(int(limit), 50),
-                                       customer_id=_customer_of(context))
-    return _widget(result, title=title or TITLES["bought_together"], kind="bought-together")
+    limit, read = _limits(context, limit, 50)
+    result = selectors.bought_together(product_id=_id(product), limit=read, customer_id=_customer_of(context))
+    return _widget(context, result, title=title or TITLES["bought_together"], kind="bought-together", limit=limit)
 
 
 @register.inclusion_tag("recommendations/widget.html", takes_context=True)
 def cart_complements(context, products, limit: int = 4, title: str | None = None) -> dict:
     ids = [_id(p) for p in products]
-    result = selectors.cart_complements(product_ids=[i for i in ids if i is not None], limit=min(int(limit), 50),
+    limit, read = _limits(context, limit, 50)
+    result = selectors.cart_complements(product_ids=[i for i in ids if i is not None], limit=read,
                                         customer_id=_customer_of(context))
-    return _widget(result, title=title or "Complete your order", kind="cart")
+    return _widget(context, result, title=title or "Complete your order", kind="cart", limit=limit)
 
 
-@register.inclusion_tag("recommendations/widget.html")
-def trending(category=None, limit: int = 8, title: str | None = None) -> dict:
-    result = selectors.trending(category_id=_id(category), limit=min(int(limit), 50))
-    return _widget(result, title=title or TITLES["trending"], kind="trending")
+@register.inclusion_tag("recommendations/widget.html", takes_context=True)
+def trending(context, category=None, limit: int = 8, title: str | None = None) -> dict:
+    limit, read = _limits(context, limit, 50)
+    result = selectors.trending(category_id=_id(category), limit=read)
+    return _widget(context, result, title=title or TITLES["trending"], kind="trending", limit=limit)
 
 
 @register.inclusion_tag("recommendations/script.html")

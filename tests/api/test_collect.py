@@ -1,9 +1,11 @@
 """POST /api/v1/events/collect/: a browser's own events, same origin, session identity, throttled."""
 import pytest
+from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
+from electroshop.shop import events as events_service
 from electroshop.shop.events import COLLECT_BATCH_MAX, session_event_key
-from electroshop.shop.models import Event
+from electroshop.shop.models import Customer, Event
 
 URL = "/api/v1/events/collect/"
 VIEW = {"event_type": "view", "sku": "SKU-0"}
@@ -126,3 +128,26 @@ def test_form_posts_are_refused(anon_client, products):
     response = anon_client.post(URL, {"events": "x"})  # multipart, as a cross-site HTML form would send
     assert response.status_code == 415
     assert not Event.objects.exists()
+
+
+@pytest.mark.django_db
+def test_at_sign_in_the_browsers_anonymous_events_join_the_customer(anon_client, products,
+                                                                   django_capture_on_commit_callbacks):
+    _collect(anon_client, [VIEW, {"event_type": "search", "query": "cable"}])
+    Event.objects.create(session_id="another-browser", product=products[1], event_type="view")
+    user = get_user_model().objects.create_user("carol", None, None)
+    customer = Customer.objects.create(email="carol@example.com", user=user)
+    heard = []
+    events_service.register_event_listener(heard.append)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            anon_client.force_login(user)
+    finally:
+        events_service.unregister_event_listener(heard.append)
+    assert sorted(Event.objects.filter(customer=customer).values_list("event_type", flat=True)) == ["search", "view"]
+    assert Event.objects.get(session_id="another-browser").customer_id is None  # only this browser's
+    assert [(r.source, len(r.events)) for r in heard] == [("sign-in", 2)]  # listeners refresh the live lists
+    # Signing in again from the same browser joins nothing twice.
+    with django_capture_on_commit_callbacks(execute=True):
+        anon_client.force_login(user)
+    assert Event.objects.filter(customer=customer).count() == 2
