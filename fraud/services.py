@@ -97,6 +97,9 @@ def _group_of(name: str) -> str:
     return "time" if name in TIME_FEATURES else name
 
 
+MIN_REASON_WEIGHT = 1e-6  # probability (0.0001 score points): smaller contributions are rounding noise
+
+
 @lru_cache(maxsize=16)  # one layout per model's feature list, asked on every score
 def _feature_groups(names: tuple[str, ...]) -> dict[str, np.ndarray]:
     groups: dict[str, list[int]] = {}
@@ -120,9 +123,12 @@ def _component_contributions(component, row: np.ndarray, groups: dict[str, np.nd
 def score_with_model(model, features: Mapping[str, float], *, top_k: int = 3) -> tuple[float, list[dict]]:
     """(probability 0..1, reasons) of one feature row, from each component model of ``model``.
 
-    Reasons are the features that raised the score most, in score points. Features of one entity
-    are also weighed together (device velocity and device risk often say the same thing, so
-    neither alone moves the score much); each reason names its group's most telling feature.
+    Reasons say why the score is on its side of a typical order's: above it, the features that
+    raised it most (positive weights); below it, the ones that lowered it most (negative weights),
+    in score points to three significant digits (a low-risk order's score, and so its weights, is a
+    fraction of a point). Features of one entity are also weighed together (device velocity and
+    device risk often say the same thing, so neither alone moves the score much); each reason names
+    its group's most telling feature.
     """
     total = 0.0
     single: dict[str, float] = {}
@@ -142,15 +148,16 @@ def score_with_model(model, features: Mapping[str, float], *, top_k: int = 3) ->
             single[name] = single.get(name, 0.0) + weight * w
         for group, w in zip(groups, by_group.tolist()):
             grouped[group] = grouped.get(group, 0.0) + weight * w
+    side = 1.0 if sum(grouped.values()) >= 0 else -1.0  # the score minus a typical order's
+    ranked = sorted(grouped.items(), key=lambda kv: -side * kv[1])
     reasons = []
-    for group, w in sorted(grouped.items(), key=lambda kv: -kv[1])[:top_k]:
-        if w <= 1e-4:
-            break
-        # The member that moves the score most alone; failing that, the one furthest from typical.
-        name = max(members[group], key=lambda n: (round(single.get(n, 0.0), 6), "nb_fraud" in n or "risk" in n,
-                                                  abs(float(features.get(n, 0.0)))))
+    for group, w in [(g, w) for g, w in ranked if side * w > MIN_REASON_WEIGHT][:top_k]:
+        # The member that moves the score most alone (the way its group does); failing that, the one
+        # furthest from typical.
+        name = max(members[group], key=lambda n: (round(side * single.get(n, 0.0), 9),
+                                                  "nb_fraud" in n or "risk" in n, abs(float(features.get(n, 0.0)))))
         reasons.append({"code": name.upper(), "message": describe(name, features.get(name, 0.0)),
-                        "weight": round(w * 100, 2)})
+                        "weight": float(f"{w * 100:.3g}")})
     return total, reasons
 
 
