@@ -71,11 +71,33 @@ def model_for_version(version_id: int) -> dict:
     """The trained bundle of a version, loaded once per process from its checksummed artifact."""
     if version_id not in _loaded:
         version = ModelVersion.objects.get(pk=version_id)
-        bundle = registry.load_artifact(version=version)
-        if len(_loaded) >= 4:
-            _loaded.clear()
-        _loaded[version_id] = bundle
+        _keep_loaded(version_id, registry.load_artifact(version=version))
     return _loaded[version_id]
+
+
+def load_active_model() -> int | None:
+    """Load the active order-risk model into this process (and pack its trees) unless it already is.
+
+    Returns its version id; None without an active version or when its artifact cannot be read
+    (scoring then uses the rules only, and logs why, as it would at the first score).
+    """
+    version_id = active_version_id(app=selectors.APP, kind=selectors.KIND)
+    if version_id is None:
+        return None
+    try:
+        bundle = model_for_version(version_id)
+    except Exception as exc:
+        logger.warning("fraud model version %s could not be loaded (%s): scoring uses the rules only", version_id, exc)
+        return None
+    for component, _ in _components(bundle["model"]):
+        component.packed()
+    return version_id
+
+
+def _keep_loaded(version_id: int, bundle: dict) -> None:
+    if len(_loaded) >= 4:
+        _loaded.clear()
+    _loaded[version_id] = bundle
 
 
 def _components(model) -> list[tuple[Any, float]]:
@@ -429,9 +451,10 @@ def train_fraud(*, run_id: int, as_of: datetime | None, sync: bool) -> None:
                     "supervised_weight": SUPERVISED_WEIGHT if kind_of_model != "isolation_forest" else 0.0},
         data_start=orders["created_at"].min().to_pydatetime(), data_end=orders["created_at"].max().to_pydatetime(),
     )
-    registry.save_artifact(version_id=version.pk, obj={
-        "model": model, "label_delay_days": delay, "feature_names": list(model_feature_names(feature_config(
-            label_delay_days=delay)))})
+    bundle = {"model": model, "label_delay_days": delay,
+              "feature_names": list(model_feature_names(feature_config(label_delay_days=delay)))}
+    registry.save_artifact(version_id=version.pk, obj=bundle)
+    _keep_loaded(version.pk, bundle)  # activation loads it into this process: no need to read it back
     registry.mark_version_ready(version_id=version.pk, metrics=metrics, train_seconds=train_seconds)
     registry.activate_model_version(version_id=version.pk)
     registry.append_run_log(run_id=run_id, line=f"activated {version.label} ({kind_of_model}) {metrics}")
