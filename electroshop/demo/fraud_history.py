@@ -134,7 +134,8 @@ def write_fraud_history(*, data: DemoData, seed: int) -> FraudHistory:
     _write_labels(orders, placed=placed, reviewed=reviewed, rejects=rejects, decided_at=decided_at,
                   charged_back=charged_back, charged_back_at=charged_back_at, reasons=reasons)
     Order.objects.filter(pk__in=orders["id"][rejected].tolist()).update(status=Order.Status.CANCELLED)
-    return FraudHistory(assessments=len(stored), pending_review=int((flagged & ~reviewed).sum()),
+    queued = np.array([s.level == Level.REVIEW for s in scored]) & ~reviewed
+    return FraudHistory(assessments=len(stored), pending_review=int(queued.sum()),
                         approved=int(approved.sum()), rejected=int(rejected.sum()),
                         chargebacks=int(charged_back.sum()))
 
