@@ -79,6 +79,8 @@ def _review(orders: pd.DataFrame, *, manual: np.ndarray, rejects: np.ndarray, de
     config = selectors.fraud_config()
     fconfig = feature_config(label_delay_days=config.label_delay_days)
     records = orders.to_dict("records")
+    # Decisions known within the label delay of their order feed the features (as in serving).
+    in_time = decided_at <= _seconds(orders["created_at"]) + config.label_delay_days * DAY
     scored: list[Scored | None] = [None] * len(orders)
     labels = np.full(len(orders), np.nan)
     previous = None
@@ -96,7 +98,7 @@ def _review(orders: pd.DataFrame, *, manual: np.ndarray, rejects: np.ndarray, de
                                version_id=None, config=config)
         flagged = np.array([s.level != Level.ALLOW for s in scored])
         reviewed = (flagged | manual) & (decided_at < end_ts)
-        new_labels = np.where(reviewed, rejects.astype(float), np.nan)
+        new_labels = np.where(reviewed & in_time, rejects.astype(float), np.nan)
         if np.array_equal(new_labels, labels, equal_nan=True):
             break
         labels, previous = new_labels, values
