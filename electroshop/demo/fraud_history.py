@@ -33,7 +33,7 @@ from electroshop.demo.services import move_sequences_past_ids, write_rows
 from electroshop.shop import selectors as shop
 from electroshop.shop.models import Order
 from fraud import selectors
-from fraud.features import feature_config, order_attributes, order_features_frame
+from fraud.features import feature_config, order_attributes, order_extras_frame, order_features_frame
 from fraud.models import FraudLabel, Level, ReviewAssessment, RiskAssessment, SignupAssessment
 from fraud.rules import identities_of
 from fraud.services import Scored, assess
@@ -79,13 +79,14 @@ def _review(orders: pd.DataFrame, *, manual: np.ndarray, rejects: np.ndarray, de
     config = selectors.fraud_config()
     fconfig = feature_config(label_delay_days=config.label_delay_days)
     records = orders.to_dict("records")
+    extras = order_extras_frame(orders)  # the same in every round
     # Decisions known within the label delay of their order feed the features (as in serving).
     in_time = decided_at <= _seconds(orders["created_at"]) + config.label_delay_days * DAY
     scored: list[Scored | None] = [None] * len(orders)
     labels = np.full(len(orders), np.nan)
     previous = None
     for _ in range(MAX_REVIEW_ROUNDS):
-        features = order_features_frame(orders.assign(is_fraud=labels), config=fconfig)
+        features = order_features_frame(orders.assign(is_fraud=labels), config=fconfig, extras=extras)
         values = features.to_numpy(float)
         if previous is None:
             changed = np.arange(len(orders))
