@@ -17,7 +17,11 @@ app.autodiscover_tasks()
 
 @worker_process_init.connect
 def load_active_models(**kwargs) -> None:
-    """Each worker process loads the active models once, before its first task."""
+    """Each worker process loads the active models once, before its first task.
+
+    Celery's Django fixup closed the parent's database connections before forking, so the query
+    here opens this process's own connection.
+    """
     from electroshop.mlops.services import warm_up_models
 
     warm_up_models()
