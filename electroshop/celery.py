@@ -6,9 +6,22 @@ with ``ml.`` are routed there). Without REDIS_URL tasks run eagerly in-process.
 import os
 
 from celery import Celery
+from celery.signals import worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "electroshop.settings")
 
 app = Celery("electroshop")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_process_init.connect
+def load_active_models(**kwargs) -> None:
+    """Each worker process loads the active models once, before its first task.
+
+    Celery's Django fixup closed the parent's database connections before forking, so the query
+    here opens this process's own connection.
+    """
+    from electroshop.mlops.services import warm_up_models
+
+    warm_up_models()

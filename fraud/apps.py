@@ -15,7 +15,8 @@ class FraudConfig(AppConfig):
         from . import models, selectors, services
 
         # RiskAssessment rows are per order, not per version: pruning a version must not delete them.
-        register_app(app=selectors.APP, kind=selectors.KIND, trainer=services.train_fraud, cached_tables=[])
+        register_app(app=selectors.APP, kind=selectors.KIND, trainer=services.train_fraud, cached_tables=[],
+                     warm_up=services.load_active_model)
 
         def forget_config(**kwargs) -> None:
             selectors.forget_fraud_config()

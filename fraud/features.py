@@ -189,11 +189,19 @@ def order_features_online(order: Mapping[str, Any], history: Iterable[Mapping[st
     return features
 
 
-def order_features_frame(orders: pd.DataFrame, *, config: FeatureConfig) -> pd.DataFrame:
+def order_extras_frame(orders: pd.DataFrame) -> pd.DataFrame:
+    """The per-order features (:data:`EXTRA_FEATURES`) of every order; they do not depend on labels."""
+    extras = [order_attributes(row)[0] for row in orders.to_dict("records")]
+    return pd.DataFrame({name: [e[name] for e in extras] for name in EXTRA_FEATURES}, index=orders.index)
+
+
+def order_features_frame(orders: pd.DataFrame, *, config: FeatureConfig,
+                         extras: pd.DataFrame | None = None) -> pd.DataFrame:
     """Features of every order in ``orders`` (batch; the frame holds the history it needs).
 
     Columns of ``orders``: id, created_at, total, customer_id, customer_created_at, email, the entity
-    columns, the countries, and ``is_fraud`` (label for features, NaN when none).
+    columns, the countries, and ``is_fraud`` (label for features, NaN when none). ``extras``: the
+    orders' :func:`order_extras_frame`, for a caller that computes features for several label sets.
     """
     frame = pd.DataFrame(index=orders.index)
     frame[TIME_COL] = pd.to_datetime(orders["created_at"], utc=True)
@@ -205,9 +213,9 @@ def order_features_frame(orders: pd.DataFrame, *, config: FeatureConfig) -> pd.D
     for col in ENTITY_COLS:
         frame[col] = [entity_key(col, v, row_id=i) for v, i in zip(orders[col].tolist(), ids)]
     features = build_features(frame, config)
-    extras = [order_attributes(row)[0] for row in orders.to_dict("records")]
+    extras = order_extras_frame(orders) if extras is None else extras
     for name in EXTRA_FEATURES:
-        features[name] = [e[name] for e in extras]
+        features[name] = extras[name].to_numpy()
     return features
 
 

@@ -71,11 +71,33 @@ def model_for_version(version_id: int) -> dict:
     """The trained bundle of a version, loaded once per process from its checksummed artifact."""
     if version_id not in _loaded:
         version = ModelVersion.objects.get(pk=version_id)
-        bundle = registry.load_artifact(version=version)
-        if len(_loaded) >= 4:
-            _loaded.clear()
-        _loaded[version_id] = bundle
+        _keep_loaded(version_id, registry.load_artifact(version=version))
     return _loaded[version_id]
+
+
+def load_active_model() -> int | None:
+    """Load the active order-risk model into this process (and pack its trees) unless it already is.
+
+    Returns its version id; None without an active version or when its artifact cannot be read
+    (scoring then uses the rules only, and logs why, as it would at the first score).
+    """
+    version_id = active_version_id(app=selectors.APP, kind=selectors.KIND)
+    if version_id is None:
+        return None
+    try:
+        bundle = model_for_version(version_id)
+    except Exception as exc:
+        logger.warning("fraud model version %s could not be loaded (%s): scoring uses the rules only", version_id, exc)
+        return None
+    for component, _ in _components(bundle["model"]):
+        component.packed()
+    return version_id
+
+
+def _keep_loaded(version_id: int, bundle: dict) -> None:
+    if len(_loaded) >= 4:
+        _loaded.clear()
+    _loaded[version_id] = bundle
 
 
 def _components(model) -> list[tuple[Any, float]]:
@@ -95,6 +117,9 @@ def _group_of(name: str) -> str:
     if name in ("amount", "log_amount"):
         return "amount"
     return "time" if name in TIME_FEATURES else name
+
+
+MIN_REASON_WEIGHT = 1e-6  # probability (0.0001 score points): smaller contributions are rounding noise
 
 
 @lru_cache(maxsize=16)  # one layout per model's feature list, asked on every score
@@ -120,9 +145,12 @@ def _component_contributions(component, row: np.ndarray, groups: dict[str, np.nd
 def score_with_model(model, features: Mapping[str, float], *, top_k: int = 3) -> tuple[float, list[dict]]:
     """(probability 0..1, reasons) of one feature row, from each component model of ``model``.
 
-    Reasons are the features that raised the score most, in score points. Features of one entity
-    are also weighed together (device velocity and device risk often say the same thing, so
-    neither alone moves the score much); each reason names its group's most telling feature.
+    Reasons say why the score is on its side of a typical order's: above it, the features that
+    raised it most (positive weights); below it, the ones that lowered it most (negative weights),
+    in score points to three significant digits (a low-risk order's score, and so its weights, is a
+    fraction of a point). Features of one entity are also weighed together (device velocity and
+    device risk often say the same thing, so neither alone moves the score much); each reason names
+    its group's most telling feature.
     """
     total = 0.0
     single: dict[str, float] = {}
@@ -142,15 +170,16 @@ def score_with_model(model, features: Mapping[str, float], *, top_k: int = 3) ->
             single[name] = single.get(name, 0.0) + weight * w
         for group, w in zip(groups, by_group.tolist()):
             grouped[group] = grouped.get(group, 0.0) + weight * w
+    side = 1.0 if sum(grouped.values()) >= 0 else -1.0  # the score minus a typical order's
+    ranked = sorted(grouped.items(), key=lambda kv: -side * kv[1])
     reasons = []
-    for group, w in sorted(grouped.items(), key=lambda kv: -kv[1])[:top_k]:
-        if w <= 1e-4:
-            break
-        # The member that moves the score most alone; failing that, the one furthest from typical.
-        name = max(members[group], key=lambda n: (round(single.get(n, 0.0), 6), "nb_fraud" in n or "risk" in n,
-                                                  abs(float(features.get(n, 0.0)))))
+    for group, w in [(g, w) for g, w in ranked if side * w > MIN_REASON_WEIGHT][:top_k]:
+        # The member that moves the score most alone (the way its group does); failing that, the one
+        # furthest from typical.
+        name = max(members[group], key=lambda n: (round(side * single.get(n, 0.0), 9),
+                                                  "nb_fraud" in n or "risk" in n, abs(float(features.get(n, 0.0)))))
         reasons.append({"code": name.upper(), "message": describe(name, features.get(name, 0.0)),
-                        "weight": round(w * 100, 2)})
+                        "weight": float(f"{w * 100:.3g}")})
     return total, reasons
 
 
@@ -422,9 +451,10 @@ def train_fraud(*, run_id: int, as_of: datetime | None, sync: bool) -> None:
                     "supervised_weight": SUPERVISED_WEIGHT if kind_of_model != "isolation_forest" else 0.0},
         data_start=orders["created_at"].min().to_pydatetime(), data_end=orders["created_at"].max().to_pydatetime(),
     )
-    registry.save_artifact(version_id=version.pk, obj={
-        "model": model, "label_delay_days": delay, "feature_names": list(model_feature_names(feature_config(
-            label_delay_days=delay)))})
+    bundle = {"model": model, "label_delay_days": delay,
+              "feature_names": list(model_feature_names(feature_config(label_delay_days=delay)))}
+    registry.save_artifact(version_id=version.pk, obj=bundle)
+    _keep_loaded(version.pk, bundle)  # activation loads it into this process: no need to read it back
     registry.mark_version_ready(version_id=version.pk, metrics=metrics, train_seconds=train_seconds)
     registry.activate_model_version(version_id=version.pk)
     registry.append_run_log(run_id=run_id, line=f"activated {version.label} ({kind_of_model}) {metrics}")

@@ -38,14 +38,17 @@ class Scale:
     bot_clusters: int = 2
     fake_review_bursts: int = 3
     product_promotions: int = 10
+    fraud_rings: int = 3
 
 
 SCALES: dict[str, Scale] = {
     "small": Scale(products=200, customers=1_000, target_events=30_000),
     "medium": Scale(products=2_000, customers=20_000, target_events=1_000_000, card_testing_bursts=8,
-                    stolen_card_sprees=12, bot_clusters=5, fake_review_bursts=8, product_promotions=40),
+                    stolen_card_sprees=12, bot_clusters=5, fake_review_bursts=8, product_promotions=40,
+                    fraud_rings=8),
     "large": Scale(products=20_000, customers=100_000, target_events=2_200_000, card_testing_bursts=20,
-                   stolen_card_sprees=30, bot_clusters=12, fake_review_bursts=20, product_promotions=150),
+                   stolen_card_sprees=30, bot_clusters=12, fake_review_bursts=20, product_promotions=150,
+                   fraud_rings=20),
 }
 
 
@@ -329,6 +332,9 @@ def generate_demo_data(
 
     step("fraud and fake reviews")
     truth = b.inject_fraud(sc=sc)
+    from electroshop.demo.fraud_rings import inject_rings  # builds on this module: imported here to avoid a cycle
+
+    truth["rings"] = inject_rings(b, rings=sc.fraud_rings)
     step("reviews")
     b.genuine_reviews()
     fake = b.fake_reviews(bursts=sc.fake_review_bursts)
@@ -841,6 +847,13 @@ class _Builder:
         dom = _pick(self.rng, cat.DISPOSABLE_DOMAINS, n)
         return [f"{h[4:14]}@{d}" for h, d in zip(_hex_ids(self.rng, n, "tmp_"), dom.tolist())]
 
+    def high_value_devices(self) -> np.ndarray:
+        """Products fraudsters buy: devices in the top fifth of prices."""
+        dev_paths = ("Phones", "Laptops", "TVs", "Cameras", "Gaming/Consoles", "Wearables", "Tablets")
+        dev_leaves = [i for i, s in enumerate(cat.LEAVES) if s.path in dev_paths]
+        prod = self.prod
+        return np.flatnonzero(np.isin(prod.leaf, dev_leaves) & (prod.price >= np.quantile(prod.price, 0.8)))
+
     def inject_fraud(self, *, sc: Scale) -> dict[str, Any]:
         rng, prod = self.rng, self.prod
         truth: dict[str, Any] = {"card_testing": [], "stolen_card": [], "bot_signups": []}
@@ -849,9 +862,7 @@ class _Builder:
         cheap = np.flatnonzero(prod.price <= 1_999)
         if len(cheap) < 5:
             cheap = np.argsort(prod.price)[:20]
-        dev_paths = ("Phones", "Laptops", "TVs", "Cameras", "Gaming/Consoles", "Wearables", "Tablets")
-        dev_leaves = [i for i, s in enumerate(cat.LEAVES) if s.path in dev_paths]
-        pricey = np.flatnonzero(np.isin(prod.leaf, dev_leaves) & (prod.price >= np.quantile(prod.price, 0.8)))
+        pricey = self.high_value_devices()
         # Card testing: many small orders on one card within minutes, mostly declined.
         for _ in range(sc.card_testing_bursts):
             k = int(rng.integers(8, 26))
@@ -1170,7 +1181,11 @@ class _Builder:
         """Turn internal indices into shop identifiers (order numbers, customer/review ids, SKUs)."""
         num = self.order_key_to_number
         cid = self.cust_id
-        out: dict[str, Any] = {"fraud": {"card_testing": [], "stolen_card": [], "bot_signups": []}, "fake_reviews": []}
+        from electroshop.demo.fraud_rings import resolve_rings
+
+        out: dict[str, Any] = {"fraud": {"card_testing": [], "stolen_card": [], "bot_signups": [],
+                                         "rings": resolve_rings(truth["rings"], order_numbers=num, customer_ids=cid)},
+                               "fake_reviews": []}
         for b in truth["card_testing"]:
             out["fraud"]["card_testing"].append({"card_fingerprint": b["card_fingerprint"], "ip_address": b["ip"],
                                                  "device_id": b["device_id"],
@@ -1189,9 +1204,9 @@ class _Builder:
                                         "review_ids": sorted(int(self.review_id[i]) for i in b["review_idx"])})
         f = out["fraud"]
         out["fraudulent_order_numbers"] = sorted(
-            n for group in ("card_testing", "stolen_card") for b in f[group] for n in b["order_numbers"])
+            n for group in ("card_testing", "stolen_card", "rings") for b in f[group] for n in b["order_numbers"])
         out["fake_account_customer_ids"] = sorted(
-            {c for b in f["bot_signups"] for c in b["customer_ids"]}
+            {c for group in ("bot_signups", "rings") for b in f[group] for c in b["customer_ids"]}
             | {c for b in out["fake_reviews"] for c in b["customer_ids"]})
         out["fake_review_ids"] = sorted(r for b in out["fake_reviews"] for r in b["review_ids"])
         return out

@@ -108,6 +108,19 @@ def _timestamp_strings(ts: Any, suffix: str) -> list[str]:
     return np.char.add(np.char.replace(text, "T", " "), suffix).tolist()
 
 
+def _datetimes(seconds: Any, target: str) -> list:
+    """Epoch seconds (None: NULL) as the write path wants them."""
+    known = seconds if isinstance(seconds, np.ndarray) else [v for v in seconds if v is not None]
+    if target == "python":
+        converted = [d.replace(tzinfo=dt.UTC) for d in np.asarray(known, "datetime64[s]").tolist()]
+    else:  # the database stores UTC; SQLite as naive text, like Django does
+        converted = _timestamp_strings(known, "" if target == "sqlite" else "+00")
+    if len(known) == len(seconds):
+        return converted
+    filled = iter(converted)
+    return [None if v is None else next(filled) for v in seconds]
+
+
 def _convert(model: type[models.Model], cols: dict[str, Any], target: str) -> dict[str, list]:
     """Values for one write path: "python" (model fields), "sqlite" (raw parameters), "copy" (COPY text)."""
     fields = {f.attname: f for f in model._meta.concrete_fields}
@@ -115,10 +128,7 @@ def _convert(model: type[models.Model], cols: dict[str, Any], target: str) -> di
     for name, values in cols.items():
         field = fields[name]
         if isinstance(field, models.DateTimeField):
-            if target == "python":
-                out[name] = [d.replace(tzinfo=dt.UTC) for d in np.asarray(values, "datetime64[s]").tolist()]
-            else:  # the database stores UTC; SQLite as naive text, like Django does
-                out[name] = _timestamp_strings(values, "" if target == "sqlite" else "+00")
+            out[name] = _datetimes(values, target)
         elif isinstance(field, models.DecimalField):
             if name in ("price", "total", "unit_price"):  # pence
                 text = [f"{v // 100}.{v % 100:02d}" for v in _as_list(values)]
@@ -211,10 +221,31 @@ def write_method() -> str:
     return {"postgresql": "copy", "sqlite": "sqlite"}.get(connection.vendor, "python")
 
 
-def write_demo_data(*, data: DemoData, progress: ProgressFactory | None = None) -> dict[str, int]:
-    """Insert every generated row in one transaction; returns rows written per model."""
+def write_rows(model: type[models.Model], columns: dict[str, Any], *, progress: ProgressFactory | None = None) -> int:
+    """Insert one table's columns (attname -> values, ids included) by this database's fast path.
+
+    Times are epoch seconds, money pence; no ``save()`` and no model signals run.
+    """
     target = write_method()
     writer = {"copy": _copy, "sqlite": _executemany, "python": _bulk_create}[target]
+    cols = _convert(model, columns, target)
+    n = len(next(iter(cols.values())))
+    bar = progress(str(model._meta.verbose_name_plural), n) if progress else _NoBar()
+    writer(model, cols, bar)
+    bar.close()
+    return n
+
+
+def move_sequences_past_ids(models_written: Sequence[type[models.Model]]) -> None:
+    """After inserting explicit ids on PostgreSQL, move the id sequences past them."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for sql in connection.ops.sequence_reset_sql(no_style(), list(models_written)):
+                cursor.execute(sql)
+
+
+def write_demo_data(*, data: DemoData, progress: ProgressFactory | None = None) -> dict[str, int]:
+    """Insert every generated row in one transaction; returns rows written per model."""
     written: dict[str, int] = {}
     with transaction.atomic():
         if connection.vendor == "sqlite":
@@ -223,16 +254,8 @@ def write_demo_data(*, data: DemoData, progress: ProgressFactory | None = None) 
             with connection.cursor() as cursor:
                 cursor.execute("PRAGMA cache_size = -200000")
         for model, raw in table_columns(data):
-            cols = _convert(model, raw, target)
-            n = len(next(iter(cols.values())))
-            bar = progress(str(model._meta.verbose_name_plural), n) if progress else _NoBar()
-            writer(model, cols, bar)
-            bar.close()
-            written[model._meta.label] = n
-        if connection.vendor == "postgresql":  # explicit ids: move the sequences past them
-            with connection.cursor() as cursor:
-                for sql in connection.ops.sequence_reset_sql(no_style(), list(SEQUENCED_MODELS)):
-                    cursor.execute(sql)
+            written[model._meta.label] = write_rows(model, raw, progress=progress)
+        move_sequences_past_ids(SEQUENCED_MODELS)
     forget_shop_stamp()  # bulk writes send no model signals
     return written
 

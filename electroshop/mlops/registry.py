@@ -17,6 +17,8 @@ class AppRegistration:
     # trainer(run_id=..., as_of=..., sync=...) -> None: trains, fills, evaluates and activates.
     trainer: Callable[..., Any] | None = None
     cached_tables: list[type[models.Model]] = field(default_factory=list)
+    # warm_up() -> Any: load the active model into this process (worker start, after an activation).
+    warm_up: Callable[[], Any] | None = None
 
 
 _REGISTRY: dict[str, AppRegistration] = {}
@@ -25,14 +27,20 @@ KNOWN_APPS = ("recommendations", "forecasting", "fraud")
 
 
 def register_app(*, app: str, kind: str, trainer: Callable[..., Any] | None = None,
-                 cached_tables: list[type[models.Model]] | None = None) -> AppRegistration:
-    registration = AppRegistration(app=app, kind=kind, trainer=trainer, cached_tables=list(cached_tables or []))
+                 cached_tables: list[type[models.Model]] | None = None,
+                 warm_up: Callable[[], Any] | None = None) -> AppRegistration:
+    registration = AppRegistration(app=app, kind=kind, trainer=trainer, cached_tables=list(cached_tables or []),
+                                   warm_up=warm_up)
     _REGISTRY[app] = registration
     return registration
 
 
 def registration_for(app: str) -> AppRegistration | None:
     return _REGISTRY.get(app)
+
+
+def registrations() -> list[AppRegistration]:
+    return list(_REGISTRY.values())
 
 
 def cached_tables_for(app: str) -> list[type[models.Model]]:

@@ -20,7 +20,7 @@ from django.utils import timezone
 from electroshop.conf import electroshop_settings
 
 from .models import ModelVersion, TrainingRun
-from .registry import cached_tables_for
+from .registry import AppRegistration, cached_tables_for, registration_for, registrations
 from .selectors import forget_active_version
 
 logger = logging.getLogger("electroshop.mlops")
@@ -218,9 +218,37 @@ def activate_model_version(*, version_id: int) -> ModelVersion:
         version.activated_at = timezone.now()
         version.retired_at = None
         version.save(update_fields=["status", "activated_at", "retired_at"])
-        transaction.on_commit(lambda: forget_active_version(app=version.app, kind=version.kind))
+        transaction.on_commit(lambda: _activated(app=version.app, kind=version.kind))
     logger.info("activated %s", version)
     return version
+
+
+def _activated(*, app: str, kind: str) -> None:
+    forget_active_version(app=app, kind=kind)
+    # The process that trained or activated the version serves it at once, without a load.
+    registration = registration_for(app)
+    if registration is not None:
+        _warm_up(registration)
+
+
+def _warm_up(registration: AppRegistration) -> None:
+    if registration.warm_up is None:
+        return
+    try:
+        registration.warm_up()
+    except Exception as exc:  # e.g. a database not migrated yet: the model then loads at first use
+        logger.warning("%s: no model loaded in advance (%s: %s)", registration.app, type(exc).__name__, exc)
+
+
+def warm_up_models() -> None:
+    """Load every app's active model into this process, so that no request pays for the load.
+
+    Called when a web worker (``electroshop.wsgi``) or a Celery worker process starts. It never
+    fails: without a migrated database, an active version or a readable artifact nothing is
+    loaded and each app does what it does at first use (fraud scoring falls back to rules only).
+    """
+    for registration in registrations():
+        _warm_up(registration)
 
 
 def rollback_model_version(*, app: str, kind: str) -> ModelVersion:

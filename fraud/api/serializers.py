@@ -59,7 +59,7 @@ class ScoreRequestSerializer(serializers.Serializer):
 class ReasonSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="stable machine code, e.g. CARD_FINGERPRINT_NB_TX_1H")
     message = serializers.CharField()
-    weight = serializers.FloatField(help_text="contribution to the score, in score points")
+    weight = serializers.FloatField(help_text="contribution to the score, in score points (negative: lowered it)")
 
 
 class ScoreResponseSerializer(serializers.Serializer):

@@ -177,6 +177,24 @@ def test_stolen_card_sprees_are_new_accounts_with_country_mismatch(small_data):
         assert np.median([o["total"][i] for i in rows]) > 2 * legit_median
 
 
+def test_fraud_rings_are_several_accounts_sharing_a_device_an_email_or_a_card(small_data):
+    o = small_data.orders
+    index = {n: i for i, n in enumerate(o["number"])}
+    column = {"device": "device_id", "email": "email", "card": "card_fingerprint"}
+    rings = small_data.ground_truth["fraud"]["rings"]
+    assert {r["shared"] for r in rings} == set(column)
+    fraud = set(small_data.ground_truth["fraudulent_order_numbers"])
+    for ring in rings:
+        rows = [index[n] for n in ring["order_numbers"]]
+        assert {o[column[ring["shared"]]][i] for i in rows} == {ring["value"]}
+        assert len({o["customer_id"][i] for i in rows}) >= 2  # across accounts
+        assert set(ring["order_numbers"]) <= fraud
+        assert set(ring["customer_ids"]) <= set(small_data.ground_truth["fake_account_customer_ids"])
+    # The last ring is still ordering in the final days of the history.
+    last = max(o["created_at"][index[n]] for n in rings[-1]["order_numbers"])
+    assert last >= small_data.end_ts - 12 * DAY
+
+
 def test_bot_signups_share_ip_and_device_within_minutes(small_data):
     c = small_data.customers
     index = {cid: i for i, cid in enumerate(np.asarray(c["id"]).tolist())}

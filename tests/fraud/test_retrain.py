@@ -17,36 +17,6 @@ from .conftest import T0
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def synthetic_shop(settings, tmp_path):
-    """60 days of orders; fraud comes in bursts from two devices with big amounts, labelled by chargebacks."""
-    settings.ELECTROSHOP = {**settings.ELECTROSHOP, "ARTIFACT_DIR": str(tmp_path)}
-    rng = np.random.default_rng(0)
-    customers = Customer.objects.bulk_create(
-        [Customer(email=f"c{i}@example.com", created_at=T0 - timedelta(days=200)) for i in range(30)])
-    orders, fraud = [], []
-    for n in range(360):
-        created = T0 - timedelta(days=60) + timedelta(minutes=int(rng.integers(0, 60 * 24 * 60)))
-        is_fraud = rng.random() < 0.08
-        customer = customers[int(rng.integers(0, len(customers)))]
-        orders.append(Order(
-            number=f"S{n:05d}", customer=customer, email=customer.email, created_at=created,
-            total=Decimal(str(round(float(rng.gamma(2, 400 if is_fraud else 30)), 2))),
-            device_id=f"bad-{n % 2}" if is_fraud else f"dev-{customer.pk}", ip_country="Nigeria" if is_fraud else "United Kingdom",
-            billing_country="United Kingdom", shipping_country="United Kingdom",
-            card_fingerprint=f"fp-{customer.pk}",
-        ))
-        fraud.append(is_fraud)
-    Order.objects.bulk_create(orders)  # bulk: no post_save scoring of the history
-    saved = {o.number: o for o in Order.objects.all()}
-    FraudLabel.objects.bulk_create([
-        FraudLabel(order_id=saved[o.number].pk, order_number=o.number, order_created_at=o.created_at, is_fraud=True,
-                   source="chargeback", known_at=o.created_at + timedelta(days=2))
-        for o, f in zip(orders, fraud) if f
-    ])
-    return saved
-
-
 def test_retrain_fraud_sync_activates_a_version_and_scores_carry_it(synthetic_shop):
     out = StringIO()
     call_command("retrain", "fraud", "--sync", "--as-of", "2026-03-02", stdout=out, stderr=StringIO())
@@ -68,6 +38,9 @@ def test_retrain_fraud_sync_activates_a_version_and_scores_carry_it(synthetic_sh
     calm_score = services.score_order(order_id=calm.pk)
     assert risky_score.model_version_id == version.pk and risky_score.model_score is not None
     assert risky_score.reasons and risky_score.score > calm_score.score
+    # Reasons explain either side of a typical order: what raised the risky one, what lowered the calm one.
+    assert risky_score.reasons[0]["code"] == "DEVICE_ID_RISK_30D" and all(r["weight"] > 0 for r in risky_score.reasons)
+    assert calm_score.reasons and all(r["weight"] < 0 for r in calm_score.reasons)
 
     # the serving path (packed trees) gives exactly the model's own probabilities
     model = services.model_for_version(version.pk)["model"]
@@ -97,3 +70,17 @@ def test_training_never_sees_labels_known_after_the_as_of_day(synthetic_shop):
     target = orders.set_index("id")["target"]
     assert all(np.isnan(target.get(pk, np.nan)) or target.get(pk) == 0 for pk in late if pk in target.index)
     assert orders["created_at"].max() < as_of
+
+
+def test_a_chargeback_reported_weeks_after_its_order_is_a_training_target_not_a_feature(synthetic_shop):
+    from django.db.models import F
+
+    from fraud.services import training_frame
+
+    FraudLabel.objects.update(known_at=F("order_created_at") + timedelta(days=30))
+    _, orders = training_frame(as_of=T0 + timedelta(days=30), delay_days=7)  # every chargeback is known by then
+    frauds = set(FraudLabel.objects.values_list("order_id", flat=True))
+    charged_back = orders[orders["id"].isin(frauds)]
+    assert len(charged_back) == len(frauds) > 5
+    assert (charged_back["target"] == 1).all()  # labels of the training rows
+    assert charged_back["is_fraud"].isna().all()  # but too late for the entity-risk features

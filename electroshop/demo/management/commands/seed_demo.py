@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from tqdm import tqdm
 
+from electroshop.demo.fraud_history import delete_fraud_history, write_fraud_history
 from electroshop.demo.generator import SCALES, generate_demo_data
 from electroshop.demo.services import delete_shop_data, shop_has_data, write_demo_data, write_ground_truth
 
@@ -58,9 +59,12 @@ class Command(BaseCommand):
 
         with transaction.atomic():  # a failed write leaves the old shop in place, not an empty one
             if opts["reset"]:
+                delete_fraud_history()
                 delete_shop_data()
             written = write_demo_data(data=data, progress=progress)
-        finished = time.perf_counter()
+            finished = time.perf_counter()
+            history = write_fraud_history(data=data, seed=opts["seed"])
+        fraud_seconds = time.perf_counter() - finished
         path = opts["ground_truth"] or Path(settings.BASE_DIR) / "var" / "demo" / "ground_truth.json"
         path, tastes_path = write_ground_truth(data=data, path=path)
         if opts["verbosity"] > 0:
@@ -71,3 +75,6 @@ class Command(BaseCommand):
             self.stdout.write(f"{rows:,} rows; generated in {generated - started:.1f}s, written in "
                               f"{finished - generated:.1f}s ({rows / max(finished - generated, 1e-9):,.0f} rows/s). "
                               f"Ground truth: {path}, {tastes_path.name}")
+            self.stdout.write(f"Fraud history in {fraud_seconds:.1f}s: {history.assessments:,} risk assessments "
+                              f"({history.pending_review} in the review queue), {history.approved:,} orders approved "
+                              f"and {history.rejected:,} rejected by a reviewer, {history.chargebacks:,} chargebacks.")
