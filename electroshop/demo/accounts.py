@@ -25,14 +25,15 @@ class DemoAccounts:
     customer_id: int | None = None
 
 
-def _ensure_user(*, username: str, password: str | None, role: str, is_staff: bool, is_superuser: bool) -> tuple:
+def _ensure_user(*, username: str, password: str | None, role: str, is_staff: bool, is_superuser: bool,
+                 new_password: bool = False) -> tuple:
     User = get_user_model()
     user, created = User.objects.get_or_create(username=username, defaults={"is_staff": is_staff,
                                                                            "is_superuser": is_superuser})
     changed = created
     if (user.is_staff, user.is_superuser) != (is_staff, is_superuser):
         user.is_staff, user.is_superuser, changed = is_staff, is_superuser, True
-    if password is None and created:
+    if password is None and (created or new_password):
         password = secrets.token_urlsafe(12)
     if password is not None:
         user.set_password(password)
@@ -55,10 +56,12 @@ def _demo_customer() -> Customer | None:
 @transaction.atomic
 def ensure_demo_accounts(*, admin_username: str = "admin", admin_password: str | None = None,
                          service_username: str = "electroshop-service", customer_username: str = "customer",
-                         customer_password: str | None = None) -> DemoAccounts:
+                         customer_password: str | None = None, new_passwords: bool = False) -> DemoAccounts:
+    """``new_passwords``: give the superuser and the customer fresh random passwords (printed) unless
+    given, so a re-run of ``make demo`` always prints logins that work."""
     result = DemoAccounts(service_username=service_username)
     _admin, login = _ensure_user(username=admin_username, password=admin_password, role="superuser",
-                                 is_staff=True, is_superuser=True)
+                                 is_staff=True, is_superuser=True, new_password=new_passwords)
     result.logins.append(login)
     # The service user authenticates with its token only; it gets no usable password.
     User = get_user_model()
@@ -72,7 +75,7 @@ def ensure_demo_accounts(*, admin_username: str = "admin", admin_password: str |
     result.logins.append(Login("service", service_username, None if not created else "(token only)", created))
     result.token = Token.objects.get_or_create(user=service)[0].key
     user, login = _ensure_user(username=customer_username, password=customer_password, role="customer",
-                               is_staff=False, is_superuser=False)
+                               is_staff=False, is_superuser=False, new_password=new_passwords)
     result.logins.append(login)
     linked = Customer.objects.filter(user=user).first()
     if linked is None:

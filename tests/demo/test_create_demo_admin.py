@@ -44,3 +44,16 @@ def test_prints_a_random_password_for_a_new_superuser(capsys):
     password = line.split("password:")[1].split()[0]
     assert get_user_model().objects.get(username="boss").check_password(password)
     assert "run seed_demo" in out  # no customers yet
+
+
+def test_new_passwords_are_printed_and_work_on_every_run(capsys):
+    Customer.objects.create(email="bo@example.com")
+    User = get_user_model()
+    for _ in range(2):
+        out = _run(capsys, "--new-passwords")
+        for role, username in (("superuser", "admin"), ("customer", "customer")):
+            line = next(ln for ln in out.splitlines() if ln.startswith(role))
+            password = line.split("password:")[1].split()[0]
+            assert User.objects.get(username=username).check_password(password), role
+    service = User.objects.get(username="electroshop-service")
+    assert not service.has_usable_password()

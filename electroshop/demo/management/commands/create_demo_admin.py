@@ -15,12 +15,15 @@ class Command(BaseCommand):
         parser.add_argument("--service-username", default="electroshop-service")
         parser.add_argument("--customer-username", default="customer")
         parser.add_argument("--customer-password", default=None)
+        parser.add_argument("--new-passwords", action="store_true",
+                            help="Give the superuser and the customer new random passwords (printed) unless given; "
+                                 "make demo uses it so every run prints logins that work.")
 
     def handle(self, *args, **opts) -> None:
         result = ensure_demo_accounts(
             admin_username=opts["username"], admin_password=opts["password"],
             service_username=opts["service_username"], customer_username=opts["customer_username"],
-            customer_password=opts["customer_password"],
+            customer_password=opts["customer_password"], new_passwords=opts["new_passwords"],
         )
         out = self.stdout
         for login in result.logins:
