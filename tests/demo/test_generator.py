@@ -4,7 +4,8 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from electroshop.demo.generator import black_friday, generate_demo_data
+from electroshop.demo.generator import generate_demo_data
+from electroshop.demo.seasons import black_friday
 
 from .conftest import END_DATE
 
