@@ -1,122 +1,53 @@
-"""The demo catalogue: category tree, products (names, attributes, prices) and their stock."""
+"""The demo catalogue: category tree, products (names, attributes, prices), what fits what, and stock.
+
+Products come in groups that share a name stem, a price, a popularity, a quality and a launch date:
+one group per device model and tier (``Apple iPhone 16 256GB``) or accessory line, sold in one or
+more colours (``..., Black`` with SKU ``PH-APP00012/BLA``). Devices come from the real-looking
+ranges of ``product_ranges``; accessories are made for the devices in the catalogue.
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from electroshop.demo import catalog as cat
+from electroshop.demo import product_ranges as pr
 from electroshop.demo.sampling import norm
 from electroshop.demo.seasons import DAY, Calendar
 
-
-def _product_details(rng: np.random.Generator, spec: cat.LeafSpec, brand: str) -> tuple[str, dict, float, str]:
-    """Name, attributes, price multiplier and an optional SKU variant suffix for one product."""
-    colour = cat.COLOURS[rng.integers(len(cat.COLOURS))]
-    series_options = spec.series.get(brand, ())
-    series = series_options[rng.integers(len(series_options))] if series_options else ""
-    path = spec.path
-    mult, variant = 1.0, ""
-    if path in ("Phones", "Tablets"):
-        storage = int(rng.choice([64, 128, 256, 512], p=[0.15, 0.4, 0.3, 0.15]))
-        screen = round(float(rng.uniform(6.0, 6.9) if path == "Phones" else rng.uniform(8.3, 13.0)), 1)
-        attrs = {"storage_gb": storage, "colour": colour, "screen_inches": screen,
-                 "network": "5G" if path == "Phones" or rng.random() < 0.3 else "Wi-Fi"}
-        name = f"{brand} {series} {storage}GB {colour}"
-        mult = 1 + 0.18 * np.log2(storage / 128)
-        variant = "/" + cat.COLOUR_CODES[colour]
-    elif path == "Laptops":
-        ram, storage = int(rng.choice([8, 16, 32])), int(rng.choice([256, 512, 1024, 2048], p=[0.2, 0.45, 0.28, 0.07]))
-        screen = float(rng.choice([13.3, 13.6, 14.0, 15.6, 16.0, 17.3]))
-        cpu = str(rng.choice(["Intel Core Ultra 5", "Intel Core Ultra 7", "AMD Ryzen 7", "AMD Ryzen 9", "Apple M4"]
-                             if brand == "Apple" else ["Intel Core Ultra 5", "Intel Core Ultra 7", "AMD Ryzen 5",
-                                                       "AMD Ryzen 7", "Snapdragon X Elite"]))
-        if brand == "Apple":
-            cpu = str(rng.choice(["Apple M4", "Apple M4 Pro", "Apple M3"]))
-        attrs = {"screen_inches": screen, "ram_gb": ram, "storage_gb": storage, "cpu": cpu, "colour": colour}
-        name = f"{brand} {series} {screen:g}\" {cpu} {ram}GB/{storage if storage < 1024 else storage // 1024}" \
-               f"{'GB' if storage < 1024 else 'TB'}"
-        mult = (1 + 0.25 * np.log2(ram / 8)) * (1 + 0.1 * np.log2(storage / 256))
-    elif path == "TVs":
-        size = int(rng.choice([32, 43, 50, 55, 65, 75, 85], p=[0.08, 0.14, 0.16, 0.22, 0.22, 0.12, 0.06]))
-        panel = str(rng.choice(["OLED", "QLED", "LED", "Mini LED"], p=[0.25, 0.3, 0.35, 0.1]))
-        res = "8K" if size >= 65 and rng.random() < 0.08 else ("HD" if size <= 32 else "4K")
-        attrs = {"screen_inches": size, "panel": panel, "resolution": res, "hdr": res != "HD", "smart_tv": True}
-        name = f"{brand} {size}\" {series} {res} {panel} Smart TV"
-        mult = (size / 55) ** 1.6 * (1.5 if panel == "OLED" else 1.0)
-    elif path == "Audio/Headphones":
-        kind = str(rng.choice(["over-ear", "in-ear", "on-ear"], p=[0.4, 0.45, 0.15]))
-        anc = bool(rng.random() < 0.55)
-        attrs = {"type": kind, "wireless": bool(rng.random() < 0.85), "noise_cancelling": anc, "colour": colour,
-                 "battery_hours": int(rng.choice([20, 24, 30, 40, 60]))}
-        name = f"{brand} {series} {'Noise Cancelling ' if anc else ''}{kind.title()} Headphones, {colour}"
-        mult = 1.35 if anc else 0.85
-        variant = "/" + cat.COLOUR_CODES[colour]
-    elif path == "Audio/Speakers":
-        attrs = {"wireless": True, "waterproof": bool(rng.random() < 0.6), "power_w": int(rng.choice([10, 20, 40, 100])),
-                 "colour": colour}
-        name = f"{brand} {series} Bluetooth Speaker, {colour}"
-        mult = (attrs["power_w"] / 20) ** 0.5
-    elif path == "Cameras":
-        body = str(rng.choice(["mirrorless", "compact", "action", "DSLR"], p=[0.5, 0.2, 0.15, 0.15]))
-        mp = int(rng.choice([20, 24, 26, 33, 45, 61]))
-        kit = bool(rng.random() < 0.5)
-        attrs = {"type": body, "megapixels": mp, "kit_lens": kit, "video": "4K"}
-        name = f"{brand} {series} {mp}MP {body.title()} Camera{' with Kit Lens' if kit else ' (Body Only)'}"
-        mult = (mp / 24) ** 0.8 * (1.2 if kit else 1.0)
-    elif path == "Gaming/Consoles":
-        storage = int(rng.choice([512, 1024, 2048], p=[0.4, 0.45, 0.15]))
-        edition = str(rng.choice(["Standard", "Digital Edition", "Bundle"], p=[0.5, 0.3, 0.2]))
-        attrs = {"storage_gb": storage, "edition": edition, "colour": colour if rng.random() < 0.3 else "Black"}
-        name = f"{brand} {series} {storage if storage < 1024 else storage // 1024}{'GB' if storage < 1024 else 'TB'}" \
-               f" {edition}"
-        mult = 1 + 0.15 * np.log2(storage / 512) + (0.2 if edition == "Bundle" else 0)
-    elif path == "Gaming/Games":
-        title = f"{cat.GAME_WORDS_A[rng.integers(15)]} of {cat.GAME_WORDS_B[rng.integers(15)]}"
-        if rng.random() < 0.4:
-            title += f" {int(rng.integers(2, 6))}"
-        platform = cat.GAME_PLATFORMS[rng.integers(len(cat.GAME_PLATFORMS))]
-        attrs = {"platform": platform, "pegi": int(rng.choice([3, 7, 12, 16, 18])), "format": "physical"}
-        name = f"{title} ({platform})"
-    elif path == "Accessories/Cables":
-        label, connector = cat.CABLES[rng.integers(len(cat.CABLES))]
-        length = float(rng.choice([0.5, 1.0, 2.0, 3.0, 5.0]))
-        attrs = {"connector": connector, "length_m": length, "braided": bool(rng.random() < 0.5)}
-        name = f"{brand} {label} {length:g}m"
-        mult = 1 + 0.1 * length
-    elif path == "Accessories/Cases":
-        fits = cat.CASE_FITS[rng.integers(len(cat.CASE_FITS))]
-        style = cat.CASE_STYLES[rng.integers(len(cat.CASE_STYLES))]
-        attrs = {"fits": fits, "material": str(rng.choice(["TPU", "polycarbonate", "silicone", "leather"])),
-                 "colour": colour, "magsafe": "MagSafe" in style or bool(rng.random() < 0.3)}
-        name = f"{brand} {style} Case for {fits}, {colour}"
-        mult = 1.8 if attrs["material"] == "leather" else 1.0
-        variant = "/" + cat.COLOUR_CODES[colour]
-    elif path == "Accessories/Chargers":
-        label = cat.CHARGERS[rng.integers(len(cat.CHARGERS))]
-        watts = int(rng.choice([15, 20, 30, 45, 65, 100, 140]))
-        attrs = {"watts": watts, "ports": int(rng.choice([1, 2, 3])), "connector": "USB-C"}
-        name = f"{brand} {watts}W {label}"
-        mult = (watts / 30) ** 0.4
-    elif path == "Smart Home":
-        attrs = {"assistant": str(rng.choice(["Alexa", "Google Assistant", "Apple Home", "Matter"])),
-                 "colour": colour if rng.random() < 0.5 else "White", "connectivity": "Wi-Fi"}
-        name = f"{brand} {series} ({attrs['colour']})"
-    else:  # Wearables
-        case_mm = int(rng.choice([40, 41, 42, 44, 45, 46, 49]))
-        gps = bool(rng.random() < 0.7)
-        attrs = {"case_mm": case_mm, "gps": gps, "colour": colour, "water_resistance": "5 ATM"}
-        name = f"{brand} {series} {case_mm}mm {'GPS ' if gps else ''}{colour}"
-        variant = "/" + cat.COLOUR_CODES[colour]
-    return " ".join(name.split()), attrs, float(mult), variant
+LEAF_INDEX = {spec.path: i for i, spec in enumerate(cat.LEAVES)}
 
 
-def _description(spec: cat.LeafSpec, name: str, brand: str, attrs: dict, warranty: int) -> str:
-    shown = {True: "yes", False: "no"}
-    features = ", ".join(f"{k.replace('_', ' ')}: {shown[v] if isinstance(v, bool) else v}" for k, v in attrs.items())
-    return (f"{name}. {cat.CATEGORY_BLURBS[spec.path]} Key features: {features}. "
-            f"Comes with a {warranty}-year {brand} warranty and free UK delivery.")
+@dataclass
+class _Group:
+    """Products sharing a name stem and a price: one model tier, or one accessory line."""
+
+    leaf: str
+    brand: str
+    stem: str  # the name without the colour
+    price: float  # GBP
+    attrs: dict[str, Any]
+    colours: tuple[str, ...] = ()  # () for products without colour variants (TVs, games, ...)
+    model: int = 0  # groups of the same model (tiers of a phone) share popularity, quality, launch
+
+
+@dataclass
+class Products:
+    leaf: np.ndarray  # leaf index (into cat.LEAVES) per product
+    brand: np.ndarray  # brand index per product
+    price: np.ndarray  # pence
+    popularity: np.ndarray
+    quality: np.ndarray  # mean star rating
+    launch_ts: np.ndarray
+    tier: np.ndarray  # 0 budget, 1 mid, 2 premium (price tercile within the leaf)
+    ids: np.ndarray
+    # fit_group[product, accessory leaf]: the group (key of ``fit_groups``) of accessories in that leaf
+    # that fit the product, -1 if none; fit_groups: group -> (products, cumulative popularity).
+    fit_group: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
+    fit_groups: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
 
 def build_categories() -> tuple[dict[str, Any], dict[str, int]]:
@@ -133,85 +64,376 @@ def build_categories() -> tuple[dict[str, Any], dict[str, int]]:
     return cols, {spec.path: ids[spec.path] for spec in cat.LEAVES}
 
 
-@dataclass
-class Products:
-    leaf: np.ndarray  # leaf index (into cat.LEAVES) per product
-    brand: np.ndarray  # brand index per product
-    price: np.ndarray  # pence
-    popularity: np.ndarray
-    quality: np.ndarray  # mean star rating
-    launch_ts: np.ndarray
-    tier: np.ndarray  # 0 budget, 1 mid, 2 premium (price tercile within the leaf)
-    ids: np.ndarray
+# --------------------------------------------------------------------------------------------
+# Groups: devices from the ranges, accessories for the devices taken
+# --------------------------------------------------------------------------------------------
+
+def _storage(gb: int) -> str:
+    return f"{gb // 1024}TB" if gb >= 1024 else f"{gb}GB"
+
+
+def _device_group(path: str, m: pr.DeviceModel, tier: int) -> tuple[str, dict]:
+    """Name stem and attributes of one tier of a device model."""
+    attrs: dict[str, Any] = {"model": m.model, **m.extra, "connector": m.connector}
+    if m.charging_watts:
+        attrs["charging_watts"] = m.charging_watts
+    stem = f"{m.brand} {m.model}"
+    if path in ("Phones", "Tablets", "Laptops", "Gaming/Consoles") and tier:
+        attrs["storage_gb"] = tier
+        stem += f" {_storage(tier)}" + (" SSD" if path == "Laptops" else "")
+    elif path == "TVs":
+        attrs.update(screen_inches=tier, hdr=m.extra["resolution"] != "HD", smart_tv=True)
+        stem = f"{m.brand} {tier}\" {m.model} {m.extra['resolution']} {m.extra['panel']} Smart TV"
+    elif path == "Wearables" and tier:
+        attrs["case_mm"] = tier
+        stem += f" {tier}mm"
+    elif path == "Cameras" and len(m.tiers) > 1:
+        attrs["kit_lens"] = bool(tier)
+        stem += " with Kit Lens" if tier else " Body Only"
+    if path == "Audio/Headphones":
+        attrs["wireless"] = m.connector != "3.5mm"
+    return stem, attrs
+
+
+def _weighted_order(rng: np.random.Generator, weights: np.ndarray) -> np.ndarray:
+    """A random order in which heavier items tend to come first (sampling without replacement)."""
+    keys = -np.log(rng.random(len(weights))) / np.maximum(weights, 1e-9)
+    return np.argsort(keys, kind="stable")
+
+
+def _device_groups(rng: np.random.Generator, path: str, want: int) -> list[_Group]:
+    """Whole models, popular brands more likely first, until ``want`` products; the last one may be cut."""
+    models = pr.DEVICE_MODELS[path]
+    weights = np.array([cat.BRAND_POPULARITY.get(m.brand, 1.0) for m in models])
+    groups: list[_Group] = []
+    taken = 0
+    for mi in _weighted_order(rng, weights).tolist():
+        if taken >= want:
+            break
+        m = models[mi]
+        k = int(rng.integers(1, min(4, len(m.colours)) + 1))
+        colours = tuple(m.colours[j] for j in sorted(rng.permutation(len(m.colours))[:k].tolist()))
+        for ti, tier in enumerate(m.tiers):
+            if taken >= want:
+                break
+            cols = colours[:want - taken]
+            stem, attrs = _device_group(path, m, tier)
+            # Colour only names products that come in colours: TVs and single-colour models do not.
+            shown = cols if path != "TVs" else ()
+            growth = cat.LEAVES[LEAF_INDEX[path]].tier_growth
+            groups.append(_Group(path, m.brand, stem, m.price * growth ** ti, attrs, shown, model=mi))
+            taken += max(len(shown), 1)
+    return groups
+
+
+def _round_robin(per_key: list[list[_Group]]) -> list[_Group]:
+    """The first group of every key, then the second of every key ...: every device gets some."""
+    out: list[_Group] = []
+    for i in range(max((len(g) for g in per_key), default=0)):
+        out.extend(g[i] for g in per_key if i < len(g))
+    return out
+
+
+def _pick_colours(rng: np.random.Generator, options: tuple[str, ...], most: int) -> tuple[str, ...]:
+    k = int(rng.integers(1, most + 1))
+    return tuple(options[j] for j in sorted(rng.permutation(len(options))[:k].tolist()))
+
+
+def _accessory_candidates(rng: np.random.Generator, path: str, devices: list[_Group]) -> list[_Group]:
+    """Every accessory group this leaf could hold for the devices taken, in the order to take them."""
+    per_key: list[list[_Group]] = []
+    if path in ("Accessories/Cases", "Accessories/Screen Protectors"):
+        fits = dict.fromkeys(f"{g.brand} {g.attrs['model']}" for g in devices if g.leaf in ("Phones", "Tablets"))
+        tablets = {f"{g.brand} {g.attrs['model']}" for g in devices if g.leaf == "Tablets"}
+        for fit in fits:
+            lines = []
+            if path == "Accessories/Cases":
+                for brand, factor in pr.CASE_BRANDS.items():
+                    for style, price in pr.CASE_STYLES:
+                        if "MagSafe" in style and not fit.startswith("Apple iPhone"):
+                            continue
+                        price *= factor * (pr.TABLET_CASE_FACTOR if fit in tablets else 1.0)
+                        attrs = {"fits": fit, "material": "leather" if "Leather" in style else "TPU",
+                                 "magsafe": "MagSafe" in style}
+                        lines.append(_Group(path, brand, f"{brand} {style} for {fit}", price, attrs,
+                                            _pick_colours(rng, pr.CASE_COLOURS, 3)))
+            else:
+                for brand, factor in pr.PROTECTOR_BRANDS.items():
+                    for kind, pack, price in pr.PROTECTOR_KINDS:
+                        name = f"{brand} {kind} for {fit}" + (f", {pack}" if pack else "")
+                        lines.append(_Group(path, brand, name, price * factor, {"fits": fit, "pack": pack or "single"}))
+            per_key.append([lines[i] for i in rng.permutation(len(lines)).tolist()])
+    elif path == "Accessories/Cables":
+        connectors = {g.attrs["connector"] for g in devices}
+        for label, connector, price, lengths in pr.CABLES:
+            if connector not in connectors:
+                continue
+            lines = []
+            for brand, factor in pr.CABLE_BRANDS.items():
+                colours = _pick_colours(rng, pr.CABLE_COLOURS, 2)
+                for ti, length in enumerate(lengths):
+                    lines.append(_Group(path, brand, f"{brand} {label} {length}m", price * factor * 1.25 ** ti,
+                                        {"connector": connector, "length_m": length}, colours))
+            per_key.append(lines)
+    elif path == "Accessories/Chargers":
+        for label, price, watts in pr.CHARGERS:
+            lines = []
+            for brand, factor in pr.CHARGER_BRANDS.items():
+                colours = _pick_colours(rng, pr.CHARGER_COLOURS, 2)
+                for ti, w in enumerate(watts):
+                    lines.append(_Group(path, brand, f"{brand} {w}W {label}", price * factor * 1.3 ** ti,
+                                        {"watts": w, "connector": "USB-C", "wireless": "Wireless" in label}, colours))
+            per_key.append(lines)
+    elif path == "Gaming/Games":
+        platforms = list(dict.fromkeys(g.attrs["platform"] for g in devices if g.leaf == "Gaming/Consoles"))
+        titles = [f"{a} of {b}" + (f" {n}" if n else "") for a in pr.GAME_WORDS_A for b in pr.GAME_WORDS_B
+                  for n in (0, 2, 3, 4, 5)]
+        growth = cat.LEAVES[LEAF_INDEX[path]].tier_growth
+        brands = cat.LEAVES[LEAF_INDEX[path]].brands
+        for t in rng.permutation(len(titles)).tolist():
+            price = pr.GAME_PRICES[rng.integers(len(pr.GAME_PRICES))]
+            brand = brands[rng.integers(len(brands))]
+            pegi = int(rng.choice([3, 7, 12, 16, 18]))
+            per_key.append([
+                _Group(path, brand, f"{titles[t]} {edition} ({pr.GAME_PLATFORM_SHORT[p]})", price * growth ** ei,
+                       {"platform": p, "edition": edition, "pegi": pegi, "format": "physical"}, model=t)
+                for p in platforms for ei, edition in enumerate(pr.GAME_EDITIONS)])
+        return [g for lines in per_key for g in lines]  # a title's platforms and editions together
+    return _round_robin(per_key)
+
+
+def _take(candidates: list[_Group], want: int) -> tuple[list[_Group], int]:
+    """Groups from the front until ``want`` products; returns them and how many products they hold."""
+    out, taken = [], 0
+    for g in candidates:
+        if taken >= want:
+            break
+        if g.colours and taken + len(g.colours) > want:
+            g.colours = g.colours[:want - taken]
+        out.append(g)
+        taken += max(len(g.colours), 1)
+    return out, taken
+
+
+def _all_groups(rng: np.random.Generator, n_products: int) -> list[_Group]:
+    """Devices first (a leaf holds at most its ranges), accessories for them fill the rest."""
+    shares = norm(np.array([s.share for s in cat.LEAVES]))
+    want = np.maximum(np.floor(shares * n_products).astype(int), 3)
+    want[np.argmax(want)] += n_products - want.sum()
+    groups: dict[str, list[_Group]] = {}
+    short = 0
+    for spec, w in zip(cat.LEAVES, want.tolist()):
+        if spec.is_device:
+            groups[spec.path] = _device_groups(rng, spec.path, w)
+            short += w - sum(max(len(g.colours), 1) for g in groups[spec.path])
+    devices = [g for path in groups for g in groups[path]]
+    accessory_leaves = [spec for spec in cat.LEAVES if not spec.is_device]
+    acc_share = norm(np.array([s.share for s in accessory_leaves]))
+    extra = np.floor(acc_share * short).astype(int)
+    extra[-1] += short - extra.sum()
+    carry = 0  # what a leaf could not hold moves on to the next (games, last, hold the most)
+    accessory_leaves_games_last = sorted(range(len(accessory_leaves)),
+                                         key=lambda i: accessory_leaves[i].path == "Gaming/Games")
+    for i in accessory_leaves_games_last:
+        spec = accessory_leaves[i]
+        w = int(want[LEAF_INDEX[spec.path]] + extra[i] + carry)
+        groups[spec.path], taken = _take(_accessory_candidates(rng, spec.path, devices), w)
+        carry = w - taken
+    if carry:
+        raise ValueError(f"the demo product ranges hold {n_products - carry} products, {n_products} asked for")
+    return [g for spec in cat.LEAVES for g in groups[spec.path]]
+
+
+# --------------------------------------------------------------------------------------------
+# Rows
+# --------------------------------------------------------------------------------------------
+
+def _colour_codes(colours: tuple[str, ...]) -> list[str]:
+    """SKU suffixes: BLA for Black, TIB for Titanium Black; the whole colour where two would clash
+    (CHALK, CHARCOAL)."""
+    words = [re.findall(r"[A-Za-z0-9]+", c) for c in colours]
+    short = [(w[0][:3] if len(w) == 1 else w[0][:2] + "".join(x[0] for x in w[1:])).upper() for w in words]
+    if len(set(short)) == len(short):
+        return short
+    return ["".join(w).upper() for w in words]
+
+
+def _pence(pounds: float) -> int:
+    """Shop prices end in .99."""
+    return max(round(pounds) * 100 - 1, 299)
+
+
+def _description(spec: cat.LeafSpec, name: str, brand: str, attrs: dict, warranty: int) -> str:
+    shown = {True: "yes", False: "no"}
+    features = ", ".join(f"{k.replace('_', ' ')}: {shown[v] if isinstance(v, bool) else v}" for k, v in attrs.items())
+    return (f"{name}. {cat.CATEGORY_BLURBS[spec.path]} Key features: {features}. "
+            f"Comes with a {warranty}-year {brand} warranty and free UK delivery.")
 
 
 def build_products(*, rng: np.random.Generator, n_products: int, cal: Calendar, leaf_cat_ids: dict[str, int]):
     brand_names = sorted({b for spec in cat.LEAVES for b in spec.brands})
     brand_idx = {b: i for i, b in enumerate(brand_names)}
-    shares = norm(np.array([s.share for s in cat.LEAVES]))
-    counts = np.maximum(np.floor(shares * n_products).astype(int), 3)
-    counts[np.argmax(counts)] += n_products - counts.sum()
-    leaf = np.repeat(np.arange(len(cat.LEAVES)), counts)
-    n = len(leaf)
-    cols: dict[str, list] = {k: [] for k in ("id", "sku", "name", "description", "attributes", "price", "currency",
-                                             "category_id", "brand_id", "is_active", "created_at")}
-    brand = np.empty(n, dtype=np.int64)
-    price = np.empty(n, dtype=np.int64)
-    price_z = rng.standard_normal(n)
-    for i in range(n):
-        spec = cat.LEAVES[leaf[i]]
-        weights = np.array([cat.BRAND_POPULARITY.get(b, 1.0) for b in spec.brands])
-        bname = spec.brands[rng.choice(len(spec.brands), p=norm(weights))]
-        name, attrs, mult, variant = _product_details(rng, spec, bname)
-        p = spec.price_median * mult * np.exp(spec.price_sigma * price_z[i])
-        pence = max(int(round(p)) * 100 - 1, 299)  # £x.99
-        # The running number keeps SKUs unique; the variant suffix ("/BLK") exercises slashes in URLs.
-        sku = f"{spec.code}-{''.join(ch for ch in bname.upper() if ch.isalnum())[:3]}{i + 1:05d}{variant}"
-        brand[i] = brand_idx[bname]
-        price[i] = pence
-        cols["id"].append(i + 1)
-        cols["sku"].append(sku)
-        cols["name"].append(name)
-        cols["description"].append(_description(spec, name, bname, attrs, 2 if spec.is_device else 1))
-        cols["attributes"].append(attrs)
-        cols["price"].append(pence)
-        cols["currency"].append("GBP")
-        cols["category_id"].append(leaf_cat_ids[spec.path])
-        cols["brand_id"].append(brand_idx[bname] + 1)
-    # Popularity is heavy-tailed within a category; cheaper items sell a bit more.
-    popularity = rng.lognormal(0, 1.1, n)
+    groups = _all_groups(rng, n_products)
+    cols: dict[str, list] = {k: [] for k in ("sku", "name", "description", "attributes", "price", "currency",
+                                             "category_id", "brand_id")}
+    leaf, group_of, colour_rank = [], [], []
+    group_price = np.empty(len(groups), dtype=np.int64)
+    for gi, g in enumerate(groups):
+        spec = cat.LEAVES[LEAF_INDEX[g.leaf]]
+        pence = _pence(g.price)
+        # Tiers of one model: a larger tier always costs more, whatever the rounding did.
+        if gi and spec.is_device and groups[gi - 1].leaf == g.leaf and groups[gi - 1].model == g.model:
+            pence = max(pence, int(group_price[gi - 1]) + 1_000)
+        group_price[gi] = pence
+        code = "".join(ch for ch in g.brand.upper() if ch.isalnum())[:3]
+        stem_sku = f"{spec.code}-{code}{gi + 1:05d}"
+        codes = _colour_codes(g.colours)
+        for rank, colour in enumerate(g.colours or (None,)):
+            attrs = dict(g.attrs) if colour is None else {**g.attrs, "colour": colour}
+            name = g.stem if colour is None else f"{g.stem}, {colour}"
+            # Colour variants share the stem; the suffix ("/BLA") also exercises slashes in URLs.
+            cols["sku"].append(stem_sku if colour is None else f"{stem_sku}/{codes[rank]}")
+            cols["name"].append(name)
+            cols["description"].append(_description(spec, name, g.brand, attrs, 2 if spec.is_device else 1))
+            cols["attributes"].append(attrs)
+            cols["price"].append(pence)
+            cols["currency"].append("GBP")
+            cols["category_id"].append(leaf_cat_ids[spec.path])
+            cols["brand_id"].append(brand_idx[g.brand] + 1)
+            leaf.append(LEAF_INDEX[g.leaf])
+            group_of.append(gi)
+            colour_rank.append(rank)
+    leaf_arr, group_arr = np.asarray(leaf), np.asarray(group_of)
+    n = len(leaf_arr)
+    price = np.asarray(cols["price"], dtype=np.int64)
+    brand = np.asarray(cols["brand_id"]) - 1
+    # A model's tiers and colours share its popularity (the smallest tier and the first colour sell
+    # most), quality and launch; cheaper items sell a bit more.
+    model_of_group = _model_of_group(groups)
+    model_of = model_of_group[group_arr]
+    n_models = int(model_of.max()) + 1
+    tier_rank = _tier_rank(groups, model_of_group)[group_arr]
+    popularity = rng.lognormal(0, 1.1, n_models)[model_of] * 0.6 ** tier_rank / (1 + 0.5 * np.asarray(colour_rank))
     for li in range(len(cat.LEAVES)):
-        m = leaf == li
-        popularity[m] *= (price[m] / np.median(price[m])) ** -0.35
-    quality = np.clip(rng.normal(4.1, 0.45, n), 2.2, 4.9)
-    # Most of the range predates the history; some products launch during it.
-    launch_day = np.where(rng.random(n) < 0.12, rng.integers(30, cal.days - 30, n), -rng.integers(30, 1000, n))
-    launch_ts = cal.start_ts + launch_day * DAY + rng.integers(8 * 3600, 18 * 3600, n)
+        m = leaf_arr == li
+        if m.any():
+            popularity[m] *= (price[m] / np.median(price[m])) ** -0.35
+    quality = np.clip(rng.normal(4.1, 0.45, n_models), 2.2, 4.9)[model_of]
+    # Most of the range predates the history; some models launch during it.
+    launch_day = np.where(rng.random(n_models) < 0.12, rng.integers(30, cal.days - 30, n_models),
+                          -rng.integers(30, 1000, n_models))
+    launch_ts = (cal.start_ts + launch_day * DAY + rng.integers(8 * 3600, 18 * 3600, n_models))[model_of]
     tier = np.zeros(n, dtype=np.int64)
     for li in range(len(cat.LEAVES)):
-        m = np.flatnonzero(leaf == li)
+        m = np.flatnonzero(leaf_arr == li)
         ranks = np.argsort(np.argsort(price[m], kind="stable"), kind="stable")
-        tier[m] = (ranks * 3) // len(m)
-    cols["is_active"] = (rng.random(n) > 0.02).tolist()
-    cols["created_at"] = launch_ts
-    cols["price"] = price
+        tier[m] = (ranks * 3) // max(len(m), 1)
     ids = np.arange(1, n + 1)
-    products = {k: (np.asarray(v) if k in ("id", "category_id", "brand_id") else v) for k, v in cols.items()}
+    products = {"id": ids, **cols, "category_id": np.asarray(cols["category_id"]), "brand_id": np.asarray(brand + 1),
+                "price": price, "is_active": (rng.random(n) > 0.02).tolist(), "created_at": launch_ts}
     brands = {"id": list(range(1, len(brand_names) + 1)), "name": brand_names}
-    # Stock: weeks of cover vary; a few stock-outs; packs and minimums for small items.
+    stock = _stock(rng=rng, leaf=leaf_arr, model_of=model_of, popularity=popularity, ids=ids)
+    prod = Products(leaf=leaf_arr, brand=brand, price=price, popularity=popularity, quality=quality,
+                    launch_ts=launch_ts, tier=tier, ids=ids)
+    prod.fit_group, prod.fit_groups = fitting_groups(attributes=cols["attributes"], leaf=leaf_arr,
+                                                     brand=[brand_names[b] for b in brand.tolist()],
+                                                     popularity=popularity)
+    return products, brands, stock, prod
+
+
+def _model_of_group(groups: list[_Group]) -> np.ndarray:
+    """Model number per group: a device model's tiers share one, so do a game's platforms and editions;
+    every other accessory line is its own."""
+    index: dict[tuple[str, int], int] = {}
+    out = np.empty(len(groups), dtype=np.int64)
+    for gi, g in enumerate(groups):
+        shared = cat.LEAVES[LEAF_INDEX[g.leaf]].is_device or g.leaf == "Gaming/Games"
+        out[gi] = index.setdefault((g.leaf, g.model) if shared else (g.leaf, -1 - gi), len(index))
+    return out
+
+
+def _tier_rank(groups: list[_Group], model_of_group: np.ndarray) -> np.ndarray:
+    """0 for a device model's smallest tier, 1 for the next ...; 0 for accessories."""
+    rank = np.zeros(len(groups), dtype=np.int64)
+    for gi in range(1, len(groups)):
+        if cat.LEAVES[LEAF_INDEX[groups[gi].leaf]].is_device and model_of_group[gi] == model_of_group[gi - 1]:
+            rank[gi] = rank[gi - 1] + 1
+    return rank
+
+
+def _stock(*, rng: np.random.Generator, leaf: np.ndarray, model_of: np.ndarray, popularity: np.ndarray,
+           ids: np.ndarray) -> dict[str, Any]:
+    """Weeks of cover vary; ~7% stock-outs; one supplier per model; packs and minimums for small items."""
+    n = len(leaf)
     weekly_sales = 1 + 8 * popularity / popularity.mean()
     on_hand = rng.poisson(weekly_sales * rng.uniform(1, 6, n)) + 1
     on_hand[rng.random(n) < 0.07] = 0
-    supplier_idx = rng.integers(0, len(cat.SUPPLIERS), n)
+    is_device = np.array([s.is_device for s in cat.LEAVES])[leaf]
+    dev_pick = np.asarray(cat.DEVICE_SUPPLIERS)[rng.integers(0, len(cat.DEVICE_SUPPLIERS), model_of.max() + 1)]
+    acc_pick = np.asarray(cat.ACCESSORY_SUPPLIERS)[rng.integers(0, len(cat.ACCESSORY_SUPPLIERS), model_of.max() + 1)]
+    supplier_idx = np.where(is_device, dev_pick[model_of], acc_pick[model_of])
     lo = np.array([s[1] for s in cat.SUPPLIERS])[supplier_idx]
     hi = np.array([s[2] for s in cat.SUPPLIERS])[supplier_idx]
     lead = rng.integers(lo, hi + 1)
     pack = np.array([cat.LEAVES[li].pack_sizes[rng.integers(len(cat.LEAVES[li].pack_sizes))] for li in leaf])
     moq = pack * rng.choice([1, 1, 2, 5], n)
     on_order = np.where(rng.random(n) < 0.3, moq * rng.integers(1, 4, n), 0)
-    stock = {"id": ids, "product_id": ids, "on_hand": on_hand, "on_order": on_order, "lead_time_days": lead,
-             "supplier": np.array([s[0] for s in cat.SUPPLIERS], dtype=object)[supplier_idx].tolist(),
-             "pack_size": pack, "minimum_order_quantity": moq}
-    prod = Products(leaf=leaf, brand=brand, price=price, popularity=popularity, quality=quality,
-                     launch_ts=launch_ts, tier=tier, ids=ids)
-    return products, brands, stock, prod
+    return {"id": ids, "product_id": ids, "on_hand": on_hand, "on_order": on_order, "lead_time_days": lead,
+            "supplier": np.array([s[0] for s in cat.SUPPLIERS], dtype=object)[supplier_idx].tolist(),
+            "pack_size": pack, "minimum_order_quantity": moq}
+
+
+# --------------------------------------------------------------------------------------------
+# What fits what
+# --------------------------------------------------------------------------------------------
+
+def _device_key(acc_path: str, brand: str, attrs: dict) -> str | int | None:
+    """What a device needs from an accessory leaf (None: nothing of that leaf fits it)."""
+    if acc_path in ("Accessories/Cases", "Accessories/Screen Protectors"):
+        return f"{brand} {attrs['model']}"
+    if acc_path == "Accessories/Cables":
+        return attrs.get("connector")
+    if acc_path == "Accessories/Chargers":
+        return attrs.get("charging_watts") or None
+    if acc_path == "Gaming/Games":
+        return attrs.get("platform")
+    if acc_path == "Audio/Speakers":
+        return "HDMI" if attrs.get("connector") == "HDMI" else None  # a soundbar for a TV
+    return ""  # any product of the leaf goes (headphones with a phone)
+
+
+def _fits(acc_path: str, key: str | int, attrs: dict) -> bool:
+    if acc_path in ("Accessories/Cases", "Accessories/Screen Protectors"):
+        return attrs["fits"] == key
+    if acc_path in ("Accessories/Cables", "Audio/Speakers"):
+        return attrs.get("connector") == key
+    if acc_path == "Accessories/Chargers":  # enough watts, but not a laptop brick for a watch
+        return key <= attrs["watts"] <= max(2.5 * key, 45)
+    if acc_path == "Gaming/Games":
+        return attrs["platform"] == key
+    return True
+
+
+def fitting_groups(*, attributes: list[dict], leaf: np.ndarray, brand: list[str], popularity: np.ndarray,
+                   ) -> tuple[np.ndarray, dict[int, tuple[np.ndarray, np.ndarray]]]:
+    """For every device and accessory leaf of ``catalog.ACCESSORIES_FOR``: the accessories that fit it."""
+    fit_group = np.full((len(leaf), len(cat.LEAVES)), -1, dtype=np.int64)
+    groups: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    by_key: dict[tuple[int, str | int], int] = {}
+    for dev_path, accessories in cat.ACCESSORIES_FOR.items():
+        devices = np.flatnonzero(leaf == LEAF_INDEX[dev_path]).tolist()
+        for acc_path, _p in accessories:
+            ali = LEAF_INDEX[acc_path]
+            candidates = np.flatnonzero(leaf == ali)
+            for d in devices:
+                key = _device_key(acc_path, brand[d], attributes[d])
+                if key is None:
+                    continue
+                if (ali, key) not in by_key:
+                    items = np.array([j for j in candidates.tolist() if _fits(acc_path, key, attributes[j])],
+                                     dtype=np.int64)
+                    by_key[(ali, key)] = len(groups) if len(items) else -1
+                    if len(items):
+                        groups[len(groups)] = (items, np.cumsum(popularity[items]))
+                fit_group[d, ali] = by_key[(ali, key)]
+    return fit_group, groups

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from electroshop.demo import catalog as cat
-from electroshop.demo.sampling import norm
+from electroshop.demo.sampling import norm, sample_weighted_groups
 from electroshop.demo.seasons import DAY, HOUR_WEIGHTS
 
 if TYPE_CHECKING:
@@ -152,19 +152,30 @@ def browsing_sessions(b: HistoryBuilder, *, target_events: int) -> None:
     qty_main = np.where(is_dev, np.where(rng.random(n_o) < 0.04, 2, 1), rng.integers(1, 4, n_o))
     items = [(np.arange(n_o), o_main, qty_main)]
     leaf_paths = [s.path for s in cat.LEAVES]
+    o_day = np.clip((o_ts - cal.start_ts) // DAY, 0, cal.days - 1)
     for dev_path, accs in cat.ACCESSORIES_FOR.items():
         dli = leaf_paths.index(dev_path)
         for acc_path, p in accs:
             ali = leaf_paths.index(acc_path)
-            off = np.flatnonzero((main_leaf == dli) & (rng.random(n_o) < p))
+            fit = prod.fit_group[o_main, ali]  # the accessories of this leaf that fit the device
+            # An accessory sale (e.g. the September cases event) makes shoppers add one more often.
+            lift = 1 + 3 * b.cat_discount[o_day, ali] / 100
+            off = np.flatnonzero((main_leaf == dli) & (fit >= 0) & (rng.random(n_o) < p * lift))
+            acc = sample_weighted_groups(rng, fit[off], prod.fit_groups)
+            launched = prod.launch_ts[acc] <= o_ts[off]
+            off, acc = off[launched], acc[launched]
             if not len(off):
                 continue
-            acc = b.sample_products(np.full(len(off), ali), rng.integers(0, 3, len(off)),
-                                       np.full(len(off), -1), o_ts[off])
             acc_qty = np.where(acc_path == "Accessories/Cables", rng.integers(1, 3, len(off)), 1)
             items.append((off, acc, acc_qty))
+            # Shoppers compare a fitting alternative or two before choosing.
+            alt = sample_weighted_groups(rng, fit[off], prod.fit_groups)
+            compared = (alt != acc) & (prod.launch_ts[alt] <= o_ts[off]) & (rng.random(len(off)) < 0.6)
+            b.add_events(ts=o_ts[off][compared] - 80, etype=EV_VIEW, customer=o_cust[off][compared],
+                         session=o_sess[off][compared], product=alt[compared], device=o_dev[off][compared], source=0,
+                         dwell=rng.exponential(25, int(compared.sum())).round(1))
             b.add_events(ts=o_ts[off] - 50, etype=EV_VIEW, customer=o_cust[off], session=o_sess[off],
-                            product=acc, device=o_dev[off], source=0, dwell=rng.exponential(30, len(off)).round(1))
+                         product=acc, device=o_dev[off], source=0, dwell=rng.exponential(30, len(off)).round(1))
             b.add_events(ts=o_ts[off] - 30, etype=EV_CART, customer=o_cust[off], session=o_sess[off],
-                            product=acc, device=o_dev[off], source=0)
+                         product=acc, device=o_dev[off], source=0)
     b.add_orders(ts=o_ts, customer=o_cust, session=o_sess, device=o_dev, items=items)
