@@ -15,7 +15,7 @@ class DeviceModel:
     tiers: tuple[int, ...] = (0,)  # storage GB, screen inches, case mm or 0/1 (body only / with kit lens)
     colours: tuple[str, ...] = ("Black",)
     connector: str = "USB-C"  # what its cable plugs into (HDMI for TVs and consoles)
-    charging_watts: int = 0  # the charger it needs; 0: none sold with it
+    charging_watts: int = 0  # the USB-C charger it needs; 0: none sold with it
     extra: dict = field(default_factory=dict)  # leaf-specific attributes (panel, cpu, platform ...)
 
 
@@ -57,16 +57,16 @@ DEVICE_MODELS: dict[str, tuple[DeviceModel, ...]] = {
         _m("Google", "Pixel 10 Pro", 999, (128, 256, 512), PIXEL, watts=30),
         _m("Google", "Pixel 10", 799, (128, 256), ("Obsidian", "Frost", "Indigo", "Lemongrass"), watts=30),
         _m("Google", "Pixel 9a", 499, (128, 256), ("Obsidian", "Porcelain", "Iris", "Peony"), watts=20),
-        _m("OnePlus", "OnePlus 13", 899, (256, 512), ("Black Eclipse", "Arctic Dawn", "Midnight Ocean"), watts=100),
-        _m("OnePlus", "OnePlus 13R", 699, (256, 512), ("Astral Trail", "Nebula Noir"), watts=100),
-        _m("OnePlus", "Nord 5", 399, (256, 512), ("Phantom Grey", "Marble Sands"), watts=100),
-        _m("Xiaomi", "Xiaomi 15 Ultra", 1299, (512, 1024), ("Black", "White", "Silver Chrome"), watts=100),
-        _m("Xiaomi", "Xiaomi 15", 899, (256, 512), ("Black", "White", "Green"), watts=100),
+        _m("OnePlus", "OnePlus 13", 899, (256, 512), ("Black Eclipse", "Arctic Dawn", "Midnight Ocean"), watts=45),
+        _m("OnePlus", "OnePlus 13R", 699, (256, 512), ("Astral Trail", "Nebula Noir"), watts=45),
+        _m("OnePlus", "Nord 5", 399, (256, 512), ("Phantom Grey", "Marble Sands"), watts=45),
+        _m("Xiaomi", "Xiaomi 15 Ultra", 1299, (512, 1024), ("Black", "White", "Silver Chrome"), watts=45),
+        _m("Xiaomi", "Xiaomi 15", 899, (256, 512), ("Black", "White", "Green"), watts=45),
         _m("Xiaomi", "Redmi Note 14 Pro", 349, (256, 512), ("Midnight Black", "Aurora Purple", "Ocean Blue"),
            watts=45),
         _m("Xiaomi", "Redmi Note 14", 199, (128, 256), ("Midnight Black", "Mist Purple", "Lime Green"), watts=30),
-        _m("Motorola", "Razr 60 Ultra", 1099, (512,), ("Rio Red", "Scarab", "Mountain Trail"), watts=65),
-        _m("Motorola", "Edge 60", 499, (256, 512), ("Gibraltar Sea", "Shamrock"), watts=65),
+        _m("Motorola", "Razr 60 Ultra", 1099, (512,), ("Rio Red", "Scarab", "Mountain Trail"), watts=45),
+        _m("Motorola", "Edge 60", 499, (256, 512), ("Gibraltar Sea", "Shamrock"), watts=45),
         _m("Motorola", "Moto G85", 249, (128, 256), ("Cobalt Blue", "Olive Green", "Urban Grey"), watts=30),
         _m("Nokia", "Nokia G42", 169, (128,), ("So Grey", "So Purple"), watts=20),
         _m("Nokia", "Nokia XR21", 499, (128,), ("Midnight Black", "Pine Green"), watts=20),
@@ -306,8 +306,7 @@ PROTECTOR_KINDS = (("Tempered Glass Screen Protector", "2-Pack", 9.99), ("Privac
 PROTECTOR_BRANDS = {"Spigen": 1.0, "ESR": 0.8, "Belkin": 1.4, "ZAGG": 1.5}
 # (label, device-end connector, price of the shortest, lengths in m): longer costs more.
 CABLES = (("USB-C to USB-C Cable", "USB-C", 8.99, (1, 2)), ("USB-C to Lightning Cable", "Lightning", 12.99, (1, 2)),
-          ("HDMI 2.1 Cable", "HDMI", 9.99, (1, 2, 3)), ("3.5mm Audio Cable", "3.5mm", 5.99, (1, 2)),
-          ("USB-C to HDMI Cable", "USB-C", 14.99, (1, 2)))
+          ("HDMI 2.1 Cable", "HDMI", 9.99, (1, 2, 3)), ("3.5mm Audio Cable", "3.5mm", 5.99, (1, 2)))
 CABLE_BRANDS = {"Anker": 1.1, "Belkin": 1.3, "Amazon Basics": 0.7, "Ugreen": 0.85}
 CABLE_COLOURS = ("Black", "White")
 # (label, price of the lowest wattage, wattages): more watts cost more.

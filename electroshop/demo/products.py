@@ -408,7 +408,7 @@ def _fits(acc_path: str, key: str | int, attrs: dict) -> bool:
     if acc_path in ("Accessories/Cables", "Audio/Speakers"):
         return attrs.get("connector") == key
     if acc_path == "Accessories/Chargers":  # enough watts, but not a laptop brick for a watch
-        return key <= attrs["watts"] <= max(2.5 * key, 45)
+        return key <= attrs["watts"] <= max(1.25 * key, 45)
     if acc_path == "Gaming/Games":
         return attrs["platform"] == key
     return True

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from electroshop.demo import catalog as cat
+from electroshop.demo.products import LEAF_INDEX
 from electroshop.demo.sampling import norm, sample_weighted_groups
 from electroshop.demo.seasons import DAY, HOUR_WEIGHTS
 
@@ -151,31 +152,80 @@ def browsing_sessions(b: HistoryBuilder, *, target_events: int) -> None:
     is_dev = np.array([s.is_device for s in cat.LEAVES])[main_leaf]
     qty_main = np.where(is_dev, np.where(rng.random(n_o) < 0.04, 2, 1), rng.integers(1, 4, n_o))
     items = [(np.arange(n_o), o_main, qty_main)]
-    leaf_paths = [s.path for s in cat.LEAVES]
-    o_day = np.clip((o_ts - cal.start_ts) // DAY, 0, cal.days - 1)
+    items += _basket_accessories(b, o_ts=o_ts, o_cust=o_cust, o_sess=o_sess, o_dev=o_dev, o_main=o_main)
+    b.add_orders(ts=o_ts, customer=o_cust, session=o_sess, device=o_dev, items=items)
+    _accessory_sessions(b, o_ts=o_ts, o_cust=o_cust, o_dev=o_dev, o_main=o_main)
+
+
+def _fitting(b: HistoryBuilder, group: np.ndarray, ts: np.ndarray) -> np.ndarray:
+    """One accessory of each fitting group (popular ones more often); -1 where it had not launched by ``ts``."""
+    acc = sample_weighted_groups(b.rng, group, b.prod.fit_groups)
+    return np.where(b.prod.launch_ts[acc] <= ts, acc, -1)
+
+
+def _basket_accessories(b: HistoryBuilder, *, o_ts: np.ndarray, o_cust: np.ndarray, o_sess: np.ndarray,
+                        o_dev: np.ndarray, o_main: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Accessories that fit the order's device, added to its basket after comparing a few; order lines."""
+    rng, prod = b.rng, b.prod
+    main_leaf = prod.leaf[o_main]
+    o_day = np.clip((o_ts - b.cal.start_ts) // DAY, 0, b.cal.days - 1)
+    items = []
     for dev_path, accs in cat.ACCESSORIES_FOR.items():
-        dli = leaf_paths.index(dev_path)
         for acc_path, p in accs:
-            ali = leaf_paths.index(acc_path)
+            ali = LEAF_INDEX[acc_path]
             fit = prod.fit_group[o_main, ali]  # the accessories of this leaf that fit the device
             # An accessory sale (e.g. the September cases event) makes shoppers add one more often.
             lift = 1 + 3 * b.cat_discount[o_day, ali] / 100
-            off = np.flatnonzero((main_leaf == dli) & (fit >= 0) & (rng.random(n_o) < p * lift))
-            acc = sample_weighted_groups(rng, fit[off], prod.fit_groups)
-            launched = prod.launch_ts[acc] <= o_ts[off]
-            off, acc = off[launched], acc[launched]
-            if not len(off):
-                continue
+            off = np.flatnonzero((main_leaf == LEAF_INDEX[dev_path]) & (fit >= 0) & (rng.random(len(o_ts)) < p * lift))
+            acc = _fitting(b, fit[off], o_ts[off])
+            off, acc = off[acc >= 0], acc[acc >= 0]
             acc_qty = np.where(acc_path == "Accessories/Cables", rng.integers(1, 3, len(off)), 1)
             items.append((off, acc, acc_qty))
-            # Shoppers compare a fitting alternative or two before choosing.
-            alt = sample_weighted_groups(rng, fit[off], prod.fit_groups)
-            compared = (alt != acc) & (prod.launch_ts[alt] <= o_ts[off]) & (rng.random(len(off)) < 0.6)
-            b.add_events(ts=o_ts[off][compared] - 80, etype=EV_VIEW, customer=o_cust[off][compared],
-                         session=o_sess[off][compared], product=alt[compared], device=o_dev[off][compared], source=0,
-                         dwell=rng.exponential(25, int(compared.sum())).round(1))
+            # Shoppers compare up to three fitting alternatives before choosing.
+            for k, p_compare in enumerate((0.8, 0.5, 0.25)):
+                alt = _fitting(b, fit[off], o_ts[off])
+                m = (alt >= 0) & (alt != acc) & (rng.random(len(off)) < p_compare)
+                b.add_events(ts=o_ts[off][m] - 150 + 25 * k, etype=EV_VIEW, customer=o_cust[off][m],
+                             session=o_sess[off][m], product=alt[m], device=o_dev[off][m], source=0,
+                             dwell=rng.exponential(25, int(m.sum())).round(1))
             b.add_events(ts=o_ts[off] - 50, etype=EV_VIEW, customer=o_cust[off], session=o_sess[off],
                          product=acc, device=o_dev[off], source=0, dwell=rng.exponential(30, len(off)).round(1))
             b.add_events(ts=o_ts[off] - 30, etype=EV_CART, customer=o_cust[off], session=o_sess[off],
                          product=acc, device=o_dev[off], source=0)
-    b.add_orders(ts=o_ts, customer=o_cust, session=o_sess, device=o_dev, items=items)
+    return items
+
+
+def _accessory_sessions(b: HistoryBuilder, *, o_ts: np.ndarray, o_cust: np.ndarray, o_dev: np.ndarray,
+                        o_main: np.ndarray) -> None:
+    """A quarter of the customers who bought a device come back within three weeks (often from the
+    follow-up e-mail) to look at accessories that fit it: they compare two to five, a third buy one."""
+    rng, prod = b.rng, b.prod
+    for dev_path, accs in cat.ACCESSORIES_FOR.items():
+        rows = np.flatnonzero((prod.leaf[o_main] == LEAF_INDEX[dev_path]) & (o_cust >= 0)
+                              & (rng.random(len(o_main)) < 0.25))
+        leaf_choice = rng.choice(len(accs), len(rows), p=norm(np.array([p for _, p in accs])))
+        for k, (acc_path, _p) in enumerate(accs):
+            r = rows[leaf_choice == k]
+            fit = prod.fit_group[o_main[r], LEAF_INDEX[acc_path]]
+            ts = o_ts[r] + rng.integers(1, 22, len(r)) * DAY + rng.integers(-4 * 3600, 4 * 3600, len(r))
+            keep = (fit >= 0) & (ts < b.end_ts - 3600)
+            r, fit, ts = r[keep], fit[keep], ts[keep]
+            session = np.arange(b.n_sessions, b.n_sessions + len(r))
+            b.n_sessions += len(r)
+            source = np.where(rng.random(len(r)) < 0.5, 3, 0)  # email, direct
+            n_views = rng.integers(2, 6, len(r))
+            v_row = np.repeat(np.arange(len(r)), n_views)
+            pos = np.arange(len(v_row)) - np.repeat(np.cumsum(n_views) - n_views, n_views)
+            v_ts = ts[v_row] + pos * rng.integers(30, 120, len(v_row))
+            v_prod = _fitting(b, fit[v_row], v_ts)
+            seen = v_prod >= 0
+            b.add_events(ts=v_ts[seen], etype=EV_VIEW, customer=o_cust[r][v_row][seen], session=session[v_row][seen],
+                         product=v_prod[seen], device=o_dev[r][v_row][seen], source=source[v_row][seen],
+                         dwell=rng.exponential(35, int(seen.sum())).round(1))
+            last = np.cumsum(n_views) - 1
+            buy = (v_prod[last] >= 0) & (rng.random(len(r)) < 0.35)
+            bought, b_ts = v_prod[last][buy], v_ts[last][buy] + 40
+            b.add_events(ts=b_ts, etype=EV_CART, customer=o_cust[r][buy], session=session[buy], product=bought,
+                         device=o_dev[r][buy], source=source[buy])
+            b.add_orders(ts=b_ts + 60, customer=o_cust[r][buy], session=session[buy], device=o_dev[r][buy],
+                         items=[(np.arange(int(buy.sum())), bought, np.ones(int(buy.sum()), dtype=np.int64))])
