@@ -111,7 +111,9 @@ def generate_demo_data(
     cust = build_customers(rng=rng, n=sc.customers, cal=cal, n_leaves=len(cat.LEAVES), n_brands=len(brands["id"]))
 
     step("promotions")
-    promos, cat_discount, prod_promos = build_promotions(rng=rng, n_product_promotions=sc.product_promotions, cal=cal, prod=prod, leaf_cat_ids=leaf_cat_ids)
+    promos, cat_discount, prod_promos = build_promotions(rng=rng, n_product_promotions=sc.product_promotions, cal=cal,
+                                                         prod=prod, product_names=products["name"],
+                                                         leaf_cat_ids=leaf_cat_ids)
 
     step("sessions and events")
     b = HistoryBuilder(rng=rng, cal=cal, prod=prod, cust=cust, end_ts=end_ts, cat_discount=cat_discount,

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from electroshop.demo import catalog as cat
 from electroshop.demo.sampling import norm
+
+if TYPE_CHECKING:
+    from electroshop.demo.products import Products
 
 DAY = 86_400
 
@@ -41,7 +44,7 @@ def build_calendar(*, rng: np.random.Generator, end_date: dt.date, days: int) ->
     weekday = np.array([d.weekday() for d in dates])
     doy = np.array([d.timetuple().tm_yday for d in dates], dtype=float)
     weekly = np.array([0.92, 0.9, 0.93, 0.97, 1.04, 1.12, 1.14])[weekday]
-    yearly = 1 + 0.15 * np.cos(2 * np.pi * (doy - 350) / 365.25)
+    yearly = 1 + 0.15 * np.cos(2 * np.pi * (doy - 335) / 365.25)  # busiest in late November, quietest in May
     trend = 1 + 0.3 * np.arange(days) / days
     special = np.ones(days)
     conv = np.ones(days)
@@ -56,7 +59,7 @@ def build_calendar(*, rng: np.random.Generator, end_date: dt.date, days: int) ->
                 conv[i] *= c
         if 0 <= (bf - start).days < days:
             bf_days.append((bf - start).days)
-        for month, day, lift, c in [(12, d, 1.35, 1.15) for d in range(1, 21)] + [
+        for month, day, lift, c in [(12, d, 1.1, 1.0) for d in range(1, 21)] + [
             (12, 21, 1.2, 1.1), (12, 22, 1.15, 1.05), (12, 23, 0.95, 1.0), (12, 24, 0.75, 0.9), (12, 25, 0.5, 0.8),
             (12, 26, 1.9, 1.3), (12, 27, 1.4, 1.15), (12, 28, 1.3, 1.1), (12, 29, 1.2, 1.05), (12, 30, 1.1, 1.0),
         ]:
@@ -75,8 +78,8 @@ HOUR_WEIGHTS = norm(np.array([1, 0.6, 0.4, 0.3, 0.3, 0.5, 1.2, 2.2, 3, 3.4, 3.6,
                                5.8, 6.2, 5.8, 4.2, 2.2], dtype=float))
 
 
-def build_promotions(*, rng: np.random.Generator, n_product_promotions: int, cal: Calendar, prod: Any,
-                     leaf_cat_ids: dict[str, int]):
+def build_promotions(*, rng: np.random.Generator, n_product_promotions: int, cal: Calendar, prod: Products,
+                     product_names: list[str], leaf_cat_ids: dict[str, int]):
     n_leaves = len(cat.LEAVES)
     cat_discount = np.zeros((cal.days, n_leaves))
     leaf_paths = [s.path for s in cat.LEAVES]
@@ -109,7 +112,7 @@ def build_promotions(*, rng: np.random.Generator, n_product_promotions: int, cal
         e = min(s + int(rng.integers(6, 15)), cal.days - 1)
         pct = float(rng.choice([10, 15, 20, 25, 30]))
         prod_promos.append((pi, s, e, pct))
-        rows.append((f"Deal of the week: product {prod.ids[pi]}", int(prod.ids[pi]), None, s, e, pct))
+        rows.append((f"Deal of the week: {product_names[pi]}", int(prod.ids[pi]), None, s, e, pct))
     cols = {"id": list(range(1, len(rows) + 1)), "name": [r[0] for r in rows], "product_id": [r[1] for r in rows],
             "category_id": [r[2] for r in rows], "starts_on": [cal.dates[r[3]] for r in rows],
             "ends_on": [cal.dates[r[4]] for r in rows], "discount_percent": [r[5] for r in rows]}
