@@ -75,9 +75,10 @@ LEAVES: tuple[LeafSpec, ...] = (
     LeafSpec("Wearables", "WR", 6, 0.05, ("Apple", "Samsung", "Garmin", "Fitbit", "Google"), "smartwatch", True,
              (1, 4), 1.08),
 )
+LEAF_INDEX: dict[str, int] = {spec.path: i for i, spec in enumerate(LEAVES)}
 
 # Devices pull fitting accessories into the same basket: (accessory leaf, probability per order).
-# What fits is decided per product (products.fitting_groups): a case for that phone model, a
+# What fits is decided per product (fitting.fitting_groups): a case for that phone model, a
 # cable for its connector, a charger of enough watts, a game for that console's platform, a
 # soundbar for a TV; headphones go with any phone.
 ACCESSORIES_FOR: dict[str, tuple[tuple[str, float], ...]] = {

@@ -15,10 +15,9 @@ import numpy as np
 
 from electroshop.demo import catalog as cat
 from electroshop.demo import product_ranges as pr
+from electroshop.demo.fitting import fitting_groups
 from electroshop.demo.sampling import norm
 from electroshop.demo.seasons import DAY, Calendar
-
-LEAF_INDEX = {spec.path: i for i, spec in enumerate(cat.LEAVES)}
 
 
 @dataclass
@@ -111,17 +110,14 @@ def _device_groups(rng: np.random.Generator, path: str, want: int) -> list[_Grou
         if taken >= want:
             break
         m = models[mi]
-        k = int(rng.integers(1, min(4, len(m.colours)) + 1))
-        colours = tuple(m.colours[j] for j in sorted(rng.permutation(len(m.colours))[:k].tolist()))
+        colours = _pick_colours(rng, m.colours, min(4, len(m.colours)))
         for ti, tier in enumerate(m.tiers):
             if taken >= want:
                 break
             cols = colours[:want - taken]
             stem, attrs = _device_group(path, m, tier)
-            # Colour only names products that come in colours: TVs and single-colour models do not.
-            shown = cols if path != "TVs" else ()
-            growth = cat.LEAVES[LEAF_INDEX[path]].tier_growth
-            groups.append(_Group(path, m.brand, stem, m.price * growth ** ti, attrs, shown, model=mi))
+            shown = cols if path != "TVs" else ()  # TVs are sold without a colour
+            groups.append(_Group(path, m.brand, stem, m.price * _growth(path) ** ti, attrs, shown, model=mi))
             taken += max(len(shown), 1)
     return groups
 
@@ -135,71 +131,99 @@ def _round_robin(per_key: list[list[_Group]]) -> list[_Group]:
 
 
 def _pick_colours(rng: np.random.Generator, options: tuple[str, ...], most: int) -> tuple[str, ...]:
+    """One to ``most`` of the colours, in their listed order."""
     k = int(rng.integers(1, most + 1))
     return tuple(options[j] for j in sorted(rng.permutation(len(options))[:k].tolist()))
 
 
-def _accessory_candidates(rng: np.random.Generator, path: str, devices: list[_Group]) -> list[_Group]:
-    """Every accessory group this leaf could hold for the devices taken, in the order to take them."""
-    per_key: list[list[_Group]] = []
-    if path in ("Accessories/Cases", "Accessories/Screen Protectors"):
-        fits = dict.fromkeys(f"{g.brand} {g.attrs['model']}" for g in devices if g.leaf in ("Phones", "Tablets"))
-        tablets = {f"{g.brand} {g.attrs['model']}" for g in devices if g.leaf == "Tablets"}
-        for fit in fits:
-            lines = []
-            if path == "Accessories/Cases":
-                for brand, factor in pr.CASE_BRANDS.items():
-                    for style, price in pr.CASE_STYLES:
-                        if "MagSafe" in style and not fit.startswith("Apple iPhone"):
-                            continue
-                        price *= factor * (pr.TABLET_CASE_FACTOR if fit in tablets else 1.0)
-                        attrs = {"fits": fit, "material": "leather" if "Leather" in style else "TPU",
-                                 "magsafe": "MagSafe" in style}
-                        lines.append(_Group(path, brand, f"{brand} {style} for {fit}", price, attrs,
-                                            _pick_colours(rng, pr.CASE_COLOURS, 3)))
-            else:
-                for brand, factor in pr.PROTECTOR_BRANDS.items():
-                    for kind, pack, price in pr.PROTECTOR_KINDS:
-                        name = f"{brand} {kind} for {fit}" + (f", {pack}" if pack else "")
-                        lines.append(_Group(path, brand, name, price * factor, {"fits": fit, "pack": pack or "single"}))
-            per_key.append([lines[i] for i in rng.permutation(len(lines)).tolist()])
-    elif path == "Accessories/Cables":
-        connectors = {g.attrs["connector"] for g in devices}
-        for label, connector, price, lengths in pr.CABLES:
-            if connector not in connectors:
-                continue
-            lines = []
-            for brand, factor in pr.CABLE_BRANDS.items():
-                colours = _pick_colours(rng, pr.CABLE_COLOURS, 2)
-                for ti, length in enumerate(lengths):
-                    lines.append(_Group(path, brand, f"{brand} {label} {length}m", price * factor * 1.25 ** ti,
-                                        {"connector": connector, "length_m": length}, colours))
-            per_key.append(lines)
-    elif path == "Accessories/Chargers":
-        for label, price, watts in pr.CHARGERS:
-            lines = []
-            for brand, factor in pr.CHARGER_BRANDS.items():
-                colours = _pick_colours(rng, pr.CHARGER_COLOURS, 2)
-                for ti, w in enumerate(watts):
-                    lines.append(_Group(path, brand, f"{brand} {w}W {label}", price * factor * 1.3 ** ti,
-                                        {"watts": w, "connector": "USB-C", "wireless": "Wireless" in label}, colours))
-            per_key.append(lines)
-    elif path == "Gaming/Games":
-        platforms = list(dict.fromkeys(g.attrs["platform"] for g in devices if g.leaf == "Gaming/Consoles"))
-        titles = [f"{a} of {b}" + (f" {n}" if n else "") for a in pr.GAME_WORDS_A for b in pr.GAME_WORDS_B
-                  for n in (0, 2, 3, 4, 5)]
-        growth = cat.LEAVES[LEAF_INDEX[path]].tier_growth
-        brands = cat.LEAVES[LEAF_INDEX[path]].brands
-        for t in rng.permutation(len(titles)).tolist():
-            price = pr.GAME_PRICES[rng.integers(len(pr.GAME_PRICES))]
-            brand = brands[rng.integers(len(brands))]
-            pegi = int(rng.choice([3, 7, 12, 16, 18]))
-            per_key.append([
-                _Group(path, brand, f"{titles[t]} {edition} ({pr.GAME_PLATFORM_SHORT[p]})", price * growth ** ei,
+def _growth(path: str) -> float:
+    return cat.LEAVES[cat.LEAF_INDEX[path]].tier_growth
+
+
+def _model_names(devices: list[_Group], leaves: tuple[str, ...]) -> list[str]:
+    return list(dict.fromkeys(f"{g.brand} {g.attrs['model']}" for g in devices if g.leaf in leaves))
+
+
+def _case_lines(rng: np.random.Generator, devices: list[_Group]) -> list[_Group]:
+    path, per_model = "Accessories/Cases", []
+    tablets = set(_model_names(devices, ("Tablets",)))
+    for fit in _model_names(devices, ("Phones", "Tablets")):
+        lines = []
+        for brand, factor in pr.CASE_BRANDS.items():
+            for style, price in pr.CASE_STYLES:
+                if "MagSafe" in style and not fit.startswith("Apple iPhone"):
+                    continue
+                shop_price = price * factor * (pr.TABLET_CASE_FACTOR if fit in tablets else 1.0)
+                attrs = {"fits": fit, "material": "leather" if "Leather" in style else "TPU",
+                         "magsafe": "MagSafe" in style}
+                lines.append(_Group(path, brand, f"{brand} {style} for {fit}", shop_price, attrs,
+                                    _pick_colours(rng, pr.CASE_COLOURS, 3)))
+        per_model.append([lines[i] for i in rng.permutation(len(lines)).tolist()])
+    return _round_robin(per_model)
+
+
+def _protector_lines(rng: np.random.Generator, devices: list[_Group]) -> list[_Group]:
+    path, per_model = "Accessories/Screen Protectors", []
+    for fit in _model_names(devices, ("Phones", "Tablets")):
+        lines = [_Group(path, brand, f"{brand} {kind} for {fit}" + (f", {pack}" if pack else ""), price * factor,
+                        {"fits": fit, "pack": pack or "single"})
+                 for brand, factor in pr.PROTECTOR_BRANDS.items() for kind, pack, price in pr.PROTECTOR_KINDS]
+        per_model.append([lines[i] for i in rng.permutation(len(lines)).tolist()])
+    return _round_robin(per_model)
+
+
+def _cable_lines(rng: np.random.Generator, devices: list[_Group]) -> list[_Group]:
+    path, per_label = "Accessories/Cables", []
+    connectors = {g.attrs["connector"] for g in devices}
+    for label, connector, price, lengths in pr.CABLES:
+        if connector not in connectors:
+            continue
+        lines = []
+        for brand, factor in pr.CABLE_BRANDS.items():
+            colours = _pick_colours(rng, pr.CABLE_COLOURS, 2)
+            lines += [_Group(path, brand, f"{brand} {label} {length}m", price * factor * _growth(path) ** ti,
+                             {"connector": connector, "length_m": length}, colours)
+                      for ti, length in enumerate(lengths)]
+        per_label.append(lines)
+    return _round_robin(per_label)
+
+
+def _charger_lines(rng: np.random.Generator, devices: list[_Group]) -> list[_Group]:
+    path, per_label = "Accessories/Chargers", []
+    for label, price, watts in pr.CHARGERS:
+        lines = []
+        for brand, factor in pr.CHARGER_BRANDS.items():
+            colours = _pick_colours(rng, pr.CHARGER_COLOURS, 2)
+            lines += [_Group(path, brand, f"{brand} {w}W {label}", price * factor * _growth(path) ** ti,
+                             {"watts": w, "connector": "USB-C", "wireless": "Wireless" in label}, colours)
+                      for ti, w in enumerate(watts)]
+        per_label.append(lines)
+    return _round_robin(per_label)
+
+
+def _game_lines(rng: np.random.Generator, devices: list[_Group]) -> list[_Group]:
+    """Titles in random order, each on every console platform of the catalogue, in both editions."""
+    path = "Gaming/Games"
+    platforms = list(dict.fromkeys(g.attrs["platform"] for g in devices if g.leaf == "Gaming/Consoles"))
+    titles = [f"{a} of {b}" + (f" {n}" if n else "") for a in pr.GAME_WORDS_A for b in pr.GAME_WORDS_B
+              for n in (0, 2, 3, 4, 5)]
+    brands = cat.LEAVES[cat.LEAF_INDEX[path]].brands
+    out = []
+    for t in rng.permutation(len(titles)).tolist():
+        price = pr.GAME_PRICES[rng.integers(len(pr.GAME_PRICES))]
+        brand = brands[rng.integers(len(brands))]
+        pegi = int(rng.choice([3, 7, 12, 16, 18]))
+        out += [_Group(path, brand, f"{titles[t]} {edition} ({pr.GAME_PLATFORM_SHORT[p]})",
+                       price * _growth(path) ** ei,
                        {"platform": p, "edition": edition, "pegi": pegi, "format": "physical"}, model=t)
-                for p in platforms for ei, edition in enumerate(pr.GAME_EDITIONS)])
-        return [g for lines in per_key for g in lines]  # a title's platforms and editions together
-    return _round_robin(per_key)
+                for p in platforms for ei, edition in enumerate(pr.GAME_EDITIONS)]
+    return out
+
+
+# Every accessory group a leaf could hold for the devices taken, in the order to take them.
+ACCESSORY_LINES = {"Accessories/Cases": _case_lines, "Accessories/Screen Protectors": _protector_lines,
+                   "Accessories/Cables": _cable_lines, "Accessories/Chargers": _charger_lines,
+                   "Gaming/Games": _game_lines}
 
 
 def _take(candidates: list[_Group], want: int) -> tuple[list[_Group], int]:
@@ -236,8 +260,8 @@ def _all_groups(rng: np.random.Generator, n_products: int) -> list[_Group]:
                                          key=lambda i: accessory_leaves[i].path == "Gaming/Games")
     for i in accessory_leaves_games_last:
         spec = accessory_leaves[i]
-        w = int(want[LEAF_INDEX[spec.path]] + extra[i] + carry)
-        groups[spec.path], taken = _take(_accessory_candidates(rng, spec.path, devices), w)
+        w = int(want[cat.LEAF_INDEX[spec.path]] + extra[i] + carry)
+        groups[spec.path], taken = _take(ACCESSORY_LINES[spec.path](rng, devices), w)
         carry = w - taken
     if carry:
         raise ValueError(f"the demo product ranges hold {n_products - carry} products, {n_products} asked for")
@@ -279,7 +303,7 @@ def build_products(*, rng: np.random.Generator, n_products: int, cal: Calendar, 
     leaf, group_of, colour_rank = [], [], []
     group_price = np.empty(len(groups), dtype=np.int64)
     for gi, g in enumerate(groups):
-        spec = cat.LEAVES[LEAF_INDEX[g.leaf]]
+        spec = cat.LEAVES[cat.LEAF_INDEX[g.leaf]]
         pence = _pence(g.price)
         # Tiers of one model: a larger tier always costs more, whatever the rounding did.
         if gi and spec.is_device and groups[gi - 1].leaf == g.leaf and groups[gi - 1].model == g.model:
@@ -300,7 +324,7 @@ def build_products(*, rng: np.random.Generator, n_products: int, cal: Calendar, 
             cols["currency"].append("GBP")
             cols["category_id"].append(leaf_cat_ids[spec.path])
             cols["brand_id"].append(brand_idx[g.brand] + 1)
-            leaf.append(LEAF_INDEX[g.leaf])
+            leaf.append(cat.LEAF_INDEX[g.leaf])
             group_of.append(gi)
             colour_rank.append(rank)
     leaf_arr, group_arr = np.asarray(leaf), np.asarray(group_of)
@@ -347,7 +371,7 @@ def _model_of_group(groups: list[_Group]) -> np.ndarray:
     index: dict[tuple[str, int], int] = {}
     out = np.empty(len(groups), dtype=np.int64)
     for gi, g in enumerate(groups):
-        shared = cat.LEAVES[LEAF_INDEX[g.leaf]].is_device or g.leaf == "Gaming/Games"
+        shared = cat.LEAVES[cat.LEAF_INDEX[g.leaf]].is_device or g.leaf == "Gaming/Games"
         out[gi] = index.setdefault((g.leaf, g.model) if shared else (g.leaf, -1 - gi), len(index))
     return out
 
@@ -356,7 +380,7 @@ def _tier_rank(groups: list[_Group], model_of_group: np.ndarray) -> np.ndarray:
     """0 for a device model's smallest tier, 1 for the next ...; 0 for accessories."""
     rank = np.zeros(len(groups), dtype=np.int64)
     for gi in range(1, len(groups)):
-        if cat.LEAVES[LEAF_INDEX[groups[gi].leaf]].is_device and model_of_group[gi] == model_of_group[gi - 1]:
+        if cat.LEAVES[cat.LEAF_INDEX[groups[gi].leaf]].is_device and model_of_group[gi] == model_of_group[gi - 1]:
             rank[gi] = rank[gi - 1] + 1
     return rank
 
@@ -381,59 +405,3 @@ def _stock(*, rng: np.random.Generator, leaf: np.ndarray, model_of: np.ndarray, 
     return {"id": ids, "product_id": ids, "on_hand": on_hand, "on_order": on_order, "lead_time_days": lead,
             "supplier": np.array([s[0] for s in cat.SUPPLIERS], dtype=object)[supplier_idx].tolist(),
             "pack_size": pack, "minimum_order_quantity": moq}
-
-
-# --------------------------------------------------------------------------------------------
-# What fits what
-# --------------------------------------------------------------------------------------------
-
-def _device_key(acc_path: str, brand: str, attrs: dict) -> str | int | None:
-    """What a device needs from an accessory leaf (None: nothing of that leaf fits it)."""
-    if acc_path in ("Accessories/Cases", "Accessories/Screen Protectors"):
-        return f"{brand} {attrs['model']}"
-    if acc_path == "Accessories/Cables":
-        return attrs.get("connector")
-    if acc_path == "Accessories/Chargers":
-        return attrs.get("charging_watts") or None
-    if acc_path == "Gaming/Games":
-        return attrs.get("platform")
-    if acc_path == "Audio/Speakers":
-        return "HDMI" if attrs.get("connector") == "HDMI" else None  # a soundbar for a TV
-    return ""  # any product of the leaf goes (headphones with a phone)
-
-
-def _fits(acc_path: str, key: str | int, attrs: dict) -> bool:
-    if acc_path in ("Accessories/Cases", "Accessories/Screen Protectors"):
-        return attrs["fits"] == key
-    if acc_path in ("Accessories/Cables", "Audio/Speakers"):
-        return attrs.get("connector") == key
-    if acc_path == "Accessories/Chargers":  # enough watts, but not a laptop brick for a watch
-        return key <= attrs["watts"] <= max(1.25 * key, 45)
-    if acc_path == "Gaming/Games":
-        return attrs["platform"] == key
-    return True
-
-
-def fitting_groups(*, attributes: list[dict], leaf: np.ndarray, brand: list[str], popularity: np.ndarray,
-                   ) -> tuple[np.ndarray, dict[int, tuple[np.ndarray, np.ndarray]]]:
-    """For every device and accessory leaf of ``catalog.ACCESSORIES_FOR``: the accessories that fit it."""
-    fit_group = np.full((len(leaf), len(cat.LEAVES)), -1, dtype=np.int64)
-    groups: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-    by_key: dict[tuple[int, str | int], int] = {}
-    for dev_path, accessories in cat.ACCESSORIES_FOR.items():
-        devices = np.flatnonzero(leaf == LEAF_INDEX[dev_path]).tolist()
-        for acc_path, _p in accessories:
-            ali = LEAF_INDEX[acc_path]
-            candidates = np.flatnonzero(leaf == ali)
-            for d in devices:
-                key = _device_key(acc_path, brand[d], attributes[d])
-                if key is None:
-                    continue
-                if (ali, key) not in by_key:
-                    items = np.array([j for j in candidates.tolist() if _fits(acc_path, key, attributes[j])],
-                                     dtype=np.int64)
-                    by_key[(ali, key)] = len(groups) if len(items) else -1
-                    if len(items):
-                        groups[len(groups)] = (items, np.cumsum(popularity[items]))
-                fit_group[d, ali] = by_key[(ali, key)]
-    return fit_group, groups

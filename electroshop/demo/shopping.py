@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from electroshop.demo import catalog as cat
-from electroshop.demo.products import LEAF_INDEX
 from electroshop.demo.sampling import norm, sample_weighted_groups
 from electroshop.demo.seasons import DAY, HOUR_WEIGHTS
 
@@ -172,11 +171,12 @@ def _basket_accessories(b: HistoryBuilder, *, o_ts: np.ndarray, o_cust: np.ndarr
     items = []
     for dev_path, accs in cat.ACCESSORIES_FOR.items():
         for acc_path, p in accs:
-            ali = LEAF_INDEX[acc_path]
+            ali = cat.LEAF_INDEX[acc_path]
             fit = prod.fit_group[o_main, ali]  # the accessories of this leaf that fit the device
             # An accessory sale (e.g. the September cases event) makes shoppers add one more often.
             lift = 1 + 3 * b.cat_discount[o_day, ali] / 100
-            off = np.flatnonzero((main_leaf == LEAF_INDEX[dev_path]) & (fit >= 0) & (rng.random(len(o_ts)) < p * lift))
+            chosen = rng.random(len(o_ts)) < p * lift
+            off = np.flatnonzero((main_leaf == cat.LEAF_INDEX[dev_path]) & (fit >= 0) & chosen)
             acc = _fitting(b, fit[off], o_ts[off])
             off, acc = off[acc >= 0], acc[acc >= 0]
             acc_qty = np.where(acc_path == "Accessories/Cables", rng.integers(1, 3, len(off)), 1)
@@ -201,12 +201,12 @@ def _accessory_sessions(b: HistoryBuilder, *, o_ts: np.ndarray, o_cust: np.ndarr
     follow-up e-mail) to look at accessories that fit it: they compare two to five, a third buy one."""
     rng, prod = b.rng, b.prod
     for dev_path, accs in cat.ACCESSORIES_FOR.items():
-        rows = np.flatnonzero((prod.leaf[o_main] == LEAF_INDEX[dev_path]) & (o_cust >= 0)
+        rows = np.flatnonzero((prod.leaf[o_main] == cat.LEAF_INDEX[dev_path]) & (o_cust >= 0)
                               & (rng.random(len(o_main)) < 0.25))
         leaf_choice = rng.choice(len(accs), len(rows), p=norm(np.array([p for _, p in accs])))
         for k, (acc_path, _p) in enumerate(accs):
             r = rows[leaf_choice == k]
-            fit = prod.fit_group[o_main[r], LEAF_INDEX[acc_path]]
+            fit = prod.fit_group[o_main[r], cat.LEAF_INDEX[acc_path]]
             ts = o_ts[r] + rng.integers(1, 22, len(r)) * DAY + rng.integers(-4 * 3600, 4 * 3600, len(r))
             keep = (fit >= 0) & (ts < b.end_ts - 3600)
             r, fit, ts = r[keep], fit[keep], ts[keep]
