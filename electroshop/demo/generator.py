@@ -6,8 +6,10 @@ randomness comes from one ``numpy.random.Generator`` seeded by the caller; the c
 on ``end_date`` (never the wall clock), so the same (scale, seed, end_date) gives the same shop.
 
 The jobs live in their own modules: ``seasons`` (calendar, promotions), ``products`` (catalogue,
-stock), ``customers``, ``shopping`` (browsing sessions and orders); this module holds the history
-builder (events, orders, fraud patterns, reviews) and assembles the tables.
+stock; the device models and accessory lines are in ``product_ranges``, what fits what in
+``fitting``), ``customers``, ``shopping`` (browsing sessions, baskets with accessories, follow-up
+accessory visits); this module holds the history builder (events, orders, fraud patterns, reviews)
+and assembles the tables.
 
 Times are int64 seconds since the Unix epoch (UTC); money is int64 pence.
 """

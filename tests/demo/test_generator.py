@@ -310,17 +310,21 @@ def test_accessories_fit_devices_of_the_catalogue(medium_data):
     assert {"Accessories/Cases", "Accessories/Screen Protectors", "Gaming/Games", "Accessories/Cables"} <= seen
 
 
+def _lines_by_order(data):
+    baskets: dict = {}
+    for o, p in zip(np.asarray(data.order_lines["order_id"]).tolist(),
+                    np.asarray(data.order_lines["product_id"]).tolist()):
+        baskets.setdefault(o, []).append(p)
+    return baskets
+
+
 def test_phone_baskets_hold_accessories_that_fit_the_phone(small_data):
     catalogue = dict(zip(np.asarray(small_data.products["id"]).tolist(), _catalogue(small_data)))
     brand = dict(zip(np.asarray(small_data.products["id"]).tolist(),
                      np.asarray(small_data.products["brand_id"]).tolist()))
     brand_name = dict(zip(small_data.brands["id"], small_data.brands["name"]))
-    baskets: dict = {}
-    for o, p in zip(np.asarray(small_data.order_lines["order_id"]).tolist(),
-                    np.asarray(small_data.order_lines["product_id"]).tolist()):
-        baskets.setdefault(o, []).append(p)
     phone_baskets = fitting = cases = fitting_cases = 0
-    for products in baskets.values():
+    for products in _lines_by_order(small_data).values():
         phones = {f"{brand_name[brand[p]]} {catalogue[p][3]['model']}" for p in products if catalogue[p][0] == "Phones"}
         if not phones:
             continue
@@ -344,3 +348,57 @@ def test_november_revenue_is_above_the_yearly_monthly_mean(small_data):
     mean = np.mean(list(revenue.values()))
     assert revenue["2024-11"] > 1.2 * mean
     assert revenue["2024-12"] > mean
+
+
+def test_chargers_in_a_device_basket_have_the_watts_it_needs(medium_data):
+    attrs = dict(zip(np.asarray(medium_data.products["id"]).tolist(), medium_data.products["attributes"]))
+    checked = 0
+    for products in _lines_by_order(medium_data).values():
+        needs = [attrs[p]["charging_watts"] for p in products if "charging_watts" in attrs[p]]
+        chargers = [attrs[p]["watts"] for p in products if "watts" in attrs[p]]
+        if len(needs) == 1 and chargers:
+            checked += 1
+            assert all(needs[0] <= w <= max(1.25 * needs[0], 45) for w in chargers), (needs, chargers)
+    assert checked > 100
+
+
+def test_device_buyers_come_back_to_compare_accessories_that_fit(small_data):
+    """Follow-up sessions: a customer who bought a phone views several cases or screen protectors for
+    that phone in a later session."""
+    p = small_data.products
+    pid = np.asarray(p["id"]).tolist()
+    brand_name = dict(zip(small_data.brands["id"], small_data.brands["name"]))
+    model_of = {i: f"{brand_name[b]} {a['model']}" for i, b, a in zip(pid, np.asarray(p["brand_id"]).tolist(),
+                                                                    p["attributes"]) if "model" in a}
+    fits = {i: a["fits"] for i, a in zip(pid, p["attributes"]) if "fits" in a}
+    e = small_data.events
+    cust, prod, typ = np.asarray(e["customer_id"]), np.asarray(e["product_id"]), np.asarray(e["event_type"])
+    sess, ts = np.asarray(e["session_id"]), np.asarray(e["occurred_at"])
+    bought: dict = {}  # customer -> {(phone model, purchase time)}
+    for i in np.flatnonzero((typ == "purchase") & (cust > 0)).tolist():
+        if prod[i] in model_of:
+            bought.setdefault(int(cust[i]), set()).add((model_of[prod[i]], int(ts[i]), sess[i]))
+    follow_up_views: dict = {}  # (customer, session) -> accessory views that fit a device bought earlier
+    for i in np.flatnonzero((typ == "view") & (cust > 0)).tolist():
+        fit = fits.get(int(prod[i]))
+        earlier = bought.get(int(cust[i]), ())
+        if fit and any(m == fit and t < ts[i] <= t + 22 * DAY and s != sess[i] for m, t, s in earlier):
+            follow_up_views.setdefault((int(cust[i]), sess[i]), []).append(int(prod[i]))
+    assert len(follow_up_views) >= 5
+    assert np.mean([len(v) >= 2 for v in follow_up_views.values()]) > 0.5  # they compare several
+
+
+def test_devices_come_from_suppliers_with_short_lead_times(small_data):
+    devices = {cid for cid, path in zip(small_data.categories["id"], small_data.categories["path"])
+               if path in ("Phones", "Laptops", "TVs", "Tablets")}
+    on_device = np.isin(np.asarray(small_data.products["category_id"]), list(devices))
+    lead = np.asarray(small_data.stock["lead_time_days"])
+    assert lead[on_device].max() <= 14
+    assert lead[~on_device].max() > 14  # some accessories come from the far-east importer
+
+
+def test_deals_of_the_week_name_their_product(small_data):
+    name = dict(zip(np.asarray(small_data.products["id"]).tolist(), small_data.products["name"]))
+    deals = [(n, pid) for n, pid in zip(small_data.promotions["name"], small_data.promotions["product_id"]) if pid]
+    assert deals
+    assert all(n == f"Deal of the week: {name[pid]}" for n, pid in deals)
