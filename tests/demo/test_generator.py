@@ -4,7 +4,8 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from electroshop.demo.generator import black_friday, generate_demo_data
+from electroshop.demo.generator import generate_demo_data
+from electroshop.demo.seasons import black_friday
 
 from .conftest import END_DATE
 
@@ -125,12 +126,13 @@ def test_accessories_are_bought_with_devices_more_than_chance(small_data, device
     assert rate_given_device > 2 * base_rate
 
 
-def test_promotions_lift_sales_of_the_promoted_category(small_data):
-    pr = small_data.promotions
-    product_cat = dict(zip(np.asarray(small_data.products["id"]).tolist(),
-                           np.asarray(small_data.products["category_id"]).tolist()))
-    order_ts = dict(zip(np.asarray(small_data.orders["id"]).tolist(), np.asarray(small_data.orders["created_at"]).tolist()))
-    lines = small_data.order_lines
+def test_promotions_lift_sales_of_the_promoted_category(medium_data):
+    pr = medium_data.promotions
+    product_cat = dict(zip(np.asarray(medium_data.products["id"]).tolist(),
+                           np.asarray(medium_data.products["category_id"]).tolist()))
+    order_ts = dict(zip(np.asarray(medium_data.orders["id"]).tolist(),
+                        np.asarray(medium_data.orders["created_at"]).tolist()))
+    lines = medium_data.order_lines
     line_cat = np.array([product_cat[p] for p in np.asarray(lines["product_id"]).tolist()])
     line_ts = np.array([order_ts[o] for o in np.asarray(lines["order_id"]).tolist()])
     during = before = 0.0
@@ -237,3 +239,184 @@ def test_customers_browse_their_hidden_favourite_categories(small_data):
                                                            np.asarray(e["product_id"])[views].tolist())
             if c in favourite]
     assert np.mean(hits) > 0.3  # 14 leaf categories: chance would be about 0.07
+
+
+# ---- a plausible catalogue -------------------------------------------------------------------
+
+TIER_ATTRIBUTES = ("storage_gb", "screen_inches", "case_mm", "kit_lens")
+
+
+def _catalogue(data):
+    """(category path, name, price in pence, attributes, sku) per product."""
+    path = dict(zip(data.categories["id"], data.categories["path"]))
+    p = data.products
+    return [(path[c], n, int(pr), a, s) for c, n, pr, a, s in zip(np.asarray(p["category_id"]).tolist(), p["name"],
+                                                                  np.asarray(p["price"]).tolist(), p["attributes"],
+                                                                  p["sku"])]
+
+
+def _device_models(data):
+    """(category, brand model) -> {tier value: set of prices} for devices with a model attribute."""
+    brand = dict(zip(np.asarray(data.products["id"]).tolist(), np.asarray(data.products["brand_id"]).tolist()))
+    brand_name = dict(zip(data.brands["id"], data.brands["name"]))
+    models: dict = {}
+    for pid, (path, _name, price, attrs, _sku) in zip(np.asarray(data.products["id"]).tolist(), _catalogue(data)):
+        if "model" in attrs:
+            tier = next((attrs[k] for k in TIER_ATTRIBUTES if k in attrs), None)
+            key = (path, f"{brand_name[brand[pid]]} {attrs['model']}")
+            models.setdefault(key, {}).setdefault(tier, set()).add(price)
+    return models
+
+
+@pytest.mark.parametrize("fixture", ["small_data", "medium_data"])
+def test_one_price_per_model_and_tier_and_a_larger_tier_costs_more(fixture, request):
+    models = _device_models(request.getfixturevalue(fixture))
+    assert len(models) > 20
+    multi_tier = 0
+    for (path, model), tiers in models.items():
+        assert all(len(prices) == 1 for prices in tiers.values()), (model, tiers)
+        ordered = [next(iter(tiers[t])) for t in sorted(tiers)]
+        assert ordered == sorted(ordered) and len(set(ordered)) == len(ordered), (path, model, tiers)
+        multi_tier += len(tiers) > 1
+    assert multi_tier > 5
+
+
+@pytest.mark.parametrize("fixture", ["small_data", "medium_data"])
+def test_names_are_unique_per_sku_and_colour_variants_share_the_model_price(fixture, request):
+    rows = _catalogue(request.getfixturevalue(fixture))
+    names = [r[1] for r in rows]
+    assert len(set(names)) == len(names)
+    assert len({r[4] for r in rows}) == len(rows)
+    by_stem: dict = {}
+    for path, name, price, attrs, sku in rows:
+        if "colour" in attrs:
+            assert name.endswith(f", {attrs['colour']}") and "/" in sku
+            by_stem.setdefault((name.rsplit(", ", 1)[0], sku.split("/")[0]), []).append((price, attrs["colour"]))
+    variants = [v for v in by_stem.values() if len(v) > 1]
+    assert len(variants) > 10
+    for v in variants:
+        assert len({price for price, _ in v}) == 1
+        assert len({colour for _, colour in v}) == len(v)
+
+
+def test_prices_are_plausible_per_category(medium_data):
+    bounds = {"Phones": (100, 2_500), "Tablets": (100, 2_500), "Laptops": (350, 4_000), "TVs": (150, 6_000),
+              "Gaming/Consoles": (150, 1_000), "Gaming/Games": (10, 100), "Accessories/Cases": (5, 100),
+              "Accessories/Screen Protectors": (5, 60), "Accessories/Cables": (3, 40), "Accessories/Chargers": (8, 120),
+              "Audio/Headphones": (30, 600), "Wearables": (100, 1_200)}
+    for path, name, price, _attrs, _sku in _catalogue(medium_data):
+        if path in bounds:
+            lo, hi = bounds[path]
+            assert lo * 100 <= price <= hi * 100, (path, name, price)
+
+
+def test_accessories_fit_devices_of_the_catalogue(medium_data):
+    rows = _device_models(medium_data)
+    fits_phones_tablets = {model for (path, model) in rows if path in ("Phones", "Tablets")}
+    catalogue = _catalogue(medium_data)
+    platforms = {a["platform"] for path, _n, _p, a, _s in catalogue if path == "Gaming/Consoles"}
+    connectors = {a["connector"] for path, _n, _p, a, _s in catalogue if "model" in a}
+    seen = set()
+    for path, name, _price, attrs, _sku in catalogue:
+        if path in ("Accessories/Cases", "Accessories/Screen Protectors"):
+            assert attrs["fits"] in fits_phones_tablets and name.split(" for ")[1].startswith(attrs["fits"])
+        elif path == "Gaming/Games":
+            assert attrs["platform"] in platforms
+        elif path == "Accessories/Cables":
+            assert attrs["connector"] in connectors
+        seen.add(path)
+    assert {"Accessories/Cases", "Accessories/Screen Protectors", "Gaming/Games", "Accessories/Cables"} <= seen
+
+
+def _lines_by_order(data):
+    baskets: dict = {}
+    for o, p in zip(np.asarray(data.order_lines["order_id"]).tolist(),
+                    np.asarray(data.order_lines["product_id"]).tolist()):
+        baskets.setdefault(o, []).append(p)
+    return baskets
+
+
+def test_phone_baskets_hold_accessories_that_fit_the_phone(small_data):
+    catalogue = dict(zip(np.asarray(small_data.products["id"]).tolist(), _catalogue(small_data)))
+    brand = dict(zip(np.asarray(small_data.products["id"]).tolist(),
+                     np.asarray(small_data.products["brand_id"]).tolist()))
+    brand_name = dict(zip(small_data.brands["id"], small_data.brands["name"]))
+    phone_baskets = fitting = cases = fitting_cases = 0
+    for products in _lines_by_order(small_data).values():
+        phones = {f"{brand_name[brand[p]]} {catalogue[p][3]['model']}" for p in products if catalogue[p][0] == "Phones"}
+        if not phones:
+            continue
+        phone_baskets += 1
+        fits = [catalogue[p][3]["fits"] for p in products
+                if catalogue[p][0] in ("Accessories/Cases", "Accessories/Screen Protectors")]
+        fitting += any(f in phones for f in fits)
+        cases += len(fits)
+        fitting_cases += sum(f in phones for f in fits)
+    assert phone_baskets > 30
+    assert fitting / phone_baskets > 0.35  # a case (45%) or a screen protector (30%) for that phone
+    assert fitting_cases == cases  # never a case for another model
+
+
+def test_november_revenue_is_above_the_yearly_monthly_mean(small_data):
+    legit = _legit_orders(small_data)
+    ts = np.asarray(small_data.orders["created_at"])[legit]
+    total = np.asarray(small_data.orders["total"])[legit]
+    months = np.array([dt.datetime.fromtimestamp(t, dt.UTC).strftime("%Y-%m") for t in ts.tolist()])
+    revenue = {f"2024-{m:02d}": total[months == f"2024-{m:02d}"].sum() for m in range(1, 13)}
+    mean = np.mean(list(revenue.values()))
+    assert revenue["2024-11"] > 1.2 * mean
+    assert revenue["2024-12"] > mean
+
+
+def test_chargers_in_a_device_basket_have_the_watts_it_needs(medium_data):
+    attrs = dict(zip(np.asarray(medium_data.products["id"]).tolist(), medium_data.products["attributes"]))
+    checked = 0
+    for products in _lines_by_order(medium_data).values():
+        needs = [attrs[p]["charging_watts"] for p in products if "charging_watts" in attrs[p]]
+        chargers = [attrs[p]["watts"] for p in products if "watts" in attrs[p]]
+        if len(needs) == 1 and chargers:
+            checked += 1
+            assert all(needs[0] <= w <= max(1.25 * needs[0], 45) for w in chargers), (needs, chargers)
+    assert checked > 100
+
+
+def test_device_buyers_come_back_to_compare_accessories_that_fit(small_data):
+    """Follow-up sessions: a customer who bought a phone views several cases or screen protectors for
+    that phone in a later session."""
+    p = small_data.products
+    pid = np.asarray(p["id"]).tolist()
+    brand_name = dict(zip(small_data.brands["id"], small_data.brands["name"]))
+    model_of = {i: f"{brand_name[b]} {a['model']}" for i, b, a in zip(pid, np.asarray(p["brand_id"]).tolist(),
+                                                                    p["attributes"]) if "model" in a}
+    fits = {i: a["fits"] for i, a in zip(pid, p["attributes"]) if "fits" in a}
+    e = small_data.events
+    cust, prod, typ = np.asarray(e["customer_id"]), np.asarray(e["product_id"]), np.asarray(e["event_type"])
+    sess, ts = np.asarray(e["session_id"]), np.asarray(e["occurred_at"])
+    bought: dict = {}  # customer -> {(phone model, purchase time)}
+    for i in np.flatnonzero((typ == "purchase") & (cust > 0)).tolist():
+        if prod[i] in model_of:
+            bought.setdefault(int(cust[i]), set()).add((model_of[prod[i]], int(ts[i]), sess[i]))
+    follow_up_views: dict = {}  # (customer, session) -> accessory views that fit a device bought earlier
+    for i in np.flatnonzero((typ == "view") & (cust > 0)).tolist():
+        fit = fits.get(int(prod[i]))
+        earlier = bought.get(int(cust[i]), ())
+        if fit and any(m == fit and t < ts[i] <= t + 22 * DAY and s != sess[i] for m, t, s in earlier):
+            follow_up_views.setdefault((int(cust[i]), sess[i]), []).append(int(prod[i]))
+    assert len(follow_up_views) >= 5
+    assert np.mean([len(v) >= 2 for v in follow_up_views.values()]) > 0.5  # they compare several
+
+
+def test_devices_come_from_suppliers_with_short_lead_times(small_data):
+    devices = {cid for cid, path in zip(small_data.categories["id"], small_data.categories["path"])
+               if path in ("Phones", "Laptops", "TVs", "Tablets")}
+    on_device = np.isin(np.asarray(small_data.products["category_id"]), list(devices))
+    lead = np.asarray(small_data.stock["lead_time_days"])
+    assert lead[on_device].max() <= 14
+    assert lead[~on_device].max() > 14  # some accessories come from the far-east importer
+
+
+def test_deals_of_the_week_name_their_product(small_data):
+    name = dict(zip(np.asarray(small_data.products["id"]).tolist(), small_data.products["name"]))
+    deals = [(n, pid) for n, pid in zip(small_data.promotions["name"], small_data.promotions["product_id"]) if pid]
+    assert deals
+    assert all(n == f"Deal of the week: {name[pid]}" for n, pid in deals)
