@@ -14,7 +14,11 @@ from typing import Any
 import numpy as np
 
 from electroshop.demo import catalog as cat
-from electroshop.demo.generator import DAY, EV_CART, EV_VIEW, _Builder, _hex_ids, _ips, _pick
+from electroshop.demo.generator import EV_CART, EV_VIEW, HistoryBuilder
+from electroshop.demo.sampling import hex_ids as _hex_ids
+from electroshop.demo.sampling import pick as _pick
+from electroshop.demo.sampling import random_ips as _ips
+from electroshop.demo.seasons import DAY
 
 SHARED_KINDS = ("device", "email", "card")
 
@@ -26,7 +30,7 @@ def _webmail(rng: np.random.Generator, names: list[str]) -> list[str]:
             for n, d, dom in zip(names, digits, domains)]
 
 
-def inject_rings(b: _Builder, *, rings: int) -> list[dict[str, Any]]:
+def inject_rings(b: HistoryBuilder, *, rings: int) -> list[dict[str, Any]]:
     """Append ``rings`` fraud rings to the builder; returns their internal truth (order keys, indices)."""
     rng = b.rng
     pricey = b.high_value_devices()
