@@ -21,7 +21,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "electroshop.apps.ElectroShopAdminConfig",  # django.contrib.admin, branded, with the overview
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

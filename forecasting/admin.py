@@ -12,7 +12,8 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
-from electroshop.mlops.dashboard import ModelDashboardAdmin, ReadOnlyAdminMixin
+from electroshop.admin_lists import BigTableAdmin
+from electroshop.mlops.dashboard import ModelDashboardAdmin, ReadOnlyAdminMixin, metrics_over_versions, version_rows
 from electroshop.mlops.charts import Band, ChartData, Marker, Series, line_chart
 from electroshop.mlops.models import ModelVersion
 from electroshop.shop import selectors as shop
@@ -31,6 +32,8 @@ from .models import (
 )
 
 HISTORY_SHOWN_DAYS = 56
+ACCURACY_CHART_METRICS = ("wape_engine", "wape_seasonal_naive", "wape_auto_ets")
+VERSION_TABLE_METRICS = ("products", "wrmsse_engine", "wrmsse_seasonal_naive", "wrmsse_auto_ets", "wape_engine")
 CSV_COLUMNS = ("sku", "name", "supplier", "urgency", "stockout_date", "on_hand", "on_order", "lead_time_days",
                "reorder_point", "safety_stock", "suggested_quantity", "pack_size", "minimum_order_quantity",
                "service_level", "abc_class", "xyz_class", "demand_class", "daily_demand", "days_of_cover")
@@ -126,7 +129,10 @@ class ForecastingDashboardAdmin(ModelDashboardAdmin):
             "opts": self.model._meta,
             "active": active,
             "accuracy": accuracy_rows(active),
-            "versions": versions,
+            "accuracy_chart": metrics_over_versions(versions, ACCURACY_CHART_METRICS,
+                                                    title="Backtest WAPE by version (lower is better)"),
+            "version_rows": version_rows(versions, VERSION_TABLE_METRICS),
+            "version_metrics": VERSION_TABLE_METRICS,
             "sku": sku,
             "chart": chart,
             "chart_error": chart_error,
@@ -225,8 +231,9 @@ class PurchaseOrderDraftAdmin(admin.ModelAdmin):
 
 
 @admin.register(StockSnapshot)
-class StockSnapshotAdmin(admin.ModelAdmin):
+class StockSnapshotAdmin(BigTableAdmin):
+    """One row per product and day: a big table (a capped count, date filters rather than a date hierarchy)."""
+
     list_display = ("product_id", "date", "on_hand", "on_order", "out_of_stock")
     list_filter = ("out_of_stock", "date")
-    search_fields = ("product_id",)
-    date_hierarchy = "date"
+    search_fields = ("=product_id",)
