@@ -15,15 +15,20 @@ from django.utils.safestring import SafeString
 
 from electroshop.mlops import selectors as registry
 from electroshop.mlops.charts import sparkline
-from electroshop.mlops.formatting import format_number, format_percent, metric_label
+from electroshop.mlops.formatting import format_metric, format_number, metric_label
 from electroshop.mlops.models import ModelVersion, TrainingRun
 from forecasting import selectors as forecasting
+from forecasting.charts import category_chart
 from forecasting.models import StockAlert
 from fraud import selectors as fraud
+from fraud.charts import score_chart
+from recommendations.charts import methods_chart
 
 STOCKOUT_WITHIN_DAYS = 14
 FAILED_RUNS_DAYS = 7
 TREND_VERSIONS = 12
+CARD_CHART_SIZE = (400, 200)  # drawn at this size, scaled to the card's width
+NOT_MEASURED = "not measured yet"
 
 
 @dataclass
@@ -41,6 +46,7 @@ class ModelCard:
     version: ModelVersion | None
     last_run: TrainingRun | None
     figures: list[Figure] = field(default_factory=list)
+    chart: SafeString | str = ""
     trend: SafeString | str = ""
     trend_label: str = ""
 
@@ -59,10 +65,14 @@ class Overview:
     alerts: list[Alert]
 
 
+def _figure(key: str, value: str | None) -> Figure:
+    return Figure(metric_label(key), NOT_MEASURED if value in (None, "—") else value)
+
+
 def _recommendation_figures(version: ModelVersion) -> list[Figure]:
     metrics = version.metrics
-    figures = [Figure(metric_label("validation_ndcg@10_hybrid_heldout"),
-                      format_number(metrics.get("validation_ndcg@10_hybrid_heldout")))]
+    hybrid = "validation_ndcg@10_hybrid_heldout"
+    figures = [_figure(hybrid, format_number(metrics.get(hybrid)))]
     singles = {method: scores.get("ndcg@10") for method, scores in (metrics.get("evaluation") or {}).items()
                if method != "hybrid" and scores.get("ndcg@10") is not None}
     if singles:
@@ -72,39 +82,50 @@ def _recommendation_figures(version: ModelVersion) -> list[Figure]:
     return figures
 
 
+def _recommendation_chart(version: ModelVersion) -> SafeString:
+    return methods_chart(version, size=CARD_CHART_SIZE, title="NDCG@10, held-out window")
+
+
 def _forecast_figures(version: ModelVersion) -> list[Figure]:
     metrics = version.metrics
-    return [Figure(metric_label(key), format_percent(metrics.get(key)))
-            for key in ("wape_engine", "wape_seasonal_naive") if key in metrics] + [
-        Figure(metric_label("wrmsse_engine"), format_number(metrics.get("wrmsse_engine")))]
+    return [_figure(key, format_metric(key, metrics.get(key))) for key in ("wape_engine", "wape_seasonal_naive",
+                                                                          "wrmsse_engine") if key in metrics]
+
+
+def _forecast_chart(version: ModelVersion) -> SafeString:
+    return category_chart(version_id=version.pk, category_id=forecasting.TOTAL_CATEGORY_ID,
+                          title="Whole shop: units sold and forecast", size=CARD_CHART_SIZE) or ""
 
 
 def _fraud_figures(version: ModelVersion) -> list[Figure]:
     metrics = version.metrics
-    return [Figure(metric_label(key), format_number(metrics.get(key)))
-            for key in ("holdout_average_precision", "holdout_auc_roc")] + [
-        Figure(metric_label("model"), str(metrics.get("model", "—")))]
+    return [_figure(key, format_number(metrics.get(key))) for key in ("holdout_average_precision", "holdout_auc_roc")
+            ] + [_figure("model", metrics.get("model"))]
 
 
-# (title, app, kind, dashboard admin url name, headline figures, metric drawn over versions)
+def _fraud_chart(version: ModelVersion) -> SafeString:
+    return score_chart(size=CARD_CHART_SIZE)
+
+
+# (title, app, kind, dashboard admin url name, headline figures, small chart, metric drawn over versions)
 MODELS = (
     ("Recommendations", "recommendations", "hybrid", "admin:recommendations_recommendationdashboard_changelist",
-     _recommendation_figures, "validation_ndcg@10_hybrid_heldout"),
+     _recommendation_figures, _recommendation_chart, "validation_ndcg@10_hybrid_heldout"),
     ("Demand forecast", "forecasting", "demand", "admin:forecasting_forecastingdashboard_changelist",
-     _forecast_figures, "wape_engine"),
+     _forecast_figures, _forecast_chart, "wape_engine"),
     ("Fraud detection", "fraud", "order_risk", "admin:fraud_frauddashboard_changelist",
-     _fraud_figures, "holdout_average_precision"),
+     _fraud_figures, _fraud_chart, "holdout_average_precision"),
 )
 
 
-def _card(title: str, app: str, kind: str, url_name: str, figures, trend_metric: str) -> ModelCard:
+def _card(title: str, app: str, kind: str, url_name: str, figures, chart, trend_metric: str) -> ModelCard:
     versions = registry.versions_for(app=app, kind=kind)
     active = next((v for v in versions if v.status == ModelVersion.Status.ACTIVE), None)
     recent = versions[-TREND_VERSIONS:]
     trend_label = f"{metric_label(trend_metric)} over the last {len(recent)} versions"
     return ModelCard(
         title=title, app=app, kind=kind, url=reverse(url_name), version=active, last_run=registry.last_run(app=app),
-        figures=figures(active) if active is not None else [],
+        figures=figures(active) if active is not None else [], chart=chart(active) if active is not None else "",
         trend=sparkline([v.metrics.get(trend_metric) for v in recent], title=trend_label), trend_label=trend_label)
 
 

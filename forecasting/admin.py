@@ -2,9 +2,7 @@
 projected stock and its stock-out date, retrain), the reorder list (CSV export, purchase-order
 drafts), stock alerts, service-level targets and the stock-out log."""
 import csv
-from datetime import timedelta
 
-import numpy as np
 from django.contrib import admin, messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -14,14 +12,12 @@ from django.utils.html import format_html
 
 from electroshop.admin_lists import BigTableAdmin
 from electroshop.mlops.dashboard import ModelDashboardAdmin, ReadOnlyAdminMixin, metrics_over_versions, version_rows
-from electroshop.mlops.charts import Band, ChartData, Marker, Series, line_chart
 from electroshop.mlops.models import ModelVersion
 from electroshop.shop import selectors as shop
 
 from . import selectors
+from .charts import category_chart, product_chart
 from .models import (
-    CategoryForecast,
-    DemandForecast,
     ForecastingDashboard,
     PurchaseOrderDraft,
     PurchaseOrderDraftLine,
@@ -31,67 +27,11 @@ from .models import (
     StockSnapshot,
 )
 
-HISTORY_SHOWN_DAYS = 56
 ACCURACY_CHART_METRICS = ("wape_engine", "wape_seasonal_naive", "wape_auto_ets")
 VERSION_TABLE_METRICS = ("products", "wrmsse_engine", "wrmsse_seasonal_naive", "wrmsse_auto_ets", "wape_engine")
 CSV_COLUMNS = ("sku", "name", "supplier", "urgency", "stockout_date", "on_hand", "on_order", "lead_time_days",
                "reorder_point", "safety_stock", "suggested_quantity", "pack_size", "minimum_order_quantity",
                "service_level", "abc_class", "xyz_class", "demand_class", "daily_demand", "days_of_cover")
-
-
-def forecast_chart(*, title: str, history: list[tuple], points: list, suggestion: ReorderSuggestion | None = None):
-    """History, forecast mean, 80/95% bands and (for a stocked product) the projected stock."""
-    if not points:
-        return line_chart(ChartData(title=title, labels=[]))
-    origin = points[0].date
-    start = origin - timedelta(days=HISTORY_SHOWN_DAYS)
-    n_hist, n_fc = HISTORY_SHOWN_DAYS, len(points)
-    labels = [(start + timedelta(days=i)).strftime("%m-%d") for i in range(n_hist + n_fc)]
-    sold = [0.0] * n_hist
-    for day, units in history:
-        index = (day - start).days
-        if 0 <= index < n_hist:
-            sold[index] += float(units)
-    pad = [None] * n_hist
-    mean = [p.mean for p in points]
-    series = [Series("units sold", sold + [None] * n_fc), Series("forecast", pad + mean, color="#2563eb", dashed=True)]
-    bands = [Band("95% interval", pad + [p.lo95 for p in points], pad + [p.hi95 for p in points], color="#bfdbfe"),
-             Band("80% interval", pad + [p.lo80 for p in points], pad + [p.hi80 for p in points], color="#93c5fd")]
-    markers = [Marker("origin", n_hist, color="#4b5563")]
-    if suggestion is not None:
-        arrival = suggestion.lead_time_days
-        used = np.cumsum(mean)
-        stock = [suggestion.on_hand + (suggestion.on_order if k >= arrival else 0) - float(used[k])
-                 for k in range(n_fc)]
-        series.append(Series("projected stock", pad + stock, color="#16a34a"))
-        if suggestion.stockout_date is not None:
-            index = n_hist + (suggestion.stockout_date - origin).days
-            markers.append(Marker(f"stock-out {suggestion.stockout_date}", index))
-    return line_chart(ChartData(title=title, labels=labels, series=series, bands=bands, markers=markers))
-
-
-def product_chart(*, version_id: int, product_id: int, sku: str):
-    points = list(DemandForecast.objects.filter(model_version_id=version_id, product_id=product_id).order_by("date"))
-    if not points:
-        return None
-    suggestion = ReorderSuggestion.objects.filter(model_version_id=version_id, product_id=product_id).first()
-    until = selectors._fallback_window(points[0].date)[1]
-    history = shop.recent_daily_units(since=until - timedelta(days=HISTORY_SHOWN_DAYS), until=until,
-                                      product_id=product_id)
-    return forecast_chart(title=f"{sku}: demand and projected stock", history=history, points=points,
-                          suggestion=suggestion)
-
-
-def category_chart(*, version_id: int, category_id: int, title: str):
-    points = list(CategoryForecast.objects.filter(model_version_id=version_id, category_id=category_id)
-                  .order_by("date"))
-    if not points:
-        return None
-    until = selectors._fallback_window(points[0].date)[1]
-    subtree = None if category_id == selectors.TOTAL_CATEGORY_ID else shop.category_subtree_ids(category_id)
-    history = shop.recent_daily_units(since=until - timedelta(days=HISTORY_SHOWN_DAYS), until=until,
-                                      category_ids=subtree)
-    return forecast_chart(title=title, history=history, points=points)
 
 
 def accuracy_rows(version: ModelVersion | None) -> list[dict]:
@@ -136,7 +76,7 @@ class ForecastingDashboardAdmin(ModelDashboardAdmin):
             "sku": sku,
             "chart": chart,
             "chart_error": chart_error,
-            "alerts": StockAlert.objects.filter(model_version=active)[:50] if active else [],
+            "alerts": selectors.stock_alerts(limit=50),
             "retrain_url": self.retrain_url(),
             "reorder_url": reverse("admin:forecasting_reordersuggestion_changelist"),
         }

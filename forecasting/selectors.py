@@ -23,7 +23,7 @@ from datetime import date, datetime, time, timedelta
 import numpy as np
 import pandas as pd
 from django.core.cache import cache
-from django.db.models import Count
+from django.db.models import Case, Count, When
 from django.utils import timezone
 
 from electroshop.cache import CacheBatch, cache_get
@@ -36,6 +36,7 @@ from .models import CategoryForecast, DemandForecast, ReorderSuggestion, Service
 
 APP, KIND = "forecasting", "demand"
 TOTAL_CATEGORY_ID = 0  # the whole shop in CategoryForecast and the categories endpoint
+ALERT_ORDER = (StockAlert.Kind.STOCKOUT_RISK, StockAlert.Kind.OVERSTOCK, StockAlert.Kind.DEAD_STOCK)
 FALLBACK_WEEKS = 4
 SEASON = 7
 
@@ -300,6 +301,16 @@ def stockout_risk_count(*, within_days: int) -> int:
     if version_id is None:
         return 0
     return _stockout_risk_queryset(version_id, version_info(version_id)[1], within_days).count()
+
+
+def stock_alerts(*, limit: int) -> list[StockAlert]:
+    """The active version's alerts, the most urgent kind first (stock-out risks, then overstock, dead stock)."""
+    version_id = current_version_id()
+    if version_id is None:
+        return []
+    urgency = Case(*(When(kind=kind, then=rank) for rank, kind in enumerate(ALERT_ORDER)), default=len(ALERT_ORDER))
+    return list(StockAlert.objects.filter(model_version_id=version_id)
+                .order_by(urgency, "stockout_date", "sku")[:limit])
 
 
 def stock_alert_counts() -> dict[str, int]:

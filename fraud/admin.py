@@ -11,13 +11,13 @@ from django.urls import path, reverse
 from django.utils.html import format_html_join
 
 from electroshop.admin_lists import BigTableAdmin
-from electroshop.mlops.charts import PALETTE, BarData, Marker, bar_chart
 from electroshop.mlops.dashboard import ModelDashboardAdmin, metrics_over_versions, numeric_metric_names, version_rows
 from electroshop.mlops.formatting import format_number
 from electroshop.mlops.models import ModelVersion
 from electroshop.mlops.selectors import versions_for
 
 from . import selectors, services
+from .charts import score_chart
 from .models import (
     FraudDashboard,
     FraudLabel,
@@ -255,23 +255,6 @@ class ReviewAssessmentAdmin(_ReadOnlyBigTable):
 
 
 CHART_METRICS = ("holdout_auc_roc", "holdout_average_precision")
-DISTRIBUTION_DAYS = 30
-BIN_WIDTH = 5
-
-
-def score_chart(*, days: int = DISTRIBUTION_DAYS):
-    """How the orders of the last ``days`` scored, with the review and block thresholds marked."""
-    counts = selectors.score_distribution(days=days, bin_width=BIN_WIDTH)
-    config = selectors.fraud_config()
-    return bar_chart(BarData(
-        title=f"Order risk scores, last {days} days ({sum(counts):,} orders)",
-        labels=[f"{i * BIN_WIDTH}" for i in range(len(counts))], values=counts,
-        colors=[PALETTE[2] if i * BIN_WIDTH < config.review_threshold else
-                PALETTE[4] if i * BIN_WIDTH < config.block_threshold else PALETTE[1] for i in range(len(counts))],
-        markers=[Marker(f"review {config.review_threshold:g}", config.review_threshold / BIN_WIDTH, color="#b45309"),
-                 Marker(f"block {config.block_threshold:g}", config.block_threshold / BIN_WIDTH)]), height=220)
-
-
 @admin.register(FraudDashboard)
 class FraudDashboardAdmin(ModelDashboardAdmin):
     """The order-risk model: versions, holdout metrics with a chart, the score distribution, "retrain now"."""

@@ -4,13 +4,12 @@ from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
-from electroshop.mlops.charts import PALETTE, BarData, bar_chart
 from electroshop.mlops.dashboard import ModelDashboardAdmin, metrics_over_versions, numeric_metric_names, version_rows
-from electroshop.mlops.formatting import metric_label
 from electroshop.mlops.models import ModelVersion
 from electroshop.mlops.selectors import versions_for
 
 from . import selectors
+from .charts import methods_chart
 from .models import MerchandisingRule, RecommendationDashboard, RecommendationSettings, RepeatPurchaseCategory
 
 CHART_METRICS = ("validation_ndcg@10_hybrid_heldout", "validation_ndcg@10_ease", "validation_ndcg@10_als",
@@ -40,17 +39,6 @@ class RecommendationSettingsAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
-
-
-def methods_chart(version: ModelVersion | None):
-    """NDCG@10 of the hybrid next to each single generator on the version's held-out window."""
-    evaluation = (version.metrics.get("evaluation") or {}) if version is not None else {}
-    methods = ["hybrid"] + sorted(m for m in evaluation if m != "hybrid")
-    methods = [m for m in methods if (evaluation.get(m) or {}).get("ndcg@10") is not None]
-    return bar_chart(BarData(
-        title=f"NDCG@10 on the held-out window, v{version.version if version else '-'}: hybrid and single generators",
-        labels=[metric_label(m) for m in methods], values=[evaluation[m]["ndcg@10"] for m in methods],
-        colors=[PALETTE[0] if m == "hybrid" else PALETTE[6] for m in methods]), height=220)
 
 
 @admin.register(RecommendationDashboard)

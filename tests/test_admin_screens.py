@@ -55,6 +55,8 @@ def demo_shop(tmp_path, settings):
         reorder_now=True, suggested_quantity=38, stockout_date=dt.date(2026, 12, 2), days_of_cover=1.3, urgency=3)
     StockAlert.objects.create(model_version=versions["forecasting"], product_id=product.pk, sku=product.sku,
                               kind="stockout_risk", message="runs out in 2 days", stockout_date=dt.date(2026, 12, 2))
+    StockAlert.objects.create(model_version=versions["forecasting"], product_id=product.pk + 1, sku="AAA-DEAD",
+                              kind="dead_stock", message="no sale for 140 days")
     for order in Order.objects.order_by("-created_at")[:30]:
         fraud.score_order(order_id=order.pk)
     RiskAssessment.objects.filter(pk__in=RiskAssessment.objects.values("pk")[:3]).update(level="review")
@@ -98,6 +100,10 @@ def test_each_model_dashboard_shows_a_chart_with_labelled_metrics(admin_client, 
         assert page.count("<svg") >= 2, url
         assert expected in page, url
         assert "validation_ndcg@10" not in page and "holdout_auc_roc" not in page and "e-0" not in page, url
+    forecast_page = admin_client.get("/admin/forecasting/forecastingdashboard/").content.decode()
+    assert forecast_page.index("runs out in 2 days") < forecast_page.index("no sale for 140 days")  # urgent first
+    fraud_page = admin_client.get("/admin/fraud/frauddashboard/").content.decode()
+    assert "Order risk scores, last 30 days (30 orders)" in fraud_page and "review 50" in fraud_page
 
 
 def test_shop_lists_show_money_in_one_format(admin_client, demo_shop):
@@ -118,3 +124,13 @@ def test_a_big_table_is_never_counted_past_the_cap(admin_client, demo_shop, monk
     counts = [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
     assert counts and all("LIMIT 51" in sql.upper() for sql in counts), counts
     assert "more than" not in admin_client.get("/admin/shop/brand/").content.decode()  # small tables: exact
+
+
+def test_text_filters_offer_recent_values_and_filter(admin_client, demo_shop):
+    device = Event.objects.exclude(device="").values_list("device", flat=True).first()
+    page = admin_client.get("/admin/shop/event/").content.decode()
+    assert f'href="?device={device}"' in page
+    filtered = admin_client.get("/admin/shop/event/", {"device": device, "o": "-1"})
+    assert filtered.status_code == 200
+    shown = {row.device for row in filtered.context["cl"].result_list}
+    assert shown == {device}

@@ -15,7 +15,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from . import services
-from .formatting import format_duration, format_number, metric_label
+from .formatting import format_duration, format_metric, format_number, metric_label
 from .models import ModelVersion, TrainingRun
 from .registry import KNOWN_APPS
 
@@ -48,7 +48,7 @@ def headline(metrics: dict, limit: int = 3) -> str:
     """The first few numeric metrics of a version, labelled, for a list column."""
     items = [(k, v) for k, v in sorted((metrics or {}).items())
              if isinstance(v, (int, float)) and not isinstance(v, bool)][:limit]
-    return "; ".join(f"{metric_label(k)}: {format_number(v)}" for k, v in items) or "—"
+    return "; ".join(f"{metric_label(k)}: {format_metric(k, v)}" for k, v in items) or "—"
 
 
 class _ReadOnlyAdmin(admin.ModelAdmin):

@@ -12,7 +12,7 @@ from html import escape
 
 from django.utils.safestring import SafeString, mark_safe
 
-from .formatting import format_number
+from .formatting import format_number, format_percent
 
 PALETTE = ("#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#4b5563")
 
@@ -56,14 +56,32 @@ class ChartData:
     series: list[Series] = field(default_factory=list)
     bands: list[Band] = field(default_factory=list)
     markers: list[Marker] = field(default_factory=list)
+    percent: bool = False  # values are shares: the axis reads 25%, not 0.25
 
 
 def _finite(values) -> list[float]:
     return [float(v) for v in values if v is not None]
 
 
+def _legend_rows(items: list[tuple[str, str]], *, start: float, end: float) -> list[list[tuple[float, str, str]]]:
+    """Legend entries (x, name, colour) in as many rows as the width needs."""
+    rows: list[list[tuple[float, str, str]]] = [[]]
+    x = start
+    for name, color in items:
+        size = 24 + 6.5 * len(name)
+        if rows[-1] and x + size > end:
+            rows.append([])
+            x = start
+        rows[-1].append((x, name, color))
+        x += size
+    return rows
+
+
 def line_chart(chart: ChartData, *, width: int = 760, height: int = 260) -> SafeString:
-    left, right, top, bottom = 56, 16, 28, 42
+    legend = _legend_rows(
+        [(s.name, s.color or PALETTE[k % len(PALETTE)]) for k, s in enumerate(chart.series)]
+        + [(b.name, b.color) for b in chart.bands], start=56, end=width - 16)
+    left, right, top, bottom = 56, 16, 28, 28 + 14 * len(legend)
     plot_w, plot_h = width - left - right, height - top - bottom
     n = len(chart.labels)
     every = _finite(v for s in chart.series for v in s.values) + _finite(
@@ -76,7 +94,7 @@ def line_chart(chart: ChartData, *, width: int = 760, height: int = 260) -> Safe
         y_max = y_min + 1.0
 
     def x(i: int) -> float:
-        return left + (plot_w * i / max(n - 1, 1))
+        return left + (plot_w * i / (n - 1) if n > 1 else plot_w / 2)  # a single point in the middle
 
     def y(v: float) -> float:
         return top + plot_h - (plot_h * (v - y_min) / (y_max - y_min))
@@ -86,7 +104,8 @@ def line_chart(chart: ChartData, *, width: int = 760, height: int = 260) -> Safe
     for k in range(5):  # horizontal grid with value labels
         value = y_min + (y_max - y_min) * k / 4
         parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y(value):.1f}" y2="{y(value):.1f}" stroke="#e5e7eb"/>')
-        parts.append(f'<text x="{left - 6}" y="{y(value) + 4:.1f}" text-anchor="end" fill="#374151">{format_number(value, digits=2)}</text>')
+        label = format_percent(value, decimals=0) if chart.percent else format_number(value, digits=2)
+        parts.append(f'<text x="{left - 6}" y="{y(value) + 4:.1f}" text-anchor="end" fill="#374151">{label}</text>')
     step = max(1, n // 8)
     for i in range(0, n, step):
         parts.append(f'<text x="{x(i):.1f}" y="{height - bottom + 16}" text-anchor="middle" fill="#374151">'
@@ -98,7 +117,6 @@ def line_chart(chart: ChartData, *, width: int = 760, height: int = 260) -> Safe
             points = " ".join(f"{px:.1f},{py:.1f}" for px, py in upper + lower[::-1])
             parts.append(f'<polygon points="{points}" fill="{band.color}" fill-opacity="0.35" stroke="none">'
                          f"<title>{escape(band.name)}</title></polygon>")
-    legend = []
     for k, series in enumerate(chart.series):
         color = series.color or PALETTE[k % len(PALETTE)]
         segments, current = [], []
@@ -118,20 +136,17 @@ def line_chart(chart: ChartData, *, width: int = 760, height: int = 260) -> Safe
                 parts.append(f'<circle cx="{cx}" cy="{cy}" r="3" fill="{color}"/>')
             else:
                 parts.append(f'<polyline points="{" ".join(seg)}" fill="none" stroke="{color}" stroke-width="2"{dash}/>')
-        legend.append((series.name, color))
-    for band in chart.bands:
-        legend.append((band.name, band.color))
     for marker in chart.markers:
         if 0 <= marker.index < n:
             mx = x(marker.index)
             parts.append(f'<line x1="{mx:.1f}" x2="{mx:.1f}" y1="{top}" y2="{top + plot_h}" stroke="{marker.color}" '
                          f'stroke-dasharray="3,3"/><text x="{mx + 4:.1f}" y="{top + 12}" fill="{marker.color}">'
                          f"{escape(marker.label)}</text>")
-    lx = left
-    for name, color in legend:
-        parts.append(f'<rect x="{lx}" y="{height - 14}" width="10" height="10" fill="{color}"/>'
-                     f'<text x="{lx + 14}" y="{height - 5}" fill="#111827">{escape(name)}</text>')
-        lx += 24 + 7 * len(name)
+    for row, entries in enumerate(legend):
+        ly = height - 14 * (len(legend) - row)
+        for lx, name, color in entries:
+            parts.append(f'<rect x="{lx:.0f}" y="{ly}" width="10" height="10" fill="{color}"/>'
+                         f'<text x="{lx + 14:.0f}" y="{ly + 9}" fill="#111827">{escape(name)}</text>')
     parts.append("</svg>")
     return mark_safe("".join(parts))
 
@@ -157,8 +172,8 @@ def bar_chart(chart: BarData, *, width: int = 760, height: int = 240) -> SafeStr
     parts.append(f'<text x="{left}" y="16" font-weight="bold" font-size="13">{escape(chart.title)}</text>')
     for k in range(5):
         value = top_value * k / 4
-        parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y(value):.1f}" y2="{y(value):.1f}" stroke="#e5e7eb"/>'
-                     f'<text x="{left - 6}" y="{y(value) + 4:.1f}" text-anchor="end" fill="#374151">'
+        parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y(value):.1f}" y2="{y(value):.1f}" '
+                     f'stroke="#e5e7eb"/><text x="{left - 6}" y="{y(value) + 4:.1f}" text-anchor="end" fill="#374151">'
                      f"{format_number(value, digits=2)}</text>")
     step = max(1, len(values) // 12)
     for i, (label, value) in enumerate(zip(chart.labels, values)):

@@ -13,7 +13,7 @@ from django.utils.safestring import SafeString
 
 from . import services
 from .charts import ChartData, Series, line_chart
-from .formatting import metric_label
+from .formatting import PERCENT_METRICS, format_metric, metric_label
 from .models import ModelVersion
 
 
@@ -23,9 +23,10 @@ def numeric_metric_names(versions: Sequence[ModelVersion]) -> list[str]:
                    if isinstance(value, (int, float)) and not isinstance(value, bool)})
 
 
-def version_rows(versions: Sequence[ModelVersion], names: Sequence[str]) -> list[tuple[ModelVersion, list]]:
-    """(version, its value of each metric) for the versions table, newest first."""
-    return [(v, [v.metrics.get(name) for name in names]) for v in sorted(versions, key=lambda v: -v.version)]
+def version_rows(versions: Sequence[ModelVersion], names: Sequence[str]) -> list[tuple[ModelVersion, list[str]]]:
+    """(version, its value of each metric, formatted) for the versions table, newest first."""
+    return [(v, [format_metric(name, v.metrics.get(name)) for name in names])
+            for v in sorted(versions, key=lambda v: -v.version)]
 
 
 def metrics_over_versions(versions: Sequence[ModelVersion], keys: Sequence[str], *, title: str) -> SafeString:
@@ -33,7 +34,8 @@ def metrics_over_versions(versions: Sequence[ModelVersion], keys: Sequence[str],
     ordered = sorted(versions, key=lambda v: v.version)
     series = [Series(name=metric_label(key), values=[v.metrics.get(key) for v in ordered]) for key in keys]
     return line_chart(ChartData(title=title, labels=[f"v{v.version}" for v in ordered],
-                                series=[s for s in series if any(x is not None for x in s.values)]))
+                                series=[s for s in series if any(x is not None for x in s.values)],
+                                percent=all(key.startswith(PERCENT_METRICS) for key in keys)))
 
 
 class ReadOnlyAdminMixin:

@@ -95,6 +95,8 @@ def format_number(value: float | int | Decimal | None, *, digits: int = 3) -> st
         return "—"
     if abs(number) < 5e-7:  # rounds to 0 at 6 decimals
         return "0"
+    if number.is_integer():  # a count stored as a float (54.0 customers)
+        return f"{int(number):,}"
     magnitude = math.floor(math.log10(abs(number)))
     decimals = min(max(digits - 1 - magnitude, 0), 6)
     return f"{number:,.{decimals}f}"
@@ -103,6 +105,16 @@ def format_number(value: float | int | Decimal | None, *, digits: int = 3) -> st
 def format_percent(value: float | None, *, decimals: int = 1) -> str:
     """A share (0.234) as a percentage ("23.4%")."""
     return "—" if value is None else f"{float(value) * 100:,.{decimals}f}%"
+
+
+PERCENT_METRICS = ("wape", "coverage80", "coverage95")  # shares a merchant reads as percentages
+
+
+def format_metric(key: str, value: float | None) -> str:
+    """A metric's value as every screen writes it: shares such as WAPE as percentages, the rest as numbers."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and key.startswith(PERCENT_METRICS):
+        return format_percent(value)
+    return format_number(value)
 
 
 CURRENCY_SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
