@@ -15,7 +15,7 @@ from django.utils.safestring import SafeString
 
 from electroshop.mlops import selectors as registry
 from electroshop.mlops.charts import sparkline
-from electroshop.mlops.formatting import format_metric, format_number, metric_label
+from electroshop.mlops.formatting import HEADLINE_METRICS, format_metric, format_number, metric_label
 from electroshop.mlops.models import ModelVersion, TrainingRun
 from forecasting import selectors as forecasting
 from forecasting.charts import category_chart
@@ -100,26 +100,27 @@ def _forecast_chart(version: ModelVersion) -> SafeString:
 def _fraud_figures(version: ModelVersion) -> list[Figure]:
     metrics = version.metrics
     return [_figure(key, format_number(metrics.get(key))) for key in ("holdout_average_precision", "holdout_auc_roc")
-            ] + [_figure("model", metrics.get("model"))]
+            ] + [_figure("model", str(metrics.get("model") or "").replace("_", " ") or None)]
 
 
 def _fraud_chart(version: ModelVersion) -> SafeString:
     return score_chart(size=CARD_CHART_SIZE)
 
 
-# (title, app, kind, dashboard admin url name, headline figures, small chart, metric drawn over versions)
+# (title, app, kind, dashboard admin url name, headline figures, small chart)
 MODELS = (
     ("Recommendations", "recommendations", "hybrid", "admin:recommendations_recommendationdashboard_changelist",
-     _recommendation_figures, _recommendation_chart, "validation_ndcg@10_hybrid_heldout"),
+     _recommendation_figures, _recommendation_chart),
     ("Demand forecast", "forecasting", "demand", "admin:forecasting_forecastingdashboard_changelist",
-     _forecast_figures, _forecast_chart, "wape_engine"),
+     _forecast_figures, _forecast_chart),
     ("Fraud detection", "fraud", "order_risk", "admin:fraud_frauddashboard_changelist",
-     _fraud_figures, _fraud_chart, "holdout_average_precision"),
+     _fraud_figures, _fraud_chart),
 )
 
 
-def _card(title: str, app: str, kind: str, url_name: str, figures, chart, trend_metric: str) -> ModelCard:
+def _card(title: str, app: str, kind: str, url_name: str, figures, chart) -> ModelCard:
     versions = registry.versions_for(app=app, kind=kind)
+    trend_metric = HEADLINE_METRICS[app][0]
     active = next((v for v in versions if v.status == ModelVersion.Status.ACTIVE), None)
     recent = versions[-TREND_VERSIONS:]
     trend_label = f"{metric_label(trend_metric)} over the last {len(recent)} versions"

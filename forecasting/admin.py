@@ -12,6 +12,7 @@ from django.utils.html import format_html
 
 from electroshop.admin_lists import BigTableAdmin
 from electroshop.mlops.dashboard import ModelDashboardAdmin, ReadOnlyAdminMixin, metrics_over_versions, version_rows
+from electroshop.mlops.formatting import format_number
 from electroshop.mlops.models import ModelVersion
 from electroshop.shop import selectors as shop
 
@@ -93,13 +94,17 @@ class ActiveVersionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(ReorderSuggestion)
 class ReorderSuggestionAdmin(ActiveVersionAdmin):
-    list_display = ("sku", "name", "urgency", "stockout_date", "on_hand", "on_order", "reorder_point",
+    list_display = ("sku", "name", "urgency", "stockout_date", "on_hand", "on_order", "reorder_point_shown",
                     "suggested_quantity", "pack_size", "abc_class", "xyz_class", "supplier", "chart_link")
     list_filter = ("urgency", "abc_class", "xyz_class", "reorder_now", "supplier")
     search_fields = ("sku", "name", "supplier")
     ordering = ("-urgency", "stockout_date", "sku")
     actions = ["export_csv", "create_purchase_order_draft"]
     list_per_page = 100
+
+    @admin.display(description="reorder point", ordering="reorder_point")
+    def reorder_point_shown(self, obj: ReorderSuggestion) -> str:
+        return format_number(obj.reorder_point)
 
     @admin.display(description="chart")
     def chart_link(self, obj: ReorderSuggestion) -> str:

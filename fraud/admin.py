@@ -35,6 +35,11 @@ from .rules import OPS
 PREVIEW_DAYS = 30
 
 
+@admin.display(description="score", ordering="score")
+def score_shown(obj) -> str:
+    return format_number(obj.score)
+
+
 def _reasons_html(reasons):
     return format_html_join("", "<div>{} <small>({})</small></div>",
                             ((r.get("message", ""), r.get("code", "")) for r in (reasons or [])[:4]))
@@ -129,14 +134,11 @@ class _ReadOnlyBigTable(_ReadOnly, BigTableAdmin):
 
 @admin.register(RiskAssessment)
 class RiskAssessmentAdmin(_ReadOnlyBigTable):
-    list_display = ("id", "order_number", "score_shown", "level", "decision", "model_version", "source", "created_at")
+    list_display = ("id", "order_number", score_shown, "level", "decision", "model_version", "source", "created_at")
     list_filter = ("level", "decision", "source", "created_at")
     list_select_related = ("model_version",)
     search_fields = ("=order_number",)
 
-    @admin.display(description="score", ordering="score")
-    def score_shown(self, obj: RiskAssessment) -> str:
-        return format_number(obj.score)
 
 
 def _decide(admin_obj, request, queryset, decision: str, verb: str) -> None:
@@ -152,16 +154,13 @@ def _decide(admin_obj, request, queryset, decision: str, verb: str) -> None:
 class ReviewQueueAdmin(_ReadOnlyBigTable):
     """Orders at ``review`` waiting for a decision, highest score first."""
 
-    list_display = ("order_number", "score_shown", "reasons_list", "customer_id", "order_created_at", "model_version")
+    list_display = ("order_number", score_shown, "reasons_list", "customer_id", "order_created_at", "model_version")
     list_display_links = None
     actions = ["approve", "reject_as_fraud", "block_identities"]
 
     def get_queryset(self, request):
         return selectors.review_queue().select_related("model_version")
 
-    @admin.display(description="score", ordering="score")
-    def score_shown(self, obj: RiskAssessment) -> str:
-        return format_number(obj.score)
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return request.user.is_active and request.user.is_staff  # actions need it; no edit form is linked
@@ -197,7 +196,7 @@ class FraudLabelAdmin(BigTableAdmin):
 
 @admin.register(SignupAssessment)
 class SignupAssessmentAdmin(_ReadOnlyBigTable):
-    list_display = ("customer_id", "score_shown", "level", "reasons_list", "updated_at")
+    list_display = ("customer_id", score_shown, "level", "reasons_list", "updated_at")
     list_filter = ("level",)
     search_fields = ("customer_id",)
 
@@ -205,9 +204,6 @@ class SignupAssessmentAdmin(_ReadOnlyBigTable):
     def reasons_list(self, obj):
         return _reasons_html(obj.reasons)
 
-    @admin.display(description="score", ordering="score")
-    def score_shown(self, obj: SignupAssessment) -> str:
-        return format_number(obj.score)
 
 
 @admin.register(HeldReview)
@@ -250,7 +246,7 @@ class HeldReviewAdmin(_ReadOnlyBigTable):
 
 @admin.register(ReviewAssessment)
 class ReviewAssessmentAdmin(_ReadOnlyBigTable):
-    list_display = ("review_id", "score", "held", "moderation", "moderated_by", "created_at")
+    list_display = ("review_id", score_shown, "held", "moderation", "moderated_by", "created_at")
     list_filter = ("held", "moderation")
 
 

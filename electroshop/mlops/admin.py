@@ -15,19 +15,19 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from . import services
-from .formatting import format_duration, format_metric, format_number, metric_label
+from .formatting import HEADLINE_METRICS, format_duration, format_metric, metric_label
 from .models import ModelVersion, TrainingRun
 from .registry import KNOWN_APPS
 
 
-def _value(value: Any) -> str:
+def _value(key: str, value: Any) -> str:
     """A stored metric or parameter value as the admin writes it: numbers formatted, dicts as nested tables."""
     if isinstance(value, dict):
         return _json_table(value)
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return format_number(value)
     if isinstance(value, list):
         return format_html("<pre style='margin:0'>{}</pre>", json.dumps(value, indent=2, default=str))
+    if value is None or isinstance(value, (int, float)):
+        return format_metric(key, value)
     return str(value)
 
 
@@ -36,19 +36,20 @@ def _json_table(data: Any) -> str:
     if not data:
         return "—"
     if not isinstance(data, dict):
-        return _value(data)
+        return _value("", data)
     rows = format_html_join(
         "", "<tr><th style='text-align:left'>{}</th><td>{}</td></tr>",
-        ((metric_label(key), _value(value)) for key, value in sorted(data.items())),
+        ((metric_label(key), _value(key, value)) for key, value in sorted(data.items())),
     )
     return format_html("<table>{}</table>", rows)
 
 
-def headline(metrics: dict, limit: int = 3) -> str:
-    """The first few numeric metrics of a version, labelled, for a list column."""
-    items = [(k, v) for k, v in sorted((metrics or {}).items())
-             if isinstance(v, (int, float)) and not isinstance(v, bool)][:limit]
-    return "; ".join(f"{metric_label(k)}: {format_metric(k, v)}" for k, v in items) or "—"
+def headline(version: ModelVersion, limit: int = 3) -> str:
+    """A version's headline metrics (else its first numeric ones), labelled, for a list column."""
+    metrics = version.metrics or {}
+    keys = [k for k in HEADLINE_METRICS.get(version.app, ()) if k in metrics] or sorted(
+        k for k, v in metrics.items() if isinstance(v, (int, float)) and not isinstance(v, bool))
+    return "; ".join(f"{metric_label(k)}: {format_metric(k, metrics[k])}" for k in keys[:limit]) or "—"
 
 
 class _ReadOnlyAdmin(admin.ModelAdmin):
@@ -132,7 +133,7 @@ class ModelVersionAdmin(_RetrainMixin, _ReadOnlyAdmin):
 
     @admin.display(description="metrics")
     def headline_metrics(self, obj: ModelVersion) -> str:
-        return headline(obj.metrics)
+        return headline(obj)
 
     @admin.display(description="metrics")
     def metrics_table(self, obj: ModelVersion) -> str:

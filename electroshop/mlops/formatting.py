@@ -56,6 +56,12 @@ METHODS = {
     "auto_ets": "AutoETS", "croston": "Croston", "naive": "naive",
 }
 SCOPES = {"validation_": "validation window", "holdout_": "time hold-out"}
+# The figures that say how good a version of each app is, first the one drawn over versions.
+HEADLINE_METRICS = {
+    "recommendations": ("validation_ndcg@10_hybrid_heldout",),
+    "forecasting": ("wape_engine", "wrmsse_engine"),
+    "fraud": ("holdout_average_precision", "holdout_auc_roc"),
+}
 HELD_OUT = "_heldout"
 
 
