@@ -102,7 +102,8 @@ def test_each_model_dashboard_shows_a_chart_with_labelled_metrics(admin_client, 
         assert expected in page, url
         assert "validation_ndcg@10" not in page and "holdout_auc_roc" not in page and "e-0" not in page, url
     registry_page = admin_client.get("/admin/mlops/modelversion/").content.decode()
-    assert "NDCG@10, hybrid, held-out window: 0.0612" in registry_page and "WAPE, engine: 23.4%" in registry_page
+    assert "NDCG@10, hybrid, held-out window: <strong>0.0612</strong>" in registry_page
+    assert "WAPE, engine: <strong>23.4%</strong>" in registry_page
     forecast_page = admin_client.get("/admin/forecasting/forecastingdashboard/").content.decode()
     assert forecast_page.index("runs out in 2 days") < forecast_page.index("no sale for 140 days")  # urgent first
     fraud_page = admin_client.get("/admin/fraud/frauddashboard/").content.decode()

@@ -49,7 +49,8 @@ def headline(version: ModelVersion, limit: int = 3) -> str:
     metrics = version.metrics or {}
     keys = [k for k in HEADLINE_METRICS.get(version.app, ()) if k in metrics] or sorted(
         k for k, v in metrics.items() if isinstance(v, (int, float)) and not isinstance(v, bool))
-    return "; ".join(f"{metric_label(k)}: {format_metric(k, metrics[k])}" for k in keys[:limit]) or "—"
+    return format_html_join(mark_safe("<br>"), "{}: <strong>{}</strong>",
+                            ((metric_label(k), format_metric(k, metrics[k])) for k in keys[:limit])) or "—"
 
 
 class _ReadOnlyAdmin(admin.ModelAdmin):

@@ -28,7 +28,7 @@ def test_screens_show_metrics_and_are_read_only(admin_client):
     services.start_training_run(app="recommendations", kind="hybrid", as_of=None, triggered_by="test")
     page = admin_client.get(CHANGELIST)
     assert page.status_code == 200
-    assert "NDCG@10: 0.312" in page.content.decode()  # labelled and formatted, not the raw key
+    assert "NDCG@10: <strong>0.312</strong>" in page.content.decode()  # labelled and formatted, not the raw key
     assert b"Retrain recommendations" in page.content
     detail = admin_client.get(f"{CHANGELIST}{version.pk}/change/")
     assert detail.status_code == 200
