@@ -23,7 +23,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 INSTALLED_APPS = [
     # Before staticfiles: `runserver` leaves static files to WhiteNoise, as gunicorn does.
     "whitenoise.runserver_nostatic",
-    "django.contrib.admin",
+    "electroshop.apps.ElectroShopAdminConfig",  # django.contrib.admin, branded, with the overview
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -2,9 +2,7 @@
 projected stock and its stock-out date, retrain), the reorder list (CSV export, purchase-order
 drafts), stock alerts, service-level targets and the stock-out log."""
 import csv
-from datetime import timedelta
 
-import numpy as np
 from django.contrib import admin, messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -12,15 +10,15 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
-from electroshop.mlops.dashboard import ModelDashboardAdmin, ReadOnlyAdminMixin
-from electroshop.mlops.charts import Band, ChartData, Marker, Series, line_chart
+from electroshop.admin_lists import BigTableAdmin
+from electroshop.mlops.dashboard import ModelDashboardAdmin, ReadOnlyAdminMixin, metrics_over_versions, version_rows
+from electroshop.mlops.formatting import format_number
 from electroshop.mlops.models import ModelVersion
 from electroshop.shop import selectors as shop
 
 from . import selectors
+from .charts import category_chart, product_chart
 from .models import (
-    CategoryForecast,
-    DemandForecast,
     ForecastingDashboard,
     PurchaseOrderDraft,
     PurchaseOrderDraftLine,
@@ -30,65 +28,11 @@ from .models import (
     StockSnapshot,
 )
 
-HISTORY_SHOWN_DAYS = 56
+ACCURACY_CHART_METRICS = ("wape_engine", "wape_seasonal_naive", "wape_auto_ets")
+VERSION_TABLE_METRICS = ("products", "wrmsse_engine", "wrmsse_seasonal_naive", "wrmsse_auto_ets", "wape_engine")
 CSV_COLUMNS = ("sku", "name", "supplier", "urgency", "stockout_date", "on_hand", "on_order", "lead_time_days",
                "reorder_point", "safety_stock", "suggested_quantity", "pack_size", "minimum_order_quantity",
                "service_level", "abc_class", "xyz_class", "demand_class", "daily_demand", "days_of_cover")
-
-
-def forecast_chart(*, title: str, history: list[tuple], points: list, suggestion: ReorderSuggestion | None = None):
-    """History, forecast mean, 80/95% bands and (for a stocked product) the projected stock."""
-    if not points:
-        return line_chart(ChartData(title=title, labels=[]))
-    origin = points[0].date
-    start = origin - timedelta(days=HISTORY_SHOWN_DAYS)
-    n_hist, n_fc = HISTORY_SHOWN_DAYS, len(points)
-    labels = [(start + timedelta(days=i)).strftime("%m-%d") for i in range(n_hist + n_fc)]
-    sold = [0.0] * n_hist
-    for day, units in history:
-        index = (day - start).days
-        if 0 <= index < n_hist:
-            sold[index] += float(units)
-    pad = [None] * n_hist
-    mean = [p.mean for p in points]
-    series = [Series("units sold", sold + [None] * n_fc), Series("forecast", pad + mean, color="#2563eb", dashed=True)]
-    bands = [Band("95% interval", pad + [p.lo95 for p in points], pad + [p.hi95 for p in points], color="#bfdbfe"),
-             Band("80% interval", pad + [p.lo80 for p in points], pad + [p.hi80 for p in points], color="#93c5fd")]
-    markers = [Marker("origin", n_hist, color="#4b5563")]
-    if suggestion is not None:
-        arrival = suggestion.lead_time_days
-        used = np.cumsum(mean)
-        stock = [suggestion.on_hand + (suggestion.on_order if k >= arrival else 0) - float(used[k])
-                 for k in range(n_fc)]
-        series.append(Series("projected stock", pad + stock, color="#16a34a"))
-        if suggestion.stockout_date is not None:
-            index = n_hist + (suggestion.stockout_date - origin).days
-            markers.append(Marker(f"stock-out {suggestion.stockout_date}", index))
-    return line_chart(ChartData(title=title, labels=labels, series=series, bands=bands, markers=markers))
-
-
-def product_chart(*, version_id: int, product_id: int, sku: str):
-    points = list(DemandForecast.objects.filter(model_version_id=version_id, product_id=product_id).order_by("date"))
-    if not points:
-        return None
-    suggestion = ReorderSuggestion.objects.filter(model_version_id=version_id, product_id=product_id).first()
-    until = selectors._fallback_window(points[0].date)[1]
-    history = shop.recent_daily_units(since=until - timedelta(days=HISTORY_SHOWN_DAYS), until=until,
-                                      product_id=product_id)
-    return forecast_chart(title=f"{sku}: demand and projected stock", history=history, points=points,
-                          suggestion=suggestion)
-
-
-def category_chart(*, version_id: int, category_id: int, title: str):
-    points = list(CategoryForecast.objects.filter(model_version_id=version_id, category_id=category_id)
-                  .order_by("date"))
-    if not points:
-        return None
-    until = selectors._fallback_window(points[0].date)[1]
-    subtree = None if category_id == selectors.TOTAL_CATEGORY_ID else shop.category_subtree_ids(category_id)
-    history = shop.recent_daily_units(since=until - timedelta(days=HISTORY_SHOWN_DAYS), until=until,
-                                      category_ids=subtree)
-    return forecast_chart(title=title, history=history, points=points)
 
 
 def accuracy_rows(version: ModelVersion | None) -> list[dict]:
@@ -126,11 +70,14 @@ class ForecastingDashboardAdmin(ModelDashboardAdmin):
             "opts": self.model._meta,
             "active": active,
             "accuracy": accuracy_rows(active),
-            "versions": versions,
+            "accuracy_chart": metrics_over_versions(versions, ACCURACY_CHART_METRICS,
+                                                    title="Backtest WAPE by version (lower is better)"),
+            "version_rows": version_rows(versions, VERSION_TABLE_METRICS),
+            "version_metrics": VERSION_TABLE_METRICS,
             "sku": sku,
             "chart": chart,
             "chart_error": chart_error,
-            "alerts": StockAlert.objects.filter(model_version=active)[:50] if active else [],
+            "alerts": selectors.stock_alerts(limit=50),
             "retrain_url": self.retrain_url(),
             "reorder_url": reverse("admin:forecasting_reordersuggestion_changelist"),
         }
@@ -147,13 +94,17 @@ class ActiveVersionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(ReorderSuggestion)
 class ReorderSuggestionAdmin(ActiveVersionAdmin):
-    list_display = ("sku", "name", "urgency", "stockout_date", "on_hand", "on_order", "reorder_point",
+    list_display = ("sku", "name", "urgency", "stockout_date", "on_hand", "on_order", "reorder_point_shown",
                     "suggested_quantity", "pack_size", "abc_class", "xyz_class", "supplier", "chart_link")
     list_filter = ("urgency", "abc_class", "xyz_class", "reorder_now", "supplier")
     search_fields = ("sku", "name", "supplier")
     ordering = ("-urgency", "stockout_date", "sku")
     actions = ["export_csv", "create_purchase_order_draft"]
     list_per_page = 100
+
+    @admin.display(description="reorder point", ordering="reorder_point")
+    def reorder_point_shown(self, obj: ReorderSuggestion) -> str:
+        return format_number(obj.reorder_point)
 
     @admin.display(description="chart")
     def chart_link(self, obj: ReorderSuggestion) -> str:
@@ -225,8 +176,9 @@ class PurchaseOrderDraftAdmin(admin.ModelAdmin):
 
 
 @admin.register(StockSnapshot)
-class StockSnapshotAdmin(admin.ModelAdmin):
+class StockSnapshotAdmin(BigTableAdmin):
+    """One row per product and day: a big table (a capped count, date filters rather than a date hierarchy)."""
+
     list_display = ("product_id", "date", "on_hand", "on_order", "out_of_stock")
     list_filter = ("out_of_stock", "date")
-    search_fields = ("product_id",)
-    date_hierarchy = "date"
+    search_fields = ("=product_id",)

@@ -23,6 +23,7 @@ from datetime import date, datetime, time, timedelta
 import numpy as np
 import pandas as pd
 from django.core.cache import cache
+from django.db.models import Case, Count, When
 from django.utils import timezone
 
 from electroshop.cache import CacheBatch, cache_get
@@ -31,10 +32,11 @@ from electroshop.mlops.models import ModelVersion
 from electroshop.mlops.selectors import active_version_id, active_version_key, last_seen_version_id
 from electroshop.shop import selectors as shop
 
-from .models import CategoryForecast, DemandForecast, ReorderSuggestion, ServiceLevelTarget, StockSnapshot
+from .models import CategoryForecast, DemandForecast, ReorderSuggestion, ServiceLevelTarget, StockAlert, StockSnapshot
 
 APP, KIND = "forecasting", "demand"
 TOTAL_CATEGORY_ID = 0  # the whole shop in CategoryForecast and the categories endpoint
+ALERT_ORDER = (StockAlert.Kind.STOCKOUT_RISK, StockAlert.Kind.OVERSTOCK, StockAlert.Kind.DEAD_STOCK)
 FALLBACK_WEEKS = 4
 SEASON = 7
 
@@ -281,8 +283,40 @@ def stockout_risks(*, within_days: int, limit: int = 100) -> tuple[int | None, d
     if version_id is None:
         return None, None, []
     number, origin = version_info(version_id)
+    queryset = _stockout_risk_queryset(version_id, origin, within_days)
+    rows = queryset.order_by("stockout_date", "-urgency", "sku").values(*SUGGESTION_FIELDS)[:limit]
+    return number, origin, [_suggestion_dict(row) for row in rows]
+
+
+def _stockout_risk_queryset(version_id: int, origin: date | None, within_days: int):
     queryset = ReorderSuggestion.objects.filter(model_version_id=version_id, stockout_date__isnull=False)
     if origin is not None:
         queryset = queryset.filter(stockout_date__lt=origin + timedelta(days=within_days))
-    rows = queryset.order_by("stockout_date", "-urgency", "sku").values(*SUGGESTION_FIELDS)[:limit]
-    return number, origin, [_suggestion_dict(row) for row in rows]
+    return queryset
+
+
+def stockout_risk_count(*, within_days: int) -> int:
+    """How many products ``stockout_risks`` would list (no limit). One query."""
+    version_id = current_version_id()
+    if version_id is None:
+        return 0
+    return _stockout_risk_queryset(version_id, version_info(version_id)[1], within_days).count()
+
+
+def stock_alerts(*, limit: int) -> list[StockAlert]:
+    """The active version's alerts, the most urgent kind first (stock-out risks, then overstock, dead stock)."""
+    version_id = current_version_id()
+    if version_id is None:
+        return []
+    urgency = Case(*(When(kind=kind, then=rank) for rank, kind in enumerate(ALERT_ORDER)), default=len(ALERT_ORDER))
+    return list(StockAlert.objects.filter(model_version_id=version_id)
+                .order_by(urgency, "stockout_date", "sku")[:limit])
+
+
+def stock_alert_counts() -> dict[str, int]:
+    """Alerts of the active version by kind (``StockAlert.Kind`` values). One query."""
+    version_id = current_version_id()
+    if version_id is None:
+        return {}
+    return dict(StockAlert.objects.filter(model_version_id=version_id).order_by()
+                .values_list("kind").annotate(n=Count("pk")).values_list("kind", "n"))

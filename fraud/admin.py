@@ -10,11 +10,14 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html_join
 
-from electroshop.mlops.dashboard import ModelDashboardAdmin
-from electroshop.mlops.charts import ChartData, Series, line_chart
+from electroshop.admin_lists import BigTableAdmin
+from electroshop.mlops.dashboard import ModelDashboardAdmin, metrics_over_versions, numeric_metric_names, version_rows
+from electroshop.mlops.formatting import format_number
 from electroshop.mlops.models import ModelVersion
+from electroshop.mlops.selectors import versions_for
 
 from . import selectors, services
+from .charts import score_chart
 from .models import (
     FraudDashboard,
     FraudLabel,
@@ -30,6 +33,11 @@ from .models import (
 from .rules import OPS
 
 PREVIEW_DAYS = 30
+
+
+@admin.display(description="score", ordering="score")
+def score_shown(obj) -> str:
+    return format_number(obj.score)
 
 
 def _reasons_html(reasons):
@@ -120,12 +128,17 @@ class _ReadOnly(admin.ModelAdmin):
         return False
 
 
+class _ReadOnlyBigTable(_ReadOnly, BigTableAdmin):
+    """A read-only list over a table that grows with every order, customer or review (capped count)."""
+
+
 @admin.register(RiskAssessment)
-class RiskAssessmentAdmin(_ReadOnly):
-    list_display = ("id", "order_number", "score", "level", "decision", "model_version", "source", "created_at")
-    list_filter = ("level", "decision", "source")
-    search_fields = ("order_number",)
-    date_hierarchy = "created_at"
+class RiskAssessmentAdmin(_ReadOnlyBigTable):
+    list_display = ("id", "order_number", score_shown, "level", "decision", "model_version", "source", "created_at")
+    list_filter = ("level", "decision", "source", "created_at")
+    list_select_related = ("model_version",)
+    search_fields = ("=order_number",)
+
 
 
 def _decide(admin_obj, request, queryset, decision: str, verb: str) -> None:
@@ -138,15 +151,16 @@ def _decide(admin_obj, request, queryset, decision: str, verb: str) -> None:
 
 
 @admin.register(ReviewQueueItem)
-class ReviewQueueAdmin(_ReadOnly):
+class ReviewQueueAdmin(_ReadOnlyBigTable):
     """Orders at ``review`` waiting for a decision, highest score first."""
 
-    list_display = ("order_number", "score", "reasons_list", "customer_id", "order_created_at", "model_version")
+    list_display = ("order_number", score_shown, "reasons_list", "customer_id", "order_created_at", "model_version")
     list_display_links = None
     actions = ["approve", "reject_as_fraud", "block_identities"]
 
     def get_queryset(self, request):
-        return selectors.review_queue()
+        return selectors.review_queue().select_related("model_version")
+
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return request.user.is_active and request.user.is_staff  # actions need it; no edit form is linked
@@ -174,15 +188,15 @@ class ReviewQueueAdmin(_ReadOnly):
 
 
 @admin.register(FraudLabel)
-class FraudLabelAdmin(admin.ModelAdmin):
+class FraudLabelAdmin(BigTableAdmin):
     list_display = ("order_number", "order_id", "is_fraud", "source", "known_at", "reason", "recorded_by")
     list_filter = ("source", "is_fraud")
     search_fields = ("order_number",)
 
 
 @admin.register(SignupAssessment)
-class SignupAssessmentAdmin(_ReadOnly):
-    list_display = ("customer_id", "score", "level", "reasons_list", "updated_at")
+class SignupAssessmentAdmin(_ReadOnlyBigTable):
+    list_display = ("customer_id", score_shown, "level", "reasons_list", "updated_at")
     list_filter = ("level",)
     search_fields = ("customer_id",)
 
@@ -191,8 +205,9 @@ class SignupAssessmentAdmin(_ReadOnly):
         return _reasons_html(obj.reasons)
 
 
+
 @admin.register(HeldReview)
-class HeldReviewAdmin(_ReadOnly):
+class HeldReviewAdmin(_ReadOnlyBigTable):
     """Reviews held as possibly fake: approve publishes, reject hides; both train the review model."""
 
     list_display = ("id", "product", "rating", "title", "text_start", "authenticity", "created_at")
@@ -200,7 +215,7 @@ class HeldReviewAdmin(_ReadOnly):
     actions = ["approve", "reject"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(status=HeldReview.Status.HELD).select_related("product")
+        return selectors.held_reviews_with_assessments().select_related("product")
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return request.user.is_active and request.user.is_staff
@@ -211,10 +226,10 @@ class HeldReviewAdmin(_ReadOnly):
 
     @admin.display(description="why held")
     def authenticity(self, obj):
-        assessment = ReviewAssessment.objects.filter(review_id=obj.pk).first()
-        if assessment is None:
+        if obj.assessment_score is None:
             return "-"
-        return _reasons_html([{"message": f"score {assessment.score:.0f}", "code": "SCORE"}, *assessment.reasons])
+        return _reasons_html([{"message": f"score {obj.assessment_score:.0f}", "code": "SCORE"},
+                              *(obj.assessment_reasons or [])])
 
     @admin.action(description="Approve (publish)")
     def approve(self, request, queryset):
@@ -230,30 +245,26 @@ class HeldReviewAdmin(_ReadOnly):
 
 
 @admin.register(ReviewAssessment)
-class ReviewAssessmentAdmin(_ReadOnly):
-    list_display = ("review_id", "score", "held", "moderation", "moderated_by", "created_at")
+class ReviewAssessmentAdmin(_ReadOnlyBigTable):
+    list_display = ("review_id", score_shown, "held", "moderation", "moderated_by", "created_at")
     list_filter = ("held", "moderation")
 
 
 CHART_METRICS = ("holdout_auc_roc", "holdout_average_precision")
-
-
 @admin.register(FraudDashboard)
 class FraudDashboardAdmin(ModelDashboardAdmin):
-    """The order-risk model: versions, holdout metrics with a chart, and "retrain now"."""
+    """The order-risk model: versions, holdout metrics with a chart, the score distribution, "retrain now"."""
 
     app = "fraud"
 
     def changelist_view(self, request: HttpRequest, extra_context=None) -> HttpResponse:
-        versions = list(ModelVersion.objects.filter(app=selectors.APP, kind=selectors.KIND).order_by("version"))
-        names = sorted({k for v in versions for k, val in v.metrics.items() if isinstance(val, (int, float))})
-        chart = line_chart(ChartData(title="Holdout metrics by version", labels=[f"v{v.version}" for v in versions],
-                                     series=[Series(name=m, values=[v.metrics.get(m) for v in versions])
-                                             for m in CHART_METRICS if any(m in v.metrics for v in versions)]))
+        versions = versions_for(app=selectors.APP, kind=selectors.KIND)
+        names = numeric_metric_names(versions)
         context = {
             **self.admin_site.each_context(request), "title": "Fraud model", "opts": self.model._meta,
             "active": next((v for v in versions if v.status == ModelVersion.Status.ACTIVE), None),
-            "version_rows": [(v, [v.metrics.get(n) for n in names]) for v in versions[::-1]],
-            "metric_names": names, "chart": chart, "retrain_url": self.retrain_url(),
+            "version_rows": version_rows(versions, names), "metric_names": names,
+            "chart": metrics_over_versions(versions, CHART_METRICS, title="Time hold-out metrics by version"),
+            "score_chart": score_chart(), "retrain_url": self.retrain_url(),
         }
         return TemplateResponse(request, "admin/fraud/dashboard.html", context)

@@ -47,6 +47,10 @@ class RiskAssessment(models.Model):
         indexes = [
             models.Index(fields=["level", "decision", "-score"], name="fraud_ra_queue"),
             models.Index(fields=["order_id", "-created_at"], name="fraud_ra_order_latest"),
+            # the admin's filters, newest first
+            models.Index(fields=["level", "created_at"], name="fraud_ra_level_time"),
+            models.Index(fields=["decision", "created_at"], name="fraud_ra_decision_time"),
+            models.Index(fields=["source", "created_at"], name="fraud_ra_source_time"),
         ]
 
     def __str__(self) -> str:
@@ -211,6 +215,10 @@ class SignupAssessment(models.Model):
 
     class Meta:
         ordering = ["-score"]
+        indexes = [  # the admin's order, alone and with its filter
+            models.Index(fields=["-score"], name="fraud_signup_score"),
+            models.Index(fields=["level", "-score"], name="fraud_signup_level_score"),
+        ]
 
     def __str__(self) -> str:
         return f"customer {self.customer_id}: {self.score:.0f}"
@@ -231,6 +239,7 @@ class ReviewAssessment(models.Model):
 
     class Meta:
         ordering = ["-score"]
+        indexes = [models.Index(fields=["-score"], name="fraud_review_score")]  # the admin's order
 
     def __str__(self) -> str:
         return f"review {self.review_id}: {self.score:.0f}"

@@ -10,12 +10,13 @@ from datetime import datetime, timedelta
 from typing import Iterable
 
 from django.core.cache import cache
-from django.db.models import QuerySet
+from django.db.models import Count, F, IntegerField, JSONField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Cast, Floor, Least
 from django.utils import timezone
 
 from electroshop.conf import electroshop_settings
 
-from .models import FraudLabel, FraudRule, FraudSettings, Level, ListEntry, RiskAssessment
+from .models import FraudLabel, FraudRule, FraudSettings, HeldReview, Level, ListEntry, ReviewAssessment, RiskAssessment
 from .rules import CompiledRule, conditions_hold
 
 APP = "fraud"
@@ -119,6 +120,33 @@ def review_queue() -> QuerySet[RiskAssessment]:
     return RiskAssessment.objects.filter(level=Level.REVIEW, decision=RiskAssessment.Decision.PENDING).order_by(
         "-score", "created_at"
     )
+
+
+def held_reviews() -> QuerySet[HeldReview]:
+    """Reviews held as possibly fake, waiting for a moderator."""
+    return HeldReview.objects.filter(status=HeldReview.Status.HELD)
+
+
+def held_reviews_with_assessments() -> QuerySet[HeldReview]:
+    """``held_reviews`` with their authenticity score and reasons (``assessment_score``,
+    ``assessment_reasons``; None when not assessed) in the same query."""
+    assessment = ReviewAssessment.objects.filter(review_id=OuterRef("pk"))
+    return held_reviews().annotate(
+        assessment_score=Subquery(assessment.values("score")[:1]),
+        assessment_reasons=Subquery(assessment.values("reasons")[:1], output_field=JSONField()))
+
+
+def score_distribution(*, days: int, bin_width: int = 5, now: datetime | None = None) -> list[int]:
+    """How many orders scored in the last ``days`` fell in each score bin (0-5, 5-10, ... 95-100). One query."""
+    bins = 100 // bin_width
+    since = (now or timezone.now()) - timedelta(days=days)
+    counts = [0] * bins
+    rows = (RiskAssessment.objects.filter(created_at__gte=since).order_by()
+            .annotate(bin=Least(Cast(Floor(F("score") / bin_width), IntegerField()), bins - 1))
+            .values_list("bin").annotate(n=Count("pk")).values_list("bin", "n"))
+    for index, n in rows:
+        counts[max(int(index), 0)] += n
+    return counts
 
 
 @dataclass

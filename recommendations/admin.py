@@ -4,11 +4,12 @@ from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
-from electroshop.mlops.dashboard import ModelDashboardAdmin
-from electroshop.mlops.charts import ChartData, Series, line_chart
+from electroshop.mlops.dashboard import ModelDashboardAdmin, metrics_over_versions, numeric_metric_names, version_rows
 from electroshop.mlops.models import ModelVersion
+from electroshop.mlops.selectors import versions_for
 
 from . import selectors
+from .charts import methods_chart
 from .models import MerchandisingRule, RecommendationDashboard, RecommendationSettings, RepeatPurchaseCategory
 
 CHART_METRICS = ("validation_ndcg@10_hybrid_heldout", "validation_ndcg@10_ease", "validation_ndcg@10_als",
@@ -40,14 +41,6 @@ class RecommendationSettingsAdmin(admin.ModelAdmin):
         return False
 
 
-def metrics_chart(versions: list[ModelVersion]):
-    labels = [f"v{v.version}" for v in versions]
-    series = [Series(name=metric.replace("validation_ndcg@10_", "NDCG@10 "),
-                     values=[v.metrics.get(metric) for v in versions]) for metric in CHART_METRICS]
-    return line_chart(ChartData(title="Validation NDCG@10 by version", labels=labels,
-                                series=[s for s in series if any(x is not None for x in s.values)]))
-
-
 @admin.register(RecommendationDashboard)
 class RecommendationDashboardAdmin(ModelDashboardAdmin):
     """One screen: versions with metrics and a chart, a preview form, and "retrain now"."""
@@ -55,7 +48,8 @@ class RecommendationDashboardAdmin(ModelDashboardAdmin):
     app = "recommendations"
 
     def changelist_view(self, request: HttpRequest, extra_context=None) -> HttpResponse:
-        versions = list(ModelVersion.objects.filter(app=selectors.APP, kind=selectors.KIND).order_by("version"))
+        versions = versions_for(app=selectors.APP, kind=selectors.KIND)
+        active = next((v for v in versions if v.status == ModelVersion.Status.ACTIVE), None)
         preview, preview_error, customer_id = None, "", request.GET.get("customer", "").strip()
         if customer_id:
             if customer_id.isdigit() and int(customer_id) < 2**63:
@@ -64,14 +58,16 @@ class RecommendationDashboardAdmin(ModelDashboardAdmin):
                     preview_error = f"No customer with id {customer_id}."
             else:
                 preview_error = "A customer id is a whole number."
-        metric_names = sorted({k for v in versions for k, val in v.metrics.items() if isinstance(val, (int, float))})
+        metric_names = numeric_metric_names(versions)
         context = {
             **self.admin_site.each_context(request),
             "title": "Recommendation model",
             "opts": self.model._meta,
-            "version_rows": [(v, [v.metrics.get(name) for name in metric_names]) for v in versions[::-1]],
+            "active": active,
+            "version_rows": version_rows(versions, metric_names),
             "metric_names": metric_names,
-            "chart": metrics_chart(versions),
+            "chart": metrics_over_versions(versions, CHART_METRICS, title="Validation NDCG@10 by version"),
+            "methods_chart": methods_chart(active),
             "customer": customer_id,
             "preview": preview,
             "preview_error": preview_error,

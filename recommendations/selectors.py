@@ -21,7 +21,13 @@ from django.db import models
 
 from electroshop.cache import CacheBatch, cache_get
 from electroshop.conf import electroshop_settings
-from electroshop.mlops.selectors import active_version_id, active_version_key, last_seen_version_id
+from electroshop.mlops.selectors import (
+    active_version_id,
+    active_version_key,
+    last_seen_version_id,
+    version_number,
+    version_number_key,
+)
 from electroshop.shop import selectors as shop
 from electroshop.shop import stamps
 
@@ -45,7 +51,7 @@ ROWS_CACHE_SECONDS = 3600
 @dataclass
 class RecommendationList:
     source: str  # personalized | session | similar | bought_together | trending | fallback
-    model_version: int | None
+    model_version: int | None  # the version number (not the row id), as every API answers
     items: list[dict[str, Any]] = field(default_factory=list)
     list_id: str = ""
 
@@ -177,7 +183,8 @@ def _assemble(
             })
             if len(items) >= limit:
                 break
-    return RecommendationList(source=source, model_version=version_id, items=items, list_id=list_id)
+    return RecommendationList(source=source, model_version=version_number(version_id, prefetched=prefetched),
+                              items=items, list_id=list_id)
 
 
 def _trending_candidates(version_id: int | None, *, category_id: int | None, segment: str = "") -> list:
@@ -196,13 +203,14 @@ def customer_read_keys(customer_id: int, *, limit: int, category_id: int | None 
                        exclude_skus: tuple[str, ...] = ()) -> list[str]:
     """The cache keys a customer's read needs: pointer, rules, live list, the shop's and the
     customer's stamps, the customer's bought products and, for the version this process read last,
-    the cached answer and the cached row. Read together, in one round trip."""
+    the cached answer, the cached row and the version number. Read together, in one round trip."""
     keys = [active_version_key(app=APP, kind=KIND), RULES_CACHE_KEY, customer_live_key(customer_id),
             stamps.SHOP_STAMP_KEY, stamps.purchases_stamp_key(customer_id), shop.bought_products_key(customer_id)]
     guess = last_seen_version_id(app=APP, kind=KIND)
     if guess is not None:
         keys.append(_answer_key(guess, customer_id, limit, category_id, exclude_skus))
         keys.append(_rows_key(ProductRecommendation, guess, customer_id=customer_id))
+        keys.append(version_number_key(guess))
     return keys
 
 

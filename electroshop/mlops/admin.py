@@ -15,36 +15,42 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from . import services
+from .formatting import HEADLINE_METRICS, format_duration, format_metric, metric_label
 from .models import ModelVersion, TrainingRun
 from .registry import KNOWN_APPS
 
 
+def _value(key: str, value: Any) -> str:
+    """A stored metric or parameter value as the admin writes it: numbers formatted, dicts as nested tables."""
+    if isinstance(value, dict):
+        return _json_table(value)
+    if isinstance(value, list):
+        return format_html("<pre style='margin:0'>{}</pre>", json.dumps(value, indent=2, default=str))
+    if value is None or isinstance(value, (int, float)):
+        return format_metric(key, value)
+    return str(value)
+
+
 def _json_table(data: Any) -> str:
-    """A dict as a two-column table; nested values as pretty JSON."""
+    """A dict as a two-column table of labelled keys (see formatting.metric_label) and formatted values."""
     if not data:
         return "—"
     if not isinstance(data, dict):
-        return format_html("<pre>{}</pre>", json.dumps(data, indent=2, sort_keys=True, default=str))
-
-    def cell(value: Any) -> str:
-        if isinstance(value, float):
-            return f"{value:.4g}"
-        if isinstance(value, (dict, list)):
-            return format_html("<pre style='margin:0'>{}</pre>", json.dumps(value, indent=2, sort_keys=True, default=str))
-        return str(value)
-
+        return _value("", data)
     rows = format_html_join(
         "", "<tr><th style='text-align:left'>{}</th><td>{}</td></tr>",
-        ((key, cell(value)) for key, value in sorted(data.items())),
+        ((metric_label(key), _value(key, value)) for key, value in sorted(data.items())),
     )
     return format_html("<table>{}</table>", rows)
 
 
-def _seconds(value: float | None) -> str:
-    if value is None:
-        return "—"
-    minutes, seconds = divmod(value, 60)
-    return f"{int(minutes)} min {seconds:.0f} s" if minutes else f"{seconds:.1f} s"
+def headline(version: ModelVersion, limit: int = 3) -> str:
+    """A version's headline metrics (else its first numeric ones), labelled, for a list column."""
+    metrics = version.metrics or {}
+    keys = [k for k in HEADLINE_METRICS.get(version.app, ()) if k in metrics] or sorted(
+        k for k, v in metrics.items() if isinstance(v, (int, float)) and not isinstance(v, bool))
+    return format_html_join(mark_safe("<br>"), "{}: <strong>{}</strong>",
+                            ((metric_label(k), format_metric(k, metrics[k])) for k in keys[:limit])) or "—"
 
 
 class _ReadOnlyAdmin(admin.ModelAdmin):
@@ -128,8 +134,7 @@ class ModelVersionAdmin(_RetrainMixin, _ReadOnlyAdmin):
 
     @admin.display(description="metrics")
     def headline_metrics(self, obj: ModelVersion) -> str:
-        items = [(k, v) for k, v in sorted((obj.metrics or {}).items()) if isinstance(v, (int, float))][:3]
-        return ", ".join(f"{k}={v:.4g}" for k, v in items) or "—"
+        return headline(obj)
 
     @admin.display(description="metrics")
     def metrics_table(self, obj: ModelVersion) -> str:
@@ -141,11 +146,11 @@ class ModelVersionAdmin(_RetrainMixin, _ReadOnlyAdmin):
 
     @admin.display(description="training time")
     def train_time(self, obj: ModelVersion) -> str:
-        return _seconds(obj.train_seconds)
+        return format_duration(obj.train_seconds)
 
     @admin.display(description="cache fill time")
     def fill_time(self, obj: ModelVersion) -> str:
-        return _seconds(obj.fill_seconds)
+        return format_duration(obj.fill_seconds)
 
     @admin.display(description="training runs")
     def runs(self, obj: ModelVersion) -> str:
@@ -208,7 +213,7 @@ class TrainingRunAdmin(_RetrainMixin, _ReadOnlyAdmin):
 
     @admin.display(description="duration")
     def duration(self, obj: TrainingRun) -> str:
-        return _seconds(obj.duration_seconds)
+        return format_duration(obj.duration_seconds)
 
     @admin.display(description="model version")
     def model_version_link(self, obj: TrainingRun) -> str:

@@ -1,13 +1,41 @@
 """The base of each AI app's "model" admin screen: read-only, staff only, with "Retrain now".
 
 An app subclasses ``ModelDashboardAdmin``, sets ``app`` and implements ``changelist_view`` (its
-versions, metrics and charts); the retrain button posts to ``admin:<app>_retrain``.
+versions, metrics and charts); the retrain button posts to ``admin:<app>_retrain``. The helpers
+below give every dashboard the same versions table and "metrics over versions" chart.
 """
+from collections.abc import Sequence
+
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
+from django.utils.safestring import SafeString
 
 from . import services
+from .charts import ChartData, Series, line_chart
+from .formatting import PERCENT_METRICS, format_metric, metric_label
+from .models import ModelVersion
+
+
+def numeric_metric_names(versions: Sequence[ModelVersion]) -> list[str]:
+    """The keys of every numeric metric any of the versions has, sorted (the versions table's columns)."""
+    return sorted({key for v in versions for key, value in v.metrics.items()
+                   if isinstance(value, (int, float)) and not isinstance(value, bool)})
+
+
+def version_rows(versions: Sequence[ModelVersion], names: Sequence[str]) -> list[tuple[ModelVersion, list[str]]]:
+    """(version, its value of each metric, formatted) for the versions table, newest first."""
+    return [(v, [format_metric(name, v.metrics.get(name)) for name in names])
+            for v in sorted(versions, key=lambda v: -v.version)]
+
+
+def metrics_over_versions(versions: Sequence[ModelVersion], keys: Sequence[str], *, title: str) -> SafeString:
+    """A line per metric key (labelled), one point per version, oldest first."""
+    ordered = sorted(versions, key=lambda v: v.version)
+    series = [Series(name=metric_label(key), values=[v.metrics.get(key) for v in ordered]) for key in keys]
+    return line_chart(ChartData(title=title, labels=[f"v{v.version}" for v in ordered],
+                                series=[s for s in series if any(x is not None for x in s.values)],
+                                percent=all(key.startswith(PERCENT_METRICS) for key in keys)))
 
 
 class ReadOnlyAdminMixin:

@@ -59,3 +59,31 @@ def versions_for(*, app: str, kind: str) -> list[ModelVersion]:
 
 def latest_runs(*, limit: int = 20) -> list[TrainingRun]:
     return list(TrainingRun.objects.select_related("model_version")[:limit])
+
+
+def version_number_key(version_id: int) -> str:
+    return f"mlops:version-number:{version_id}"
+
+
+def version_number(version_id: int | None, *, prefetched: CacheBatch | None = None) -> int | None:
+    """The version number (``model_version`` of every API answer) of a version id. Cached: it never changes.
+
+    ``prefetched``: a batch of cache reads that may include ``version_number_key``.
+    """
+    if version_id is None:
+        return None
+    key = version_number_key(version_id)
+    number = cache_get(key, prefetched)
+    if number is None:
+        number = ModelVersion.objects.filter(pk=version_id).values_list("version", flat=True).first()
+        if number is not None:
+            cache.set(key, number, 24 * 3600)
+    return number
+
+
+def last_run(*, app: str) -> TrainingRun | None:
+    return TrainingRun.objects.filter(app=app).order_by("-created_at").first()
+
+
+def failed_runs_since(since) -> int:
+    return TrainingRun.objects.filter(status=TrainingRun.Status.FAILED, created_at__gte=since).count()

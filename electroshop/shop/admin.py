@@ -1,11 +1,16 @@
 """Admin screens for the shop's tables.
 
-Big tables (orders, order lines, events, reviews) use ``raw_id_fields`` instead of select boxes and
-``list_select_related`` for the foreign keys they show, so list and change pages stay fast with
-millions of rows; their ``show_full_result_count`` is off (no COUNT(*) of the whole table).
+Big tables (customers, orders, order lines, events, reviews, products) are ``BigTableAdmin``s (a
+capped count, see electroshop.admin_lists), use ``raw_id_fields`` instead of select boxes,
+``list_select_related`` for the foreign keys they show, date filters instead of a date hierarchy
+(which lists the distinct years and months of the whole table), text filters over recent values,
+and indexes for their filters with their ordering: each list answers in well under a second with
+millions of rows.
 """
 from django.contrib import admin
 
+from electroshop.admin_lists import BigTableAdmin, recent_values_filter
+from electroshop.mlops.formatting import format_money
 from electroshop.shop.models import Brand, Category, Customer, Event, Order, OrderLine, Product, Promotion, Review, Stock
 
 
@@ -32,15 +37,17 @@ class StockInline(admin.StackedInline):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
-    list_display = ["sku", "name", "category", "brand", "price", "currency", "is_active", "created_at"]
+class ProductAdmin(BigTableAdmin):
+    list_display = ["sku", "name", "category", "brand", "price_shown", "is_active", "created_at"]
     list_select_related = ["category", "brand"]
-    list_filter = ["is_active", "currency", "brand", "created_at"]
+    list_filter = ["is_active", "brand", "created_at"]
     search_fields = ["=sku", "name"]  # exact SKU match: SKUs are case-sensitive
     raw_id_fields = ["category", "brand"]
-    date_hierarchy = "created_at"
     inlines = [StockInline]
-    show_full_result_count = False
+
+    @admin.display(description="price", ordering="price")
+    def price_shown(self, obj: Product) -> str:
+        return format_money(obj.price, obj.currency)
 
 
 @admin.register(Stock)
@@ -54,13 +61,12 @@ class StockAdmin(admin.ModelAdmin):
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(BigTableAdmin):
     list_display = ["id", "email", "name", "country", "created_at", "marketing_consent", "personalization_consent"]
-    list_filter = ["country", "marketing_consent", "personalization_consent", "signup_source"]
+    list_filter = [recent_values_filter("country", newest_first="-id"), "marketing_consent",
+                   "personalization_consent", recent_values_filter("signup_source", newest_first="-id"), "created_at"]
     search_fields = ["=id", "email", "name"]
     raw_id_fields = ["user"]
-    date_hierarchy = "created_at"
-    show_full_result_count = False
 
 
 class OrderLineInline(admin.TabularInline):
@@ -71,47 +77,49 @@ class OrderLineInline(admin.TabularInline):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
-    list_display = ["number", "customer", "created_at", "status", "total", "currency", "billing_country"]
+class OrderAdmin(BigTableAdmin):
+    list_display = ["number", "customer", "created_at", "status", "total_shown", "billing_country"]
     list_select_related = ["customer"]
-    list_filter = ["status", "currency", "billing_country", "created_at"]
+    list_filter = ["status", recent_values_filter("billing_country", newest_first="-created_at"), "created_at"]
     search_fields = ["=number", "=customer__id", "email", "customer__email"]
     raw_id_fields = ["customer"]
-    date_hierarchy = "created_at"
     inlines = [OrderLineInline]
-    show_full_result_count = False
+
+    @admin.display(description="total", ordering="total")
+    def total_shown(self, obj: Order) -> str:
+        return format_money(obj.total, obj.currency)
 
 
 @admin.register(OrderLine)
-class OrderLineAdmin(admin.ModelAdmin):
-    list_display = ["order", "product", "quantity", "unit_price"]
+class OrderLineAdmin(BigTableAdmin):
+    list_display = ["order", "product", "quantity", "unit_price_shown"]
     list_select_related = ["order", "product"]
     list_filter = ["order__status"]
     search_fields = ["=order__number", "=product__sku"]
     raw_id_fields = ["order", "product"]
-    show_full_result_count = False
+
+    @admin.display(description="unit price", ordering="unit_price")
+    def unit_price_shown(self, obj: OrderLine) -> str:
+        return format_money(obj.unit_price, obj.order.currency)
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(BigTableAdmin):
     list_display = ["occurred_at", "event_type", "customer_id", "session_id", "product", "device", "traffic_source", "recommendation_id"]
     list_select_related = ["product"]
-    list_filter = ["event_type", "device", "traffic_source"]
+    list_filter = ["event_type", recent_values_filter("device", newest_first="-occurred_at"),
+                   recent_values_filter("traffic_source", newest_first="-occurred_at"), "occurred_at"]
     search_fields = ["=session_id", "=customer__id", "=product__sku", "=recommendation_id", "=dedupe_key"]
     raw_id_fields = ["customer", "product"]
-    date_hierarchy = "occurred_at"
-    show_full_result_count = False
 
 
 @admin.register(Review)
-class ReviewAdmin(admin.ModelAdmin):
+class ReviewAdmin(BigTableAdmin):
     list_display = ["product", "customer_id", "rating", "title", "status", "created_at"]
     list_select_related = ["product"]
     list_filter = ["status", "rating", "created_at"]
     search_fields = ["=product__sku", "title", "text"]
     raw_id_fields = ["product", "customer"]
-    date_hierarchy = "created_at"
-    show_full_result_count = False
 
 
 @admin.register(Promotion)

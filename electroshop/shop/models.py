@@ -100,6 +100,10 @@ class Customer(models.Model):
 
     class Meta:
         ordering = ["id"]
+        indexes = [  # the admin's filters, in its order
+            models.Index(fields=["country", "id"], name="shop_customer_country_idx"),
+            models.Index(fields=["signup_source", "id"], name="shop_customer_source_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.email or self.name or f"customer {self.id}"
@@ -148,6 +152,9 @@ class Order(models.Model):
             models.Index(fields=["ip_address", "created_at"], name="shop_order_ip_time_idx"),
             models.Index(Upper("email"), F("created_at"), name="shop_order_email_time_idx"),
             models.Index(Upper("shipping_address"), F("created_at"), name="shop_order_address_time_idx"),
+            # the admin's filters, newest first
+            models.Index(fields=["status", "created_at"], name="shop_order_status_time_idx"),
+            models.Index(fields=["billing_country", "created_at"], name="shop_order_country_time_idx"),
         ]
 
     def __str__(self) -> str:
@@ -207,6 +214,10 @@ class Event(models.Model):
             models.Index(fields=["customer", "occurred_at"]),
             models.Index(fields=["session_id", "occurred_at"]),
             models.Index(fields=["product", "occurred_at"]),
+            # the admin's filters, newest first
+            models.Index(fields=["event_type", "occurred_at"], name="shop_event_type_time_idx"),
+            models.Index(fields=["device", "occurred_at"], name="shop_event_device_time_idx"),
+            models.Index(fields=["traffic_source", "occurred_at"], name="shop_event_source_time_idx"),
         ]
         constraints = [
             models.CheckConstraint(

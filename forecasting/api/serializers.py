@@ -50,7 +50,8 @@ class ForecastPointSerializer(serializers.Serializer):
 
 
 class ForecastSerializer(serializers.Serializer):
-    model_version = serializers.IntegerField(allow_null=True, help_text="the model version; null for a fallback")
+    model_version = serializers.IntegerField(allow_null=True,
+                                             help_text="the version number (as in the admin); null for a fallback")
     origin = serializers.DateField(help_text="first forecast day; only orders before it were used")
     source = serializers.ChoiceField(choices=["model", "fallback"],
                                      help_text="fallback: no model for this subject, seasonal naive from recent weeks")

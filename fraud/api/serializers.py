@@ -71,7 +71,8 @@ class ScoreResponseSerializer(serializers.Serializer):
     rules_matched = serializers.ListField(child=serializers.DictField(), help_text=(
         'the rule that decided ({"type": "rule", "id", "name", "action"}) or list entries '
         '({"type": "block_list"|"allow_list", "kind", "value"}); empty when the thresholds decided'))
-    model_version = serializers.IntegerField(allow_null=True, help_text="null: no active model, rules-only scoring")
+    model_version = serializers.IntegerField(
+        allow_null=True, help_text="the version number of the model that scored (as in the admin); null: rules only")
     source = serializers.ChoiceField(choices=["model", "rules_only"])
 
 

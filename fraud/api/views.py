@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 from electroshop.api.permissions import IsStaffOrServiceToken
 from electroshop.api.schema import FORBIDDEN_STAFF, THROTTLED, UNAUTHENTICATED, VALIDATION_ERROR
 from electroshop.api.throttling import WriteThrottle
+from electroshop.mlops.selectors import version_number
 from electroshop.shop import selectors as shop
 
 from .. import services
@@ -20,7 +21,7 @@ def assessment_body(assessment: RiskAssessment) -> dict:
     return {
         "assessment_id": assessment.pk, "order_id": assessment.order_id, "score": round(assessment.score, 2),
         "level": assessment.level, "reasons": assessment.reasons, "rules_matched": assessment.rules_matched,
-        "model_version": assessment.model_version_id,
+        "model_version": version_number(assessment.model_version_id),
         "source": "model" if assessment.model_version_id else "rules_only",
     }
 

@@ -62,7 +62,8 @@ class RecommendedItemSerializer(serializers.Serializer):
 
 
 class RecommendationListSerializer(serializers.Serializer):
-    model_version = serializers.IntegerField(allow_null=True, help_text="the model version that produced the list")
+    model_version = serializers.IntegerField(
+        allow_null=True, help_text="the version number (as in the admin) of the model that produced the list")
     source = serializers.ChoiceField(
         choices=["personalized", "session", "similar", "bought_together", "trending", "fallback"],
         help_text="fallback: no model or nothing cached; trending: cold start",

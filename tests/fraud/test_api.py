@@ -33,6 +33,21 @@ def test_a_service_token_scores_a_saved_order(staff_api):
     assert RiskAssessment.objects.get(pk=body["assessment_id"]).order_id == order.pk
 
 
+def test_model_version_is_the_version_number_not_the_row_id():
+    from django.utils import timezone
+
+    from electroshop.mlops import services as registry
+    from fraud.api.views import assessment_body
+
+    registry.register_model_version(app="recommendations", kind="hybrid", as_of=timezone.now())  # ids != numbers
+    version = registry.register_model_version(app="fraud", kind="order_risk", as_of=timezone.now())
+    assert version.pk != version.version
+    assessment = RiskAssessment.objects.create(order_created_at=timezone.now(), score=70.0, level="review",
+                                               model_version=version)
+    body = assessment_body(assessment)
+    assert body["model_version"] == version.version == 1 and body["source"] == "model"
+
+
 def test_a_checkout_payload_is_scored_without_an_order(staff_api):
     make_order(card_fingerprint="fp_1")
     response = staff_api.post(URL, {"total": "99.50", "email": "new@example.com", "card_fingerprint": "fp_1",

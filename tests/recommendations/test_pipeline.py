@@ -29,7 +29,7 @@ def test_retrain_fills_caches_activates_and_serves(small_shop, client):
     client.force_login(get_user_model().objects.create_user("ops", None, None, is_staff=True))
     customer = Customer.objects.order_by("pk").first()  # an even customer: bought only from S00..S11
     body = client.get(f"/api/v1/recommendations/customers/{customer.pk}/", {"limit": 5}).json()
-    assert body["source"] == "personalized" and body["model_version"] == version.pk
+    assert body["source"] == "personalized" and body["model_version"] == version.version
     bought = set(OrderLine.objects.filter(order__customer=customer).values_list("product__sku", flat=True))
     recommended = [item["sku"] for item in body["items"]]
     assert recommended and not bought & set(recommended)
