@@ -48,6 +48,17 @@ def metrics_chart(versions: list[ModelVersion]):
                                 series=[s for s in series if any(x is not None for x in s.values)]))
 
 
+def serving_notes(versions: list[ModelVersion]) -> list[str]:
+    """What the active and the newest version serve, in the activation gate's own words."""
+    shown = [v for v in versions if v.status == ModelVersion.Status.ACTIVE] + versions[-1:]
+    notes = []
+    for version in dict.fromkeys(shown):
+        serving = version.metrics.get("serving")
+        if serving:
+            notes.append(f"v{version.version} ({version.status}): {serving['message']}")
+    return notes
+
+
 @admin.register(RecommendationDashboard)
 class RecommendationDashboardAdmin(ModelDashboardAdmin):
     """One screen: versions with metrics and a chart, a preview form, and "retrain now"."""
@@ -72,6 +83,7 @@ class RecommendationDashboardAdmin(ModelDashboardAdmin):
             "version_rows": [(v, [v.metrics.get(name) for name in metric_names]) for v in versions[::-1]],
             "metric_names": metric_names,
             "chart": metrics_chart(versions),
+            "serving": serving_notes(versions),
             "customer": customer_id,
             "preview": preview,
             "preview_error": preview_error,
