@@ -173,10 +173,11 @@ def evaluation_metrics(model: HybridModel) -> dict[str, Any]:
     ``metrics["evaluation"]`` = ``{method: {precision@10, recall@10, recall@20, map@10, ndcg@10,
     hit_rate@10, coverage@10, diversity@10, novelty@10, users}}`` for the hybrid and its own
     generators alone (most popular, item kNN, ALS, EASE when trained), all measured on the same
-    held-out users of the validation window inside the training history (first purchases in
+    users of the validation window inside the training history (first purchases in
     ``[as_of - validation_days, as_of)``, fitted on what came before). The generators are the ones
     training already fitted on that window, so this costs one scoring pass, no refit. The hybrid row
-    is the re-ranker fitted on the other half of the window's users.
+    scores each half of the window's users with a re-ranker fitted without them (on the other half).
+    ``metrics["serving"]`` is the activation gate's decision (:func:`serving_decision`).
     """
     metrics: dict[str, Any] = {str(k): _jsonable(v) for k, v in model.validation_metrics.items()}
     window = getattr(model, "validation", None)

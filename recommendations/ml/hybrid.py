@@ -9,8 +9,9 @@ Training (:func:`train_hybrid`), all before ``as_of`` - nothing at or after it i
 3. Pick each generator's hyperparameters (EASE's l2, ALS's factors / regularisation / alpha,
    kNN's K) by NDCG@10 on that window.
 4. Pool every generator's top candidates for the window's users, describe each pair, and train
-   the gradient-boosted re-ranker to put first-time purchases on top. Half of the users are held
-   out once to measure the re-ranker (``validation_metrics``), then it is refitted on all.
+   the gradient-boosted re-ranker to put first-time purchases on top (with earlier windows when this one
+   holds few first purchases). Each half of the window's users is held out once to measure the
+   re-ranker (``validation_metrics``, cross-fitted), then it is refitted on all.
 5. Refit the generators with the chosen settings on the whole history up to ``as_of``.
 
 Serving (:class:`HybridModel`): ``recommend`` for stored customers, ``recommend_from_items`` for a
@@ -285,9 +286,9 @@ class ValidationWindow:
 
     data: cg.TrainingData  # the history before the window
     generators: dict[str, object]  # fitted on ``data`` with the tuned settings
-    users: np.ndarray  # positions in ``data.im`` of the users the re-ranker did not see (held out)
+    users: np.ndarray  # positions in ``data.im`` of the window's users (each held out from one probe)
     relevant: list  # per user: item positions first bought in the window
-    hybrid_top: np.ndarray | None  # (users, 20) re-ranked item positions (ranker fitted on the other half)
+    hybrid_top: np.ndarray | None  # (users, 20) re-ranked item positions (probe fitted on the other half)
 
 
 @dataclass
@@ -660,19 +661,21 @@ def train_hybrid(interactions: pd.DataFrame, products: pd.DataFrame | None = Non
             metrics["ranker_windows"] = float(1 + len(earlier))
             metrics["ranker_positives"] = float(y.sum() + sum(e[1].sum() for e in earlier))
             size = ranker_size(int(metrics["ranker_positives"]))
-            # honest estimate: fit on half the window's users (and the earlier windows, which lie before it),
-            # measure NDCG@10 on the other half
-            half = groups % 2 == 0
+            # honest estimate, cross-fitted: a probe fitted on the even users of the window (and the earlier
+            # windows, which lie before it) scores the odd ones and vice versa, so every user of the window is
+            # held out once (measuring on one half only doubled the variance of the comparison with the generators)
+            even = groups % 2 == 0
             try:
-                probe = CandidateRanker(random_state=params.random_state, **{**size, **params.ranker}).fit(
-                    *_stack([(X[half], y[half], groups[half])] + earlier), names)
-                probe_scores = probe.predict(X[~half])
-                metrics["validation_ndcg@10_hybrid_heldout"] = _block_ndcg(probe_scores, groups[~half], y[~half],
-                                                                           [relevant[g] for g in np.unique(groups[~half])])
-                heldout = np.arange(1, len(users), 2)  # the odd groups: every held-out user, pooled or not
-                top = top_k_from_pairs(groups[~half], items[~half], probe_scores, len(users), 20)
-                validation = ValidationWindow(data=vdata, generators=vmodel.generators, users=users[heldout],
-                                              relevant=[sorted(relevant[g]) for g in heldout], hybrid_top=top[heldout])
+                probe_scores = np.empty(len(y), dtype=np.float32)
+                for fit_on in (even, ~even):
+                    probe = CandidateRanker(random_state=params.random_state, **{**size, **params.ranker}).fit(
+                        *_stack([(X[fit_on], y[fit_on], groups[fit_on])] + earlier), names)
+                    probe_scores[~fit_on] = probe.predict(X[~fit_on])
+                metrics["validation_ndcg@10_hybrid_heldout"] = _block_ndcg(probe_scores, groups, y,
+                                                                           [relevant[g] for g in np.unique(groups)])
+                top = top_k_from_pairs(groups, items, probe_scores, len(users), 20)  # every user, pooled or not
+                validation = ValidationWindow(data=vdata, generators=vmodel.generators, users=users,
+                                              relevant=[sorted(r) for r in relevant], hybrid_top=top)
                 ranker = CandidateRanker(random_state=params.random_state, **{**size, **params.ranker}).fit(
                     *_stack([(X, y, groups)] + earlier), names)
             except ValueError as exc:  # e.g. no positive candidates on tiny data: fall back to rank fusion
