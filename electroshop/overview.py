@@ -79,6 +79,9 @@ def _recommendation_figures(version: ModelVersion) -> list[Figure]:
         best = max(singles, key=singles.get)
         figures.append(Figure(f"Best single generator ({metric_label(best)}), NDCG@10",
                               format_number(singles[best])))
+    serving = metrics.get("serving")
+    if serving:  # the activation gate's decision: the hybrid, or the generator that beat it
+        figures.append(Figure(metric_label("serving"), serving["message"]))
     return figures
 
 

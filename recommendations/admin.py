@@ -41,6 +41,17 @@ class RecommendationSettingsAdmin(admin.ModelAdmin):
         return False
 
 
+def serving_notes(versions: list[ModelVersion]) -> list[str]:
+    """What the active and the newest version serve, in the activation gate's own words."""
+    shown = [v for v in versions if v.status == ModelVersion.Status.ACTIVE] + versions[-1:]
+    notes = []
+    for version in dict.fromkeys(shown):
+        serving = version.metrics.get("serving")
+        if serving:
+            notes.append(f"v{version.version} ({version.status}): {serving['message']}")
+    return notes
+
+
 @admin.register(RecommendationDashboard)
 class RecommendationDashboardAdmin(ModelDashboardAdmin):
     """One screen: versions with metrics and a chart, a preview form, and "retrain now"."""
@@ -68,6 +79,7 @@ class RecommendationDashboardAdmin(ModelDashboardAdmin):
             "metric_names": metric_names,
             "chart": metrics_over_versions(versions, CHART_METRICS, title="Validation NDCG@10 by version"),
             "methods_chart": methods_chart(active),
+            "serving": serving_notes(versions),
             "customer": customer_id,
             "preview": preview,
             "preview_error": preview_error,

@@ -116,6 +116,8 @@ def train_recommendations(*, run_id: int, as_of: datetime | None, sync: bool) ->
     registry.report_progress(run_id=run_id, progress=0.08, stage="training (tuning on a validation window)")
     model = train_hybrid(interactions, products, as_of=as_of.replace(tzinfo=None), params=params)
     train_seconds = time.perf_counter() - started
+    metrics = evaluation_metrics(model)
+    model.serving = metrics["serving"]["strategy"]  # before the artifact is saved: every worker's fill serves it
     report = getattr(model.data.im, "filter_report", {}) or {}
     if report:
         registry.append_run_log(run_id=run_id, line="interaction filter: " + ", ".join(f"{k}={v}" for k, v in report.items()))
@@ -130,10 +132,10 @@ def train_recommendations(*, run_id: int, as_of: datetime | None, sync: bool) ->
     registry.save_artifact(version_id=version.pk, obj=model)
     _loaded.clear()
     _loaded[version.pk] = model
-    metrics = evaluation_metrics(model)
     # Stays "training" until its caches are filled; the finaliser marks it ready.
     ModelVersion.objects.filter(pk=version.pk).update(metrics=metrics, train_seconds=train_seconds)
     registry.append_run_log(run_id=run_id, line=f"trained v{version.version} in {train_seconds:.1f}s")
+    registry.append_run_log(run_id=run_id, line=metrics["serving"]["message"])
     registry.report_progress(run_id=run_id, progress=0.5, stage="filling caches")
 
     customers = [int(c) for c in model.user_ids]
@@ -171,16 +173,18 @@ def evaluation_metrics(model: HybridModel) -> dict[str, Any]:
     ``metrics["evaluation"]`` = ``{method: {precision@10, recall@10, recall@20, map@10, ndcg@10,
     hit_rate@10, coverage@10, diversity@10, novelty@10, users}}`` for the hybrid and its own
     generators alone (most popular, item kNN, ALS, EASE when trained), all measured on the same
-    held-out users of the validation window inside the training history (first purchases in
+    users of the validation window inside the training history (first purchases in
     ``[as_of - validation_days, as_of)``, fitted on what came before). The generators are the ones
     training already fitted on that window, so this costs one scoring pass, no refit. The hybrid row
-    is the re-ranker fitted on the other half of the window's users.
+    scores each half of the window's users with a re-ranker fitted without them (on the other half).
+    ``metrics["serving"]`` is the activation gate's decision (:func:`serving_decision`).
     """
     metrics: dict[str, Any] = {str(k): _jsonable(v) for k, v in model.validation_metrics.items()}
     window = getattr(model, "validation", None)
     if window is None or not len(window.users):
         metrics["evaluation"] = {}
         metrics["evaluation_window"] = {"users": 0, "note": "no validation window (too little history)"}
+        metrics["serving"] = serving_decision({})
         return metrics
     from .ml.evaluation import EVALUATION_METRICS, evaluate_top_k, top_k_items
 
@@ -219,8 +223,39 @@ def evaluation_metrics(model: HybridModel) -> dict[str, Any]:
         "start": str(model.as_of - pd.Timedelta(days=model.params.validation_days)), "end": str(model.as_of),
         "seconds": round(time.perf_counter() - started, 2),
     }
+    metrics["serving"] = serving_decision(metrics["evaluation"])
+    metrics[SERVED_METRIC] = metrics["serving"].get("ndcg@10")
     model.validation = None  # release the window's matrices and generators before the fill
     return metrics
+
+
+GENERATOR_LABELS = {"popular": "most popular", "item_knn": "item kNN", "als": "ALS", "ease": "EASE"}
+SERVED_METRIC = "validation_ndcg@10_served"
+
+
+def serving_decision(evaluation: dict[str, dict]) -> dict[str, Any]:
+    """The activation gate: which lists a version serves.
+
+    The hybrid's, unless one of its generators alone scored a higher NDCG@10 on the same held-out
+    customers of the validation window: then the fill stores that generator's lists (so every read,
+    cached or live, serves them without knowing). ``{"strategy": "hybrid" | generator name, "method",
+    "ndcg@10", "message"}``; the message is what the admin shows.
+    """
+    hybrid = (evaluation.get("hybrid") or {}).get("ndcg@10")
+    baselines = {method: values["ndcg@10"] for method, values in evaluation.items()
+                 if method in EVALUATED_BASELINES and "ndcg@10" in values}
+    if hybrid is None or not baselines:
+        return {"strategy": "hybrid", "method": "hybrid", "ndcg@10": hybrid,
+                "message": "Serving the hybrid: no held-out window to compare it with its generators"}
+    best = max(baselines, key=baselines.get)
+    label = GENERATOR_LABELS[EVALUATED_BASELINES[best]]
+    if baselines[best] > hybrid:
+        return {"strategy": EVALUATED_BASELINES[best], "method": best, "ndcg@10": baselines[best],
+                "message": f"Serving {label}: the hybrid scored below it on the held-out window "
+                           f"(NDCG@10 {hybrid:.4f} vs {baselines[best]:.4f})"}
+    return {"strategy": "hybrid", "method": "hybrid", "ndcg@10": hybrid,
+            "message": f"Serving the hybrid: it scored above every single generator on the held-out window "
+                       f"(NDCG@10 {hybrid:.4f}, best single: {label} {baselines[best]:.4f})"}
 
 
 def stored_items(item_ids, scores, reasons) -> list[list]:
@@ -322,14 +357,15 @@ def trending_lists(*, model: HybridModel, size: int = 100) -> dict[int, list]:
 
 
 def activation_decision(*, candidate: ModelVersion) -> dict[str, Any]:
-    """Activate unless validation NDCG@10 drops more than the tolerance below the active version's."""
+    """Activate unless the served lists' validation NDCG@10 drops more than the tolerance below the
+    active version's (the hybrid's held-out figure for versions from before the gate)."""
     tolerance = recommendation_settings().regression_tolerance
     current = active_version(app=APP, kind=KIND)
-    metric = "validation_ndcg@10_hybrid_heldout"
-    new = candidate.metrics.get(metric)
+    metric = SERVED_METRIC
+    new = _served_ndcg(candidate.metrics)
     if current is None or current.pk == candidate.pk:
         return {"activate": True, "message": f"activated v{candidate.version}: no active version to compare with"}
-    old = current.metrics.get(metric)
+    old = _served_ndcg(current.metrics)
     if new is None or old is None:
         return {"activate": True, "message": f"activated v{candidate.version}: {metric} missing on one side"}
     floor = old * (1 - tolerance)
@@ -338,6 +374,11 @@ def activation_decision(*, candidate: ModelVersion) -> dict[str, Any]:
                                              f"v{current.version} {old:.4f} (tolerance {tolerance:.0%})"}
     return {"activate": False, "message": f"kept v{current.version} active: v{candidate.version} {metric} {new:.4f} "
                                           f"< {floor:.4f} = active {old:.4f} - {tolerance:.0%}"}
+
+
+def _served_ndcg(metrics: dict[str, Any]) -> float | None:
+    served = metrics.get(SERVED_METRIC)
+    return served if served is not None else metrics.get("validation_ndcg@10_hybrid_heldout")
 
 
 # --- real time ----------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ LABELS = {
     "evaluation": "Evaluation on the held-out window",
     "evaluation_window": "Evaluation window",
     "activation": "Activation decision",
+    "serving": "Lists served",
     "users": "Customers",
     "days": "Days",
     "start": "Start",
@@ -50,7 +51,7 @@ METRICS = {
     "auc_roc": "ROC AUC", "average_precision": "Average precision (AP)",
 }
 METHODS = {
-    "hybrid": "hybrid", "ease": "EASE", "als": "ALS", "item_knn": "item kNN", "most_popular": "most popular",
+    "hybrid": "hybrid", "served": "lists served", "ease": "EASE", "als": "ALS", "item_knn": "item kNN", "most_popular": "most popular",
     "popular": "most popular", "trending": "trending", "covisit": "session co-visitation", "content": "content",
     "bought_together": "bought together", "engine": "engine", "seasonal_naive": "seasonal naive",
     "auto_ets": "AutoETS", "croston": "Croston", "naive": "naive",

@@ -9,8 +9,9 @@ Training (:func:`train_hybrid`), all before ``as_of`` - nothing at or after it i
 3. Pick each generator's hyperparameters (EASE's l2, ALS's factors / regularisation / alpha,
    kNN's K) by NDCG@10 on that window.
 4. Pool every generator's top candidates for the window's users, describe each pair, and train
-   the gradient-boosted re-ranker to put first-time purchases on top. Half of the users are held
-   out once to measure the re-ranker (``validation_metrics``), then it is refitted on all.
+   the gradient-boosted re-ranker to put first-time purchases on top (with earlier windows when this one
+   holds few first purchases). Each half of the window's users is held out once to measure the
+   re-ranker (``validation_metrics``, cross-fitted), then it is refitted on all.
 5. Refit the generators with the chosen settings on the whole history up to ``as_of``.
 
 Serving (:class:`HybridModel`): ``recommend`` for stored customers, ``recommend_from_items`` for a
@@ -42,7 +43,7 @@ from .interactions import (
     naive_utc,
     rows_for_items,
 )
-from .ranker import CandidateRanker, candidate_features, cap_per_category, mmr_rerank, pool_candidates
+from .ranker import CandidateRanker, candidate_features, cap_per_category, mmr_rerank, pool_candidates, ranker_size
 
 __all__ = [
     "HybridParams",
@@ -105,6 +106,10 @@ class HybridParams:
     ranker: Mapping[str, float] = field(default_factory=dict)  # CandidateRanker kwargs
     use_ranker: bool = True
     max_ranker_users: int | None = 20000
+    # Fewer positive pairs than this in the validation window: the re-ranker also learns from the windows
+    # before it, at most max_ranker_windows in all (see _earlier_ranker_examples).
+    ranker_min_positives: int = 3000
+    max_ranker_windows: int = 6
     category_cap: int | None = None  # at most this many items per category in a list
     mmr_lambda: float | None = None  # e.g. 0.8 to trade a little relevance for variety
     batch_size: int = 1000
@@ -281,9 +286,9 @@ class ValidationWindow:
 
     data: cg.TrainingData  # the history before the window
     generators: dict[str, object]  # fitted on ``data`` with the tuned settings
-    users: np.ndarray  # positions in ``data.im`` of the users the re-ranker did not see (held out)
+    users: np.ndarray  # positions in ``data.im`` of the window's users (each held out from one probe)
     relevant: list  # per user: item positions first bought in the window
-    hybrid_top: np.ndarray | None  # (users, 20) re-ranked item positions (ranker fitted on the other half)
+    hybrid_top: np.ndarray | None  # (users, 20) re-ranked item positions (probe fitted on the other half)
 
 
 @dataclass
@@ -297,6 +302,9 @@ class HybridModel:
     tuning_results: dict[str, list] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     validation: ValidationWindow | None = field(default=None, repr=False, compare=False)
+    # "hybrid" (re-ranked pool) or a generator's name: the activation gate serves that generator's own
+    # ranking when it beat the hybrid on the held-out window
+    serving: str = "hybrid"
 
     def __getstate__(self):
         state = self.__dict__.copy()
@@ -336,12 +344,15 @@ class HybridModel:
 
     # -- scoring core -----------------------------------------------------------------------------
     def _features(self, rows: sp.csr_matrix, user_idx: np.ndarray, user_feats: dict[str, np.ndarray],
-                  block_exclude: np.ndarray | None, exclude_seen: bool = True):
+                  block_exclude: np.ndarray | None, exclude_seen: bool = True, n: int = 0):
         gen_scores = {name: gen.score(rows, user_idx) for name, gen in self.generators.items()}
         seen = rows.toarray() > 0
         if not exclude_seen:
             seen = np.zeros_like(seen)
-        block = pool_candidates(gen_scores, seen, dict(self.params.candidates_per_generator), exclude=block_exclude)
+        per_generator = dict(self.params.candidates_per_generator)
+        if self.serving != "hybrid":  # the served generator's whole top-n must be in the pool
+            per_generator[self.serving] = max(per_generator.get(self.serving, 0), n)
+        block = pool_candidates(gen_scores, seen, per_generator, exclude=block_exclude)
         pair = {}
         if "price" in self.item_stats and "log_price" in user_feats:
             item_lp = np.log(np.maximum(self.item_stats["price"], 1e-3))
@@ -358,6 +369,8 @@ class HybridModel:
         return block, feats, names
 
     def _rank(self, block, feats) -> np.ndarray:
+        if self.serving != "hybrid":
+            return block.scores[self.serving]
         if self.ranker is not None:
             return self.ranker.predict(feats)
         # no ranker: reciprocal-rank fusion of the generators
@@ -373,7 +386,7 @@ class HybridModel:
         return out
 
     def _lists(self, rows, user_idx, user_feats, n, exclude_seen=True, exclude_mask=None, anchor_verb="bought"):
-        block, feats, _ = self._features(rows, user_idx, user_feats, exclude_mask, exclude_seen)
+        block, feats, _ = self._features(rows, user_idx, user_feats, exclude_mask, exclude_seen, n)
         scores = self._rank(block, feats)
         names, explain_order, explain_count = _explaining_generators(block)
         out = []
@@ -606,21 +619,11 @@ def train_hybrid(interactions: pd.DataFrame, products: pd.DataFrame | None = Non
 
     val_start = as_of - pd.Timedelta(days=params.validation_days)
     history = events[events["timestamp"] < val_start]
-    window = events[(events["timestamp"] >= val_start) & events["event_type"].isin(list(params.target_event_types))]
-    need_validation = (params.tune or params.use_ranker) and len(history) and len(window)
+    need_validation = (params.tune or params.use_ranker) and len(history) and (events["timestamp"] >= val_start).any()
     if need_validation:
         vdata = _prepare(history, products, val_start, params, item_ids)
         im_v = vdata.im
-        w = window[window["customer_id"].isin(im_v.user_index)]
-        pairs = w[["customer_id", "product_id"]].drop_duplicates()
-        urow = pairs["customer_id"].map(im_v.user_index).to_numpy()
-        icol = pairs["product_id"].map(im_v.item_index).to_numpy()
-        seen = np.asarray(im_v.matrix[urow, icol]).ravel() > 0
-        item_seen_before = np.asarray((im_v.matrix > 0).sum(axis=0)).ravel() > 0
-        keep = ~seen & item_seen_before[icol]
-        rel = pd.Series(icol[keep]).groupby(urow[keep]).agg(list)
-        val_users = rel.index.to_numpy()
-        val_relevant = list(rel.to_numpy())
+        val_users, val_relevant = _window_targets(events, params, vdata, as_of)
         metrics["validation_users"] = float(len(val_users))
         timings["prepare_validation"] = time.perf_counter() - t0
         if params.tune and len(val_users):
@@ -650,34 +653,31 @@ def train_hybrid(interactions: pd.DataFrame, products: pd.DataFrame | None = Non
                 order = order[: params.max_ranker_users]
             users = val_users[order]
             relevant = [set(val_relevant[k]) for k in order]
-            feats_all, labels_all, groups_all, items_all, names = [], [], [], [], None
-            step = params.rows_per_batch(len(item_ids))
-            for s in range(0, len(users), step):
-                b = users[s : s + step]
-                rows = im_v.matrix[b]
-                block, feats, names = vmodel._features(rows, b, vmodel._user_features_for(b), None)
-                lab = np.fromiter((block.items[k] in relevant[s + block.rows[k]] for k in range(len(block.rows))), dtype=bool, count=len(block.rows))
-                feats_all.append(feats)
-                labels_all.append(lab)
-                groups_all.append(block.rows + s)
-                items_all.append(block.items)
-            X = np.vstack(feats_all)
-            y = np.concatenate(labels_all)
-            groups = np.concatenate(groups_all)
+            X, y, groups, items, names = _ranker_examples(vmodel, users, relevant)
             metrics["ranker_pairs"] = float(len(y))
             metrics["ranker_candidate_recall"] = float(y.sum() / max(sum(len(r) for r in relevant), 1))
-            # honest estimate: fit on half the users, measure NDCG@10 on the other half
-            half = groups % 2 == 0
+            earlier = _earlier_ranker_examples(events, products, params, item_ids, settings, before=val_start,
+                                               positives=int(y.sum()))
+            metrics["ranker_windows"] = float(1 + len(earlier))
+            metrics["ranker_positives"] = float(y.sum() + sum(e[1].sum() for e in earlier))
+            size = ranker_size(int(metrics["ranker_positives"]))
+            # honest estimate, cross-fitted: a probe fitted on the even users of the window (and the earlier
+            # windows, which lie before it) scores the odd ones and vice versa, so every user of the window is
+            # held out once (measuring on one half only doubled the variance of the comparison with the generators)
+            even = groups % 2 == 0
             try:
-                probe = CandidateRanker(random_state=params.random_state, **params.ranker).fit(X[half], y[half], groups[half], names)
-                probe_scores = probe.predict(X[~half])
-                metrics["validation_ndcg@10_hybrid_heldout"] = _block_ndcg(probe_scores, groups[~half], y[~half],
-                                                                           [relevant[g] for g in np.unique(groups[~half])])
-                heldout = np.arange(1, len(users), 2)  # the odd groups: every held-out user, pooled or not
-                top = top_k_from_pairs(groups[~half], np.concatenate(items_all)[~half], probe_scores, len(users), 20)
-                validation = ValidationWindow(data=vdata, generators=vmodel.generators, users=users[heldout],
-                                              relevant=[sorted(relevant[g]) for g in heldout], hybrid_top=top[heldout])
-                ranker = CandidateRanker(random_state=params.random_state, **params.ranker).fit(X, y, groups, names)
+                probe_scores = np.empty(len(y), dtype=np.float32)
+                for fit_on in (even, ~even):
+                    probe = CandidateRanker(random_state=params.random_state, **{**size, **params.ranker}).fit(
+                        *_stack([(X[fit_on], y[fit_on], groups[fit_on])] + earlier), names)
+                    probe_scores[~fit_on] = probe.predict(X[~fit_on])
+                metrics["validation_ndcg@10_hybrid_heldout"] = _block_ndcg(probe_scores, groups, y,
+                                                                           [relevant[g] for g in np.unique(groups)])
+                top = top_k_from_pairs(groups, items, probe_scores, len(users), 20)  # every user, pooled or not
+                validation = ValidationWindow(data=vdata, generators=vmodel.generators, users=users,
+                                              relevant=[sorted(r) for r in relevant], hybrid_top=top)
+                ranker = CandidateRanker(random_state=params.random_state, **{**size, **params.ranker}).fit(
+                    *_stack([(X, y, groups)] + earlier), names)
             except ValueError as exc:  # e.g. no positive candidates on tiny data: fall back to rank fusion
                 log.warning("ranker not trained: %s", exc)
                 ranker = None
@@ -691,6 +691,83 @@ def train_hybrid(interactions: pd.DataFrame, products: pd.DataFrame | None = Non
     timings["total"] = time.perf_counter() - t0
     return HybridModel(params=params, data=data, generators=gens, generator_settings=settings, ranker=ranker,
                        validation_metrics=metrics, tuning_results=tuning, timings=timings, validation=validation)
+
+
+def _window_targets(events: pd.DataFrame, params: HybridParams, data: cg.TrainingData, end) -> tuple[np.ndarray, list]:
+    """The users of a window ``[data.as_of, end)`` who bought something for the first time (positions in
+    ``data.im``, known before the window) and, per user, those items (known before the window too)."""
+    im = data.im
+    window = events[(events["timestamp"] >= data.as_of) & (events["timestamp"] < end)
+                    & events["event_type"].isin(list(params.target_event_types))]
+    window = window[window["customer_id"].isin(im.user_index)]
+    pairs = window[["customer_id", "product_id"]].drop_duplicates()
+    urow = pairs["customer_id"].map(im.user_index).to_numpy()
+    icol = pairs["product_id"].map(im.item_index).to_numpy()
+    seen = np.asarray(im.matrix[urow, icol]).ravel() > 0
+    item_seen_before = np.asarray((im.matrix > 0).sum(axis=0)).ravel() > 0
+    keep = ~seen & item_seen_before[icol]
+    rel = pd.Series(icol[keep]).groupby(urow[keep]).agg(list)
+    return rel.index.to_numpy(), list(rel.to_numpy())
+
+
+def _ranker_examples(model: HybridModel, users: np.ndarray, relevant: list[set]):
+    """The re-ranker's training pairs for ``users`` (positions in ``model.data.im``): features of every
+    pooled candidate, label = the item is in the user's ``relevant`` set, group = index into ``users``.
+
+    Returns ``(features, labels, groups, items, feature_names)``."""
+    feats_all, labels_all, groups_all, items_all, names = [], [], [], [], []
+    step = model.params.rows_per_batch(len(model.item_ids))
+    for s in range(0, len(users), step):
+        b = users[s : s + step]
+        block, feats, names = model._features(model.data.im.matrix[b], b, model._user_features_for(b), None)
+        labels = np.fromiter((block.items[k] in relevant[s + block.rows[k]] for k in range(len(block.rows))),
+                             dtype=bool, count=len(block.rows))
+        feats_all.append(feats)
+        labels_all.append(labels)
+        groups_all.append(block.rows + s)
+        items_all.append(block.items)
+    return (np.vstack(feats_all), np.concatenate(labels_all), np.concatenate(groups_all),
+            np.concatenate(items_all), names)
+
+
+def _earlier_ranker_examples(events: pd.DataFrame, products, params: HybridParams, item_ids, settings: Mapping[str, dict],
+                             *, before: pd.Timestamp, positives: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """More training pairs for the re-ranker from the windows before the validation window, newest first,
+    until it has ``params.ranker_min_positives`` positive pairs or ``params.max_ranker_windows`` windows.
+
+    A small shop's one window holds few first purchases (the medium demo shop: ~750 pooled positives
+    against ~10,000 on Online Retail), too few for the booster. Each earlier window is built like the
+    validation window: generators (with the tuned settings) fitted on the history before it, labels from
+    it. Everything lies before the validation window, so the held-out estimate stays honest. Groups are
+    offset so that no two windows share one. Returns ``[(features, labels, groups), ...]``."""
+    out = []
+    end = before
+    while positives < params.ranker_min_positives and len(out) + 1 < params.max_ranker_windows:
+        start = end - pd.Timedelta(days=params.validation_days)
+        history = events[events["timestamp"] < start]
+        if history.empty:
+            break
+        data = _prepare(history, products, start, params, item_ids)
+        users, relevant = _window_targets(events, params, data, end)
+        if len(users):
+            model = HybridModel(params=params, data=data, generators=fit_generators(data, settings),
+                                generator_settings=dict(settings))
+            if params.max_ranker_users is not None:
+                users, relevant = users[: params.max_ranker_users], relevant[: params.max_ranker_users]
+            X, y, groups, _, _ = _ranker_examples(model, users, [set(r) for r in relevant])
+            out.append((X, y, groups + (len(out) + 1) * _GROUP_OFFSET))
+            positives += int(y.sum())
+        end = start
+    return out
+
+
+# group ids of earlier windows start at multiples of this (above any window's user count)
+_GROUP_OFFSET = 1 << 40
+
+
+def _stack(parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return (np.vstack([p[0] for p in parts]), np.concatenate([p[1] for p in parts]),
+            np.concatenate([p[2] for p in parts]))
 
 
 def _block_ndcg(scores: np.ndarray, groups: np.ndarray, labels: np.ndarray, relevant: list[set], k: int = 10) -> float:

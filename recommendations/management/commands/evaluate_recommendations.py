@@ -70,6 +70,9 @@ class Command(BaseCommand):
             if "hybrid" in evaluation and baselines and max(baselines) > 0:
                 self.stdout.write(f"hybrid / best single generator NDCG@10 = "
                                   f"{evaluation['hybrid'].get('ndcg@10', 0.0) / max(baselines):.2f}x")
+        serving = metrics.get("serving")
+        if serving:
+            self.stdout.write(serving["message"])
         heldout = metrics.get("validation_ndcg@10_hybrid_heldout")
         if heldout is not None:
             self.stdout.write(f"activation metric validation_ndcg@10_hybrid_heldout = {heldout:.4f}")

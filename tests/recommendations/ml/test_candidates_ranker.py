@@ -100,3 +100,10 @@ def test_mmr_and_category_cap_diversify():
     cats = np.array(["x", "x", "y"], dtype=object)
     assert cap_per_category(items, scores, cats, 2, cap=1)[0].tolist() == [0, 2]
     assert cap_per_category(items, scores, cats, 3, cap=1)[0].tolist() == [0, 2, 1]
+
+
+def test_the_ranker_is_kept_small_when_there_are_few_positive_pairs():
+    from recommendations.ml.ranker import SMALL_DATA_POSITIVES, SMALL_RANKER, ranker_size
+
+    assert ranker_size(SMALL_DATA_POSITIVES - 1) == SMALL_RANKER
+    assert ranker_size(SMALL_DATA_POSITIVES) == {}  # the CandidateRanker defaults

@@ -128,3 +128,42 @@ def test_batching_does_not_change_results(hybrid, shop):
     small.params = replace(hybrid.params, max_batch_cells=1)  # one customer per batch
     assert small.params.rows_per_batch(len(hybrid.item_ids)) == 1
     assert small.recommend(users, n=6) == hybrid.recommend(users, n=6)
+
+
+def test_a_model_serving_one_generator_lists_that_generators_ranking(hybrid, shop):
+    """The activation gate's fallback: ``serving`` = a generator's name replaces the re-ranked pool by
+    that generator's own ranking of the unseen products."""
+    import copy
+
+    import numpy as np
+
+    interactions, _ = shop
+    model = copy.copy(hybrid)
+    model.serving = "ease"
+    users = sorted(interactions["customer_id"].unique())[:10]
+    for user, rec in zip(users, model.recommend(users, n=5)):
+        row = model.data.im.user_index[user]
+        history = model.data.im.matrix[row]
+        scores = model.generators["ease"].score(history, np.array([row]))[0]
+        scores[history.indices] = -np.inf
+        expected = np.sort(scores)[::-1][:5]
+        positions = [model.data.im.item_index[i] for i in rec.item_ids]
+        np.testing.assert_allclose(rec.scores, scores[positions], rtol=1e-5)
+        np.testing.assert_allclose(rec.scores, expected, rtol=1e-5)
+    assert model.recommend(users[:3], n=5) != hybrid.recommend(users[:3], n=5)
+
+
+def test_the_ranker_learns_from_earlier_windows_when_the_last_has_few_first_purchases(shop):
+    from recommendations.ml.hybrid import HybridParams, train_hybrid
+
+    interactions, products = shop
+    small = dict(validation_days=30, als_grid=({"factors": 4, "iterations": 2},), ease_l2_grid=(10.0,),
+                 knn_k_grid=(10,), ranker={"max_iter": 20, "min_samples_leaf": 5})
+    one = train_hybrid(interactions, products, as_of=AS_OF, params=HybridParams(ranker_min_positives=0, **small))
+    three = train_hybrid(interactions, products, as_of=AS_OF, params=HybridParams(max_ranker_windows=3, **small))
+    assert one.validation_metrics["ranker_windows"] == 1
+    assert three.validation_metrics["ranker_windows"] == 3
+    assert three.validation_metrics["ranker_positives"] > one.validation_metrics["ranker_positives"]
+    # the held-out users and their estimate are the last window's either way
+    assert three.validation_metrics["validation_users"] == one.validation_metrics["validation_users"]
+    assert three.ranker is not None and one.ranker is not None
