@@ -25,19 +25,20 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from electroshop.cache import CacheBatch, cache_get
+from electroshop.seam.adapter import (
+    INTERACTION_COLUMNS,
+    ORDER_ENTITY_FIELDS,
+    ORDER_LINE_COLUMNS,
+    ORDER_RISK_FIELDS,
+    PRODUCT_COLUMNS,
+    PROMOTION_COLUMNS,
+    StockLevel,
+)
 from electroshop.shop import stamps
 from electroshop.shop.importers import ORDER_EVENT_KEY_PREFIX, ORDER_SESSION_PREFIX
 from electroshop.shop.models import Customer, Event, Order, OrderLine, Product, Promotion, Stock
 
 NOT_DEMAND_STATUSES = (Order.Status.CANCELLED, Order.Status.REFUNDED)
-
-INTERACTION_COLUMNS = ["customer_id", "session_id", "product_id", "event_type", "occurred_at", "quantity"]
-ORDER_LINE_COLUMNS = ["order_id", "number", "customer_id", "product_id", "quantity", "unit_price", "created_at", "status"]
-PRODUCT_COLUMNS = [
-    "id", "sku", "name", "description", "category_id", "category_path", "brand_name", "price", "is_active",
-    "created_at", "attributes",
-]
-PROMOTION_COLUMNS = ["id", "name", "product_id", "category_id", "starts_on", "ends_on", "discount_percent"]
 
 
 def _window(queryset: QuerySet, field: str, *, since: datetime | None, until: datetime | None) -> QuerySet:
@@ -154,15 +155,6 @@ def products_frame() -> pd.DataFrame:
     return frame
 
 
-@dataclass(frozen=True)
-class StockLevel:
-    on_hand: int
-    on_order: int
-    lead_time_days: int
-    pack_size: int
-    minimum_order_quantity: int
-
-
 def stock_levels(product_ids: Iterable[int] | None = None) -> dict[int, StockLevel]:
     """product_id -> StockLevel for products that have a Stock row (all, or only ``product_ids``)."""
     queryset = Stock.objects.all()
@@ -235,12 +227,24 @@ def product_id_for_sku(sku: str) -> int | None:
     key = f"shop:sku:{sku.encode().hex()}"  # hex: SKUs may hold characters cache keys may not
     cached = cache.get(key)
     if cached is None:
-        cached = Product.objects.filter(sku=sku).values_list("pk", flat=True).first() or 0
+        cached = product_id_for_sku_uncached(sku) or 0
         cache.set(key, cached, SMALL_READ_CACHE_SECONDS)
     if len(_sku_ids) >= SKU_MEMO_MAX:
         _sku_ids.clear()
     _sku_ids[sku] = (now + SMALL_READ_CACHE_SECONDS, cached)
     return cached or None
+
+
+def product_id_for_sku_uncached(sku: str) -> int | None:
+    return Product.objects.filter(sku=sku).values_list("pk", flat=True).first()
+
+
+def existing_product_ids(product_ids: Iterable[int]) -> set[int]:
+    return set(Product.objects.filter(pk__in=list(product_ids)).values_list("pk", flat=True))
+
+
+def existing_customer_ids(customer_ids: Iterable[int]) -> set[int]:
+    return set(Customer.objects.filter(pk__in=list(customer_ids)).values_list("pk", flat=True))
 
 
 def forget_sku_ids() -> None:
@@ -285,12 +289,18 @@ def category_subtree_ids(category_id: int) -> list[int] | None:
     cached = cache.get(key)
     if cached is not None:
         return cached or None
-    path = Category.objects.filter(pk=category_id).values_list("path", flat=True).first()
-    ids = [] if path is None else list(
-        Category.objects.filter(Q(pk=category_id) | Q(path__startswith=f"{path}/")).values_list("pk", flat=True)
-    )
+    ids = category_subtree_ids_uncached(category_id)
     cache.set(key, ids, SMALL_READ_CACHE_SECONDS)
     return ids or None
+
+
+def category_subtree_ids_uncached(category_id: int) -> list[int]:
+    from electroshop.shop.models import Category
+
+    path = Category.objects.filter(pk=category_id).values_list("path", flat=True).first()
+    return [] if path is None else list(
+        Category.objects.filter(Q(pk=category_id) | Q(path__startswith=f"{path}/")).values_list("pk", flat=True)
+    )
 
 
 def customer_id_for_user(user_id: int) -> int | None:
@@ -307,25 +317,30 @@ def customer_segment(customer_id: int) -> str | None:
 
 def popular_products(*, days: int = 30, limit: int = 100) -> list[tuple[int, float]]:
     """Best sellers by units over the last ``days`` of orders (the no-model fallback). Cached."""
-    from datetime import timedelta
-
     from django.core.cache import cache
-    from django.db.models import Max
 
     key = f"shop:popular:{days}:{limit}"
     cached = cache.get(key)
     if cached is None:
-        latest = Order.objects.aggregate(latest=Max("created_at"))["latest"]
-        cached = []
-        if latest is not None:
-            rows = (
-                OrderLine.objects.filter(order__created_at__gte=latest - timedelta(days=days))
-                .exclude(order__status__in=NOT_DEMAND_STATUSES)
-                .values("product_id").annotate(units=Sum("quantity")).order_by("-units")[:limit]
-            )
-            cached = [(row["product_id"], float(row["units"])) for row in rows]
+        cached = popular_products_uncached(days=days, limit=limit)
         cache.set(key, cached, SMALL_READ_CACHE_SECONDS)
     return cached
+
+
+def popular_products_uncached(*, days: int, limit: int) -> list[tuple[int, float]]:
+    from datetime import timedelta
+
+    from django.db.models import Max
+
+    latest = Order.objects.aggregate(latest=Max("created_at"))["latest"]
+    if latest is None:
+        return []
+    rows = (
+        OrderLine.objects.filter(order__created_at__gte=latest - timedelta(days=days))
+        .exclude(order__status__in=NOT_DEMAND_STATUSES)
+        .values("product_id").annotate(units=Sum("quantity")).order_by("-units")[:limit]
+    )
+    return [(row["product_id"], float(row["units"])) for row in rows]
 
 
 def recommendable_products(
@@ -562,14 +577,6 @@ def stocked_product_ids() -> list[int]:
 # --- fraud: reads for order, sign-up and review risk ---------------------------------------------------
 # Point in time: every read takes the moment being scored and returns only what existed before it.
 
-ORDER_RISK_FIELDS = [
-    "id", "number", "customer_id", "email", "created_at", "status", "total", "currency", "billing_country",
-    "shipping_country", "shipping_address", "ip_address", "ip_country", "device_id", "user_agent",
-    "payment_method", "card_fingerprint", "card_bin", "card_country",
-]
-ORDER_ENTITY_FIELDS = ("email", "device_id", "ip_address", "card_fingerprint", "shipping_address")
-
-
 def order_for_risk(order_id: int) -> dict | None:
     """One order's fields used by fraud scoring, plus ``customer_created_at``. One query."""
     if not 0 < order_id <= 2**63 - 1:
@@ -679,6 +686,35 @@ def review_for_risk(review_id: int) -> dict | None:
     text = (row["text"] or "").strip()
     row["same_text_before"] = 0 if len(text) < 20 else earlier.filter(text=row["text"]).exclude(pk=review_id).count()
     return row
+
+
+def review_texts(review_ids: Iterable[int]) -> dict[int, str]:
+    from electroshop.shop.models import Review
+
+    return {pk: f"{title} {text}".strip()
+            for pk, title, text in Review.objects.filter(pk__in=list(review_ids)).values_list("pk", "title", "text")}
+
+
+def review_cards(review_ids: Iterable[int]) -> dict[int, dict]:
+    """review_id -> {product (name), rating, title, text, created_at}. One query."""
+    from electroshop.shop.models import Review
+
+    rows = Review.objects.filter(pk__in=list(review_ids)).values_list(
+        "pk", "product__name", "rating", "title", "text", "created_at")
+    return {pk: {"product": product, "rating": rating, "title": title, "text": text, "created_at": created_at}
+            for pk, product, rating, title, text, created_at in rows}
+
+
+def set_review_status(review_id: int, status: str) -> bool:
+    """See ShopAdapter.set_review_status: "held" only hides a pending or published review."""
+    from electroshop.shop.models import Review
+
+    reviews = Review.objects.filter(pk=review_id)
+    if status == Review.Status.HELD:
+        reviews = reviews.filter(status__in=[Review.Status.PENDING, Review.Status.PUBLISHED])
+    elif status not in (Review.Status.PUBLISHED, Review.Status.REJECTED):
+        raise ValueError(f"unknown review status {status!r}")
+    return reviews.update(status=status) > 0
 
 
 def _timedelta(**kwargs):
