@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from electroshop.mlops.dashboard import ModelDashboardAdmin, ReadOnlyAdminMixin
 from electroshop.mlops.charts import Band, ChartData, Marker, Series, line_chart
 from electroshop.mlops.models import ModelVersion
-from electroshop.shop import selectors as shop
+from electroshop.seam import get_adapter, reads
 
 from . import selectors
 from .models import (
@@ -73,7 +73,7 @@ def product_chart(*, version_id: int, product_id: int, sku: str):
         return None
     suggestion = ReorderSuggestion.objects.filter(model_version_id=version_id, product_id=product_id).first()
     until = selectors._fallback_window(points[0].date)[1]
-    history = shop.recent_daily_units(since=until - timedelta(days=HISTORY_SHOWN_DAYS), until=until,
+    history = get_adapter().recent_daily_units(since=until - timedelta(days=HISTORY_SHOWN_DAYS), until=until,
                                       product_id=product_id)
     return forecast_chart(title=f"{sku}: demand and projected stock", history=history, points=points,
                           suggestion=suggestion)
@@ -85,8 +85,8 @@ def category_chart(*, version_id: int, category_id: int, title: str):
     if not points:
         return None
     until = selectors._fallback_window(points[0].date)[1]
-    subtree = None if category_id == selectors.TOTAL_CATEGORY_ID else shop.category_subtree_ids(category_id)
-    history = shop.recent_daily_units(since=until - timedelta(days=HISTORY_SHOWN_DAYS), until=until,
+    subtree = None if category_id == selectors.TOTAL_CATEGORY_ID else reads.category_subtree_ids(category_id)
+    history = get_adapter().recent_daily_units(since=until - timedelta(days=HISTORY_SHOWN_DAYS), until=until,
                                       category_ids=subtree)
     return forecast_chart(title=title, history=history, points=points)
 
@@ -113,7 +113,7 @@ class ForecastingDashboardAdmin(ModelDashboardAdmin):
         chart, chart_error = None, ""
         if active is not None:
             if sku:
-                product_id = shop.product_id_for_sku(sku)
+                product_id = reads.product_id_for_sku(sku)
                 chart = product_chart(version_id=active.pk, product_id=product_id, sku=sku) if product_id else None
                 if chart is None:
                     chart_error = f"No forecast for SKU {sku!r} in v{active.version}."

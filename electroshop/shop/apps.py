@@ -9,7 +9,9 @@ class ShopConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
-        from . import models, stamps
+        from electroshop.seam import stamps
+
+        from . import models
 
         # Cached answers built from shop data are stored with stamps these forget (see stamps.py).
         for name, signal in (("save", post_save), ("delete", post_delete)):

@@ -1,4 +1,4 @@
-"""Reads of shop data: the one seam through which the AI apps see the shop.
+"""Reads of the built-in shop's data, behind electroshop.seam (``adapter.BuiltinShopAdapter``).
 
 Big reads return pandas DataFrames built from ``values_list`` (no model instances); small ones
 return plain Python values. Time windows are half-open: ``since <= t < until``. Orders whose
@@ -11,8 +11,6 @@ rees46 logs, which have no orders) are kept.
 """
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -24,7 +22,6 @@ from django.db.models import DateField, Func, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from electroshop.cache import CacheBatch, cache_get
 from electroshop.seam.adapter import (
     INTERACTION_COLUMNS,
     ORDER_ENTITY_FIELDS,
@@ -34,7 +31,6 @@ from electroshop.seam.adapter import (
     PROMOTION_COLUMNS,
     StockLevel,
 )
-from electroshop.shop import stamps
 from electroshop.shop.importers import ORDER_EVENT_KEY_PREFIX, ORDER_SESSION_PREFIX
 from electroshop.shop.models import Customer, Event, Order, OrderLine, Product, Promotion, Stock
 
@@ -203,37 +199,7 @@ def customer_exists(customer_id: int) -> bool:
 
 
 # --- small reads on the request path (recommendations) ------------------------------------------------
-# Each is one query at most, and the slow-changing ones are cached.
-
-SMALL_READ_CACHE_SECONDS = 300
-
-
-# SKU -> (expires at, id or 0) in this process: product pages ask on every request, and the
-# shared cache would cost a round trip each time. Same lifetime as the shared cache's entry.
-_sku_ids: dict[str, tuple[float, int]] = {}
-SKU_MEMO_MAX = 50_000
-
-
-def product_id_for_sku(sku: str) -> int | None:
-    """The id of the product with exactly this SKU, or None. Cached (SKUs do not change ids)."""
-    from django.core.cache import cache
-
-    if not sku or len(sku) > Product._meta.get_field("sku").max_length:
-        return None
-    now = time.monotonic()
-    memo = _sku_ids.get(sku)
-    if memo is not None and memo[0] > now:
-        return memo[1] or None
-    key = f"shop:sku:{sku.encode().hex()}"  # hex: SKUs may hold characters cache keys may not
-    cached = cache.get(key)
-    if cached is None:
-        cached = product_id_for_sku_uncached(sku) or 0
-        cache.set(key, cached, SMALL_READ_CACHE_SECONDS)
-    if len(_sku_ids) >= SKU_MEMO_MAX:
-        _sku_ids.clear()
-    _sku_ids[sku] = (now + SMALL_READ_CACHE_SECONDS, cached)
-    return cached or None
-
+# Each is one query at most; electroshop.seam.reads caches the slow-changing ones.
 
 def product_id_for_sku_uncached(sku: str) -> int | None:
     return Product.objects.filter(sku=sku).values_list("pk", flat=True).first()
@@ -245,11 +211,6 @@ def existing_product_ids(product_ids: Iterable[int]) -> set[int]:
 
 def existing_customer_ids(customer_ids: Iterable[int]) -> set[int]:
     return set(Customer.objects.filter(pk__in=list(customer_ids)).values_list("pk", flat=True))
-
-
-def forget_sku_ids() -> None:
-    """Drop this process's SKU memo (tests; a shop that re-uses a deleted product's SKU at once)."""
-    _sku_ids.clear()
 
 
 def product_ids_for_skus(skus: Iterable[str]) -> dict[str, int]:
@@ -277,23 +238,6 @@ def product_category_ids(product_ids: Iterable[int]) -> dict[int, list[int]]:
     return out
 
 
-def category_subtree_ids(category_id: int) -> list[int] | None:
-    """The category and all its descendants, or None if it does not exist. Cached."""
-    from django.core.cache import cache
-
-    from electroshop.shop.models import Category
-
-    if category_id > 2**63 - 1:
-        return None
-    key = f"shop:category-subtree:{category_id}"
-    cached = cache.get(key)
-    if cached is not None:
-        return cached or None
-    ids = category_subtree_ids_uncached(category_id)
-    cache.set(key, ids, SMALL_READ_CACHE_SECONDS)
-    return ids or None
-
-
 def category_subtree_ids_uncached(category_id: int) -> list[int]:
     from electroshop.shop.models import Category
 
@@ -315,18 +259,6 @@ def customer_segment(customer_id: int) -> str | None:
     return None if row is None else row
 
 
-def popular_products(*, days: int = 30, limit: int = 100) -> list[tuple[int, float]]:
-    """Best sellers by units over the last ``days`` of orders (the no-model fallback). Cached."""
-    from django.core.cache import cache
-
-    key = f"shop:popular:{days}:{limit}"
-    cached = cache.get(key)
-    if cached is None:
-        cached = popular_products_uncached(days=days, limit=limit)
-        cache.set(key, cached, SMALL_READ_CACHE_SECONDS)
-    return cached
-
-
 def popular_products_uncached(*, days: int, limit: int) -> list[tuple[int, float]]:
     from datetime import timedelta
 
@@ -341,80 +273,6 @@ def popular_products_uncached(*, days: int, limit: int) -> list[tuple[int, float
         .values("product_id").annotate(units=Sum("quantity")).order_by("-units")[:limit]
     )
     return [(row["product_id"], float(row["units"])) for row in rows]
-
-
-def recommendable_products(
-    *, product_ids: Iterable[int], customer_id: int | None = None, category_ids: Iterable[int] | None = None,
-    exclude_skus: Iterable[str] = (), hidden_ids: Iterable[int] = (), repeat_category_ids: Iterable[int] = (),
-    reuse_seconds: float = 0, prefetched: CacheBatch | None = None,
-) -> dict[int, dict]:
-    """Which of these products may be shown right now, with what a product card needs.
-
-    Drops inactive products, products whose stock row says none on hand (a product without a stock
-    row is not stock-managed and counts as available), merchant-hidden ids, ``exclude_skus``, and,
-    for a customer, products already bought in an order that is not cancelled or refunded, unless
-    their category is a repeat-purchase category. ``category_ids`` keeps only those categories.
-
-    ``reuse_seconds`` > 0 lets this process reuse cards (:func:`showable_product_cards`) and the
-    customer's bought products (:func:`bought_product_ids`) read earlier under the same stamps, at
-    most that long; ``prefetched``: a cache batch holding the stamps and :func:`bought_products_key`.
-    Warm, no query; cold, one for the cards and one for the purchases.
-    """
-    ids = list(dict.fromkeys(product_ids))
-    if not ids:
-        return {}
-    shop_stamp = stamps.read_stamp(stamps.SHOP_STAMP_KEY, prefetched) if reuse_seconds > 0 else None
-    cards = showable_product_cards(ids, shop_stamp=shop_stamp, reuse_seconds=reuse_seconds)
-    dropped = set(hidden_ids)
-    if customer_id is not None:
-        repeat = set(repeat_category_ids)
-        dropped.update(pid for pid in bought_product_ids(customer_id, shop_stamp=shop_stamp, reuse_seconds=reuse_seconds,
-                                                          prefetched=prefetched)
-                       if pid in cards and cards[pid]["category_id"] not in repeat)
-    skus = set(exclude_skus)
-    categories = None if category_ids is None else set(category_ids)
-    return {
-        pid: card for pid, card in cards.items()
-        if pid not in dropped and card["sku"] not in skus and (categories is None or card["category_id"] in categories)
-    }
-
-
-@dataclass
-class _CardSnapshot:
-    stamp: str
-    born: float
-    cards: dict  # product id -> card, or None when the product may not be shown
-
-
-_card_snapshot: _CardSnapshot | None = None
-MAX_SNAPSHOT_CARDS = 100_000  # a bigger catalogue starts a new snapshot rather than growing without bound
-
-
-def showable_product_cards(product_ids: list[int], *, shop_stamp: str | None, reuse_seconds: float) -> dict[int, dict]:
-    """Cards of those of ``product_ids`` that are active and in stock now.
-
-    Cards read under the shop stamp ``shop_stamp`` (read by the caller before this, see
-    electroshop.shop.stamps) are kept in this process and reused while the stamp is the same, for at
-    most ``reuse_seconds``: a product, stock or category save (or an import) forgets the stamp in
-    every process at once; a change around model signals is seen after ``reuse_seconds``. Without a
-    stamp, every card is read. Products not in the snapshot cost one query.
-    """
-    global _card_snapshot
-    snapshot = None
-    if shop_stamp is not None and reuse_seconds > 0:
-        snapshot, now = _card_snapshot, time.monotonic()
-        if (snapshot is None or snapshot.stamp != shop_stamp or now - snapshot.born > reuse_seconds
-                or len(snapshot.cards) > MAX_SNAPSHOT_CARDS):
-            snapshot = _card_snapshot = _CardSnapshot(stamp=shop_stamp, born=now, cards={})
-    known = snapshot.cards if snapshot is not None else {}
-    missing = [pid for pid in product_ids if pid not in known]
-    if missing:
-        fetched = _read_showable_cards(missing)
-        if snapshot is None:
-            return fetched
-        for pid in missing:
-            known[pid] = fetched.get(pid)
-    return {pid: known[pid] for pid in product_ids if known[pid] is not None}
 
 
 def _read_showable_cards(product_ids: list[int]) -> dict[int, dict]:
@@ -473,30 +331,6 @@ def purchased_product_ids(customer_id: int) -> list[int]:
     with connections[OrderLine.objects.db].cursor() as cursor:
         cursor.execute(_bought_sql(), [customer_id, *(status.value for status in NOT_DEMAND_STATUSES)])
         return sorted(pid for (pid,) in cursor.fetchall())
-
-
-def bought_products_key(customer_id: int) -> str:
-    return f"shop:bought:{customer_id}"
-
-
-def bought_product_ids(customer_id: int, *, shop_stamp: str | None = None, reuse_seconds: float = 0,
-                       prefetched: CacheBatch | None = None) -> list[int]:
-    """:func:`purchased_product_ids`, cached under :func:`bought_products_key` with the shop's and
-    the customer's purchases stamps (an import forgets only the shop's) for at most
-    ``reuse_seconds``; ``shop_stamp`` as read by the caller before its other reads.
-    """
-    purchases_stamp = stamps.read_stamp(stamps.purchases_stamp_key(customer_id), prefetched) if reuse_seconds > 0 else None
-    depends_on = (shop_stamp, purchases_stamp)
-    if shop_stamp is not None and purchases_stamp is not None:
-        stored = cache_get(bought_products_key(customer_id), prefetched)
-        if stored is not None and stored["stamps"] == depends_on:
-            return stored["ids"]
-    ids = purchased_product_ids(customer_id)
-    if shop_stamp is not None and purchases_stamp is not None:
-        from django.core.cache import cache
-
-        cache.set(bought_products_key(customer_id), {"stamps": depends_on, "ids": ids}, reuse_seconds)
-    return ids
 
 
 # --- forecasting reads ------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 from electroshop.api.permissions import IsStaffOrServiceToken
 from electroshop.api.schema import FORBIDDEN_STAFF, THROTTLED, UNAUTHENTICATED, VALIDATION_ERROR
 from electroshop.api.throttling import WriteThrottle
-from electroshop.shop import selectors as shop
+from electroshop.seam import get_adapter
 
 from .. import services
 from ..models import RiskAssessment
@@ -53,7 +53,7 @@ class ScoreOrderView(APIView):
             return Response(assessment_body(assessment))
         payload = dict(data)
         if payload.get("customer_id") is not None:
-            created = shop.customer_created_at(payload["customer_id"])
+            created = get_adapter().customer_created_at(payload["customer_id"])
             if created is None:
                 raise ValidationError({"customer_id": [f"no customer with id {payload['customer_id']}"]})
             payload["customer_created_at"] = created
