@@ -9,7 +9,8 @@ class RecommendationsConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from electroshop.mlops.registry import register_app
-        from electroshop.shop.events import register_event_listener
+        from electroshop.seam import signals as shop_signals
+        from electroshop.seam.events import register_event_listener
 
         from . import models, selectors, services
 
@@ -19,9 +20,7 @@ class RecommendationsConfig(AppConfig):
                            models.TrendingProducts],
         )
         register_event_listener(services.on_events_recorded)
-        from electroshop.shop.models import Customer
-
-        post_save.connect(services.on_customer_saved, sender=Customer, dispatch_uid="recs-personalization-consent")
+        shop_signals.customer_changed.connect(services.on_customer_changed, dispatch_uid="recs-personalization-consent")
 
         def forget_rules(**kwargs) -> None:
             selectors.forget_merchandising_rules()

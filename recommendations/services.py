@@ -402,9 +402,10 @@ def forget_personal_lists(customer_id: int) -> None:
     cache.delete_many(keys)
 
 
-def on_customer_saved(*, instance: Any, **kwargs: Any) -> None:
-    if not instance.personalization_consent:
-        forget_personal_lists(instance.pk)
+def on_customer_changed(*, customer_id: int, personalization_consent: bool, **kwargs: Any) -> None:
+    """Seam signal receiver: a customer without consent to personalisation has no personal lists."""
+    if not personalization_consent:
+        forget_personal_lists(customer_id)
 
 
 def on_events_recorded(result: Any) -> None:

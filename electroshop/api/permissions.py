@@ -58,8 +58,8 @@ class IsCustomerSelfOrStaff(BasePermission):
         own = _customer_id_of(user)
         if own is None:
             return False
-        from electroshop.shop.models import Customer
+        from electroshop.seam import get_adapter
 
-        if isinstance(obj, Customer):
+        if get_adapter().is_customer(obj):
             return obj.pk == own
         return getattr(obj, "customer_id", None) == own

@@ -86,14 +86,7 @@ def on_user_changed(*, instance: Any, **kwargs: Any) -> None:
     forget_tokens_of_users([instance.pk])
 
 
-def on_customer_saving(*, instance: Any, raw: bool = False, **kwargs: Any) -> None:
-    """Remember the customer's previous user: moving a customer to another account must forget both."""
-    if raw or instance._state.adding or instance.pk is None:
-        return
-    instance._previous_user_id = (
-        type(instance).objects.filter(pk=instance.pk).values_list("user_id", flat=True).first()
-    )
-
-
-def on_customer_changed(*, instance: Any, **kwargs: Any) -> None:
-    forget_tokens_of_users([instance.user_id, getattr(instance, "_previous_user_id", None)])
+def on_customer_changed(*, user_ids: Iterable[int], **kwargs: Any) -> None:
+    """Seam signal: the customer's users before and after the change (moving a customer to another
+    account forgets both)."""
+    forget_tokens_of_users(user_ids)

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
-from electroshop.shop.events import (
+from electroshop.seam.events import (
     COLLECT_BATCH_MAX,
     EventBatchError,
     record_events,

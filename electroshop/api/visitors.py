@@ -10,7 +10,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from electroshop.shop.events import EventBatchResult, attach_session_events, record_session_events, session_event_key
+from electroshop.seam.events import EventBatchResult, attach_session_events, record_session_events, session_event_key
 from electroshop.seam import get_adapter
 
 # The session data key holding the id the session's anonymous events were stored under.

@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any, Iterable
 
 import pandas as pd
+from django.db import models
 
 INTERACTION_COLUMNS = ["customer_id", "session_id", "product_id", "event_type", "occurred_at", "quantity"]
 ORDER_LINE_COLUMNS = ["order_id", "number", "customer_id", "product_id", "quantity", "unit_price", "created_at", "status"]
@@ -36,6 +37,19 @@ ORDER_RISK_FIELDS = [
 ]
 ORDER_ENTITY_FIELDS = ("email", "device_id", "ip_address", "card_fingerprint", "shipping_address")
 REVIEW_STATUSES = ("held", "published", "rejected")
+
+
+class EventType(models.TextChoices):
+    """What a browsing event records (the ``event_type`` of the adapter's event_model)."""
+
+    VIEW = "view"
+    CLICK = "click"
+    CART = "cart"
+    WISHLIST = "wishlist"
+    PURCHASE = "purchase"
+    SEARCH = "search"
+    REVIEW = "review"
+    IMPRESSION = "impression"
 
 
 @dataclass(frozen=True)
@@ -108,6 +122,10 @@ class ShopAdapter(ABC):
     @abstractmethod
     def customer_id_for_user(self, user_id: int) -> int | None:
         """The customer of this Django user, or None."""
+
+    def is_customer(self, obj: Any) -> bool:
+        """Whether ``obj`` is one of the shop's customer objects (its pk the customer id). Default: no."""
+        return False
 
     @abstractmethod
     def customers_without_consent(self, to: str, customer_ids: Iterable[int] | None = None) -> set[int]:

@@ -46,6 +46,16 @@ class BuiltinShopAdapter(ShopAdapter):
     review_cards = staticmethod(selectors.review_cards)
     set_review_status = staticmethod(selectors.set_review_status)
 
+    def is_customer(self, obj) -> bool:
+        from .models import Customer
+
+        return isinstance(obj, Customer)
+
+    def connect_host_signals(self) -> None:
+        from . import signals
+
+        signals.connect()
+
     @property
     def sku_max_length(self) -> int:
         from .models import Product
