@@ -3,6 +3,7 @@ from contextlib import contextmanager
 
 import pytest
 from django.core.cache import cache
+from django.db.migrations.loader import MigrationLoader
 
 from electroshop.seam import signals, stamps
 from electroshop.shop.models import Order
@@ -93,3 +94,10 @@ def test_a_shop_that_sends_stock_changed_itself_is_logged_and_forgets_the_cached
     snapshot = StockSnapshot.objects.get(product_id=4242)
     assert (snapshot.on_hand, snapshot.on_order, snapshot.out_of_stock) == (0, 5, True)
 
+
+def test_the_plugin_apps_migrations_do_not_depend_on_the_shop():
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    plugin_apps = {"mlops", "api", "seam", "recommendations", "forecasting", "fraud"}
+    for (app, name), migration in loader.disk_migrations.items():
+        if app in plugin_apps:
+            assert not [dep for dep in migration.dependencies if dep[0] in ("shop", "demo")], (app, name)
