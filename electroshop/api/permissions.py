@@ -11,12 +11,9 @@ from rest_framework.request import Request
 
 
 def _customer_id_of(user: Any) -> int | None:
-    # Reverse one-to-one: an AttributeError-like DoesNotExist when the user has no customer.
-    try:
-        customer = user.customer
-    except Exception:  # RelatedObjectDoesNotExist
-        return None
-    return customer.pk if customer is not None else None
+    from electroshop.seam import get_adapter
+
+    return get_adapter().customer_id_of_user(user)
 
 
 class IsStaffOrServiceToken(BasePermission):

@@ -46,6 +46,8 @@ class BuiltinShopAdapter(ShopAdapter):
     review_cards = staticmethod(selectors.review_cards)
     set_review_status = staticmethod(selectors.set_review_status)
 
+    user_customer_relation = "customer"
+
     def is_customer(self, obj) -> bool:
         from .models import Customer
 
