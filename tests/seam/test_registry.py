@@ -40,3 +40,10 @@ def test_a_bad_value_is_a_clear_configuration_error(value, message):
 def test_the_builtin_adapter_implements_every_required_method():
     assert not getattr(BuiltinShopAdapter, "__abstractmethods__", None)
     assert BuiltinShopAdapter().sku_max_length == 64
+
+
+def test_the_plugin_apps_pin_their_auto_field_whatever_the_host_project_sets():
+    from django.apps import apps
+
+    for label in ("mlops", "api", "seam", "recommendations", "forecasting", "fraud"):
+        assert apps.get_app_config(label).default_auto_field == "django.db.models.BigAutoField", label
