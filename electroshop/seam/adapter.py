@@ -259,10 +259,13 @@ class ShopAdapter(ABC):
     # --- events and signals --------------------------------------------------------------------
 
     @property
-    @abstractmethod
     def event_model(self) -> Any:
         """The model events are stored in (fields customer_id, session_id, product_id, event_type,
-        occurred_at, query, device, traffic_source, dwell_seconds, recommendation_id, dedupe_key)."""
+        occurred_at, query, device, traffic_source, dwell_seconds, recommendation_id, dedupe_key).
+        Default: the plugin's own table, ``seam.Event``."""
+        from .models import Event
+
+        return Event
 
     def connect_host_signals(self) -> None:
         """Connect the shop's own signals to ``electroshop.seam.signals`` (called once, at start-up).
