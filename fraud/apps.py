@@ -4,7 +4,7 @@ from django.apps import AppConfig
 class FraudConfig(AppConfig):
     name = "fraud"
     verbose_name = "Fraud"
-    default_auto_field = "django.db.models.BigAutoField"  # a host project\'s DEFAULT_AUTO_FIELD must not change our migrations
+    default_auto_field = "django.db.models.BigAutoField"  # whatever the host project's DEFAULT_AUTO_FIELD
 
     def ready(self) -> None:
         from django.db import transaction

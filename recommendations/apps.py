@@ -4,7 +4,7 @@ from django.apps import AppConfig
 class RecommendationsConfig(AppConfig):
     name = "recommendations"
     verbose_name = "Recommendations"
-    default_auto_field = "django.db.models.BigAutoField"  # a host project\'s DEFAULT_AUTO_FIELD must not change our migrations
+    default_auto_field = "django.db.models.BigAutoField"  # whatever the host project's DEFAULT_AUTO_FIELD
 
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save

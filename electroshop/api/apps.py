@@ -5,7 +5,7 @@ class ApiConfig(AppConfig):
     name = "electroshop.api"
     label = "api"
     verbose_name = "API"
-    default_auto_field = "django.db.models.BigAutoField"  # a host project\'s DEFAULT_AUTO_FIELD must not change our migrations
+    default_auto_field = "django.db.models.BigAutoField"  # whatever the host project's DEFAULT_AUTO_FIELD
 
     def ready(self) -> None:
         from django.conf import settings

@@ -10,8 +10,8 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from electroshop.seam.events import EventBatchResult, attach_session_events, record_session_events, session_event_key
 from electroshop.seam import get_adapter
+from electroshop.seam.events import EventBatchResult, attach_session_events, record_session_events, session_event_key
 
 # The session data key holding the id the session's anonymous events were stored under.
 VISITOR_SESSION_KEY = "electroshop_visitor"

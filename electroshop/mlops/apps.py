@@ -5,4 +5,4 @@ class MlopsConfig(AppConfig):
     name = "electroshop.mlops"
     label = "mlops"
     verbose_name = "Model registry"
-    default_auto_field = "django.db.models.BigAutoField"  # a host project\'s DEFAULT_AUTO_FIELD must not change our migrations
+    default_auto_field = "django.db.models.BigAutoField"  # whatever the host project's DEFAULT_AUTO_FIELD

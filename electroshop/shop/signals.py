@@ -28,7 +28,8 @@ def _stock_saved(*, instance: models.Stock, raw: bool = False, **kwargs: Any) ->
     if raw:
         signals.catalog_changed.send(sender=models.Stock, product_ids=[instance.product_id])
     else:
-        signals.stock_changed.send(sender=models.Stock, levels={instance.product_id: (instance.on_hand, instance.on_order)})
+        levels = {instance.product_id: (instance.on_hand, instance.on_order)}
+        signals.stock_changed.send(sender=models.Stock, levels=levels)
 
 
 def _stock_deleted(*, instance: models.Stock, **kwargs: Any) -> None:
@@ -58,7 +59,8 @@ def _customer_saving(*, instance: models.Customer, raw: bool = False, **kwargs: 
     """Remember the customer's previous user: moving a customer to another account concerns both."""
     if raw or instance._state.adding or instance.pk is None:
         return
-    instance._previous_user_id = models.Customer.objects.filter(pk=instance.pk).values_list("user_id", flat=True).first()
+    previous = models.Customer.objects.filter(pk=instance.pk).values_list("user_id", flat=True)
+    instance._previous_user_id = previous.first()
 
 
 def _customer_changed(instance: models.Customer) -> None:
