@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 DEMO_SCALE ?= medium
 PORT ?= 8000
 
-.PHONY: install test demo serve worker beat schema clean
+.PHONY: install test lint-imports demo serve worker beat schema clean
 
 $(STAMP): requirements/base.txt requirements/dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ install: $(STAMP)
 
 test: install
 	OPENBLAS_NUM_THREADS=1 $(VENV)/bin/pytest
+
+# The AI apps reach shop data only through electroshop.seam (contracts in pyproject.toml; also run by make test).
+lint-imports: install
+	$(VENV)/bin/lint-imports
 
 demo: install
 	$(PY) manage.py migrate --noinput

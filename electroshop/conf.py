@@ -14,6 +14,7 @@ from django.core.signals import setting_changed
 
 DEFAULTS: dict[str, Any] = {
     # --- shop / general ---
+    "SHOP_ADAPTER": "builtin",  # the shop the AI apps read: "builtin" or a dotted path to a ShopAdapter subclass
     "CURRENCY": "GBP",  # currency of imported prices when the file does not say
     "ARTIFACT_DIR": "var/artifacts",  # where trained model files are written (checksummed)
     "KEEP_MODEL_VERSIONS": 3,  # versions kept per kind besides the active one when pruning
@@ -36,7 +37,7 @@ DEFAULTS: dict[str, Any] = {
     "RECOMMENDATIONS_FILL_CHUNK_SIZE": 2000,  # customers per cache-fill sub-task
     "RECOMMENDATIONS_MAX_PER_CATEGORY": 4,  # diversity cap within one list (0 = off)
     # A customer's rendered list, the product cards and a customer's bought products are reused
-    # while nothing they depend on changed (electroshop.shop.stamps), at most this long (0 = off):
+    # while nothing they depend on changed (electroshop.seam.stamps), at most this long (0 = off):
     # the bound for changes made around model signals.
     "RECOMMENDATIONS_RESPONSE_CACHE_SECONDS": 10,
     "RECOMMENDATIONS_TRENDING_DAYS": 7,

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "electroshop.shop",
     "electroshop.mlops",
+    "electroshop.seam",
     "electroshop.api",
     "electroshop.demo",
     "recommendations",

@@ -14,7 +14,7 @@ from electroshop.admin_lists import BigTableAdmin
 from electroshop.mlops.dashboard import ModelDashboardAdmin, ReadOnlyAdminMixin, metrics_over_versions, version_rows
 from electroshop.mlops.formatting import format_number
 from electroshop.mlops.models import ModelVersion
-from electroshop.shop import selectors as shop
+from electroshop.seam import reads
 
 from . import selectors
 from .charts import category_chart, product_chart
@@ -57,7 +57,7 @@ class ForecastingDashboardAdmin(ModelDashboardAdmin):
         chart, chart_error = None, ""
         if active is not None:
             if sku:
-                product_id = shop.product_id_for_sku(sku)
+                product_id = reads.product_id_for_sku(sku)
                 chart = product_chart(version_id=active.pk, product_id=product_id, sku=sku) if product_id else None
                 if chart is None:
                     chart_error = f"No forecast for SKU {sku!r} in v{active.version}."

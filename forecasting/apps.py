@@ -4,12 +4,11 @@ from django.apps import AppConfig
 class ForecastingConfig(AppConfig):
     name = "forecasting"
     verbose_name = "Forecasting"
+    default_auto_field = "django.db.models.BigAutoField"  # whatever the host project's DEFAULT_AUTO_FIELD
 
     def ready(self) -> None:
-        from django.db.models.signals import post_save
-
         from electroshop.mlops.registry import register_app
-        from electroshop.shop.models import Stock
+        from electroshop.seam import signals as shop_signals
 
         from . import models, selectors, services
 
@@ -19,11 +18,9 @@ class ForecastingConfig(AppConfig):
                            models.StockAlert, models.ForecastBacktest],
         )
 
-        def log_stock_level(sender, instance, raw=False, **kwargs) -> None:
-            # The stock-out log behind censored demand days; fixtures (raw) are not stock movements.
-            if not raw:
-                services.record_stock_level(product_id=instance.product_id, on_hand=instance.on_hand,
-                                            on_order=instance.on_order)
+        def log_stock_levels(*, levels, **kwargs) -> None:
+            # The stock-out log behind censored demand days.
+            for product_id, (on_hand, on_order) in levels.items():
+                services.record_stock_level(product_id=product_id, on_hand=on_hand, on_order=on_order)
 
-        post_save.connect(log_stock_level, sender=Stock, dispatch_uid="forecasting-stock-log",
-                          weak=False)
+        shop_signals.stock_changed.connect(log_stock_levels, dispatch_uid="forecasting-stock-log", weak=False)

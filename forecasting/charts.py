@@ -9,7 +9,7 @@ import numpy as np
 from django.utils.safestring import SafeString
 
 from electroshop.mlops.charts import Band, ChartData, Marker, Series, line_chart
-from electroshop.shop import selectors as shop
+from electroshop.seam import get_adapter, reads
 
 from . import selectors
 from .models import CategoryForecast, DemandForecast, ReorderSuggestion
@@ -57,7 +57,7 @@ def product_chart(*, version_id: int, product_id: int, sku: str):
         return None
     suggestion = ReorderSuggestion.objects.filter(model_version_id=version_id, product_id=product_id).first()
     until = selectors._fallback_window(points[0].date)[1]
-    history = shop.recent_daily_units(since=until - timedelta(days=HISTORY_SHOWN_DAYS), until=until,
+    history = get_adapter().recent_daily_units(since=until - timedelta(days=HISTORY_SHOWN_DAYS), until=until,
                                       product_id=product_id)
     return forecast_chart(title=f"{sku}: demand and projected stock", history=history, points=points,
                           suggestion=suggestion)
@@ -69,7 +69,7 @@ def category_chart(*, version_id: int, category_id: int, title: str, size: tuple
     if not points:
         return None
     until = selectors._fallback_window(points[0].date)[1]
-    subtree = None if category_id == selectors.TOTAL_CATEGORY_ID else shop.category_subtree_ids(category_id)
-    history = shop.recent_daily_units(since=until - timedelta(days=HISTORY_SHOWN_DAYS), until=until,
+    subtree = None if category_id == selectors.TOTAL_CATEGORY_ID else reads.category_subtree_ids(category_id)
+    history = get_adapter().recent_daily_units(since=until - timedelta(days=HISTORY_SHOWN_DAYS), until=until,
                                       category_ids=subtree)
     return forecast_chart(title=title, history=history, points=points, size=size)

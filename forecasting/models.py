@@ -154,10 +154,11 @@ class ForecastBacktest(models.Model):
 class StockSnapshot(models.Model):
     """One product's stock on one day. A day with ``out_of_stock`` is a censored demand day.
 
-    Written when the shop saves a Stock row (post_save: the day is marked out of stock as soon as
-    on_hand reaches 0, and stays marked even if stock arrives later that day) and by the daily
-    ``forecasting.snapshot_stock`` task, which carries the state of every stocked product into a
-    new day. Bulk updates that bypass ``save()`` are seen by the daily task only.
+    Written on the seam signal ``stock_changed`` (the built-in shop sends it when a Stock row is
+    saved; the day is marked out of stock as soon as on_hand reaches 0, and stays marked even if
+    stock arrives later that day) and by the daily ``forecasting.snapshot_stock`` task, which
+    carries the state of every stocked product into a new day. Bulk updates that send no signal
+    are seen by the daily task only.
     """
 
     product_id = models.BigIntegerField()

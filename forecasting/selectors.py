@@ -2,7 +2,7 @@
 
 Demand history
     Units per product per day from order lines of orders that are not cancelled or refunded
-    (``electroshop.shop.selectors``), plus a ``censored`` flag for days on which the product was
+    (the shop adapter, ``electroshop.seam``), plus a ``censored`` flag for days on which the product was
     out of stock. Out-of-stock days come from this app's ``StockSnapshot`` log (filled when the shop
     saves a Stock row whose on_hand reaches 0, and by the daily ``forecasting.snapshot_stock`` task):
     their sales are a lower bound of demand, so the engine does not learn them (NaN), instead of
@@ -30,7 +30,7 @@ from electroshop.cache import CacheBatch, cache_get
 from electroshop.conf import electroshop_settings
 from electroshop.mlops.models import ModelVersion
 from electroshop.mlops.selectors import active_version_id, active_version_key, last_seen_version_id
-from electroshop.shop import selectors as shop
+from electroshop.seam import get_adapter, reads
 
 from .models import CategoryForecast, DemandForecast, ReorderSuggestion, ServiceLevelTarget, StockAlert, StockSnapshot
 
@@ -64,7 +64,7 @@ def demand_history(*, product_ids, until: datetime, since: datetime) -> pd.DataF
     nor a stock-out are absent (zero demand); a censored day without sales has units 0.
     """
     ids = list(product_ids)
-    sales = shop.daily_units_for_products(product_ids=ids, until=until, since=since)
+    sales = get_adapter().daily_units_for_products(product_ids=ids, until=until, since=since)
     sales["censored"] = False
     out = censored_days(product_ids=ids, since=timezone.localdate(since), until=timezone.localdate(until))
     if not out.empty:
@@ -80,11 +80,11 @@ def demand_history(*, product_ids, until: datetime, since: datetime) -> pd.DataF
 def category_demand_history(*, until: datetime, since: datetime) -> pd.DataFrame:
     """Daily units per category, each category including its subcategories, and for the whole shop
     (category_id 0). Columns: category_id, date, units. Not censored: an aggregate keeps selling."""
-    daily = shop.daily_units_frame(until=until, since=since)
+    daily = get_adapter().daily_units_frame(until=until, since=since)
     if daily.empty:
         return pd.DataFrame({"category_id": pd.Series(dtype="int64"), "date": pd.Series(dtype="datetime64[ns]"),
                              "units": pd.Series(dtype="int64")})
-    ancestors = shop.product_category_ids(daily["product_id"].unique().tolist())
+    ancestors = get_adapter().product_category_ids(daily["product_id"].unique().tolist())
     pairs = [(pid, cid) for pid, cids in ancestors.items() for cid in cids]
     pairs += [(pid, TOTAL_CATEGORY_ID) for pid in daily["product_id"].unique()]
     mapping = pd.DataFrame(pairs, columns=["product_id", "category_id"])
@@ -103,7 +103,7 @@ def service_levels(product_ids) -> dict[int, float]:
             by_product[product_id] = level
         elif category_id is not None:
             by_category[category_id] = level
-    ancestors = shop.product_category_ids(ids) if by_category else {}
+    ancestors = get_adapter().product_category_ids(ids) if by_category else {}
     out = {}
     for product_id in ids:
         level = by_product.get(product_id)
@@ -218,7 +218,7 @@ def product_forecast(*, product_id: int, horizon: int) -> ForecastAnswer:
             return ForecastAnswer("model", version_info(version_id, prefetched=found)[0], origin, points[:horizon])
     origin = timezone.localdate()
     since, until = _fallback_window(origin)
-    history = shop.recent_daily_units(since=since, until=until, product_id=product_id)
+    history = get_adapter().recent_daily_units(since=since, until=until, product_id=product_id)
     return ForecastAnswer("fallback", None, origin, seasonal_naive_points(history, origin=origin, horizon=horizon))
 
 
@@ -232,8 +232,8 @@ def category_forecast(*, category_id: int, horizon: int) -> ForecastAnswer:
             return ForecastAnswer("model", version_number(version_id), origin, points)
     origin = timezone.localdate()
     since, until = _fallback_window(origin)
-    subtree = None if category_id == TOTAL_CATEGORY_ID else (shop.category_subtree_ids(category_id) or [category_id])
-    history = shop.recent_daily_units(since=since, until=until, category_ids=subtree)
+    subtree = None if category_id == TOTAL_CATEGORY_ID else (reads.category_subtree_ids(category_id) or [category_id])
+    history = get_adapter().recent_daily_units(since=since, until=until, category_ids=subtree)
     return ForecastAnswer("fallback", None, origin, seasonal_naive_points(history, origin=origin, horizon=horizon))
 
 

@@ -33,7 +33,7 @@ from electroshop.conf import electroshop_settings
 from electroshop.mlops import fanout
 from electroshop.mlops import services as registry
 from electroshop.mlops.models import ModelVersion, TrainingRun
-from electroshop.shop import selectors as shop
+from electroshop.seam import get_adapter
 
 from . import selectors
 from .models import (
@@ -78,9 +78,9 @@ def train_forecasts(*, run_id: int, as_of: datetime | None, sync: bool) -> None:
     until = _midnight(origin)  # only orders before the origin day count
     horizon = int(electroshop_settings.FORECAST_HORIZON_DAYS)
     registry.report_progress(run_id=run_id, progress=0.02, stage="choosing products")
-    revenue = shop.product_revenue(until=until, since=until - timedelta(days=ABC_DAYS))
-    sold = set(shop.product_revenue(until=until, since=until - timedelta(days=HISTORY_DAYS)))
-    product_ids = sorted(set(shop.stocked_product_ids()) | sold)
+    revenue = get_adapter().product_revenue(until=until, since=until - timedelta(days=ABC_DAYS))
+    sold = set(get_adapter().product_revenue(until=until, since=until - timedelta(days=HISTORY_DAYS)))
+    product_ids = sorted(set(get_adapter().stocked_product_ids()) | sold)
     if not product_ids:
         raise ValueError("no stocked products and no sales before the as-of day: nothing to forecast")
     from .ml.inventory import abc_classes
@@ -120,10 +120,10 @@ def _version_of_run(run_id: int) -> ModelVersion:
 
 def _promotion_discounts(product_ids: list[int], start: date, end: date) -> pd.DataFrame:
     """[series_id, date, promo] discount percent per product and day in [start, end) (0 when none)."""
-    promotions = shop.promotions_frame()
+    promotions = get_adapter().promotions_frame()
     if promotions.empty:
         return pd.DataFrame(columns=["series_id", "date", "promo"])
-    ancestors = shop.product_category_ids(product_ids)
+    ancestors = get_adapter().product_category_ids(product_ids)
     rows = []
     for promo in promotions.itertuples():
         first, last = max(promo.starts_on.date(), start), min(promo.ends_on.date(), end - timedelta(days=1))
@@ -244,8 +244,8 @@ def inventory_rows(*, version_id: int, origin: date, horizon: int, forecasts: pd
     """ReorderSuggestion and StockAlert rows for the stock-managed products of a chunk."""
     from .ml.inventory import reorder_advice
 
-    stock = shop.stock_levels(product_ids)
-    info = shop.product_summaries(list(stock))
+    stock = get_adapter().stock_levels(product_ids)
+    info = get_adapter().product_summaries(list(stock))
     levels = selectors.service_levels(list(stock))
     review = int(electroshop_settings.FORECAST_REVIEW_PERIOD_DAYS)
     by_product = {pid: frame for pid, frame in forecasts.groupby("series_id")}
@@ -437,7 +437,7 @@ def record_stock_level(*, product_id: int, on_hand: int, on_order: int = 0, day:
 def snapshot_stock_levels(*, day: date | None = None) -> int:
     """Log every stocked product's current level for the day (the daily task). Idempotent."""
     day = day or timezone.localdate()
-    levels = shop.stock_levels()
+    levels = get_adapter().stock_levels()
     existing = dict(StockSnapshot.objects.filter(date=day).values_list("product_id", "out_of_stock"))
     new = [StockSnapshot(product_id=pid, date=day, on_hand=level.on_hand, on_order=level.on_order,
                          out_of_stock=level.on_hand <= 0) for pid, level in levels.items() if pid not in existing]

@@ -4,6 +4,7 @@ import json
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -15,6 +16,7 @@ from electroshop.mlops.dashboard import ModelDashboardAdmin, metrics_over_versio
 from electroshop.mlops.formatting import format_number
 from electroshop.mlops.models import ModelVersion
 from electroshop.mlops.selectors import versions_for
+from electroshop.seam import get_adapter
 
 from . import selectors, services
 from .charts import score_chart
@@ -205,42 +207,67 @@ class SignupAssessmentAdmin(_ReadOnlyBigTable):
         return _reasons_html(obj.reasons)
 
 
+class _HeldReviewChangeList(ChangeList):
+    """Reads the page's reviews from the shop adapter, in one query."""
+
+    def get_results(self, request: HttpRequest) -> None:
+        super().get_results(request)
+        cards = get_adapter().review_cards([held.review_id for held in self.result_list])
+        for held in self.result_list:
+            held.review = cards.get(held.review_id, {})
+
 
 @admin.register(HeldReview)
 class HeldReviewAdmin(_ReadOnlyBigTable):
     """Reviews held as possibly fake: approve publishes, reject hides; both train the review model."""
 
-    list_display = ("id", "product", "rating", "title", "text_start", "authenticity", "created_at")
+    list_display = ("review_id", "product", "rating", "title", "text_start", "authenticity", "written_at")
     list_display_links = None
     actions = ["approve", "reject"]
 
     def get_queryset(self, request):
-        return selectors.held_reviews_with_assessments().select_related("product")
+        return selectors.held_reviews()
+
+    def get_changelist(self, request: HttpRequest, **kwargs):
+        return _HeldReviewChangeList
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return request.user.is_active and request.user.is_staff
 
+    @admin.display(description="product")
+    def product(self, obj):
+        return obj.review.get("product", "")
+
+    @admin.display(description="rating")
+    def rating(self, obj):
+        return obj.review.get("rating", "")
+
+    @admin.display(description="title")
+    def title(self, obj):
+        return obj.review.get("title", "")
+
     @admin.display(description="text")
     def text_start(self, obj):
-        return (obj.text or "")[:120]
+        return (obj.review.get("text") or "")[:120]
+
+    @admin.display(description="written")
+    def written_at(self, obj):
+        return obj.review.get("created_at", "")
 
     @admin.display(description="why held")
     def authenticity(self, obj):
-        if obj.assessment_score is None:
-            return "-"
-        return _reasons_html([{"message": f"score {obj.assessment_score:.0f}", "code": "SCORE"},
-                              *(obj.assessment_reasons or [])])
+        return _reasons_html([{"message": f"score {obj.score:.0f}", "code": "SCORE"}, *obj.reasons])
 
     @admin.action(description="Approve (publish)")
     def approve(self, request, queryset):
-        for pk in list(queryset.values_list("pk", flat=True)):
-            services.moderate_review(review_id=pk, approve=True, moderated_by=request.user.get_username())
+        for review_id in list(queryset.values_list("review_id", flat=True)):
+            services.moderate_review(review_id=review_id, approve=True, moderated_by=request.user.get_username())
         self.message_user(request, "Published.")
 
     @admin.action(description="Reject (fake)")
     def reject(self, request, queryset):
-        for pk in list(queryset.values_list("pk", flat=True)):
-            services.moderate_review(review_id=pk, approve=False, moderated_by=request.user.get_username())
+        for review_id in list(queryset.values_list("review_id", flat=True)):
+            services.moderate_review(review_id=review_id, approve=False, moderated_by=request.user.get_username())
         self.message_user(request, "Rejected.")
 
 

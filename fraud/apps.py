@@ -4,13 +4,14 @@ from django.apps import AppConfig
 class FraudConfig(AppConfig):
     name = "fraud"
     verbose_name = "Fraud"
+    default_auto_field = "django.db.models.BigAutoField"  # whatever the host project's DEFAULT_AUTO_FIELD
 
     def ready(self) -> None:
         from django.db import transaction
         from django.db.models.signals import post_delete, post_save
 
         from electroshop.mlops.registry import register_app
-        from electroshop.shop.models import Customer, Order, Review
+        from electroshop.seam import signals as shop_signals
 
         from . import models, selectors, services
 
@@ -27,23 +28,17 @@ class FraudConfig(AppConfig):
 
         # Every new order, customer and review is scored once its transaction commits (a rolled-back
         # order is never scored; a scoring failure is logged and never breaks the shop's save).
-        def order_created(sender, instance, created, raw=False, **kwargs) -> None:
-            if created and not raw:
-                order_id, customer_id = instance.pk, instance.customer_id
-                transaction.on_commit(lambda: services.score_new_order(order_id))
-                if customer_id is not None:
-                    transaction.on_commit(lambda: services.rescore_signup_at_first_order(customer_id))
+        def order_placed(*, order_id, customer_id, **kwargs) -> None:
+            transaction.on_commit(lambda: services.score_new_order(order_id))
+            if customer_id is not None:
+                transaction.on_commit(lambda: services.rescore_signup_at_first_order(customer_id))
 
-        def customer_created(sender, instance, created, raw=False, **kwargs) -> None:
-            if created and not raw:
-                customer_id = instance.pk
-                transaction.on_commit(lambda: services.score_new_customer(customer_id))
+        def customer_created(*, customer_id, **kwargs) -> None:
+            transaction.on_commit(lambda: services.score_new_customer(customer_id))
 
-        def review_created(sender, instance, created, raw=False, **kwargs) -> None:
-            if created and not raw:
-                review_id = instance.pk
-                transaction.on_commit(lambda: services.score_new_review(review_id))
+        def review_created(*, review_id, **kwargs) -> None:
+            transaction.on_commit(lambda: services.score_new_review(review_id))
 
-        post_save.connect(order_created, sender=Order, dispatch_uid="fraud-score-new-order", weak=False)
-        post_save.connect(customer_created, sender=Customer, dispatch_uid="fraud-score-new-customer", weak=False)
-        post_save.connect(review_created, sender=Review, dispatch_uid="fraud-score-new-review", weak=False)
+        shop_signals.order_placed.connect(order_placed, dispatch_uid="fraud-score-new-order", weak=False)
+        shop_signals.customer_created.connect(customer_created, dispatch_uid="fraud-score-new-customer", weak=False)
+        shop_signals.review_created.connect(review_created, dispatch_uid="fraud-score-new-review", weak=False)

@@ -25,7 +25,7 @@ class RiskAssessment(models.Model):
         REJECTED = "rejected", "rejected as fraud"
 
     order_id = models.BigIntegerField(null=True, blank=True, db_index=True)
-    order_number = models.CharField(max_length=64, blank=True)
+    order_number = models.CharField(max_length=128, blank=True)
     customer_id = models.BigIntegerField(null=True, blank=True)
     order_created_at = models.DateTimeField(help_text="the order's time: features use only what was known then")
     score = models.FloatField(help_text="0-100")
@@ -70,7 +70,7 @@ class FraudLabel(models.Model):
         MANUAL = "manual"
 
     order_id = models.BigIntegerField(db_index=True)
-    order_number = models.CharField(max_length=64, blank=True)
+    order_number = models.CharField(max_length=128, blank=True)
     order_created_at = models.DateTimeField()
     is_fraud = models.BooleanField()
     source = models.CharField(max_length=16, choices=Source.choices)
@@ -260,14 +260,8 @@ class FraudDashboard(ModelVersion):
         verbose_name = verbose_name_plural = "fraud model"
 
 
-def _shop_review():
-    from electroshop.shop.models import Review
-
-    return Review
-
-
-class HeldReview(_shop_review()):
-    """The shop's reviews as seen by moderators (a proxy: the shop's table, no new one)."""
+class HeldReview(ReviewAssessment):
+    """Reviews held as possibly fake, for moderators; their text comes from the shop adapter."""
 
     class Meta:
         proxy = True

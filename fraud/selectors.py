@@ -10,13 +10,13 @@ from datetime import datetime, timedelta
 from typing import Iterable
 
 from django.core.cache import cache
-from django.db.models import Count, F, IntegerField, JSONField, OuterRef, QuerySet, Subquery
+from django.db.models import Count, F, IntegerField, QuerySet
 from django.db.models.functions import Cast, Floor, Least
 from django.utils import timezone
 
 from electroshop.conf import electroshop_settings
 
-from .models import FraudLabel, FraudRule, FraudSettings, HeldReview, Level, ListEntry, ReviewAssessment, RiskAssessment
+from .models import FraudLabel, FraudRule, FraudSettings, HeldReview, Level, ListEntry, RiskAssessment
 from .rules import CompiledRule, conditions_hold
 
 APP = "fraud"
@@ -123,17 +123,9 @@ def review_queue() -> QuerySet[RiskAssessment]:
 
 
 def held_reviews() -> QuerySet[HeldReview]:
-    """Reviews held as possibly fake, waiting for a moderator."""
-    return HeldReview.objects.filter(status=HeldReview.Status.HELD)
-
-
-def held_reviews_with_assessments() -> QuerySet[HeldReview]:
-    """``held_reviews`` with their authenticity score and reasons (``assessment_score``,
-    ``assessment_reasons``; None when not assessed) in the same query."""
-    assessment = ReviewAssessment.objects.filter(review_id=OuterRef("pk"))
-    return held_reviews().annotate(
-        assessment_score=Subquery(assessment.values("score")[:1]),
-        assessment_reasons=Subquery(assessment.values("reasons")[:1], output_field=JSONField()))
+    """Reviews held as possibly fake, waiting for a moderator (their assessments; the review itself
+    is the shop's, read through the adapter)."""
+    return HeldReview.objects.filter(held=True, moderation="")
 
 
 def score_distribution(*, days: int, bin_width: int = 5, now: datetime | None = None) -> list[int]:

@@ -30,7 +30,7 @@ from tqdm import tqdm
 from electroshop.mlops import services as registry
 from electroshop.mlops.models import ModelVersion
 from electroshop.mlops.selectors import active_version_id
-from electroshop.shop import selectors as shop
+from electroshop.seam import get_adapter
 
 from fraud.ml.features import TransactionHistory, to_seconds
 
@@ -202,7 +202,7 @@ def _json_safe(value: Any) -> Any:
 def _history(order: Mapping[str, Any], *, order_id: int | None, lookback_seconds: int, delay_days: float) -> list[dict]:
     t = order["created_at"]
     entities = {col: order.get(col) for col in ENTITY_COLS}
-    rows = shop.orders_sharing_entities(
+    rows = get_adapter().orders_sharing_entities(
         customer_id=order.get("customer_id"), entities=entities, since=t - timedelta(seconds=lookback_seconds),
         until=t, exclude_order_id=order_id,
     )
@@ -332,7 +332,7 @@ class OrderNotFound(LookupError):
 
 def score_order(*, order_id: int, source: str = "order") -> RiskAssessment:
     """Score a saved order as of its creation time and store the assessment."""
-    order = shop.order_for_risk(order_id)
+    order = get_adapter().order_for_risk(order_id)
     if order is None:
         raise OrderNotFound(f"no order with id {order_id}")
     return _store(order, evaluate_order(order, order_id=order_id), order_id=order_id, source=source)
@@ -343,7 +343,7 @@ def score_checkout(*, payload: Mapping[str, Any]) -> RiskAssessment:
     order = dict(payload)
     order["created_at"] = _aware(order.get("created_at") or timezone.now())
     if order.get("customer_id") is not None and "customer_created_at" not in order:
-        order["customer_created_at"] = shop.customer_created_at(int(order["customer_id"]))
+        order["customer_created_at"] = get_adapter().customer_created_at(int(order["customer_id"]))
     return _store(order, evaluate_order(order, order_id=None), order_id=None, source="payload")
 
 
@@ -373,7 +373,7 @@ def training_frame(*, as_of: datetime, delay_days: float) -> tuple[pd.DataFrame,
     """
     fconfig = feature_config(label_delay_days=delay_days)
     since = as_of - timedelta(days=TRAIN_DAYS, seconds=fconfig.lookback_seconds)
-    orders = shop.orders_risk_frame(since=since, until=as_of)
+    orders = get_adapter().orders_risk_frame(since=since, until=as_of)
     labels = _labels_frame(since=since, until=as_of)
     latest = labels.drop_duplicates("order_id", keep="last").set_index("order_id")["is_fraud"].astype(float)
     # Labels usable as features: known within the delay of their order (same rule as serving).
@@ -464,14 +464,11 @@ def train_fraud(*, run_id: int, as_of: datetime | None, sync: bool) -> None:
 
 
 def _train_review_model(*, run_id: int, as_of: datetime) -> ModelVersion | None:
-    from electroshop.shop.models import Review
-
     from fraud.ml.reviews import ReviewAuthenticityModel
 
     decided = dict(ReviewAssessment.objects.filter(moderation__in=["approved", "rejected"]).values_list(
         "review_id", "moderation"))
-    texts = dict((pk, f"{title} {text}".strip()) for pk, title, text in
-                 Review.objects.filter(pk__in=list(decided)).values_list("pk", "title", "text"))
+    texts = get_adapter().review_texts(decided)
     ids = [pk for pk in decided if pk in texts]
     y = np.array([1 if decided[pk] == "rejected" else 0 for pk in ids])
     if min(int(y.sum()), int(len(y) - y.sum())) < MIN_MODERATED_REVIEWS:
@@ -589,7 +586,7 @@ def import_chargebacks(*, stream: io.TextIOBase, recorded_by: str = "import") ->
             report.bad.append((line, str(exc)))
             continue
         parsed.append((line, number, day, row.get("reason", "")[:300]))
-    orders = shop.order_ids_for_numbers(number for _, number, _, _ in parsed)
+    orders = get_adapter().order_ids_for_numbers(number for _, number, _, _ in parsed)
     with transaction.atomic():
         existing = set(FraudLabel.objects.filter(
             source=FraudLabel.Source.CHARGEBACK, order_id__in=[v[0] for v in orders.values()]
@@ -628,14 +625,14 @@ def score_signup(*, customer_id: int) -> SignupAssessment | None:
     disposable e-mail domains, time from sign-up to first purchase (when known)."""
     from fraud.ml.signups import signup_features_for_one
 
-    customer = shop.customer_for_signup(customer_id)
+    customer = get_adapter().customer_for_signup(customer_id)
     if customer is None:
         return None
     config = selectors.fraud_config()
     t = customer["created_at"]
     ip = customer["signup_ip"] or ""
     device = customer["signup_device_id"] or ""
-    others = shop.signups_sharing(customer_id=customer_id, signup_ip=ip or None, device_id=device,
+    others = get_adapter().signups_sharing(customer_id=customer_id, signup_ip=ip or None, device_id=device,
                                   since=t - timedelta(days=30), until=t)
     earlier = {
         "device_id": [_naive_utc(o["created_at"]) for o in others if device and o["signup_device_id"] == device],
@@ -712,10 +709,8 @@ _review_models: dict[int, Any] = {}
 
 def score_review(*, review_id: int) -> ReviewAssessment | None:
     """Authenticity of a review (the review model when one is active, plus behaviour signals);
-    a suspicious review is held for moderation (shop Review.status = held)."""
-    from electroshop.shop.models import Review
-
-    review = shop.review_for_risk(review_id)
+    a suspicious review is held for moderation (the adapter's set_review_status "held")."""
+    review = get_adapter().review_for_risk(review_id)
     if review is None:
         return None
     config = selectors.fraud_config()
@@ -756,8 +751,7 @@ def score_review(*, review_id: int) -> ReviewAssessment | None:
             review_id=review_id, defaults={"score": round(score, 2), "held": held, "reasons": reasons,
                                            "model_version_id": version_id})
         if held:
-            Review.objects.filter(pk=review_id, status__in=[Review.Status.PENDING, Review.Status.PUBLISHED]).update(
-                status=Review.Status.HELD)
+            get_adapter().set_review_status(review_id, "held")
     return assessment
 
 
@@ -771,10 +765,7 @@ def score_new_review(review_id: int) -> None:
 @transaction.atomic
 def moderate_review(*, review_id: int, approve: bool, moderated_by: str) -> None:
     """Publish or reject a review; the decision is a training label of the review model."""
-    from electroshop.shop.models import Review
-
-    status = Review.Status.PUBLISHED if approve else Review.Status.REJECTED
-    Review.objects.filter(pk=review_id).update(status=status)
+    get_adapter().set_review_status(review_id, "published" if approve else "rejected")
     ReviewAssessment.objects.update_or_create(
         review_id=review_id, defaults={"moderation": "approved" if approve else "rejected",
                                        "moderated_by": moderated_by, "moderated_at": timezone.now()},

@@ -4,12 +4,14 @@ from django.apps import AppConfig
 class RecommendationsConfig(AppConfig):
     name = "recommendations"
     verbose_name = "Recommendations"
+    default_auto_field = "django.db.models.BigAutoField"  # whatever the host project's DEFAULT_AUTO_FIELD
 
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
         from electroshop.mlops.registry import register_app
-        from electroshop.shop.events import register_event_listener
+        from electroshop.seam import signals as shop_signals
+        from electroshop.seam.events import register_event_listener
 
         from . import models, selectors, services
 
@@ -19,9 +21,7 @@ class RecommendationsConfig(AppConfig):
                            models.TrendingProducts],
         )
         register_event_listener(services.on_events_recorded)
-        from electroshop.shop.models import Customer
-
-        post_save.connect(services.on_customer_saved, sender=Customer, dispatch_uid="recs-personalization-consent")
+        shop_signals.customer_changed.connect(services.on_customer_changed, dispatch_uid="recs-personalization-consent")
 
         def forget_rules(**kwargs) -> None:
             selectors.forget_merchandising_rules()

@@ -2,7 +2,7 @@
 
 A read takes the active version (cached pointer), one cached row (Django cache, else one query),
 and keeps the products that may be shown now (active, in stock, not hidden, not already bought, in
-the requested category: ``shop.recommendable_products``, whose cards and purchases are reused
+the requested category: ``reads.recommendable_products`` (electroshop.seam), whose cards and purchases are reused
 under the shop's stamps, else read with a query each). Stock and purchases change after a fill,
 which is why business rules are applied again here. With no active model, or nothing cached for a subject, it
 falls back and says so in ``source``. The customer read fetches the pointer, the merchandising
@@ -28,8 +28,7 @@ from electroshop.mlops.selectors import (
     version_number,
     version_number_key,
 )
-from electroshop.shop import selectors as shop
-from electroshop.shop import stamps
+from electroshop.seam import get_adapter, reads, stamps
 
 from .models import (
     BoughtTogether,
@@ -143,10 +142,10 @@ def _assemble(
     ranked = [pid for pid in ranked if pid not in exclude_ids]
     category_ids = None
     if category_id is not None:
-        category_ids = shop.category_subtree_ids(category_id) or [category_id]
+        category_ids = reads.category_subtree_ids(category_id) or [category_id]
 
     def cards_for(product_ids: list[int]) -> dict[int, dict]:
-        return shop.recommendable_products(
+        return reads.recommendable_products(
             product_ids=product_ids, customer_id=customer_id, category_ids=category_ids, exclude_skus=exclude_skus,
             hidden_ids=rules["hidden"], repeat_category_ids=rules["repeat_categories"],
             reuse_seconds=electroshop_settings.RECOMMENDATIONS_RESPONSE_CACHE_SECONDS, prefetched=prefetched,
@@ -194,7 +193,7 @@ def _trending_candidates(version_id: int | None, *, category_id: int | None, seg
             items = _cached_items(TrendingProducts, version_id, **key)
             if items:
                 return items
-    return [[pid, score, "popular right now"] for pid, score in shop.popular_products(limit=200)]
+    return [[pid, score, "popular right now"] for pid, score in reads.popular_products(limit=200)]
 
 
 # --- public reads -------------------------------------------------------------------------------------
@@ -205,7 +204,7 @@ def customer_read_keys(customer_id: int, *, limit: int, category_id: int | None 
     customer's stamps, the customer's bought products and, for the version this process read last,
     the cached answer, the cached row and the version number. Read together, in one round trip."""
     keys = [active_version_key(app=APP, kind=KIND), RULES_CACHE_KEY, customer_live_key(customer_id),
-            stamps.SHOP_STAMP_KEY, stamps.purchases_stamp_key(customer_id), shop.bought_products_key(customer_id)]
+            stamps.SHOP_STAMP_KEY, stamps.purchases_stamp_key(customer_id), reads.bought_products_key(customer_id)]
     guess = last_seen_version_id(app=APP, kind=KIND)
     if guess is not None:
         keys.append(_answer_key(guess, customer_id, limit, category_id, exclude_skus))
@@ -227,7 +226,7 @@ class CachedAnswer:
     """A customer's rendered answer from the cache (``body``), or where to store a new one.
 
     ``stamps`` are what the answer depends on, read before its data: the shop's and the customer's
-    purchases stamps (electroshop.shop.stamps), the merchandising rules' and the live list's. A
+    purchases stamps (electroshop.seam.stamps), the merchandising rules' and the live list's. A
     stored answer counts only while they are all the same; ``key`` is None when it may not be
     stored (no active model, a stamp not known yet, caching off).
     """
@@ -283,7 +282,7 @@ def recommendations_for_customer(
     version_id = current_version_id(prefetched=found)
     rules = merchandising_rules(prefetched=found)
     if version_id is None:
-        if not shop.customer_exists(customer_id):
+        if not get_adapter().customer_exists(customer_id):
             return None
         return _assemble(candidates=_trending_candidates(None, category_id=category_id), source="fallback",
                          version_id=None, limit=limit, list_kind="fallback", customer_id=customer_id,
@@ -296,7 +295,7 @@ def recommendations_for_customer(
                          list_kind="personalized", customer_id=customer_id, category_id=category_id,
                          exclude_skus=exclude_skus, rules=rules, prefetched=found)
     # Cold start: a customer the model has not seen gets trending items for their segment.
-    segment = shop.customer_segment(customer_id)
+    segment = get_adapter().customer_segment(customer_id)
     if segment is None:
         return None
     return _assemble(candidates=_trending_candidates(version_id, category_id=category_id, segment=segment),
@@ -327,7 +326,7 @@ def _product_list(model: type[models.Model], list_kind: str, *, product_id: int,
         return _assemble(candidates=items, source=list_kind, version_id=version_id, limit=limit, list_kind=list_kind,
                          customer_id=customer_id, exclude_ids=(product_id,))
     # Nothing cached for this product: trending in its category.
-    category_id = shop.product_category_id(product_id)
+    category_id = get_adapter().product_category_id(product_id)
     return _assemble(candidates=_trending_candidates(version_id, category_id=category_id), source="fallback",
                      version_id=version_id, limit=limit, list_kind="fallback", customer_id=customer_id,
                      exclude_ids=(product_id,))

@@ -25,7 +25,7 @@ from electroshop.mlops import fanout
 from electroshop.mlops import services as registry
 from electroshop.mlops.models import ModelVersion, TrainingRun
 from electroshop.mlops.selectors import active_version
-from electroshop.shop import selectors as shop
+from electroshop.seam import get_adapter
 
 from .ml.hybrid import HybridModel, HybridParams, train_hybrid
 from .models import (
@@ -75,7 +75,7 @@ def model_for_version(version_id: int) -> HybridModel:
 # --- training --------------------------------------------------------------------------------------
 
 def _interactions_until(as_of: datetime) -> pd.DataFrame:
-    frame = shop.interactions_frame(until=as_of)
+    frame = get_adapter().interactions_frame(until=as_of)
     frame = frame.rename(columns={"occurred_at": "timestamp"})
     frame = frame[frame["customer_id"].notna()].copy()
     frame["customer_id"] = frame["customer_id"].astype(np.int64)
@@ -84,7 +84,7 @@ def _interactions_until(as_of: datetime) -> pd.DataFrame:
 
 
 def _products() -> pd.DataFrame:
-    products = shop.products_frame().rename(columns={"id": "product_id"})
+    products = get_adapter().products_frame().rename(columns={"id": "product_id"})
     if "category_path" in products.columns:
         products["category"] = products["category_path"]
     if "brand_name" in products.columns:
@@ -271,7 +271,7 @@ def fill_customer_chunk(*, run_id: int, index: int, customer_ids: list[int]) -> 
     run = TrainingRun.objects.select_related("model_version").get(pk=run_id)
     version = run.model_version
     model = model_for_version(version.pk)
-    withdrawn = shop.customers_without_consent("personalization", customer_ids)
+    withdrawn = get_adapter().customers_without_consent("personalization", customer_ids)
     customer_ids = [c for c in customer_ids if c not in withdrawn]
     lists = model.recommend(customer_ids, n=electroshop_settings.RECOMMENDATIONS_TOP_N, exclude_seen=True)
     rows = [
@@ -339,7 +339,7 @@ def trending_lists(*, model: HybridModel, size: int = 100) -> dict[int, list]:
         return {}
     scores = np.asarray(source.item_scores, dtype=float).ravel()
     item_ids = np.asarray(model.item_ids)
-    categories = shop.product_category_ids([int(i) for i in item_ids])
+    categories = get_adapter().product_category_ids([int(i) for i in item_ids])
     order = np.argsort(-scores)
     out: dict[int, list] = {0: []}
     for position in order:
@@ -443,9 +443,10 @@ def forget_personal_lists(customer_id: int) -> None:
     cache.delete_many(keys)
 
 
-def on_customer_saved(*, instance: Any, **kwargs: Any) -> None:
-    if not instance.personalization_consent:
-        forget_personal_lists(instance.pk)
+def on_customer_changed(*, customer_id: int, personalization_consent: bool, **kwargs: Any) -> None:
+    """Seam signal receiver: a customer without consent to personalisation has no personal lists."""
+    if not personalization_consent:
+        forget_personal_lists(customer_id)
 
 
 def on_events_recorded(result: Any) -> None:
@@ -463,7 +464,7 @@ def on_events_recorded(result: Any) -> None:
             continue
         by_subject.setdefault(key, []).append(event.product_id)
     subjects = list(by_subject.items())[:200]
-    withdrawn = shop.customers_without_consent(
+    withdrawn = get_adapter().customers_without_consent(
         "personalization", [customer_id for (_, customer_id), _ in subjects if customer_id])
     for (subject, customer_id), product_ids in subjects:
         if customer_id in withdrawn:

@@ -5,7 +5,7 @@ from django.core.cache import cache
 @pytest.fixture(autouse=True)
 def _clear_cache():
     """Each test starts with an empty cache (the active-version pointer is cached)."""
-    from electroshop.shop.selectors import forget_sku_ids
+    from electroshop.seam.reads import forget_sku_ids
 
     cache.clear()
     forget_sku_ids()

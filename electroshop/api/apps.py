@@ -5,14 +5,15 @@ class ApiConfig(AppConfig):
     name = "electroshop.api"
     label = "api"
     verbose_name = "API"
+    default_auto_field = "django.db.models.BigAutoField"  # whatever the host project's DEFAULT_AUTO_FIELD
 
     def ready(self) -> None:
         from django.conf import settings
         from django.contrib.auth.signals import user_logged_in
-        from django.db.models.signals import post_delete, post_save, pre_save
+        from django.db.models.signals import post_delete, post_save
         from rest_framework.authtoken.models import Token
 
-        from electroshop.shop.models import Customer
+        from electroshop.seam import signals as shop_signals
 
         from . import tokens, visitors
 
@@ -20,7 +21,6 @@ class ApiConfig(AppConfig):
         for name, signal in (("save", post_save), ("delete", post_delete)):
             signal.connect(tokens.on_token_changed, sender=Token, dispatch_uid=f"api-token-{name}")
             signal.connect(tokens.on_user_changed, sender=settings.AUTH_USER_MODEL, dispatch_uid=f"api-user-{name}")
-            signal.connect(tokens.on_customer_changed, sender=Customer, dispatch_uid=f"api-customer-{name}")
-        pre_save.connect(tokens.on_customer_saving, sender=Customer, dispatch_uid="api-customer-pre-save")
+        shop_signals.customer_changed.connect(tokens.on_customer_changed, dispatch_uid="api-customer-changed")
         # At sign-in the visitor's anonymous events join their customer (see visitors.py).
         user_logged_in.connect(visitors.join_visitor_events, dispatch_uid="api-join-visitor-events")

@@ -9,14 +9,7 @@ from typing import Any
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-
-def _customer_id_of(user: Any) -> int | None:
-    # Reverse one-to-one: an AttributeError-like DoesNotExist when the user has no customer.
-    try:
-        customer = user.customer
-    except Exception:  # RelatedObjectDoesNotExist
-        return None
-    return customer.pk if customer is not None else None
+from electroshop.seam import get_adapter
 
 
 class IsStaffOrServiceToken(BasePermission):
@@ -48,18 +41,16 @@ class IsCustomerSelfOrStaff(BasePermission):
         wanted = getattr(view, "kwargs", {}).get(kwarg)
         if wanted is None:
             return True  # no customer in the URL: the object check (or the view's own filter) decides
-        own = _customer_id_of(user)
+        own = get_adapter().customer_id_of_user(user)
         return own is not None and str(own) == str(wanted)
 
     def has_object_permission(self, request: Request, view: Any, obj: Any) -> bool:
         user = request.user
         if user.is_staff:
             return True
-        own = _customer_id_of(user)
+        own = get_adapter().customer_id_of_user(user)
         if own is None:
             return False
-        from electroshop.shop.models import Customer
-
-        if isinstance(obj, Customer):
+        if get_adapter().is_customer(obj):
             return obj.pk == own
         return getattr(obj, "customer_id", None) == own

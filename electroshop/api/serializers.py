@@ -1,15 +1,15 @@
 """Request and response shapes of the API's own endpoints, for the OpenAPI schema.
 
-Event batches are validated by ``electroshop.shop.events`` (plain Python, all or nothing); these
+Event batches are validated by ``electroshop.seam.events`` (plain Python, all or nothing); these
 serializers document the shapes and are not used to validate them.
 """
 from rest_framework import serializers
 
-from electroshop.shop.models import Event
+from electroshop.seam.adapter import EventType
 
 
 class EventSerializer(serializers.Serializer):
-    event_type = serializers.ChoiceField(choices=Event.Type.choices)
+    event_type = serializers.ChoiceField(choices=EventType.choices)
     sku = serializers.CharField(required=False, max_length=64, help_text="The product's SKU (or give product_id).")
     product_id = serializers.IntegerField(required=False, min_value=1, help_text="The product's id (or give sku).")
     customer_id = serializers.IntegerField(required=False, min_value=1, help_text="The customer (or give session_id).")

@@ -19,6 +19,7 @@ from rest_framework.authtoken.models import Token
 
 from electroshop.cache import CacheBatch, cache_get
 from electroshop.conf import electroshop_settings
+from electroshop.seam import get_adapter
 
 _PREFIX = "api:token:"
 
@@ -29,10 +30,17 @@ def _cache_key(key: str) -> str:
 
 
 def _token_query(model: type[Token], key: str) -> Token | None:
-    user_fields = [f"user__{field.name}" for field in get_user_model()._meta.concrete_fields if field.name != "password"]
-    # Only the customer's id: a cached entry carries no personal data beyond the user row.
-    return (model.objects.select_related("user", "user__customer")
-            .only("key", "created", "user_id", *user_fields, "user__customer__id", "user__customer__user_id")
+    user_model = get_user_model()
+    user_fields = [f"user__{field.name}" for field in user_model._meta.concrete_fields if field.name != "password"]
+    related, customer_fields = ["user"], []
+    relation = get_adapter().user_customer_relation
+    if relation is not None:
+        # Only the customer's id: a cached entry carries no personal data beyond the user row.
+        to_user = user_model._meta.get_field(relation)
+        related.append(f"user__{relation}")
+        customer_fields = [f"user__{relation}__{to_user.related_model._meta.pk.name}",
+                           f"user__{relation}__{to_user.field.name}"]
+    return (model.objects.select_related(*related).only("key", "created", "user_id", *user_fields, *customer_fields)
             .filter(key=key).first())
 
 
@@ -86,14 +94,7 @@ def on_user_changed(*, instance: Any, **kwargs: Any) -> None:
     forget_tokens_of_users([instance.pk])
 
 
-def on_customer_saving(*, instance: Any, raw: bool = False, **kwargs: Any) -> None:
-    """Remember the customer's previous user: moving a customer to another account must forget both."""
-    if raw or instance._state.adding or instance.pk is None:
-        return
-    instance._previous_user_id = (
-        type(instance).objects.filter(pk=instance.pk).values_list("user_id", flat=True).first()
-    )
-
-
-def on_customer_changed(*, instance: Any, **kwargs: Any) -> None:
-    forget_tokens_of_users([instance.user_id, getattr(instance, "_previous_user_id", None)])
+def on_customer_changed(*, user_ids: Iterable[int], **kwargs: Any) -> None:
+    """Seam signal: the customer's users before and after the change (moving a customer to another
+    account forgets both)."""
+    forget_tokens_of_users(user_ids)

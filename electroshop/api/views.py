@@ -13,7 +13,8 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
-from electroshop.shop.events import (
+from electroshop.seam import get_adapter
+from electroshop.seam.events import (
     COLLECT_BATCH_MAX,
     EventBatchError,
     record_events,
@@ -85,10 +86,7 @@ class WhoAmIView(APIView):
     )
     def get(self, request: Request) -> Response:
         user = request.user
-        try:
-            customer_id = user.customer.pk
-        except Exception:  # no customer for this user (RelatedObjectDoesNotExist)
-            customer_id = None
+        customer_id = get_adapter().customer_id_of_user(user)
         return Response(
             {"user_id": user.pk, "username": user.get_username(), "is_staff": user.is_staff, "customer_id": customer_id}
         )

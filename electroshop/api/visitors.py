@@ -10,8 +10,8 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from electroshop.shop.events import EventBatchResult, attach_session_events, record_session_events, session_event_key
-from electroshop.shop.selectors import customer_id_for_user
+from electroshop.seam import get_adapter
+from electroshop.seam.events import EventBatchResult, attach_session_events, record_session_events, session_event_key
 
 # The session data key holding the id the session's anonymous events were stored under.
 VISITOR_SESSION_KEY = "electroshop_visitor"
@@ -42,7 +42,7 @@ def visitor_customer_id(request: HttpRequest) -> int | None:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return None
-    return customer_id_for_user(user.pk)
+    return get_adapter().customer_id_for_user(user.pk)
 
 
 def record_visitor_events(request: HttpRequest, rows: Sequence[Mapping[str, Any]]) -> EventBatchResult:
@@ -63,6 +63,6 @@ def join_visitor_events(sender: Any, request: HttpRequest | None, user: Any, **k
     """``user_logged_in`` receiver: the session's anonymous events join the signed-in customer."""
     session = getattr(request, "session", None)
     session_id = session.pop(VISITOR_SESSION_KEY, "") if session is not None else ""
-    customer_id = customer_id_for_user(user.pk) if session_id else None
+    customer_id = get_adapter().customer_id_for_user(user.pk) if session_id else None
     if customer_id is not None:
         attach_session_events(session_id=session_id, customer_id=customer_id)

@@ -24,7 +24,7 @@ from electroshop.demo.generator import DemoData
 from electroshop.shop.models import (
     Brand, Category, Customer, Event, Order, OrderLine, Product, Promotion, Review, Stock,
 )
-from electroshop.shop.stamps import forget_shop_stamp
+from electroshop.seam.stamps import forget_shop_stamp
 
 # Children before parents, so deleting in this order never trips a PROTECT or a foreign key.
 SHOP_MODELS_DELETE_ORDER: tuple[type[models.Model], ...] = (

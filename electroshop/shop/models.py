@@ -1,8 +1,8 @@
 """The shop's own schema: catalogue, customers, orders, stock, promotions, events, reviews.
 
 This stands in for the tables an existing shop already has. The AI apps read these tables only
-through ``electroshop.shop.selectors``; a shop with its own tables maps them with unmanaged
-models (see the README) and the AI apps run unchanged.
+through ``electroshop.seam``, whose built-in adapter (``adapter.py``) reads them with ``selectors.py``;
+a shop with its own tables plugs in its own adapter and the AI apps run unchanged.
 """
 from decimal import Decimal
 
@@ -10,6 +10,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+
+from electroshop.seam.adapter import EventType
 from django.db.models.functions import Upper
 from django.utils import timezone
 
@@ -184,15 +186,7 @@ class OrderLine(models.Model):
 
 
 class Event(models.Model):
-    class Type(models.TextChoices):
-        VIEW = "view"
-        CLICK = "click"
-        CART = "cart"
-        WISHLIST = "wishlist"
-        PURCHASE = "purchase"
-        SEARCH = "search"
-        REVIEW = "review"
-        IMPRESSION = "impression"
+    Type = EventType
 
     customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.CASCADE, related_name="events")
     session_id = models.CharField(max_length=128, blank=True, db_index=True)

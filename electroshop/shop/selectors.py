@@ -1,4 +1,4 @@
-"""Reads of shop data: the one seam through which the AI apps see the shop.
+"""Reads of the built-in shop's data, behind electroshop.seam (``adapter.BuiltinShopAdapter``).
 
 Big reads return pandas DataFrames built from ``values_list`` (no model instances); small ones
 return plain Python values. Time windows are half-open: ``since <= t < until``. Orders whose
@@ -11,8 +11,6 @@ rees46 logs, which have no orders) are kept.
 """
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -24,20 +22,19 @@ from django.db.models import DateField, Func, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from electroshop.cache import CacheBatch, cache_get
-from electroshop.shop import stamps
+from electroshop.seam.adapter import (
+    INTERACTION_COLUMNS,
+    ORDER_ENTITY_FIELDS,
+    ORDER_LINE_COLUMNS,
+    ORDER_RISK_FIELDS,
+    PRODUCT_COLUMNS,
+    PROMOTION_COLUMNS,
+    StockLevel,
+)
 from electroshop.shop.importers import ORDER_EVENT_KEY_PREFIX, ORDER_SESSION_PREFIX
 from electroshop.shop.models import Customer, Event, Order, OrderLine, Product, Promotion, Stock
 
 NOT_DEMAND_STATUSES = (Order.Status.CANCELLED, Order.Status.REFUNDED)
-
-INTERACTION_COLUMNS = ["customer_id", "session_id", "product_id", "event_type", "occurred_at", "quantity"]
-ORDER_LINE_COLUMNS = ["order_id", "number", "customer_id", "product_id", "quantity", "unit_price", "created_at", "status"]
-PRODUCT_COLUMNS = [
-    "id", "sku", "name", "description", "category_id", "category_path", "brand_name", "price", "is_active",
-    "created_at", "attributes",
-]
-PROMOTION_COLUMNS = ["id", "name", "product_id", "category_id", "starts_on", "ends_on", "discount_percent"]
 
 
 def _window(queryset: QuerySet, field: str, *, since: datetime | None, until: datetime | None) -> QuerySet:
@@ -154,15 +151,6 @@ def products_frame() -> pd.DataFrame:
     return frame
 
 
-@dataclass(frozen=True)
-class StockLevel:
-    on_hand: int
-    on_order: int
-    lead_time_days: int
-    pack_size: int
-    minimum_order_quantity: int
-
-
 def stock_levels(product_ids: Iterable[int] | None = None) -> dict[int, StockLevel]:
     """product_id -> StockLevel for products that have a Stock row (all, or only ``product_ids``)."""
     queryset = Stock.objects.all()
@@ -211,41 +199,18 @@ def customer_exists(customer_id: int) -> bool:
 
 
 # --- small reads on the request path (recommendations) ------------------------------------------------
-# Each is one query at most, and the slow-changing ones are cached.
+# Each is one query at most; electroshop.seam.reads caches the slow-changing ones.
 
-SMALL_READ_CACHE_SECONDS = 300
-
-
-# SKU -> (expires at, id or 0) in this process: product pages ask on every request, and the
-# shared cache would cost a round trip each time. Same lifetime as the shared cache's entry.
-_sku_ids: dict[str, tuple[float, int]] = {}
-SKU_MEMO_MAX = 50_000
+def product_id_for_sku_uncached(sku: str) -> int | None:
+    return Product.objects.filter(sku=sku).values_list("pk", flat=True).first()
 
 
-def product_id_for_sku(sku: str) -> int | None:
-    """The id of the product with exactly this SKU, or None. Cached (SKUs do not change ids)."""
-    from django.core.cache import cache
-
-    if not sku or len(sku) > Product._meta.get_field("sku").max_length:
-        return None
-    now = time.monotonic()
-    memo = _sku_ids.get(sku)
-    if memo is not None and memo[0] > now:
-        return memo[1] or None
-    key = f"shop:sku:{sku.encode().hex()}"  # hex: SKUs may hold characters cache keys may not
-    cached = cache.get(key)
-    if cached is None:
-        cached = Product.objects.filter(sku=sku).values_list("pk", flat=True).first() or 0
-        cache.set(key, cached, SMALL_READ_CACHE_SECONDS)
-    if len(_sku_ids) >= SKU_MEMO_MAX:
-        _sku_ids.clear()
-    _sku_ids[sku] = (now + SMALL_READ_CACHE_SECONDS, cached)
-    return cached or None
+def existing_product_ids(product_ids: Iterable[int]) -> set[int]:
+    return set(Product.objects.filter(pk__in=list(product_ids)).values_list("pk", flat=True))
 
 
-def forget_sku_ids() -> None:
-    """Drop this process's SKU memo (tests; a shop that re-uses a deleted product's SKU at once)."""
-    _sku_ids.clear()
+def existing_customer_ids(customer_ids: Iterable[int]) -> set[int]:
+    return set(Customer.objects.filter(pk__in=list(customer_ids)).values_list("pk", flat=True))
 
 
 def product_ids_for_skus(skus: Iterable[str]) -> dict[str, int]:
@@ -273,24 +238,13 @@ def product_category_ids(product_ids: Iterable[int]) -> dict[int, list[int]]:
     return out
 
 
-def category_subtree_ids(category_id: int) -> list[int] | None:
-    """The category and all its descendants, or None if it does not exist. Cached."""
-    from django.core.cache import cache
-
+def category_subtree_ids_uncached(category_id: int) -> list[int]:
     from electroshop.shop.models import Category
 
-    if category_id > 2**63 - 1:
-        return None
-    key = f"shop:category-subtree:{category_id}"
-    cached = cache.get(key)
-    if cached is not None:
-        return cached or None
     path = Category.objects.filter(pk=category_id).values_list("path", flat=True).first()
-    ids = [] if path is None else list(
+    return [] if path is None else list(
         Category.objects.filter(Q(pk=category_id) | Q(path__startswith=f"{path}/")).values_list("pk", flat=True)
     )
-    cache.set(key, ids, SMALL_READ_CACHE_SECONDS)
-    return ids or None
 
 
 def customer_id_for_user(user_id: int) -> int | None:
@@ -305,101 +259,20 @@ def customer_segment(customer_id: int) -> str | None:
     return None if row is None else row
 
 
-def popular_products(*, days: int = 30, limit: int = 100) -> list[tuple[int, float]]:
-    """Best sellers by units over the last ``days`` of orders (the no-model fallback). Cached."""
+def popular_products_uncached(*, days: int, limit: int) -> list[tuple[int, float]]:
     from datetime import timedelta
 
-    from django.core.cache import cache
     from django.db.models import Max
 
-    key = f"shop:popular:{days}:{limit}"
-    cached = cache.get(key)
-    if cached is None:
-        latest = Order.objects.aggregate(latest=Max("created_at"))["latest"]
-        cached = []
-        if latest is not None:
-            rows = (
-                OrderLine.objects.filter(order__created_at__gte=latest - timedelta(days=days))
-                .exclude(order__status__in=NOT_DEMAND_STATUSES)
-                .values("product_id").annotate(units=Sum("quantity")).order_by("-units")[:limit]
-            )
-            cached = [(row["product_id"], float(row["units"])) for row in rows]
-        cache.set(key, cached, SMALL_READ_CACHE_SECONDS)
-    return cached
-
-
-def recommendable_products(
-    *, product_ids: Iterable[int], customer_id: int | None = None, category_ids: Iterable[int] | None = None,
-    exclude_skus: Iterable[str] = (), hidden_ids: Iterable[int] = (), repeat_category_ids: Iterable[int] = (),
-    reuse_seconds: float = 0, prefetched: CacheBatch | None = None,
-) -> dict[int, dict]:
-    """Which of these products may be shown right now, with what a product card needs.
-
-    Drops inactive products, products whose stock row says none on hand (a product without a stock
-    row is not stock-managed and counts as available), merchant-hidden ids, ``exclude_skus``, and,
-    for a customer, products already bought in an order that is not cancelled or refunded, unless
-    their category is a repeat-purchase category. ``category_ids`` keeps only those categories.
-
-    ``reuse_seconds`` > 0 lets this process reuse cards (:func:`showable_product_cards`) and the
-    customer's bought products (:func:`bought_product_ids`) read earlier under the same stamps, at
-    most that long; ``prefetched``: a cache batch holding the stamps and :func:`bought_products_key`.
-    Warm, no query; cold, one for the cards and one for the purchases.
-    """
-    ids = list(dict.fromkeys(product_ids))
-    if not ids:
-        return {}
-    shop_stamp = stamps.read_stamp(stamps.SHOP_STAMP_KEY, prefetched) if reuse_seconds > 0 else None
-    cards = showable_product_cards(ids, shop_stamp=shop_stamp, reuse_seconds=reuse_seconds)
-    dropped = set(hidden_ids)
-    if customer_id is not None:
-        repeat = set(repeat_category_ids)
-        dropped.update(pid for pid in bought_product_ids(customer_id, shop_stamp=shop_stamp, reuse_seconds=reuse_seconds,
-                                                          prefetched=prefetched)
-                       if pid in cards and cards[pid]["category_id"] not in repeat)
-    skus = set(exclude_skus)
-    categories = None if category_ids is None else set(category_ids)
-    return {
-        pid: card for pid, card in cards.items()
-        if pid not in dropped and card["sku"] not in skus and (categories is None or card["category_id"] in categories)
-    }
-
-
-@dataclass
-class _CardSnapshot:
-    stamp: str
-    born: float
-    cards: dict  # product id -> card, or None when the product may not be shown
-
-
-_card_snapshot: _CardSnapshot | None = None
-MAX_SNAPSHOT_CARDS = 100_000  # a bigger catalogue starts a new snapshot rather than growing without bound
-
-
-def showable_product_cards(product_ids: list[int], *, shop_stamp: str | None, reuse_seconds: float) -> dict[int, dict]:
-    """Cards of those of ``product_ids`` that are active and in stock now.
-
-    Cards read under the shop stamp ``shop_stamp`` (read by the caller before this, see
-    electroshop.shop.stamps) are kept in this process and reused while the stamp is the same, for at
-    most ``reuse_seconds``: a product, stock or category save (or an import) forgets the stamp in
-    every process at once; a change around model signals is seen after ``reuse_seconds``. Without a
-    stamp, every card is read. Products not in the snapshot cost one query.
-    """
-    global _card_snapshot
-    snapshot = None
-    if shop_stamp is not None and reuse_seconds > 0:
-        snapshot, now = _card_snapshot, time.monotonic()
-        if (snapshot is None or snapshot.stamp != shop_stamp or now - snapshot.born > reuse_seconds
-                or len(snapshot.cards) > MAX_SNAPSHOT_CARDS):
-            snapshot = _card_snapshot = _CardSnapshot(stamp=shop_stamp, born=now, cards={})
-    known = snapshot.cards if snapshot is not None else {}
-    missing = [pid for pid in product_ids if pid not in known]
-    if missing:
-        fetched = _read_showable_cards(missing)
-        if snapshot is None:
-            return fetched
-        for pid in missing:
-            known[pid] = fetched.get(pid)
-    return {pid: known[pid] for pid in product_ids if known[pid] is not None}
+    latest = Order.objects.aggregate(latest=Max("created_at"))["latest"]
+    if latest is None:
+        return []
+    rows = (
+        OrderLine.objects.filter(order__created_at__gte=latest - timedelta(days=days))
+        .exclude(order__status__in=NOT_DEMAND_STATUSES)
+        .values("product_id").annotate(units=Sum("quantity")).order_by("-units")[:limit]
+    )
+    return [(row["product_id"], float(row["units"])) for row in rows]
 
 
 def _read_showable_cards(product_ids: list[int]) -> dict[int, dict]:
@@ -458,30 +331,6 @@ def purchased_product_ids(customer_id: int) -> list[int]:
     with connections[OrderLine.objects.db].cursor() as cursor:
         cursor.execute(_bought_sql(), [customer_id, *(status.value for status in NOT_DEMAND_STATUSES)])
         return sorted(pid for (pid,) in cursor.fetchall())
-
-
-def bought_products_key(customer_id: int) -> str:
-    return f"shop:bought:{customer_id}"
-
-
-def bought_product_ids(customer_id: int, *, shop_stamp: str | None = None, reuse_seconds: float = 0,
-                       prefetched: CacheBatch | None = None) -> list[int]:
-    """:func:`purchased_product_ids`, cached under :func:`bought_products_key` with the shop's and
-    the customer's purchases stamps (an import forgets only the shop's) for at most
-    ``reuse_seconds``; ``shop_stamp`` as read by the caller before its other reads.
-    """
-    purchases_stamp = stamps.read_stamp(stamps.purchases_stamp_key(customer_id), prefetched) if reuse_seconds > 0 else None
-    depends_on = (shop_stamp, purchases_stamp)
-    if shop_stamp is not None and purchases_stamp is not None:
-        stored = cache_get(bought_products_key(customer_id), prefetched)
-        if stored is not None and stored["stamps"] == depends_on:
-            return stored["ids"]
-    ids = purchased_product_ids(customer_id)
-    if shop_stamp is not None and purchases_stamp is not None:
-        from django.core.cache import cache
-
-        cache.set(bought_products_key(customer_id), {"stamps": depends_on, "ids": ids}, reuse_seconds)
-    return ids
 
 
 # --- forecasting reads ------------------------------------------------------------------------------
@@ -561,14 +410,6 @@ def stocked_product_ids() -> list[int]:
 
 # --- fraud: reads for order, sign-up and review risk ---------------------------------------------------
 # Point in time: every read takes the moment being scored and returns only what existed before it.
-
-ORDER_RISK_FIELDS = [
-    "id", "number", "customer_id", "email", "created_at", "status", "total", "currency", "billing_country",
-    "shipping_country", "shipping_address", "ip_address", "ip_country", "device_id", "user_agent",
-    "payment_method", "card_fingerprint", "card_bin", "card_country",
-]
-ORDER_ENTITY_FIELDS = ("email", "device_id", "ip_address", "card_fingerprint", "shipping_address")
-
 
 def order_for_risk(order_id: int) -> dict | None:
     """One order's fields used by fraud scoring, plus ``customer_created_at``. One query."""
@@ -679,6 +520,35 @@ def review_for_risk(review_id: int) -> dict | None:
     text = (row["text"] or "").strip()
     row["same_text_before"] = 0 if len(text) < 20 else earlier.filter(text=row["text"]).exclude(pk=review_id).count()
     return row
+
+
+def review_texts(review_ids: Iterable[int]) -> dict[int, str]:
+    from electroshop.shop.models import Review
+
+    return {pk: f"{title} {text}".strip()
+            for pk, title, text in Review.objects.filter(pk__in=list(review_ids)).values_list("pk", "title", "text")}
+
+
+def review_cards(review_ids: Iterable[int]) -> dict[int, dict]:
+    """review_id -> {product (name), rating, title, text, created_at}. One query."""
+    from electroshop.shop.models import Review
+
+    rows = Review.objects.filter(pk__in=list(review_ids)).values_list(
+        "pk", "product__name", "rating", "title", "text", "created_at")
+    return {pk: {"product": product, "rating": rating, "title": title, "text": text, "created_at": created_at}
+            for pk, product, rating, title, text, created_at in rows}
+
+
+def set_review_status(review_id: int, status: str) -> bool:
+    """See ShopAdapter.set_review_status: "held" only hides a pending or published review."""
+    from electroshop.shop.models import Review
+
+    reviews = Review.objects.filter(pk=review_id)
+    if status == Review.Status.HELD:
+        reviews = reviews.filter(status__in=[Review.Status.PENDING, Review.Status.PUBLISHED])
+    elif status not in (Review.Status.PUBLISHED, Review.Status.REJECTED):
+        raise ValueError(f"unknown review status {status!r}")
+    return reviews.update(status=status) > 0
 
 
 def _timedelta(**kwargs):

@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 
 from electroshop.api.permissions import IsStaffOrServiceToken
 from electroshop.api.schema import FORBIDDEN_STAFF, NOT_FOUND, UNAUTHENTICATED, VALIDATION_ERROR
-from electroshop.shop import selectors as shop
+from electroshop.seam import reads
 
 from .. import selectors
 from ..models import Urgency
@@ -44,7 +44,7 @@ class ProductForecastView(MerchantView):
                    responses={200: s.ProductForecastSerializer, **ERRORS, 404: NOT_FOUND})
     def get(self, request: Request, sku: str) -> Response:
         horizon = _horizon(request)
-        product_id = shop.product_id_for_sku(sku)
+        product_id = reads.product_id_for_sku(sku)
         if product_id is None:
             raise Http404(f"no product with sku {sku!r}")
         answer = selectors.product_forecast(product_id=product_id, horizon=horizon)
@@ -59,7 +59,7 @@ class CategoryForecastView(MerchantView):
     def get(self, request: Request, category_id: int) -> Response:
         horizon = _horizon(request)
         if category_id != selectors.TOTAL_CATEGORY_ID and (
-                category_id > MAX_ID or shop.category_subtree_ids(category_id) is None):
+                category_id > MAX_ID or reads.category_subtree_ids(category_id) is None):
             raise Http404(f"no category with id {category_id}")
         answer = selectors.category_forecast(category_id=category_id, horizon=horizon)
         return Response({"category_id": category_id, **_forecast_body(answer)})

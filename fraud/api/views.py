@@ -10,7 +10,7 @@ from electroshop.api.permissions import IsStaffOrServiceToken
 from electroshop.api.schema import FORBIDDEN_STAFF, THROTTLED, UNAUTHENTICATED, VALIDATION_ERROR
 from electroshop.api.throttling import WriteThrottle
 from electroshop.mlops.selectors import version_number
-from electroshop.shop import selectors as shop
+from electroshop.seam import get_adapter
 
 from .. import services
 from ..models import RiskAssessment
@@ -54,7 +54,7 @@ class ScoreOrderView(APIView):
             return Response(assessment_body(assessment))
         payload = dict(data)
         if payload.get("customer_id") is not None:
-            created = shop.customer_created_at(payload["customer_id"])
+            created = get_adapter().customer_created_at(payload["customer_id"])
             if created is None:
                 raise ValidationError({"customer_id": [f"no customer with id {payload['customer_id']}"]})
             payload["customer_created_at"] = created

@@ -11,7 +11,6 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('mlops', '0002_fanout'),
-        ('shop', '0001_initial'),
     ]
 
     operations = [
@@ -76,19 +75,6 @@ class Migration(migrations.Migration):
                 'constraints': [],
             },
             bases=('mlops.modelversion',),
-        ),
-        migrations.CreateModel(
-            name='HeldReview',
-            fields=[
-            ],
-            options={
-                'verbose_name': 'review to moderate',
-                'verbose_name_plural': 'review moderation',
-                'proxy': True,
-                'indexes': [],
-                'constraints': [],
-            },
-            bases=('shop.review',),
         ),
         migrations.CreateModel(
             name='FraudLabel',

@@ -13,7 +13,7 @@ from electroshop.api.authentication import PrefetchedCacheMixin
 from electroshop.api.permissions import IsCustomerSelfOrStaff
 from electroshop.api.schema import FORBIDDEN_OTHER_CUSTOMER, NOT_FOUND, THROTTLED, UNAUTHENTICATED, VALIDATION_ERROR
 from electroshop.api.throttling import WriteThrottle
-from electroshop.shop import selectors as shop
+from electroshop.seam import get_adapter, reads
 from electroshop.api.visitors import visitor_session_id
 
 from .. import selectors
@@ -37,7 +37,7 @@ def _parsed_options(request: Request) -> dict:
 
 def _options(request: Request) -> dict:
     options = _parsed_options(request)
-    if options["category_id"] is not None and shop.category_subtree_ids(options["category_id"]) is None:
+    if options["category_id"] is not None and reads.category_subtree_ids(options["category_id"]) is None:
         raise ValidationError({"category": ["no category with this id"]})
     return options
 
@@ -100,7 +100,7 @@ class MyRecommendationsView(APIView):
     @extend_schema(parameters=LIST_PARAMETERS, examples=[s.CUSTOMER_EXAMPLE], responses={
         200: s.CustomerRecommendationsSerializer, 400: VALIDATION_ERROR, 401: UNAUTHENTICATED, 404: NOT_FOUND})
     def get(self, request: Request) -> Response:
-        customer_id = shop.customer_id_for_user(request.user.pk)
+        customer_id = get_adapter().customer_id_for_user(request.user.pk)
         if customer_id is None:
             raise Http404("this account is not linked to a customer")
         return _customer_response(request, customer_id)
@@ -122,7 +122,7 @@ class SessionRecommendationsView(APIView):
 
 
 def _product_id(sku: str) -> int:
-    product_id = shop.product_id_for_sku(sku)
+    product_id = reads.product_id_for_sku(sku)
     if product_id is None:
         raise Http404(f"no product with sku {sku!r}")
     return product_id
@@ -131,7 +131,7 @@ def _product_id(sku: str) -> int:
 def _viewer_customer_id(request: Request) -> int | None:
     user = request.user
     if user.is_authenticated and not user.is_staff:
-        return shop.customer_id_for_user(user.pk)
+        return get_adapter().customer_id_for_user(user.pk)
     return None
 
 
@@ -174,7 +174,7 @@ class CartComplementsView(APIView):
     def post(self, request: Request) -> Response:
         body = s.CartSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        ids = shop.product_ids_for_skus(body.validated_data["skus"])
+        ids = get_adapter().product_ids_for_skus(body.validated_data["skus"])
         unknown = [sku for sku in body.validated_data["skus"] if sku not in ids]
         if unknown:
             raise ValidationError({"skus": [f"unknown sku: {sku}" for sku in unknown[:20]]})

@@ -22,6 +22,7 @@ from django import template
 
 from electroshop.conf import electroshop_settings
 from electroshop.api.visitors import visitor_session_id
+from electroshop.seam import get_adapter
 
 from .. import selectors
 
@@ -131,5 +132,4 @@ def _customer_of(context) -> int | None:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return None
-    customer = getattr(user, "customer", None)
-    return customer.pk if customer else None
+    return get_adapter().customer_id_of_user(user)

@@ -3,8 +3,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
-from electroshop.shop import events as events_service
-from electroshop.shop.events import COLLECT_BATCH_MAX, session_event_key
+from electroshop.seam import events as events_service
+from electroshop.seam.events import COLLECT_BATCH_MAX, session_event_key
 from electroshop.shop.models import Customer, Event
 
 URL = "/api/v1/events/collect/"

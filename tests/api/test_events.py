@@ -2,7 +2,7 @@
 import pytest
 from django.test import override_settings
 
-from electroshop.shop import events as events_service
+from electroshop.seam import events as events_service
 from electroshop.shop.models import Event
 
 URL = "/api/v1/events/"

@@ -75,20 +75,47 @@ def test_a_verified_buyers_review_is_not_held():
     assert review.status == Review.Status.PENDING
 
 
+def _held(review, score=70.0):
+    return ReviewAssessment.objects.create(review_id=review.pk, score=score, held=True,
+                                           reasons=[{"code": "DUPLICATE_TEXT", "message": "same text"}])
+
+
+def _queries_of_page(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
 def test_moderation_admin_lists_held_reviews_and_approves_or_rejects(admin_client_fraud):
     product = ProductFactory()
     keep = _review(product, None, "held one", status=Review.Status.HELD)
     drop = _review(product, None, "held two", status=Review.Status.HELD)
-    _review(product, None, "published", status=Review.Status.PUBLISHED)
+    published = _review(product, None, "published", status=Review.Status.PUBLISHED)
+    ReviewAssessment.objects.create(review_id=published.pk, score=5.0, held=False)
+    keep_held, drop_held = _held(keep), _held(drop)
     url = "/admin/fraud/heldreview/"
     page = admin_client_fraud.get(url).content.decode()
-    assert "held one" in page and "held two" in page and ">published<" not in page
-    admin_client_fraud.post(url, {"action": "approve", "_selected_action": [keep.pk]})
-    admin_client_fraud.post(url, {"action": "reject", "_selected_action": [drop.pk]})
+    assert "held one" in page and "held two" in page and ">published<" not in page and "same text" in page
+    admin_client_fraud.post(url, {"action": "approve", "_selected_action": [keep_held.pk]})
+    admin_client_fraud.post(url, {"action": "reject", "_selected_action": [drop_held.pk]})
     keep.refresh_from_db()
     drop.refresh_from_db()
     assert (keep.status, drop.status) == (Review.Status.PUBLISHED, Review.Status.REJECTED)
     assert ReviewAssessment.objects.get(review_id=drop.pk).moderation == "rejected"
+    assert "held one" not in admin_client_fraud.get(url).content.decode()  # moderated: off the list
+
+
+def test_the_moderation_page_reads_the_reviews_in_one_query_whatever_their_number(admin_client_fraud):
+    product = ProductFactory()
+    _held(_review(product, None, "held one", status=Review.Status.HELD))
+    url = "/admin/fraud/heldreview/"
+    one = _queries_of_page(admin_client_fraud, url)
+    for i in range(4):
+        _held(_review(product, None, f"held {i}", status=Review.Status.HELD))
+    assert _queries_of_page(admin_client_fraud, url) == one
 
 
 def test_moderation_decisions_train_the_review_model_which_then_scores_new_reviews(settings, tmp_path):

@@ -4,7 +4,7 @@ from pathlib import Path
 from django.core.cache import cache
 from django.test import override_settings
 
-from electroshop.shop import stamps
+from electroshop.seam import stamps
 from electroshop.shop.importers import import_online_retail_orders
 from electroshop.shop.models import Stock
 from recommendations.models import MerchandisingRule
@@ -70,7 +70,7 @@ def test_a_new_answer_reuses_the_cards_and_purchases_read_under_the_same_stamps(
 
 
 def test_reused_cards_and_purchases_follow_stamps_and_expire(shop, staff_client, monkeypatch):
-    from electroshop.shop import selectors as shop_selectors
+    from electroshop.seam import reads
     from electroshop.shop.models import OrderLine
 
     p, customer = shop["products"], shop["customer"]
@@ -78,8 +78,8 @@ def test_reused_cards_and_purchases_follow_stamps_and_expire(shop, staff_client,
     assert skus(stored(staff_client, customer, limit=3)) == ["P0", "P1", "P2"]
     Stock.objects.filter(product=p[0]).update(on_hand=0)  # around model signals: cards are reused ...
     assert skus(get(staff_client, customer, limit=3, exclude="P5")) == ["P0", "P1", "P2"]
-    later = shop_selectors.time.monotonic() + 11  # ... for at most RECOMMENDATIONS_RESPONSE_CACHE_SECONDS
-    monkeypatch.setattr(shop_selectors.time, "monotonic", lambda: later)
+    later = reads.time.monotonic() + 11  # ... for at most RECOMMENDATIONS_RESPONSE_CACHE_SECONDS
+    monkeypatch.setattr(reads.time, "monotonic", lambda: later)
     assert skus(get(staff_client, customer, limit=3, exclude="P6")) == ["P1", "P2", "P3"]
 
     # a purchase written around signals (as a bulk import does) counts once the shop stamp is forgotten

@@ -18,7 +18,7 @@ from tqdm import tqdm
 
 from electroshop.conf import electroshop_settings
 from electroshop.shop.models import Brand, Category, Customer, Product
-from electroshop.shop.stamps import forget_shop_stamp
+from electroshop.seam.stamps import forget_shop_stamp
 
 from .rows import BadRowLimit, ImportResult, Reasons, refusal_reason
 

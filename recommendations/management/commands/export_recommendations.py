@@ -7,7 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from electroshop.shop import selectors as shop
+from electroshop.seam import get_adapter
 from recommendations import selectors
 
 
@@ -30,7 +30,7 @@ class Command(BaseCommand):
             raise CommandError("--limit must be between 1 and 100")
         customer_ids = self._customer_ids(options["customers"])
         if not options["include_without_marketing_consent"]:
-            no_consent = shop.customers_without_consent("marketing")
+            no_consent = get_adapter().customers_without_consent("marketing")
             skipped = sum(customer_id in no_consent for customer_id in customer_ids)
             customer_ids = [customer_id for customer_id in customer_ids if customer_id not in no_consent]
             if skipped:

@@ -7,7 +7,7 @@ stores it once. After the batch is committed, every registered listener is calle
 so other apps (recommendations) can react in real time (also when ``attach_session_events`` gives
 an anonymous session's events to the customer who signed in)::
 
-    from electroshop.shop.events import register_event_listener
+    from electroshop.seam.events import register_event_listener
     register_event_listener(lambda result: ...)
 
 Validation is plain Python (no DRF): a 1,000-row batch must be cheap, and importers can use it too.
@@ -18,6 +18,7 @@ import logging
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,30 +27,43 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.dateparse import parse_datetime
 
-from .models import Customer, Event, Product
+from .adapter import EventType
+from .registry import get_adapter
 
-logger = logging.getLogger("electroshop.shop.events")
+logger = logging.getLogger("electroshop.seam.events")
 
 # Largest integer a database id column (bigint) holds; anything larger is a client error, not a 500.
 MAX_ID = 2**63 - 1
 # A browser may post only a few events at a time, and only what it can witness itself.
 COLLECT_BATCH_MAX = 50
 COLLECT_EVENT_TYPES = frozenset(
-    {Event.Type.VIEW, Event.Type.CLICK, Event.Type.CART, Event.Type.WISHLIST, Event.Type.SEARCH, Event.Type.IMPRESSION}
+    {EventType.VIEW, EventType.CLICK, EventType.CART, EventType.WISHLIST, EventType.SEARCH, EventType.IMPRESSION}
 )
 # Clocks drift; an event this far in the future is a bug on the client, not a clock difference.
 FUTURE_TOLERANCE = timedelta(minutes=5)
 MAX_DWELL_SECONDS = 7 * 24 * 3600.0
 
-_STRING_LIMITS = {
-    "sku": Product._meta.get_field("sku").max_length,
-    "session_id": Event._meta.get_field("session_id").max_length,
-    "device": Event._meta.get_field("device").max_length,
-    "traffic_source": Event._meta.get_field("traffic_source").max_length,
-    "recommendation_id": Event._meta.get_field("recommendation_id").max_length,
-    "query": Event._meta.get_field("query").max_length,
-    "event_id": Event._meta.get_field("dedupe_key").max_length,
-}
+
+def _string_limits() -> dict[str, int]:
+    """The longest value of each text field the shop's product and events tables hold."""
+    adapter = get_adapter()
+    return _limits_of(adapter.event_model, adapter.sku_max_length)
+
+
+@lru_cache(maxsize=4)
+def _limits_of(event_model: Any, sku_max_length: int) -> dict[str, int]:
+    get_field = event_model._meta.get_field
+    return {
+        "sku": sku_max_length,
+        "session_id": get_field("session_id").max_length,
+        "device": get_field("device").max_length,
+        "traffic_source": get_field("traffic_source").max_length,
+        "recommendation_id": get_field("recommendation_id").max_length,
+        "query": get_field("query").max_length,
+        "event_id": get_field("dedupe_key").max_length,
+    }
+
+
 FIELDS = (
     "event_type", "sku", "product_id", "customer_id", "session_id", "occurred_at", "device",
     "traffic_source", "dwell_seconds", "recommendation_id", "query", "event_id",
@@ -63,7 +77,7 @@ class EventBatchResult:
     created: int
     duplicates: int
     source: str
-    events: list[Event] = field(default_factory=list, repr=False)
+    events: list[Any] = field(default_factory=list, repr=False)  # rows of the adapter's event_model
 
 
 class EventBatchError(Exception):
@@ -117,7 +131,7 @@ def _text(row: Mapping[str, Any], name: str, *, required: bool = False) -> str:
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise _RowError(name, "Must be a string.")
     value = str(value)
-    limit = _STRING_LIMITS.get(name)
+    limit = _string_limits().get(name)
     if limit and len(value) > limit:
         raise _RowError(name, f"Must be at most {limit} characters.")
     if "\x00" in value:
@@ -242,11 +256,11 @@ def _clean_row(index: int, row: Any, *, allowed: Sequence[str], event_types: Ite
     sku, product_id = values.get("sku"), values.get("product_id")
     if sku and product_id:
         error("sku", "Give sku or product_id, not both.")
-    elif event_type and event_type != Event.Type.SEARCH and not sku and product_id is None and "sku" not in {
+    elif event_type and event_type != EventType.SEARCH and not sku and product_id is None and "sku" not in {
         e["field"] for e in errors
     } and "product_id" not in {e["field"] for e in errors}:
         error("sku", "This field is required (or product_id) for this event type.")
-    if event_type == Event.Type.SEARCH and not values.get("query") and "query" not in {e["field"] for e in errors}:
+    if event_type == EventType.SEARCH and not values.get("query") and "query" not in {e["field"] for e in errors}:
         error("query", "This field is required for search events.")
     if "customer_id" in allowed and "session_id" in allowed:
         if values.get("customer_id") is None and not values.get("session_id") and not {
@@ -255,7 +269,7 @@ def _clean_row(index: int, row: Any, *, allowed: Sequence[str], event_types: Ite
     if errors:
         return None, errors
     event_id = values.get("event_id") or ""
-    dedupe_key = f"{dedupe_prefix}{event_id}"[: _STRING_LIMITS["event_id"]] if event_id else None
+    dedupe_key = f"{dedupe_prefix}{event_id}"[: _string_limits()["event_id"]] if event_id else None
     return _CleanRow(
         index=index, event_type=event_type, sku=sku or "", product_id=product_id,
         customer_id=values.get("customer_id"), session_id=values.get("session_id") or "",
@@ -296,11 +310,10 @@ def _resolve_references(rows: list[_CleanRow]) -> tuple[dict[str, int], set[int]
     skus = {row.sku for row in rows if row.sku}
     product_ids = {row.product_id for row in rows if row.product_id is not None}
     customer_ids = {row.customer_id for row in rows if row.customer_id is not None}
-    by_sku = dict(Product.objects.filter(sku__in=skus).values_list("sku", "pk")) if skus else {}
-    known_products = set(Product.objects.filter(pk__in=product_ids).values_list("pk", flat=True)) if product_ids else set()
-    known_customers = (
-        set(Customer.objects.filter(pk__in=customer_ids).values_list("pk", flat=True)) if customer_ids else set()
-    )
+    adapter = get_adapter()
+    by_sku = adapter.product_ids_for_skus(skus) if skus else {}
+    known_products = adapter.existing_product_ids(product_ids) if product_ids else set()
+    known_customers = adapter.existing_customer_ids(customer_ids) if customer_ids else set()
     errors = []
     for row in rows:
         if row.sku and row.sku not in by_sku:
@@ -319,6 +332,7 @@ def _resolve_references(rows: list[_CleanRow]) -> tuple[dict[str, int], set[int]
 def _store(rows: list[_CleanRow], *, source: str, customer_id: int | None = None,
            session_id: str | None = None) -> EventBatchResult:
     by_sku, _, _ = _resolve_references(rows)
+    Event = get_adapter().event_model
     for attempt in range(2):
         try:
             with transaction.atomic():
@@ -329,7 +343,7 @@ def _store(rows: list[_CleanRow], *, source: str, customer_id: int | None = None
                     existing.update(
                         Event.objects.filter(dedupe_key__in=keys[start:start + 500]).values_list("dedupe_key", flat=True)
                     )
-                events: list[Event] = []
+                events: list[Any] = []
                 duplicates = 0
                 for row in rows:
                     if row.dedupe_key:
@@ -369,7 +383,7 @@ def record_events(*, rows: Sequence[Mapping[str, Any]], source: str, max_rows: i
     from electroshop.conf import electroshop_settings
 
     limit = electroshop_settings.EVENTS_BATCH_MAX if max_rows is None else max_rows
-    clean = _validate_batch(rows, max_rows=limit, allowed=FIELDS, event_types=Event.Type.values, dedupe_prefix="")
+    clean = _validate_batch(rows, max_rows=limit, allowed=FIELDS, event_types=EventType.values, dedupe_prefix="")
     return _store(clean, source=source)
 
 
@@ -399,7 +413,7 @@ def attach_session_events(*, session_id: str, customer_id: int) -> EventBatchRes
     if not session_id:
         return EventBatchResult(created=0, duplicates=0, source="sign-in")
     with transaction.atomic():
-        anonymous = Event.objects.filter(session_id=session_id, customer__isnull=True)
+        anonymous = get_adapter().event_model.objects.filter(session_id=session_id, customer_id__isnull=True)
         events = list(anonymous.select_for_update().order_by("occurred_at"))
         anonymous.update(customer_id=customer_id)
         for event in events:

@@ -8,10 +8,11 @@ the next reader adds a new random one.
 * the shop stamp: products, stock, categories, and any bulk write (imports, the demo loader);
 * a customer's purchases stamp: that customer's orders and order lines (and the customer itself).
 
-Model signals forget them at once and again when the transaction commits (a reader between the
-save and the commit would otherwise store an answer built from the old rows under the new stamp).
-A change that bypasses model signals (``queryset.update``, SQL) is seen when the cached answers
-expire (``RECOMMENDATIONS_RESPONSE_CACHE_SECONDS``).
+The seam signals (``signals.py``: catalog_changed, stock_changed, order_changed, customer_changed)
+forget them at once and again when the transaction commits (a reader between the save and the
+commit would otherwise store an answer built from the old rows under the new stamp). A change that
+sends no signal (``queryset.update``, SQL) is seen when the cached answers expire
+(``RECOMMENDATIONS_RESPONSE_CACHE_SECONDS``), or at once if the writer calls ``forget_shop_stamp()``.
 """
 from __future__ import annotations
 
@@ -55,25 +56,15 @@ def forget_purchases_stamps(customer_ids: Iterable[int | None]) -> None:
     _forget_now_and_on_commit([purchases_stamp_key(pk) for pk in set(customer_ids) if pk is not None])
 
 
-# --- receivers (connected in ShopConfig.ready) ---------------------------------------------------
+# --- receivers of the seam signals (connected in SeamConfig.ready) --------------------------------------
 
 def on_catalog_changed(**kwargs: Any) -> None:
     forget_shop_stamp()
 
 
-def on_order_changed(*, instance: Any, **kwargs: Any) -> None:
-    forget_purchases_stamps([instance.customer_id])
+def on_order_changed(*, customer_ids: Iterable[int | None], **kwargs: Any) -> None:
+    forget_purchases_stamps(customer_ids)
 
 
-def on_order_line_changed(*, instance: Any, **kwargs: Any) -> None:
-    from django.core.exceptions import ObjectDoesNotExist
-
-    try:
-        order = instance.order  # usually already loaded with the line: no query
-    except ObjectDoesNotExist:  # deleted with its order, whose own signal forgets the stamp
-        return
-    forget_purchases_stamps([order.customer_id])
-
-
-def on_customer_changed(*, instance: Any, **kwargs: Any) -> None:
-    forget_purchases_stamps([instance.pk])
+def on_customer_changed(*, customer_id: int, **kwargs: Any) -> None:
+    forget_purchases_stamps([customer_id])
