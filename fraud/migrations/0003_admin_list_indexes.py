@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('fraud', '0001_initial'),
+        ('fraud', '0002_heldreview_on_assessment'),
         ('mlops', '0002_fanout'),
     ]
 
