@@ -71,8 +71,8 @@ def _figure(key: str, value: str | None) -> Figure:
 
 def _recommendation_figures(version: ModelVersion) -> list[Figure]:
     metrics = version.metrics
-    hybrid = "validation_ndcg@10_hybrid_heldout"
-    figures = [_figure(hybrid, format_number(metrics.get(hybrid)))]
+    figures = [_figure(key, format_number(metrics.get(key))) for key in HEADLINE_METRICS["recommendations"]
+               if key in metrics] or [_figure("validation_ndcg@10_served", None)]
     singles = {method: scores.get("ndcg@10") for method, scores in (metrics.get("evaluation") or {}).items()
                if method != "hybrid" and scores.get("ndcg@10") is not None}
     if singles:

@@ -6,7 +6,7 @@ as [scope_]metric[@k][_method][_heldout] from the tables below, else the key in 
 Numbers never use scientific notation and group thousands.
 """
 import math
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from electroshop.conf import electroshop_settings
 
@@ -19,6 +19,7 @@ LABELS = {
     "evaluation_window": "Evaluation window",
     "activation": "Activation decision",
     "serving": "Lists served",
+    "validation_ndcg@10_served": "NDCG@10, lists served, held-out window",
     "users": "Customers",
     "days": "Days",
     "start": "Start",
@@ -51,7 +52,7 @@ METRICS = {
     "auc_roc": "ROC AUC", "average_precision": "Average precision (AP)",
 }
 METHODS = {
-    "hybrid": "hybrid", "served": "lists served", "ease": "EASE", "als": "ALS", "item_knn": "item kNN", "most_popular": "most popular",
+    "hybrid": "hybrid", "ease": "EASE", "als": "ALS", "item_knn": "item kNN", "most_popular": "most popular",
     "popular": "most popular", "trending": "trending", "covisit": "session co-visitation", "content": "content",
     "bought_together": "bought together", "engine": "engine", "seasonal_naive": "seasonal naive",
     "auto_ets": "AutoETS", "croston": "Croston", "naive": "naive",
@@ -59,7 +60,8 @@ METHODS = {
 SCOPES = {"validation_": "validation window", "holdout_": "time hold-out"}
 # The figures that say how good a version of each app is, first the one drawn over versions.
 HEADLINE_METRICS = {
-    "recommendations": ("validation_ndcg@10_hybrid_heldout",),
+    # the lists a version serves (the activation gate's choice), then the hybrid's own score
+    "recommendations": ("validation_ndcg@10_served", "validation_ndcg@10_hybrid_heldout"),
     "forecasting": ("wape_engine", "wrmsse_engine"),
     "fraud": ("holdout_average_precision", "holdout_auc_roc"),
 }
@@ -127,18 +129,19 @@ def format_metric(key: str, value: float | None) -> str:
 CURRENCY_SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
 
 
-def format_money(amount: float | Decimal | None, currency: str | None = None) -> str:
-    """One money format for every admin screen: "£1,234.50", or "1,234.50 CHF" without a symbol."""
+def format_money(amount: object, currency: str | None = None) -> str:
+    """One money format for the storefront, the widgets and every admin screen: "£1,234.50", or
+    "1,234.50 CHF" for a currency without a symbol; half a penny rounds up, as tills do."""
     if amount is None:
         return "—"
+    try:
+        value = Decimal(str(amount)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    except (InvalidOperation, ValueError):
+        return str(amount)
     currency = (currency or electroshop_settings.CURRENCY).upper()
-    text = f"{Decimal(str(amount)).quantize(Decimal('0.01')):,}"
-    if text.startswith("-"):
-        sign, text = "-", text[1:]
-    else:
-        sign = ""
+    sign = "-" if value < 0 else ""
     symbol = CURRENCY_SYMBOLS.get(currency)
-    return f"{sign}{symbol}{text}" if symbol else f"{sign}{text} {currency}"
+    return f"{sign}{symbol}{abs(value):,.2f}" if symbol else f"{sign}{abs(value):,.2f} {currency}"
 
 
 def format_duration(seconds: float | None) -> str:

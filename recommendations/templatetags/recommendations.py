@@ -111,6 +111,9 @@ def cart_complements(context, products, limit: int = 4, title: str | None = None
     limit, read = _limits(context, limit, 50)
     result = selectors.cart_complements(product_ids=[i for i in ids if i is not None], limit=read,
                                         customer_id=_customer_of(context))
+    if result is not None and result.source != "bought_together":
+        # No complements known for these products: the trending list is titled as what it is.
+        return _widget(context, result, title=None, kind="cart", limit=limit)
     return _widget(context, result, title=title or "Complete your order", kind="cart", limit=limit)
 
 

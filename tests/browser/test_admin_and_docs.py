@@ -3,15 +3,19 @@ from tests.browser.conftest import ADMIN_PASSWORD, sign_in
 
 DASHBOARDS = ["/admin/recommendations/recommendationdashboard/", "/admin/forecasting/forecastingdashboard/",
               "/admin/fraud/frauddashboard/"]
-CHART = "svg, canvas"
+CHART = "svg[role=img]"  # the server-drawn charts (icons are svg too)
 
 
 def test_a_merchant_opens_the_overview_and_the_three_model_dashboards_and_sees_charts(page, demo_server):
+    """Signed in as the superuser: every screen answers, and each shows a drawn chart of visible size."""
     sign_in(page, demo_server.url, path="/admin/login/", username=demo_server.admin_username,
             password=ADMIN_PASSWORD)
     page.goto(demo_server.url + "/admin/")
     assert "ElectroShop AI" in page.title()
-    for screen in DASHBOARDS:
+    overview = page.locator("#content").inner_text()
+    for line in ("Recommendations", "Demand forecast", "Fraud", "Orders waiting for a fraud review"):
+        assert line in overview, line
+    for screen in ["/admin/", *DASHBOARDS]:
         response = page.goto(demo_server.url + screen)
         assert response.status == 200, screen
         charts = page.locator(CHART)

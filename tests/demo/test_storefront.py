@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from electroshop.demo.accounts import ensure_demo_accounts
-from electroshop.shop.formatting import format_money
+from electroshop.mlops.formatting import format_money
 from electroshop.shop.models import Brand, Category, Customer, Order, OrderLine, Product, Review, Stock
 from fraud.models import RiskAssessment
 

@@ -114,6 +114,11 @@ def test_the_cart_widget_is_computed_from_the_carts_products(store, client):
     assert _widgets(client.get(reverse("demo:cart")).content.decode())["You might also need"] == ["P07", "P08"]
     client.post(reverse("demo:cart_add"), {"sku": "P07"})  # what is in the cart is never suggested
     assert "P07" not in _widgets(client.get(reverse("demo:cart")).content.decode())["You might also need"]
+    client.post(reverse("demo:cart_remove"), {"sku": "P06"})
+    client.post(reverse("demo:cart_remove"), {"sku": "P07"})
+    client.post(reverse("demo:cart_add"), {"sku": "P03"})  # nothing known to go with it: trending, titled so
+    widgets = _widgets(client.get(reverse("demo:cart")).content.decode())
+    assert "You might also need" not in widgets and widgets["Trending now"][:2] == ["P00", "P01"]
 
 
 def test_an_anonymous_visitors_session_list_follows_their_browsing(store, client, django_capture_on_commit_callbacks):

@@ -8,13 +8,9 @@ register = template.Library()
 register.filter("metric_label", formatting.metric_label)
 register.filter("duration", formatting.format_duration)
 register.filter("percent", formatting.format_percent)
+register.filter("money", formatting.format_money)
 
 
 @register.filter
 def number(value, digits: int = 3) -> str:
     return formatting.format_number(value, digits=int(digits))
-
-
-@register.filter
-def money(amount, currency: str | None = None) -> str:
-    return formatting.format_money(amount, currency)

@@ -35,9 +35,6 @@
       });
     });
     for (var i = 0; i < impressions.length; i += 50) send(impressions.slice(i, i + 50));
-    // A product page says which product is being viewed: the visitor's next lists adapt to it.
-    var viewed = document.querySelector("[data-es-view]");
-    if (viewed) send([{ event_type: "view", sku: viewed.getAttribute("data-es-view") }]);
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
