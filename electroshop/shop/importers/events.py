@@ -228,12 +228,7 @@ def import_events(
     progress: bool = False,
 ) -> ImportResult:
     """Dispatch on ``format`` (``rees46`` or ``generic``)."""
-    if format == "rees46":
-        return import_rees46_events(
-            path=path, until=until, date_format=date_format, max_bad_rows=max_bad_rows, progress=progress
-        )
-    if format == "generic":
-        return import_generic_events(
-            path=path, until=until, date_format=date_format, max_bad_rows=max_bad_rows, progress=progress
-        )
-    raise ImportFileError(f"unknown event format {format!r}; choose one of {', '.join(EVENT_FORMATS)}")
+    importer = {"rees46": import_rees46_events, "generic": import_generic_events}.get(format)
+    if importer is None:
+        raise ImportFileError(f"unknown event format {format!r}; choose one of {', '.join(EVENT_FORMATS)}")
+    return importer(path=path, until=until, date_format=date_format, max_bad_rows=max_bad_rows, progress=progress)

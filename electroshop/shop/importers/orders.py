@@ -321,12 +321,7 @@ def import_orders(
     progress: bool = False,
 ) -> ImportResult:
     """Dispatch on ``format`` (``online-retail`` or ``generic``)."""
-    if format == "online-retail":
-        return import_online_retail_orders(
-            path=path, until=until, date_format=date_format, max_bad_rows=max_bad_rows, progress=progress
-        )
-    if format == "generic":
-        return import_generic_orders(
-            path=path, until=until, date_format=date_format, max_bad_rows=max_bad_rows, progress=progress
-        )
-    raise ImportFileError(f"unknown order format {format!r}; choose one of {', '.join(ORDER_FORMATS)}")
+    importer = {"online-retail": import_online_retail_orders, "generic": import_generic_orders}.get(format)
+    if importer is None:
+        raise ImportFileError(f"unknown order format {format!r}; choose one of {', '.join(ORDER_FORMATS)}")
+    return importer(path=path, until=until, date_format=date_format, max_bad_rows=max_bad_rows, progress=progress)
