@@ -6,9 +6,10 @@ and the fraud app's own scoring code, deterministically from the seed:
 * **Scoring** as the shop would have scored each order when it was placed, before any model was
   trained: the fraud app's batch features (what training uses, equal to the online ones) and its
   decision function (``fraud.services.assess``: rules-only points, lists, rules, thresholds).
-* **Review decisions**: every order the scoring sent to review or blocked, and every order of
-  £1,000 or more from a guest or an account younger than 30 days (checked by hand), is decided by
-  a reviewer 1-72 hours after it was placed: a fraud is rejected (one in ten slips through and is
+* **The merchant's rule**: orders of £1,000 or more from a guest or an account younger than 30
+  days go to review (a ``FraudRule`` the demo shop has, editable in the admin like any other).
+* **Review decisions**: every order the scoring sent to review or blocked is decided by a reviewer
+  1-72 hours after it was placed: a fraud is rejected (one in ten slips through and is
   approved), a genuine order approved. A decision is a training label known at its time, so it
   feeds the entity-risk features of later orders (``FRAUD_LABEL_DELAY_DAYS``); orders flagged
   because of such a label are reviewed in turn (repeated until nothing changes). Rejected orders
@@ -34,7 +35,7 @@ from electroshop.shop import selectors as shop
 from electroshop.shop.models import Order
 from fraud import selectors
 from fraud.features import feature_config, order_attributes, order_extras_frame, order_features_frame
-from fraud.models import FraudLabel, Level, ReviewAssessment, RiskAssessment, SignupAssessment
+from fraud.models import FraudLabel, FraudRule, Level, ReviewAssessment, RiskAssessment, SignupAssessment
 from fraud.rules import identities_of
 from fraud.services import Scored, assess
 
@@ -42,8 +43,13 @@ REVIEWER = "fraud-team"
 RECENT_DAYS = 14  # every order of the last two weeks has its assessment, as in a live shop
 DECISION_HOURS = (1, 72)  # a reviewer decides a flagged order within hours to three days
 MISSED_FRAUD = 0.1  # share of reviewed frauds the reviewer approves (their chargeback comes later)
-MANUAL_REVIEW_TOTAL = 1000.0  # orders this large from a guest or a new account are checked by hand
-MANUAL_REVIEW_ACCOUNT_DAYS = 30
+# The demo shop's merchant rule: large orders from guests (account age 0) and new accounts are checked by hand.
+LARGE_NEW_ACCOUNT_RULE = {
+    "name": "Large order from a guest or a new account",
+    "conditions": [{"feature": "amount", "op": ">=", "value": 1000}, {"feature": "account_age_days", "op": "<", "value": 30}],
+    "action": Level.REVIEW, "priority": 50,
+    "note": "Demo shop: orders of £1,000 or more from a guest or an account younger than 30 days are checked by hand.",
+}
 CHARGEBACK_DAYS = (14, 84)  # a chargeback arrives 2-12 weeks after the order
 CHARGEBACK_REASONS = ("10.4 Other Fraud - Card-Absent Environment", "4837 No Cardholder Authorization",
                       "F29 Card Not Present Fraud")
@@ -69,7 +75,7 @@ def _seconds(values: pd.Series) -> np.ndarray:
     return values.to_numpy(dtype="datetime64[s]").astype(np.int64)
 
 
-def _review(orders: pd.DataFrame, *, manual: np.ndarray, rejects: np.ndarray, decided_at: np.ndarray,
+def _review(orders: pd.DataFrame, *, rejects: np.ndarray, decided_at: np.ndarray,
             end_ts: int) -> tuple[list[Scored], np.ndarray]:
     """(assessment of every order, reviewed-by-the-end mask), with decisions fed back as labels.
 
@@ -98,7 +104,7 @@ def _review(orders: pd.DataFrame, *, manual: np.ndarray, rejects: np.ndarray, de
             scored[i] = assess(row, order_attributes(order)[1], identities_of(order), model=None,
                                version_id=None, config=config)
         flagged = np.array([s.level != Level.ALLOW for s in scored])
-        reviewed = (flagged | manual) & (decided_at < end_ts)
+        reviewed = flagged & (decided_at < end_ts)
         new_labels = np.where(reviewed & in_time, rejects.astype(float), np.nan)
         if np.array_equal(new_labels, labels, equal_nan=True):
             break
@@ -120,17 +126,15 @@ def write_fraud_history(*, data: DemoData, seed: int) -> FraudHistory:
     charged_back_at = placed + rng.integers(CHARGEBACK_DAYS[0], CHARGEBACK_DAYS[1] + 1, n) * DAY
     charged_back_at -= charged_back_at % DAY  # a chargeback file carries a day
     reasons = np.asarray(CHARGEBACK_REASONS, dtype=object)[rng.integers(0, len(CHARGEBACK_REASONS), n)]
-    guest = orders["customer_id"].isna().to_numpy()
-    account_days = (placed - _seconds(orders["customer_created_at"].fillna(orders["created_at"]))) / DAY
-    manual = (orders["total"].to_numpy() >= MANUAL_REVIEW_TOTAL) & (guest | (account_days < MANUAL_REVIEW_ACCOUNT_DAYS))
 
-    scored, reviewed = _review(orders, manual=manual, rejects=rejects, decided_at=decided_at, end_ts=end_ts)
+    FraudRule.objects.get_or_create(name=LARGE_NEW_ACCOUNT_RULE["name"], defaults=LARGE_NEW_ACCOUNT_RULE)
+    scored, reviewed = _review(orders, rejects=rejects, decided_at=decided_at, end_ts=end_ts)
     flagged = np.array([s.level != Level.ALLOW for s in scored])
     rejected = reviewed & rejects
     approved = reviewed & ~rejects
     cancelled = rejected | (orders["status"].to_numpy() == Order.Status.CANCELLED)
     charged_back = fraud & ~cancelled & (charged_back_at < end_ts)
-    stored = np.flatnonzero(flagged | manual | (placed >= end_ts - RECENT_DAYS * DAY))
+    stored = np.flatnonzero(flagged | (placed >= end_ts - RECENT_DAYS * DAY))
 
     _write_assessments(orders, scored, stored, placed=placed, decided_at=decided_at, approved=approved,
                        rejected=rejected)

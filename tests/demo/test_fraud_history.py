@@ -8,7 +8,7 @@ from django.core.management import call_command
 
 from electroshop.mlops.models import ModelVersion
 from electroshop.shop.models import Order
-from fraud.models import FraudLabel, RiskAssessment
+from fraud.models import FraudLabel, FraudRule, RiskAssessment
 from fraud.selectors import review_queue
 
 from .conftest import END_DATE
@@ -86,3 +86,14 @@ def test_the_history_trains_a_supervised_model(seeded, settings, tmp_path):
     version = ModelVersion.objects.get(app="fraud", kind="order_risk", status="active")
     assert version.parameters["model"] == "supervised"
     assert version.metrics["frauds"] >= 5
+
+
+def test_the_merchants_large_order_rule_sends_guests_and_new_accounts_to_review(seeded):
+    rule = FraudRule.objects.get(name="Large order from a guest or a new account")
+    assert rule.is_active and rule.action == "review"
+    matched = [a for a in RiskAssessment.objects.all() if any(r.get("name") == rule.name for r in a.rules_matched or [])]
+    assert matched, "no stored order matched the demo's merchant rule"
+    for assessment in matched:
+        assert assessment.level == "review"
+    call_command("seed_demo", scale="small", end_date=END_DATE, reset=True, verbosity=0)
+    assert FraudRule.objects.filter(name=rule.name).count() == 1  # seeding again keeps one rule
