@@ -1,4 +1,4 @@
-"""The demo storefront: thin views over plain ORM reads of the shop tables (this is the host shop).
+"""The demo storefront: thin views over the storefront's reads (``selectors``) of the shop tables (this is the host shop).
 
 What a host shop does for the plugin is visible here: product views are recorded as browsing events
 for the visitor (``record_visitor_events``), pages place the recommendation widgets (templates),
@@ -8,7 +8,6 @@ app scores on commit.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Avg, Case, Count, Q, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import cache_control
@@ -18,8 +17,9 @@ from electroshop.api.visitors import record_visitor_events
 from electroshop.demo.cart import MAX_QUANTITY, add_to_cart, cart_lines, cart_quantities, clear_cart, remove_from_cart
 from electroshop.demo.checkout import Browser, CheckoutError, place_order
 from electroshop.demo.forms import CheckoutForm
+from electroshop.demo import selectors
 from electroshop.demo.placeholders import placeholder_svg
-from electroshop.shop.models import Category, Customer, Order, Product
+from electroshop.shop.models import Category, Product
 
 PRODUCTS_PER_PAGE = 24
 ORDERS_PER_PAGE = 20
@@ -27,19 +27,13 @@ ORDERS_PER_PAGE = 20
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    featured = (Product.objects.filter(is_active=True, stock__on_hand__gt=0)
-                .select_related("brand", "category", "stock").order_by("-created_at")[:8])
-    return render(request, "demo/home.html", {"featured": featured})
+    return render(request, "demo/home.html", {"featured": selectors.new_in()})
 
 
 @require_GET
 def category(request: HttpRequest, category_id: int) -> HttpResponse:
     cat = get_object_or_404(Category.objects.select_related("parent"), pk=category_id)
-    # A parent category lists the products of its whole subtree, those in stock first.
-    sold_out_last = Case(When(stock__on_hand__gt=0, then=Value(0)), default=Value(1))
-    products = (Product.objects.filter(Q(category=cat) | Q(category__path__startswith=f"{cat.path}/"), is_active=True)
-                .select_related("brand", "category", "stock").order_by(sold_out_last, "name"))
-    page = Paginator(products, PRODUCTS_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.category_products(cat), PRODUCTS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "demo/category.html", {"category": cat, "subcategories": cat.children.all(), "page": page})
 
 
@@ -50,17 +44,11 @@ def product(request: HttpRequest, sku: str) -> HttpResponse:
     # The view is recorded before the page renders, so its own "inspired by your browsing" list
     # already takes this product into account.
     record_visitor_events(request, [{"event_type": "view", "sku": item.sku}])
-    published = item.reviews.filter(status="published")
-    rating = published.aggregate(average=Avg("rating"), count=Count("id"))
-    specs = [(key.replace("_", " ").capitalize(), _display(value)) for key, value in item.attributes.items()]
+    page = selectors.product_page(item)
     return render(request, "demo/product.html", {
-        "product": item, "rating": rating, "specs": specs,
-        "reviews": published.select_related("customer")[:5], "max_quantity": MAX_QUANTITY,
+        "product": item, "rating": page.rating, "specs": page.specs, "reviews": page.reviews,
+        "max_quantity": MAX_QUANTITY,
     })
-
-
-def _display(value: object) -> object:
-    return {True: "Yes", False: "No"}.get(value, value) if isinstance(value, bool) else value
 
 
 @require_GET
@@ -111,14 +99,10 @@ def cart_remove(request: HttpRequest) -> HttpResponse:
     return redirect("demo:cart")
 
 
-def _signed_in_customer(request: HttpRequest) -> Customer | None:
-    return Customer.objects.filter(user=request.user).first()
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def checkout(request: HttpRequest) -> HttpResponse:
-    customer = _signed_in_customer(request)
+    customer = selectors.customer_of(request.user)
     lines = cart_lines(session=request.session)
     if customer is None:
         messages.error(request, "This account has no customer profile: sign in as a customer to check out.")
@@ -140,14 +124,10 @@ def checkout(request: HttpRequest) -> HttpResponse:
     return render(request, "demo/checkout.html", {"form": form, "lines": lines, "total": total})
 
 
-def _orders_of(request: HttpRequest):
-    return Order.objects.filter(customer__user=request.user)
-
-
 @login_required
 @require_GET
 def order_detail(request: HttpRequest, number: str) -> HttpResponse:
-    order = _orders_of(request).filter(number=number).first()
+    order = selectors.orders_of(request.user).filter(number=number).first()
     if order is None:
         raise Http404("No such order.")
     lines = order.lines.select_related("product__brand", "product__category")
@@ -157,8 +137,7 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
 @login_required
 @require_GET
 def order_history(request: HttpRequest) -> HttpResponse:
-    orders = _orders_of(request).annotate(items=Count("lines")).order_by("-created_at")
-    page = Paginator(orders, ORDERS_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.orders_of(request.user), ORDERS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "demo/order_history.html", {"page": page,
-                                                       "has_customer": _signed_in_customer(request) is not None})
+                                                       "has_customer": selectors.customer_of(request.user) is not None})
 
