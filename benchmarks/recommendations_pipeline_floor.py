@@ -57,7 +57,8 @@ def main() -> None:
     from benchmarks.recommendations_pipeline_speed import recommend_every_user
     from recommendations import services
     from recommendations.ml.candidates import ALSGenerator
-    from recommendations.ml.hybrid import DEFAULT_ALS_GRID, HybridParams, _prepare
+    from recommendations.ml.hybrid import DEFAULT_ALS_GRID, HybridParams
+    from recommendations.ml.training import _prepare
     from recommendations.ml.interactions import clean_interactions, filter_bots, naive_utc
 
     timings: dict[str, float] = {}

@@ -7,7 +7,7 @@ items are filtered from every list. Everything is computed in this run:
 * most popular, item kNN (implicit BM25, library defaults), EASE (l2 = 200) on the binary matrix;
 * implicit ALS with its grid tuned on a validation window carved from the history (train before
   2011-10-10, validate on first purchases 2011-10-10 .. 11-08), then refitted on the full history;
-* the hybrid (``recommendations.ml.hybrid.train_hybrid``), which tunes itself on the same kind of
+* the hybrid (``recommendations.ml.training.train_hybrid``), which tunes itself on the same kind of
   window inside the history - nothing from the test period is used for training or tuning.
 
 Run from the repository root::
@@ -35,7 +35,8 @@ sys.path.insert(0, str(ROOT))
 
 from recommendations.ml import candidates as cg  # noqa: E402
 from recommendations.ml.evaluation import evaluate_rankings, temporal_split  # noqa: E402
-from recommendations.ml.hybrid import HybridParams, select_hyperparameters, train_hybrid  # noqa: E402
+from recommendations.ml.hybrid import HybridParams  # noqa: E402
+from recommendations.ml.training import select_hyperparameters, train_hybrid  # noqa: E402
 from recommendations.ml.interactions import build_interaction_matrix  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "online_retail.csv.gz"

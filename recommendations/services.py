@@ -27,7 +27,8 @@ from electroshop.mlops.models import ModelVersion, TrainingRun
 from electroshop.mlops.selectors import active_version
 from electroshop.seam import get_adapter
 
-from .ml.hybrid import HybridModel, HybridParams, train_hybrid
+from .ml.hybrid import HybridModel, HybridParams
+from .ml.training import train_hybrid
 from .models import (
     BoughtTogether,
     ProductRecommendation,

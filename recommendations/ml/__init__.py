@@ -5,7 +5,7 @@ No Django or ORM imports here: the Django app feeds DataFrames in and stores wha
 Entry points:
 
 * :func:`recommendations.ml.interactions.build_interaction_matrix` - events -> CSR confidence matrix.
-* :func:`recommendations.ml.hybrid.train_hybrid` - fit candidate generators + learned re-ranker.
+* :func:`recommendations.ml.training.train_hybrid` - fit candidate generators + learned re-ranker.
 * :class:`recommendations.ml.hybrid.HybridModel` - ``recommend``, ``recommend_from_items``,
   ``similar_items``.
 * :mod:`recommendations.ml.evaluation` - temporal split and ranking metrics.

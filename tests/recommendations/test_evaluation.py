@@ -126,7 +126,8 @@ def test_the_validation_window_is_not_pickled_with_the_model(small_shop):
     import pickle
 
     from recommendations.services import _interactions_until, _products
-    from recommendations.ml.hybrid import HybridParams, train_hybrid
+    from recommendations.ml.hybrid import HybridParams
+    from recommendations.ml.training import train_hybrid
 
     model = train_hybrid(_interactions_until(timezone.now()), _products(), as_of=timezone.now().replace(tzinfo=None),
                          params=HybridParams())
@@ -138,7 +139,8 @@ def test_the_validation_window_is_not_pickled_with_the_model(small_shop):
 
 
 def _ml_shop_model(**overrides):
-    from recommendations.ml.hybrid import HybridParams, train_hybrid
+    from recommendations.ml.hybrid import HybridParams
+    from recommendations.ml.training import train_hybrid
     from tests.recommendations.ml.conftest import AS_OF, make_shop
 
     interactions, products = make_shop()

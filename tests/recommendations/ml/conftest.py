@@ -49,7 +49,8 @@ def shop():
 
 @pytest.fixture(scope="session")
 def hybrid(shop):
-    from recommendations.ml.hybrid import HybridParams, train_hybrid
+    from recommendations.ml.hybrid import HybridParams
+    from recommendations.ml.training import train_hybrid
 
     interactions, products = shop
     params = HybridParams(

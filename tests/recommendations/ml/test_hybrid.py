@@ -105,7 +105,8 @@ def test_model_survives_pickling(hybrid):
 def test_short_history_trains_without_ranker_and_still_explains(shop):
     """A new shop with less history than the validation window: no tuning data, so the generators
     are fused by reciprocal rank instead of the learned ranker."""
-    from recommendations.ml.hybrid import HybridParams, train_hybrid
+    from recommendations.ml.hybrid import HybridParams
+    from recommendations.ml.training import train_hybrid
 
     interactions, products = shop
     start = interactions["timestamp"].min()
@@ -154,7 +155,8 @@ def test_a_model_serving_one_generator_lists_that_generators_ranking(hybrid, sho
 
 
 def test_the_ranker_learns_from_earlier_windows_when_the_last_has_few_first_purchases(shop):
-    from recommendations.ml.hybrid import HybridParams, train_hybrid
+    from recommendations.ml.hybrid import HybridParams
+    from recommendations.ml.training import train_hybrid
 
     interactions, products = shop
     small = dict(validation_days=30, als_grid=({"factors": 4, "iterations": 2},), ease_l2_grid=(10.0,),
