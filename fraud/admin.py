@@ -18,7 +18,7 @@ from electroshop.mlops.models import ModelVersion
 from electroshop.mlops.selectors import versions_for
 from electroshop.seam import get_adapter
 
-from . import selectors, services
+from . import labels, reviews, selectors
 from .charts import score_chart
 from .models import (
     FraudDashboard,
@@ -147,7 +147,7 @@ def _decide(admin_obj, request, queryset, decision: str, verb: str) -> None:
     user = request.user.get_username()
     labelled = 0
     for pk in queryset.values_list("pk", flat=True):
-        if services.record_decision(assessment_id=pk, decision=decision, decided_by=user) is not None:
+        if labels.record_decision(assessment_id=pk, decision=decision, decided_by=user) is not None:
             labelled += 1
     admin_obj.message_user(request, f"{verb} {queryset.count()} order(s); {labelled} training label(s) recorded.")
 
@@ -183,7 +183,7 @@ class ReviewQueueAdmin(_ReadOnlyBigTable):
     def block_identities(self, request, queryset):
         added = 0
         for pk in list(queryset.values_list("pk", flat=True)):
-            added += len(services.block_identities_of_assessment(assessment_id=pk,
+            added += len(labels.block_identities_of_assessment(assessment_id=pk,
                                                                  created_by=request.user.get_username()))
         _decide(self, request, queryset, RiskAssessment.Decision.REJECTED, "Rejected")
         self.message_user(request, f"{added} block-list entr{'y' if added == 1 else 'ies'} added.")
@@ -261,13 +261,13 @@ class HeldReviewAdmin(_ReadOnlyBigTable):
     @admin.action(description="Approve (publish)")
     def approve(self, request, queryset):
         for review_id in list(queryset.values_list("review_id", flat=True)):
-            services.moderate_review(review_id=review_id, approve=True, moderated_by=request.user.get_username())
+            reviews.moderate_review(review_id=review_id, approve=True, moderated_by=request.user.get_username())
         self.message_user(request, "Published.")
 
     @admin.action(description="Reject (fake)")
     def reject(self, request, queryset):
         for review_id in list(queryset.values_list("review_id", flat=True)):
-            services.moderate_review(review_id=review_id, approve=False, moderated_by=request.user.get_username())
+            reviews.moderate_review(review_id=review_id, approve=False, moderated_by=request.user.get_username())
         self.message_user(request, "Rejected.")
 
 

@@ -13,7 +13,7 @@ class FraudConfig(AppConfig):
         from electroshop.mlops.registry import register_app
         from electroshop.seam import signals as shop_signals
 
-        from . import models, selectors, services
+        from . import models, reviews, selectors, services, signups
 
         # RiskAssessment rows are per order, not per version: pruning a version must not delete them.
         register_app(app=selectors.APP, kind=selectors.KIND, trainer=services.train_fraud, cached_tables=[],
@@ -31,13 +31,13 @@ class FraudConfig(AppConfig):
         def order_placed(*, order_id, customer_id, **kwargs) -> None:
             transaction.on_commit(lambda: services.score_new_order(order_id))
             if customer_id is not None:
-                transaction.on_commit(lambda: services.rescore_signup_at_first_order(customer_id))
+                transaction.on_commit(lambda: signups.rescore_signup_at_first_order(customer_id))
 
         def customer_created(*, customer_id, **kwargs) -> None:
-            transaction.on_commit(lambda: services.score_new_customer(customer_id))
+            transaction.on_commit(lambda: signups.score_new_customer(customer_id))
 
         def review_created(*, review_id, **kwargs) -> None:
-            transaction.on_commit(lambda: services.score_new_review(review_id))
+            transaction.on_commit(lambda: reviews.score_new_review(review_id))
 
         shop_signals.order_placed.connect(order_placed, dispatch_uid="fraud-score-new-order", weak=False)
         shop_signals.customer_created.connect(customer_created, dispatch_uid="fraud-score-new-customer", weak=False)

@@ -1,29 +1,27 @@
-"""Writes of the fraud app: score orders, sign-ups and reviews; train; record decisions and labels.
+"""Writes of the fraud app: score orders, train the models (labels: ``labels.py``; sign-ups:
+``signups.py``; reviews: ``reviews.py``).
 
 Scoring an order (``score_order`` / ``score_checkout``) reads the order and the recent orders of its
 entities through the shop seam (one query), the labels known by then (one query), computes the
 features with ``fraud.features`` (fraud.ml's point-in-time code), scores them with the active model
 (loaded once per process, cached by version id) or, without one, with the rules-only points table,
 then applies the lists, the merchant's rules (first match wins) and the thresholds, and stores a
-``RiskAssessment``. New orders are scored by a ``post_save`` signal on the shop's Order that runs
-``score_order`` in ``transaction.on_commit`` (see ``apps.py``): the shop needs no code change, and an
-order that is rolled back is never scored.
+``RiskAssessment``. New orders are scored when the seam's ``order_placed`` signal fires, in
+``transaction.on_commit`` (see ``apps.py``): the shop needs no code change, and an order that is
+rolled back is never scored.
 """
 from __future__ import annotations
 
-import csv
-import io
 import logging
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
-from datetime import date, datetime, time as dtime, timedelta, timezone as dt_timezone
-from typing import Any, Iterable, Mapping
+from datetime import datetime, timedelta, timezone as dt_timezone
+from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
-from django.db import transaction
 from django.utils import timezone
 from tqdm import tqdm
 
@@ -44,7 +42,7 @@ from .features import (
     order_features_frame,
     order_features_online,
 )
-from .models import FraudLabel, Level, ListEntry, ReviewAssessment, RiskAssessment, SignupAssessment
+from .models import FraudLabel, Level, ReviewAssessment, RiskAssessment
 from .rules import first_matching_rule, heuristic_score, identities_of, list_hits
 
 logger = logging.getLogger("electroshop.fraud")
@@ -55,11 +53,6 @@ MIN_FRAUD_LABELS = 5  # fewer confirmed frauds (or genuine orders) than this: is
 # isolation forest lowers average precision (0.730 -> 0.717, benchmarks/fraud_quality.py).
 SUPERVISED_WEIGHT = 1.0
 MIN_MODERATED_REVIEWS = 10  # per class, to train the review-authenticity model
-DISPOSABLE_DOMAINS = frozenset({
-    "mailinator.com", "guerrillamail.com", "10minutemail.com", "tempmail.com", "temp-mail.org", "yopmail.com",
-    "trashmail.com", "sharklasers.com", "getnada.com", "dispostable.com", "maildrop.cc", "throwawaymail.com",
-    "fakeinbox.com", "mintemail.com", "mohmal.com", "emailondeck.com", "spamgourmet.com", "burnermail.io",
-})
 
 
 # --- the model in this process -----------------------------------------------------------------------
@@ -189,13 +182,13 @@ def _aware(value: datetime) -> datetime:
     return timezone.make_aware(value, dt_timezone.utc) if timezone.is_naive(value) else value
 
 
-def _json_safe(value: Any) -> Any:
+def json_safe(value: Any) -> Any:
     if type(value) is float:  # the common case, first
         return value if math.isfinite(value) else None
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, (np.floating, np.integer)):
-        return _json_safe(value.item())
+        return json_safe(value.item())
     return value
 
 
@@ -290,7 +283,7 @@ def assess(features: Mapping[str, float], attributes: Mapping[str, Any], identit
                         "weight": 0.0}] + reasons
         else:
             level = selectors.level_for_score(score, config)
-    snapshot = {k: _json_safe(v) for k, v in values.items()}
+    snapshot = {k: json_safe(v) for k, v in values.items()}
     snapshot["identities"] = identities
     return Scored(score=float(score), level=str(level), reasons=reasons, rules_matched=rules_matched,
                   model_version_id=version_id, model_score=model_score, features=snapshot,
@@ -481,294 +474,3 @@ def _train_review_model(*, run_id: int, as_of: datetime) -> ModelVersion | None:
     registry.save_artifact(version_id=version.pk, obj=model)
     registry.mark_version_ready(version_id=version.pk, metrics={"rows": len(y), "fake": int(y.sum())})
     return registry.activate_model_version(version_id=version.pk)
-
-
-# --- decisions, lists and labels ---------------------------------------------------------------------
-
-class DecisionError(ValueError):
-    pass
-
-
-@transaction.atomic
-def record_decision(*, assessment_id: int, decision: str, decided_by: str) -> FraudLabel | None:
-    """Approve or reject (as fraud) a reviewed order; the decision becomes a training label now."""
-    if decision not in (RiskAssessment.Decision.APPROVED, RiskAssessment.Decision.REJECTED):
-        raise DecisionError(f"unknown decision {decision!r}")
-    assessment = RiskAssessment.objects.select_for_update().get(pk=assessment_id)
-    now = timezone.now()
-    if assessment.decision != decision:
-        assessment.decision, assessment.decided_by, assessment.decided_at = decision, decided_by, now
-        assessment.save(update_fields=["decision", "decided_by", "decided_at"])
-    if assessment.order_id is None:
-        return None  # a checkout that was never saved has no order to label
-    label, _ = FraudLabel.objects.update_or_create(
-        order_id=assessment.order_id, source=FraudLabel.Source.REVIEW,
-        defaults={"order_number": assessment.order_number, "order_created_at": assessment.order_created_at,
-                  "is_fraud": decision == RiskAssessment.Decision.REJECTED, "known_at": now,
-                  "recorded_by": decided_by, "reason": "review queue decision"},
-    )
-    return label
-
-
-LIST_KINDS_FROM_ORDER = ("email", "device", "ip", "card_fingerprint")
-
-
-def block_identities_of_assessment(*, assessment_id: int, created_by: str,
-                                   kinds: Iterable[str] = LIST_KINDS_FROM_ORDER) -> list[ListEntry]:
-    """Put the order's e-mail, device, IP and payment fingerprint on the block list (idempotent)."""
-    assessment = RiskAssessment.objects.get(pk=assessment_id)
-    identities = (assessment.features or {}).get("identities", {})
-    created = []
-    with transaction.atomic():
-        for kind in kinds:
-            value = identities.get(kind)
-            if not value:
-                continue
-            entry, new = ListEntry.objects.get_or_create(
-                list_type=ListEntry.ListType.BLOCK, kind=kind, value=value,
-                defaults={"note": f"from order {assessment.order_number or assessment_id}", "created_by": created_by},
-            )
-            if new:
-                created.append(entry)
-    selectors.forget_fraud_config()
-    return created
-
-
-@dataclass
-class ChargebackImport:
-    imported: int = 0
-    duplicates: int = 0
-    bad: list[tuple[int, str]] = field(default_factory=list)
-
-
-class ChargebackFileError(ValueError):
-    pass
-
-
-def _parse_day(text: str) -> date:
-    text = text.strip()
-    try:
-        return date.fromisoformat(text[:10]) if len(text) >= 10 else date.fromisoformat(text)
-    except ValueError:
-        pass
-    for fmt in ("%d/%m/%Y", "%m/%d/%Y"):
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    raise ValueError(f"chargeback_date {text!r} is not a date (use YYYY-MM-DD)")
-
-
-def import_chargebacks(*, stream: io.TextIOBase, recorded_by: str = "import") -> ChargebackImport:
-    """Import ``order_number,chargeback_date[,reason]`` rows as fraud labels, all in one transaction.
-
-    A bad row (unknown order, bad date, chargeback before the order) is reported with its line and
-    skipped; a chargeback already recorded for the order (or repeated in the file) is a duplicate.
-    """
-    reader = csv.DictReader(stream)
-    columns = {c.strip().lower() for c in (reader.fieldnames or []) if c}
-    missing = {"order_number", "chargeback_date"} - columns
-    if missing:
-        raise ChargebackFileError(f"missing column(s): {', '.join(sorted(missing))} "
-                                  "(expected order_number,chargeback_date[,reason])")
-    parsed: list[tuple[int, str, date, str]] = []
-    report = ChargebackImport()
-    for row in reader:
-        line = reader.line_num
-        row = {(k or "").strip().lower(): (v or "").strip() if isinstance(v, str) else "" for k, v in row.items()}
-        number = row.get("order_number", "")
-        if not number:
-            report.bad.append((line, "order_number is empty"))
-            continue
-        try:
-            day = _parse_day(row.get("chargeback_date", ""))
-        except ValueError as exc:
-            report.bad.append((line, str(exc)))
-            continue
-        parsed.append((line, number, day, row.get("reason", "")[:300]))
-    orders = get_adapter().order_ids_for_numbers(number for _, number, _, _ in parsed)
-    with transaction.atomic():
-        existing = set(FraudLabel.objects.filter(
-            source=FraudLabel.Source.CHARGEBACK, order_id__in=[v[0] for v in orders.values()]
-        ).values_list("order_id", flat=True))
-        new = []
-        for line, number, day, reason in parsed:
-            if number not in orders:
-                report.bad.append((line, f"no order with number {number!r}"))
-                continue
-            order_id, created_at = orders[number]
-            known_at = timezone.make_aware(datetime.combine(day, dtime.min))
-            if day < timezone.localtime(created_at).date():
-                report.bad.append((line, f"chargeback_date {day} is before the order ({created_at:%Y-%m-%d})"))
-                continue
-            if order_id in existing:
-                report.duplicates += 1
-                continue
-            existing.add(order_id)
-            new.append(FraudLabel(order_id=order_id, order_number=number, order_created_at=created_at, is_fraud=True,
-                                  source=FraudLabel.Source.CHARGEBACK, known_at=max(known_at, created_at),
-                                  reason=reason, recorded_by=recorded_by))
-        FraudLabel.objects.bulk_create(new, batch_size=1000)
-        report.imported = len(new)
-    report.bad.sort()
-    return report
-
-
-# --- sign-ups ----------------------------------------------------------------------------------------
-
-def _naive_utc(value: datetime) -> datetime:
-    return timezone.make_naive(value, dt_timezone.utc) if timezone.is_aware(value) else value
-
-
-def score_signup(*, customer_id: int) -> SignupAssessment | None:
-    """Fake-account risk of a customer: shared devices/IPs with earlier sign-ups, sign-up velocity,
-    disposable e-mail domains, time from sign-up to first purchase (when known)."""
-    from fraud.ml.signups import signup_features_for_one
-
-    customer = get_adapter().customer_for_signup(customer_id)
-    if customer is None:
-        return None
-    config = selectors.fraud_config()
-    t = customer["created_at"]
-    ip = customer["signup_ip"] or ""
-    device = customer["signup_device_id"] or ""
-    others = get_adapter().signups_sharing(customer_id=customer_id, signup_ip=ip or None, device_id=device,
-                                  since=t - timedelta(days=30), until=t)
-    earlier = {
-        "device_id": [_naive_utc(o["created_at"]) for o in others if device and o["signup_device_id"] == device],
-        "ip_address": [_naive_utc(o["created_at"]) for o in others if ip and o["signup_ip"] == ip],
-    }
-    purchase = customer["first_order_at"] or t
-    ml = signup_features_for_one(
-        {"signup_time": _naive_utc(t), "purchase_time": _naive_utc(purchase), "purchase_value": 0.0, "age": 0.0,
-         "source": customer["signup_source"] or "", "browser": "", "sex": "", "device_id": device or f"~{customer_id}",
-         "ip_address": 0.0},
-        earlier,
-    )
-    features = {k: _json_safe(float(v)) for k, v in ml.items() if isinstance(v, (int, float, np.floating))}
-    domain = (customer["email"] or "").rpartition("@")[2].lower()
-    features["disposable_email"] = float(domain in DISPOSABLE_DOMAINS
-                                         or domain in config.lists.get("block", {}).get("email_domain", set()))
-    features["ip_signups_1h"] = float(sum(1 for o in others if ip and o["signup_ip"] == ip
-                                          and o["created_at"] >= t - timedelta(hours=1)))
-    features["first_purchase_known"] = float(customer["first_order_at"] is not None)
-    if not features["first_purchase_known"]:
-        features["secs_to_purchase"] = None
-        features["quick_purchase"] = 0.0
-    reasons = []
-    if features["disposable_email"]:
-        reasons.append({"code": "DISPOSABLE_EMAIL", "message": f"e-mail domain {domain} is disposable or blocked", "weight": 35.0})
-    n_device = features.get("device_id_earlier_signups", 0.0) or 0.0
-    if n_device >= 1:
-        reasons.append({"code": "SHARED_DEVICE", "message": f"{n_device:.0f} other sign-ups from the same device in 30 days",
-                        "weight": min(40.0, 20.0 * n_device)})
-    if features["ip_signups_1h"] >= 2:
-        reasons.append({"code": "SIGNUP_VELOCITY", "message": f"{features['ip_signups_1h']:.0f} other sign-ups from "
-                        "the same IP in the last hour", "weight": min(40.0, 10.0 * features["ip_signups_1h"])})
-    elif (features.get("ip_address_earlier_signups") or 0) >= 3:
-        reasons.append({"code": "SHARED_IP", "message": f"{features['ip_address_earlier_signups']:.0f} other sign-ups "
-                        "from the same IP in 30 days", "weight": 15.0})
-    if features["quick_purchase"]:
-        reasons.append({"code": "QUICK_PURCHASE", "message": "bought within a minute of signing up", "weight": 25.0})
-    score = min(100.0, sum(r["weight"] for r in reasons))
-    if not reasons:
-        reasons = [{"code": "NO_RISK_SIGNAL", "message": "no sign-up risk signal", "weight": 0.0}]
-    level = Level.REVIEW if score >= config.signup_review_threshold else Level.ALLOW
-    if list_hits(config.lists, identities_of({"email": customer["email"], "customer_id": customer_id,
-                                              "device_id": device, "ip_address": ip}), "block"):
-        level = Level.BLOCK
-    features["first_order_at"] = customer["first_order_at"].isoformat() if customer["first_order_at"] else None
-    assessment, _ = SignupAssessment.objects.update_or_create(
-        customer_id=customer_id,
-        defaults={"score": score, "level": level, "reasons": reasons, "features": features, "updated_at": timezone.now()},
-    )
-    return assessment
-
-
-def score_new_customer(customer_id: int) -> None:
-    try:
-        score_signup(customer_id=customer_id)
-    except Exception:
-        logger.exception("scoring sign-up of customer %s failed", customer_id)
-
-
-def rescore_signup_at_first_order(customer_id: int) -> None:
-    """At a customer's first order the time from sign-up to purchase becomes known: score again."""
-    try:
-        known = SignupAssessment.objects.filter(customer_id=customer_id).values_list("features", flat=True).first()
-        if known is None or not (known or {}).get("first_order_at"):
-            score_signup(customer_id=customer_id)
-    except Exception:
-        logger.exception("re-scoring sign-up of customer %s failed", customer_id)
-
-
-# --- reviews -----------------------------------------------------------------------------------------
-
-_review_models: dict[int, Any] = {}
-
-
-def score_review(*, review_id: int) -> ReviewAssessment | None:
-    """Authenticity of a review (the review model when one is active, plus behaviour signals);
-    a suspicious review is held for moderation (the adapter's set_review_status "held")."""
-    review = get_adapter().review_for_risk(review_id)
-    if review is None:
-        return None
-    config = selectors.fraud_config()
-    reasons = []
-    model_score = None
-    version_id = active_version_id(app=selectors.APP, kind=selectors.REVIEW_KIND)
-    if version_id is not None:
-        try:
-            if version_id not in _review_models:
-                _review_models.clear()
-                _review_models[version_id] = registry.load_artifact(version=ModelVersion.objects.get(pk=version_id))
-            model = _review_models[version_id]
-            text = f"{review['title']} {review['text']}".strip()
-            model_score = 100.0 * float(model.predict_proba([text])[0])
-            terms = [t for t, _ in model.top_terms(text, top_k=3)]
-            reasons.append({"code": "TEXT_LOOKS_FAKE", "message": f"text resembles fake reviews ({', '.join(terms) or 'overall'})",
-                            "weight": round(model_score, 2)})
-        except Exception:
-            logger.exception("review model %s failed; behaviour signals only", version_id)
-            version_id = None
-    if review["same_text_before"]:
-        reasons.append({"code": "DUPLICATE_TEXT", "message": f"same text as {review['same_text_before']} earlier review(s)",
-                        "weight": 60.0})
-    if review["author_reviews_before_1d"] >= 3:
-        reasons.append({"code": "REVIEW_BURST", "message": f"author posted {review['author_reviews_before_1d']} reviews "
-                        "in the previous day", "weight": 35.0})
-    if not review["verified_purchase"]:
-        reasons.append({"code": "NOT_A_BUYER", "message": "the author has not bought this product", "weight": 20.0})
-    if review["rating"] in (1, 5) and len((review["text"] or "").split()) < 4:
-        reasons.append({"code": "EXTREME_AND_SHORT", "message": "extreme rating with almost no text", "weight": 10.0})
-    behaviour = min(100.0, sum(r["weight"] for r in reasons if r["code"] != "TEXT_LOOKS_FAKE"))
-    score = max(behaviour, model_score or 0.0)
-    if not reasons:
-        reasons = [{"code": "NO_RISK_SIGNAL", "message": "nothing suggests the review is fake", "weight": 0.0}]
-    held = score >= config.review_hold_threshold
-    with transaction.atomic():
-        assessment, _ = ReviewAssessment.objects.update_or_create(
-            review_id=review_id, defaults={"score": round(score, 2), "held": held, "reasons": reasons,
-                                           "model_version_id": version_id})
-        if held:
-            get_adapter().set_review_status(review_id, "held")
-    return assessment
-
-
-def score_new_review(review_id: int) -> None:
-    try:
-        score_review(review_id=review_id)
-    except Exception:
-        logger.exception("scoring review %s failed", review_id)
-
-
-@transaction.atomic
-def moderate_review(*, review_id: int, approve: bool, moderated_by: str) -> None:
-    """Publish or reject a review; the decision is a training label of the review model."""
-    get_adapter().set_review_status(review_id, "published" if approve else "rejected")
-    ReviewAssessment.objects.update_or_create(
-        review_id=review_id, defaults={"moderation": "approved" if approve else "rejected",
-                                       "moderated_by": moderated_by, "moderated_at": timezone.now()},
-        create_defaults={"score": 0.0, "moderation": "approved" if approve else "rejected",
-                         "moderated_by": moderated_by, "moderated_at": timezone.now()},
-    )

@@ -1,7 +1,7 @@
 """Thin Celery tasks: ids in, a service call out (for shops that prefer scoring off the request)."""
 from celery import shared_task
 
-from . import services
+from . import reviews, services, signups
 
 
 @shared_task(name="fraud.score_order")
@@ -11,9 +11,9 @@ def score_order_task(order_id: int) -> int:
 
 @shared_task(name="fraud.score_signup")
 def score_signup_task(customer_id: int) -> None:
-    services.score_signup(customer_id=customer_id)
+    signups.score_signup(customer_id=customer_id)
 
 
 @shared_task(name="fraud.score_review")
 def score_review_task(review_id: int) -> None:
-    services.score_review(review_id=review_id)
+    reviews.score_review(review_id=review_id)

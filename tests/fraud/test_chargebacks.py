@@ -62,7 +62,7 @@ def test_a_file_without_the_needed_columns_is_refused(tmp_path):
 
 def test_the_import_is_one_transaction(tmp_path, monkeypatch):
     a, b = make_order(), make_order()
-    from fraud import services
+    from fraud import labels
 
     real = FraudLabel.objects.bulk_create
 
@@ -75,5 +75,5 @@ def test_the_import_is_one_transaction(tmp_path, monkeypatch):
     path.write_text(f"order_number,chargeback_date\n{a.number},2026-03-20\n{b.number},2026-03-20\n")
     with pytest.raises(RuntimeError):
         with open(path) as stream:
-            services.import_chargebacks(stream=stream)
+            labels.import_chargebacks(stream=stream)
     assert not FraudLabel.objects.exists()

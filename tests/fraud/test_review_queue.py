@@ -1,7 +1,7 @@
 """The review queue: highest score first; approve / reject / block produce labels and list entries."""
 import pytest
 
-from fraud import services
+from fraud import labels, services
 from fraud.models import FraudLabel, FraudRule, ListEntry, RiskAssessment
 
 from .conftest import make_order
@@ -60,8 +60,8 @@ def test_block_action_lists_the_orders_identities_and_rejects_it(admin_client_fr
 
 def test_a_second_decision_updates_the_label_instead_of_adding_one(queued):
     low, _ = queued
-    services.record_decision(assessment_id=low.pk, decision="approved", decided_by="a")
-    services.record_decision(assessment_id=low.pk, decision="rejected", decided_by="b")
+    labels.record_decision(assessment_id=low.pk, decision="approved", decided_by="a")
+    labels.record_decision(assessment_id=low.pk, decision="rejected", decided_by="b")
     label = FraudLabel.objects.get(order_id=low.order_id)
     assert label.is_fraud and label.recorded_by == "b"
 

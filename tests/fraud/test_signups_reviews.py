@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 
 from electroshop.shop.models import Customer, Review
-from fraud import services
+from fraud import reviews, services, signups
 from fraud.models import ReviewAssessment, SignupAssessment
 from tests.factories import ProductFactory
 
@@ -26,18 +26,18 @@ def test_shared_devices_disposable_domains_and_signup_bursts_raise_the_risk():
                                 created_at=T0 - timedelta(minutes=10 * (i + 1)))
     bot = Customer.objects.create(email="bot@mailinator.com", signup_ip="203.0.113.1", signup_device_id="farm",
                                   created_at=T0)
-    assessment = services.score_signup(customer_id=bot.pk)
+    assessment = signups.score_signup(customer_id=bot.pk)
     codes = {r["code"] for r in assessment.reasons}
     assert {"DISPOSABLE_EMAIL", "SHARED_DEVICE", "SIGNUP_VELOCITY"} <= codes
     assert assessment.level == "review" and assessment.score >= 60
     # a later sign-up does not count for an earlier one (point in time)
     first = Customer.objects.filter(email="bot2@example.com").get()
-    assert "SHARED_DEVICE" not in {r["code"] for r in services.score_signup(customer_id=first.pk).reasons}
+    assert "SHARED_DEVICE" not in {r["code"] for r in signups.score_signup(customer_id=first.pk).reasons}
 
 
 def test_the_first_purchase_time_is_used_once_known(django_capture_on_commit_callbacks):
     customer = Customer.objects.create(email="q@example.com", created_at=T0)
-    services.score_signup(customer_id=customer.pk)
+    signups.score_signup(customer_id=customer.pk)
     assert SignupAssessment.objects.get(customer_id=customer.pk).features["secs_to_purchase"] is None
     with django_capture_on_commit_callbacks(execute=True):
         make_order(customer=customer, created_at=T0 + timedelta(seconds=30))
@@ -69,7 +69,7 @@ def test_a_verified_buyers_review_is_not_held():
     order = make_order(customer=customer, created_at=T0 - timedelta(days=3))
     order.lines.create(product=product, quantity=1, unit_price=product.price)
     review = _review(product, customer, "Battery lasts two days, camera is fine in daylight.", created_at=T0)
-    assessment = services.score_review(review_id=review.pk)
+    assessment = reviews.score_review(review_id=review.pk)
     assert not assessment.held
     review.refresh_from_db()
     assert review.status == Review.Status.PENDING
@@ -128,11 +128,11 @@ def test_moderation_decisions_train_the_review_model_which_then_scores_new_revie
     for i in range(12):
         for text, approve in ((fake, False), (real, True)):
             review = _review(product, None, f"{text} {i}", status=Review.Status.HELD)
-            services.moderate_review(review_id=review.pk, approve=approve, moderated_by="mod")
+            reviews.moderate_review(review_id=review.pk, approve=approve, moderated_by="mod")
     version = services._train_review_model(run_id=None, as_of=T0)
     assert version is not None and ModelVersion.objects.get(app="fraud", kind="review_authenticity").status == "active"
-    new_fake = services.score_review(review_id=_review(product, None, fake + " again").pk)
-    new_real = services.score_review(review_id=_review(product, None, real + " again").pk)
+    new_fake = reviews.score_review(review_id=_review(product, None, fake + " again").pk)
+    new_real = reviews.score_review(review_id=_review(product, None, real + " again").pk)
     assert new_fake.model_version_id == version.pk
     assert new_fake.score > new_real.score
     assert "TEXT_LOOKS_FAKE" in {r["code"] for r in new_fake.reasons}

@@ -5,7 +5,7 @@ chargeback already recorded for an order is a duplicate (re-importing a file cha
 """
 from django.core.management.base import BaseCommand, CommandError
 
-from fraud import services
+from fraud import labels
 
 
 class Command(BaseCommand):
@@ -17,12 +17,12 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         try:
             with open(options["path"], newline="", encoding="utf-8-sig") as stream:
-                report = services.import_chargebacks(stream=stream, recorded_by="import_chargebacks")
+                report = labels.import_chargebacks(stream=stream, recorded_by="import_chargebacks")
         except FileNotFoundError:
             raise CommandError(f"no such file: {options['path']}") from None
         except UnicodeDecodeError as exc:
             raise CommandError(f"{options['path']} is not UTF-8 text: {exc}") from None
-        except services.ChargebackFileError as exc:
+        except labels.ChargebackFileError as exc:
             raise CommandError(str(exc)) from None
         for line, reason in report.bad:
             self.stderr.write(f"line {line}: {reason}")
