@@ -28,9 +28,7 @@ from django.utils import timezone
 
 from .adapter import (
     INTERACTION_COLUMNS,
-    ORDER_ENTITY_FIELDS,
     ORDER_LINE_COLUMNS,
-    ORDER_RISK_FIELDS,
     ORDER_SESSION_PREFIX,
     PRODUCT_COLUMNS,
     PROMOTION_COLUMNS,
@@ -38,24 +36,13 @@ from .adapter import (
     ShopAdapter,
     StockLevel,
 )
+from .frames import in_window, to_frame
+from .orm_risk import ModelRiskReads
 
 CONSENT_FIELDS = {"personalization": "personalization_consent", "marketing": "marketing_consent"}
 # What a customer without a consent column is taken to have agreed to.
 CONSENT_DEFAULTS = {"personalization": True, "marketing": False}
-SIGNUP_FIELDS = ("id", "email", "created_at", "signup_ip", "signup_device_id", "signup_source", "country")
 MAX_MEMOISED_CARD_SHAPES = 512
-
-
-def _window(queryset: QuerySet, field: str, *, since: datetime | None, until: datetime | None) -> QuerySet:
-    if since is not None:
-        queryset = queryset.filter(**{f"{field}__gte": since})
-    if until is not None:
-        queryset = queryset.filter(**{f"{field}__lt": until})
-    return queryset
-
-
-def _frame(rows: Iterable[tuple], columns: list[str]) -> pd.DataFrame:
-    return pd.DataFrame.from_records(list(rows), columns=columns)
 
 
 def _decimal(value, places: int) -> Decimal | None:
@@ -65,7 +52,7 @@ def _decimal(value, places: int) -> Decimal | None:
     return Decimal(f"{value:.{places}f}")
 
 
-class ModelShopAdapter(ShopAdapter):
+class ModelShopAdapter(ModelRiskReads, ShopAdapter):
     """The reads over configurable models. Field names are the built-in shop's; a shop whose models
     differ overrides the lookups below or the methods that use them.
 
@@ -85,12 +72,12 @@ class ModelShopAdapter(ShopAdapter):
     review_model: Any = None  # None: reviews are not scored (the ShopAdapter defaults)
     promotion_model: Any = None  # None: no promotion features
     not_demand_statuses: tuple[str, ...] = ()  # order statuses that are not demand (cancelled, refunded)
-    review_hideable_statuses: tuple[str, ...] = ("pending", "published")
+    review_hideable_statuses: tuple[str, ...] = ("pending", "published")  # what set_review_status("held") hides
     brand_lookup = "brand__name"
     supplier_lookup = "stock__supplier"
     category_path_lookup = "category__path"
     mirrored_purchase_event_prefix: str | None = None
-    customer_user_field = "user"
+    customer_user_field = "user"  # the customer's link to the Django user
 
     def __init__(self) -> None:
         # The hot reads' SQL is written once per shape from the models' table and column names
@@ -141,7 +128,7 @@ class ModelShopAdapter(ShopAdapter):
             "id", "sku", "name", "description", "category_id", self.category_path_lookup, self.brand_lookup, "price",
             "is_active", "created_at", "attributes",
         )
-        frame = _frame(rows, PRODUCT_COLUMNS)
+        frame = to_frame(rows, PRODUCT_COLUMNS)
         frame["category_path"] = frame["category_path"].fillna("")
         frame["brand_name"] = frame["brand_name"].fillna("")
         frame = frame.astype({"category_id": "Int64", "price": "float64", "is_active": "bool"})
@@ -188,7 +175,7 @@ class ModelShopAdapter(ShopAdapter):
         if self.promotion_model is None:
             return super().promotions_frame()
         rows = self.promotion_model.objects.order_by("starts_on", "id").values_list(*PROMOTION_COLUMNS)
-        frame = _frame(rows, PROMOTION_COLUMNS)
+        frame = to_frame(rows, PROMOTION_COLUMNS)
         frame = frame.astype({"product_id": "Int64", "category_id": "Int64", "discount_percent": "float64"})
         frame["starts_on"] = pd.to_datetime(frame["starts_on"])
         frame["ends_on"] = pd.to_datetime(frame["ends_on"])
@@ -251,10 +238,10 @@ class ModelShopAdapter(ShopAdapter):
     # --- orders and demand ---------------------------------------------------------------------
 
     def interactions_frame(self, *, since: datetime | None = None, until: datetime) -> pd.DataFrame:
-        lines = _window(self._demand_lines(), "order__created_at", since=since, until=until).values_list(
+        lines = in_window(self._demand_lines(), "order__created_at", since=since, until=until).values_list(
             "order__customer_id", "order__number", "product_id", "order__created_at", "quantity"
         )
-        purchases = _frame(lines, ["customer_id", "number", "product_id", "occurred_at", "quantity"])
+        purchases = to_frame(lines, ["customer_id", "number", "product_id", "occurred_at", "quantity"])
         purchases.insert(1, "session_id", ORDER_SESSION_PREFIX + purchases.pop("number").astype(str))
         purchases.insert(3, "event_type", EventType.PURCHASE.value)
 
@@ -263,10 +250,10 @@ class ModelShopAdapter(ShopAdapter):
             events = events.exclude(
                 Q(event_type=EventType.PURCHASE) & Q(dedupe_key__startswith=self.mirrored_purchase_event_prefix)
             )
-        events = _window(events, "occurred_at", since=since, until=until).order_by().values_list(
+        events = in_window(events, "occurred_at", since=since, until=until).order_by().values_list(
             "customer_id", "session_id", "product_id", "event_type", "occurred_at"
         )
-        browsing = _frame(events, INTERACTION_COLUMNS[:-1])
+        browsing = to_frame(events, INTERACTION_COLUMNS[:-1])
         browsing["quantity"] = 1
 
         parts = [part[INTERACTION_COLUMNS] for part in (purchases, browsing) if not part.empty]
@@ -276,32 +263,33 @@ class ModelShopAdapter(ShopAdapter):
         return frame.sort_values("occurred_at", kind="stable").reset_index(drop=True)
 
     def order_lines_frame(self, *, until: datetime, since: datetime | None = None) -> pd.DataFrame:
-        rows = _window(self.order_line_model.objects.all(), "order__created_at", since=since, until=until).values_list(
+        lines = in_window(self.order_line_model.objects.all(), "order__created_at", since=since, until=until)
+        rows = lines.values_list(
             "order_id", "order__number", "order__customer_id", "product_id", "quantity", "unit_price",
             "order__created_at", "order__status",
         )
-        frame = _frame(rows, ORDER_LINE_COLUMNS)
+        frame = to_frame(rows, ORDER_LINE_COLUMNS)
         frame = frame.astype({"customer_id": "Int64", "quantity": "int64", "unit_price": "float64"})
         frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True)
         return frame.sort_values(["created_at", "order_id"], kind="stable").reset_index(drop=True)
 
     def daily_units_frame(self, *, until: datetime, since: datetime | None = None) -> pd.DataFrame:
         rows = (
-            _window(self._demand_lines(), "order__created_at", since=since, until=until)
+            in_window(self._demand_lines(), "order__created_at", since=since, until=until)
             .annotate(date=self._order_day())
             .values("product_id", "date")
             .annotate(units=Sum("quantity"))
             .order_by("product_id", "date")
             .values_list("product_id", "date", "units")
         )
-        frame = _frame(rows, ["product_id", "date", "units"])
+        frame = to_frame(rows, ["product_id", "date", "units"])
         frame["date"] = pd.to_datetime(frame["date"])
         return frame.astype({"product_id": "int64", "units": "int64"})
 
     def daily_units_for_products(self, *, product_ids: Iterable[int], until: datetime,
                                  since: datetime | None = None) -> pd.DataFrame:
         rows = (
-            _window(self._demand_lines().filter(product_id__in=list(product_ids)), "order__created_at",
+            in_window(self._demand_lines().filter(product_id__in=list(product_ids)), "order__created_at",
                     since=since, until=until)
             .annotate(date=self._order_day())
             .values("product_id", "date")
@@ -309,13 +297,13 @@ class ModelShopAdapter(ShopAdapter):
             .order_by("product_id", "date")
             .values_list("product_id", "date", "units", "revenue")
         )
-        frame = _frame(rows, ["product_id", "date", "units", "revenue"])
+        frame = to_frame(rows, ["product_id", "date", "units", "revenue"])
         frame["date"] = pd.to_datetime(frame["date"])
         return frame.astype({"product_id": "int64", "units": "int64", "revenue": "float64"})
 
     def product_revenue(self, *, until: datetime, since: datetime | None = None) -> dict[int, float]:
         rows = (
-            _window(self._demand_lines(), "order__created_at", since=since, until=until)
+            in_window(self._demand_lines(), "order__created_at", since=since, until=until)
             .values("product_id").annotate(revenue=Sum(F("quantity") * F("unit_price"))).order_by()
             .values_list("product_id", "revenue")
         )
@@ -329,7 +317,7 @@ class ModelShopAdapter(ShopAdapter):
         elif category_ids is not None:
             queryset = queryset.filter(product__category_id__in=list(category_ids))
         rows = (
-            _window(queryset, "order__created_at", since=since, until=until)
+            in_window(queryset, "order__created_at", since=since, until=until)
             .annotate(date=TruncDate("order__created_at"))
             .values("date").annotate(units=Sum("quantity")).order_by("date").values_list("date", "units")
         )
@@ -416,139 +404,3 @@ class ModelShopAdapter(ShopAdapter):
 
     def existing_product_ids(self, product_ids: Iterable[int]) -> set[int]:
         return set(self.product_model.objects.filter(pk__in=list(product_ids)).values_list("pk", flat=True))
-
-    # --- fraud ---------------------------------------------------------------------------------
-    # Point in time: every read takes the moment being scored and returns only what existed before it.
-
-    def _with_blanks(self, row: dict, fields: Iterable[str]) -> dict:
-        """``row`` with the fields the model lacks set to "" (``*_ip``: None), in ``fields`` order."""
-        return {field: row.get(field, None if field.endswith("_ip") or field == "ip_address" else "")
-                for field in fields} | row
-
-    def order_for_risk(self, order_id: int) -> dict | None:
-        if not 0 < order_id <= 2**63 - 1:
-            return None
-        present = self._present(self.order_model, ORDER_RISK_FIELDS)
-        rows = self.order_model.objects.filter(pk=order_id).order_by().values(
-            *present, customer_created_at=F("customer__created_at"))
-        row = next(iter(rows[:1]), None)
-        return None if row is None else self._with_blanks(row, ORDER_RISK_FIELDS)
-
-    def orders_sharing_entities(self, *, customer_id: int | None, entities: dict, since: datetime, until: datetime,
-                                exclude_order_id: int | None = None) -> list[dict]:
-        """One query (OR of the entities); the entity fields of ORDER_ENTITY_FIELDS that the order model
-        has, each backed by its own index in the built-in shop."""
-        present = self._present(self.order_model, ORDER_ENTITY_FIELDS)
-        match = Q()
-        if customer_id is not None:
-            match |= Q(customer_id=customer_id)
-        for field, value in entities.items():
-            if field in present and value not in (None, ""):
-                match |= Q(**{f"{field}__iexact" if field in ("email", "shipping_address") else field: value})
-        if not match:
-            return []
-        queryset = self.order_model.objects.filter(match, created_at__gte=since, created_at__lte=until)
-        if exclude_order_id is not None:
-            queryset = queryset.exclude(pk=exclude_order_id)
-        fields = ["id", "customer_id", "created_at", "total", *ORDER_ENTITY_FIELDS]
-        return [self._with_blanks(row, fields)
-                for row in queryset.order_by().values("id", "customer_id", "created_at", "total", *present)]
-
-    def orders_risk_frame(self, *, since: datetime | None = None, until: datetime) -> pd.DataFrame:
-        present = self._present(self.order_model, ORDER_RISK_FIELDS)
-        rows = _window(self.order_model.objects.all(), "created_at", since=since, until=until).order_by(
-            "created_at", "id").values_list(*present, "customer__created_at")
-        frame = _frame(rows, [*present, "customer_created_at"])
-        for field in ORDER_RISK_FIELDS:
-            if field not in present:
-                frame[field] = self._with_blanks({}, [field])[field]
-        frame = frame[[*ORDER_RISK_FIELDS, "customer_created_at"]]
-        frame["total"] = frame["total"].astype(float)
-        frame["customer_id"] = frame["customer_id"].astype("Int64")
-        frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True)
-        frame["customer_created_at"] = pd.to_datetime(frame["customer_created_at"], utc=True)
-        return frame
-
-    def order_ids_for_numbers(self, numbers: Iterable[str]) -> dict[str, tuple[int, datetime]]:
-        wanted = list(dict.fromkeys(numbers))
-        found: dict[str, tuple[int, datetime]] = {}
-        for start in range(0, len(wanted), 500):
-            rows = self.order_model.objects.filter(number__in=wanted[start:start + 500]).values_list(
-                "number", "pk", "created_at")
-            found.update({number: (pk, created) for number, pk, created in rows})
-        return found
-
-    def customer_for_signup(self, customer_id: int) -> dict | None:
-        """Two queries; sign-up columns the customer model lacks read as blank."""
-        present = self._present(self.customer_model, SIGNUP_FIELDS)
-        row = self.customer_model.objects.filter(pk=customer_id).values(*present).first()
-        if row is None:
-            return None
-        row = self._with_blanks(row, SIGNUP_FIELDS)
-        row["first_order_at"] = (
-            self.order_model.objects.filter(customer_id=customer_id).order_by("created_at")
-            .values_list("created_at", flat=True).first()
-        )
-        return row
-
-    def signups_sharing(self, *, customer_id: int, signup_ip: str | None, device_id: str, since: datetime,
-                        until: datetime) -> list[dict]:
-        present = self._present(self.customer_model, ("signup_ip", "signup_device_id"))
-        match = Q()
-        if signup_ip and "signup_ip" in present:
-            match |= Q(signup_ip=signup_ip)
-        if device_id and "signup_device_id" in present:
-            match |= Q(signup_device_id=device_id)
-        if not match:
-            return []
-        rows = (self.customer_model.objects.filter(match, created_at__gte=since, created_at__lte=until)
-                .exclude(pk=customer_id).order_by().values("id", "created_at", *present))
-        return [self._with_blanks(row, ["id", "created_at", "signup_ip", "signup_device_id"]) for row in rows]
-
-    # --- reviews -------------------------------------------------------------------------------
-
-    def review_for_risk(self, review_id: int) -> dict | None:
-        """At most four queries: whether the author bought the product before, and how many reviews the
-        author and identical texts had before it."""
-        if self.review_model is None:
-            return super().review_for_risk(review_id)
-        reviews = self.review_model.objects
-        row = reviews.filter(pk=review_id).values(
-            "id", "product_id", "customer_id", "rating", "title", "text", "status", "created_at"
-        ).first()
-        if row is None:
-            return None
-        earlier = reviews.filter(created_at__lt=row["created_at"])
-        row["verified_purchase"] = bool(row["customer_id"]) and self._demand_lines().filter(
-            order__customer_id=row["customer_id"], product_id=row["product_id"], order__created_at__lte=row["created_at"]
-        ).exists()
-        row["author_reviews_before_1d"] = 0 if not row["customer_id"] else earlier.filter(
-            customer_id=row["customer_id"], created_at__gte=row["created_at"] - timedelta(days=1)
-        ).count()
-        text = (row["text"] or "").strip()
-        row["same_text_before"] = 0 if len(text) < 20 else earlier.filter(text=row["text"]).exclude(pk=review_id).count()
-        return row
-
-    def review_texts(self, review_ids: Iterable[int]) -> dict[int, str]:
-        if self.review_model is None:
-            return super().review_texts(review_ids)
-        rows = self.review_model.objects.filter(pk__in=list(review_ids)).values_list("pk", "title", "text")
-        return {pk: f"{title} {text}".strip() for pk, title, text in rows}
-
-    def review_cards(self, review_ids: Iterable[int]) -> dict[int, dict]:
-        if self.review_model is None:
-            return super().review_cards(review_ids)
-        rows = self.review_model.objects.filter(pk__in=list(review_ids)).values_list(
-            "pk", "product__name", "rating", "title", "text", "created_at")
-        return {pk: {"product": product, "rating": rating, "title": title, "text": text, "created_at": created_at}
-                for pk, product, rating, title, text, created_at in rows}
-
-    def set_review_status(self, review_id: int, status: str) -> bool:
-        if self.review_model is None:
-            return super().set_review_status(review_id, status)
-        reviews = self.review_model.objects.filter(pk=review_id)
-        if status == "held":
-            reviews = reviews.filter(status__in=self.review_hideable_statuses)
-        elif status not in ("published", "rejected"):
-            raise ValueError(f"unknown review status {status!r}")
-        return reviews.update(status=status) > 0
