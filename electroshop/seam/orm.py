@@ -11,7 +11,8 @@ without orders) are kept.
 
 Optional customer and order columns (consent, sign-up facts, order identities) are looked up on
 the models once: a missing one reads as blank ("" or None), and missing consent as the built-in
-defaults (personalise yes, market no), so rules and features treat it as absent.
+defaults (personalise yes, market no), so rules and features treat it as absent. Categories
+without a ``path`` column get their "A/B/C" paths from the parent links.
 """
 from __future__ import annotations
 
@@ -57,7 +58,7 @@ class ModelShopAdapter(ModelRiskReads, ShopAdapter):
     differ overrides the lookups below or the methods that use them.
 
     Expected fields: product (sku, name, description, category, price, currency, is_active,
-    created_at, attributes), category (path "A/B/C"), stock (product, on_hand, on_order,
+    created_at, attributes), category (path "A/B/C", or name and parent), stock (product, on_hand, on_order,
     lead_time_days, pack_size, minimum_order_quantity), customer (created_at, country, optional
     consent and sign-up columns), order (number, customer, created_at, status, total, optional
     identities), order line (order, product, quantity, unit_price).
@@ -125,10 +126,13 @@ class ModelShopAdapter(ModelRiskReads, ShopAdapter):
 
     def products_frame(self) -> pd.DataFrame:
         rows = self.product_model.objects.order_by("id").values_list(
-            "id", "sku", "name", "description", "category_id", self.category_path_lookup, self.brand_lookup, "price",
+            "id", "sku", "name", "description", "category_id",
+            self.category_path_lookup if self._has_category_paths() else "category_id", self.brand_lookup, "price",
             "is_active", "created_at", "attributes",
         )
         frame = to_frame(rows, PRODUCT_COLUMNS)
+        if not self._has_category_paths():
+            frame["category_path"] = frame["category_id"].map(self._category_paths())
         frame["category_path"] = frame["category_path"].fillna("")
         frame["brand_name"] = frame["brand_name"].fillna("")
         frame = frame.astype({"category_id": "Int64", "price": "float64", "is_active": "bool"})
@@ -151,9 +155,30 @@ class ModelShopAdapter(ModelRiskReads, ShopAdapter):
     def product_category_id(self, product_id: int) -> int | None:
         return self.product_model.objects.filter(pk=product_id).values_list("category_id", flat=True).first()
 
+    def _has_category_paths(self) -> bool:
+        return self._has_field(self.category_model, "path")
+
+    def _category_paths(self) -> dict[int, str]:
+        """Category id -> "A/B/C": the ``path`` column, or, for categories without one, the names along
+        the parent links (one query either way)."""
+        categories = self.category_model.objects
+        if self._has_category_paths():
+            return dict(categories.values_list("pk", "path"))
+        links = {pk: (parent_id, name) for pk, parent_id, name in categories.values_list("pk", "parent_id", "name")}
+        paths: dict[int, str] = {}
+        for pk in links:
+            names, node, seen = [], pk, set()
+            while node in links and node not in seen:  # a broken or cyclic link ends the walk
+                seen.add(node)
+                parent_id, name = links[node]
+                names.append(name)
+                node = parent_id
+            paths[pk] = "/".join(reversed(names))
+        return paths
+
     def product_category_ids(self, product_ids: Iterable[int]) -> dict[int, list[int]]:
-        by_path = dict(self.category_model.objects.values_list("path", "pk"))
-        id_path = {pk: path for path, pk in by_path.items()}
+        id_path = self._category_paths()
+        by_path = {path: pk for pk, path in id_path.items()}
         out: dict[int, list[int]] = {}
         rows = self.product_model.objects.filter(pk__in=list(product_ids)).values_list("pk", "category_id")
         for product_id, category_id in rows:
@@ -165,6 +190,11 @@ class ModelShopAdapter(ModelRiskReads, ShopAdapter):
         return out
 
     def category_subtree_ids_uncached(self, category_id: int) -> list[int]:
+        if not self._has_category_paths():
+            paths = self._category_paths()
+            path = paths.get(category_id)
+            return [] if path is None else [
+                pk for pk, other in paths.items() if pk == category_id or other.startswith(f"{path}/")]
         categories = self.category_model.objects
         path = categories.filter(pk=category_id).values_list("path", flat=True).first()
         return [] if path is None else list(

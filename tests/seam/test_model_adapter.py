@@ -269,3 +269,33 @@ def test_a_model_adapter_without_reviews_or_promotions_uses_the_defaults():
     assert adapter.review_for_risk(1) is None and adapter.review_texts([1]) == {}
     assert adapter.set_review_status(1, "held") is False
     assert isinstance(adapter, ModelShopAdapter)
+
+
+class PathlessCategory(models.Model):
+    name = models.CharField(max_length=200)
+    parent = models.ForeignKey("self", null=True, on_delete=models.DO_NOTHING)
+
+    class Meta:
+        app_label = "bare_shop"
+        managed = False
+        db_table = "shop_category"
+
+
+def test_categories_without_a_path_column_get_theirs_from_the_parent_links():
+    electronics = CategoryFactory(name="Electronics")
+    phones = CategoryFactory(name="Phones", parent=electronics)
+    cases = CategoryFactory(name="Cases", parent=phones)
+    other = CategoryFactory(name="Garden")
+    product = ProductFactory(category=cases)
+
+    class PathlessShopAdapter(BuiltinShopAdapter):
+        category_model = PathlessCategory
+
+    adapter, builtin = PathlessShopAdapter(), BuiltinShopAdapter()
+    assert adapter._category_paths() == builtin._category_paths()
+    assert adapter.product_category_ids([product.pk]) == {product.pk: [cases.pk, phones.pk, electronics.pk]}
+    assert sorted(adapter.category_subtree_ids_uncached(phones.pk)) == sorted([phones.pk, cases.pk])
+    assert adapter.category_subtree_ids_uncached(other.pk + 1000) == []
+    frame = adapter.products_frame().set_index("id")
+    assert frame.loc[product.pk, "category_path"] == "Electronics/Phones/Cases"
+    pd.testing.assert_frame_equal(adapter.products_frame(), builtin.products_frame())
