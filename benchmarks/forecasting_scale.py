@@ -157,7 +157,7 @@ def run(*, products: int, days: int, db_file: Path | None, reuse: bool, profile:
 
     from electroshop.demo.services import write_demo_data
     from electroshop.mlops.models import ModelVersion
-    from electroshop.shop import selectors as shop
+    from electroshop.seam import get_adapter
     from electroshop.shop.models import OrderLine, Product
     from forecasting.models import CategoryForecast, DemandForecast, ForecastBacktest, ReorderSuggestion
 
@@ -209,8 +209,9 @@ def run(*, products: int, days: int, db_file: Path | None, reuse: bool, profile:
           f"({cpu / max(wall, 1e-9):.2f} cores busy), CPU per series {cpu / max(series, 1) * 1000:.1f} ms")
     # what the pipeline must forecast: stock-managed active products and everything sold in two years
     until = dt.datetime.combine(AS_OF, dt.time.min, tzinfo=dt.UTC)
-    expected = len(set(shop.stocked_product_ids())
-                   | set(shop.product_revenue(until=until, since=until - dt.timedelta(days=730))))
+    adapter = get_adapter()
+    expected = len(set(adapter.stocked_product_ids())
+                   | set(adapter.product_revenue(until=until, since=until - dt.timedelta(days=730))))
     ok = wall <= TARGET_SECONDS and series == expected and counts["DemandForecast"] == expected * 28
     print(f"{'PASS' if ok else 'FAIL'}  {series:,} products forecast and filled in {wall:.0f} s "
           f"(target <= {TARGET_SECONDS} s; {expected:,} products stocked or sold, each needs 28 days)")

@@ -31,7 +31,7 @@ import pandas as pd
 
 from electroshop.demo.generator import DAY, DemoData
 from electroshop.demo.services import move_sequences_past_ids, write_rows
-from electroshop.shop import selectors as shop
+from electroshop.seam import get_adapter
 from electroshop.shop.models import Order
 from fraud import selectors
 from fraud.features import feature_config, order_attributes, order_extras_frame, order_features_frame
@@ -116,7 +116,7 @@ def write_fraud_history(*, data: DemoData, seed: int) -> FraudHistory:
     """Score, review and charge back the demo shop's orders; write assessments and labels."""
     rng = np.random.default_rng([seed, 7])  # its own stream: the shop's rows never depend on this
     end_ts = data.end_ts
-    orders = shop.orders_risk_frame(until=dt.datetime.fromtimestamp(end_ts, dt.UTC)).reset_index(drop=True)
+    orders = get_adapter().orders_risk_frame(until=dt.datetime.fromtimestamp(end_ts, dt.UTC)).reset_index(drop=True)
     n = len(orders)
     placed = _seconds(orders["created_at"])
     fraud = orders["number"].isin(set(data.ground_truth["fraudulent_order_numbers"])).to_numpy()

@@ -38,6 +38,8 @@ ORDER_RISK_FIELDS = [
 ]
 ORDER_ENTITY_FIELDS = ("email", "device_id", "ip_address", "card_fingerprint", "shipping_address")
 REVIEW_STATUSES = ("held", "published", "rejected")
+# interactions_frame's session of a purchase: this prefix and the order number.
+ORDER_SESSION_PREFIX = "order:"
 
 
 class EventType(models.TextChoices):

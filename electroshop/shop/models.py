@@ -1,7 +1,7 @@
 """The shop's own schema: catalogue, customers, orders, stock, promotions, events, reviews.
 
 This stands in for the tables an existing shop already has. The AI apps read these tables only
-through ``electroshop.seam``, whose built-in adapter (``adapter.py``) reads them with ``selectors.py``;
+through ``electroshop.seam``, whose built-in adapter (``adapter.py``) reads them with ``electroshop.seam.orm.ModelShopAdapter``;
 a shop with its own tables plugs in its own adapter and the AI apps run unchanged.
 """
 from decimal import Decimal
@@ -145,7 +145,7 @@ class Order(models.Model):
     class Meta:
         ordering = ["-created_at"]
         # Fraud scoring reads the recent orders sharing any of an order's entities (one OR query,
-        # selectors.orders_sharing_entities): one index per entity lets PostgreSQL combine them
+        # the adapter's orders_sharing_entities): one index per entity lets PostgreSQL combine them
         # (BitmapOr) instead of scanning every order of the lookback. E-mail and address match
         # case-insensitively (iexact is UPPER(col) = UPPER(value) there).
         indexes = [

@@ -55,7 +55,7 @@ Mapping choices
   time is its earliest row, status ``cancelled`` for ``C`` invoices else ``completed``.
   Every new non-cancelled order line also becomes a ``purchase`` Event with
   ``session_id = "order:<number>"`` (guests have no customer, so the session identifies them) and
-  ``dedupe_key = "order:<number>:<sku>:<quantity>:<price>"``. ``selectors.interactions_frame`` reads
+  ``dedupe_key = "order:<number>:<sku>:<quantity>:<price>"``. The adapter's ``interactions_frame`` reads
   purchases from the order lines (so a later cancellation or refund counts) and skips these events.
 * rees46: ``product_id`` -> sku, ``category_code`` ``electronics.smartphone`` -> category tree
   ``Electronics/Smartphone`` (underscores become spaces, first letter capitalised), the numeric

@@ -10,6 +10,7 @@ import pandas as pd
 from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Subquery, Sum
 
 from electroshop.conf import electroshop_settings
+from electroshop.seam.adapter import ORDER_SESSION_PREFIX
 from electroshop.shop.models import Event, Order, OrderLine
 
 from .dates import parse_datetimes
@@ -22,9 +23,8 @@ from .writing import (
     import_transaction, insert_rows, lookup_chunk_size, normalise_path, progress_bar, settle, to_pydatetimes,
 )
 
-# Purchase events mirrored from order lines carry this dedupe_key prefix; selectors skip them.
+# Purchase events mirrored from order lines carry this dedupe_key prefix; the adapter's interactions skip them.
 ORDER_EVENT_KEY_PREFIX = "order:"
-ORDER_SESSION_PREFIX = "order:"
 
 ONLINE_RETAIL_COLUMNS = ["InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID", "Country"]
 GENERIC_ORDER_COLUMNS = ["order_id", "customer_id", "sku", "quantity", "unit_price", "ordered_at"]

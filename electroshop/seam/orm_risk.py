@@ -1,0 +1,156 @@
+"""The fraud and review reads of :class:`~electroshop.seam.orm.ModelShopAdapter`.
+
+A mixin over the adapter's models (``order_model``, ``customer_model``, ``review_model``) and its
+helpers (``_present``, ``_demand_lines``). Point in time: every read takes the moment being scored
+and returns only what existed before it. Order-identity and sign-up columns a model lacks read as
+blank ("" or, for IP addresses, None), which rules and features treat as absent.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Iterable
+
+import pandas as pd
+from django.db.models import F, Q
+
+from .adapter import ORDER_ENTITY_FIELDS, ORDER_RISK_FIELDS
+from .frames import in_window, to_frame
+
+SIGNUP_FIELDS = ("id", "email", "created_at", "signup_ip", "signup_device_id", "signup_source", "country")
+
+
+class ModelRiskReads:
+    def _with_blanks(self, row: dict, fields: Iterable[str]) -> dict:
+        """``row`` with the fields the model lacks set to "" (``*_ip``: None), in ``fields`` order."""
+        return {field: row.get(field, None if field.endswith("_ip") or field == "ip_address" else "")
+                for field in fields} | row
+
+    def order_for_risk(self, order_id: int) -> dict | None:
+        if not 0 < order_id <= 2**63 - 1:
+            return None
+        present = self._present(self.order_model, ORDER_RISK_FIELDS)
+        rows = self.order_model.objects.filter(pk=order_id).order_by().values(
+            *present, customer_created_at=F("customer__created_at"))
+        row = next(iter(rows[:1]), None)
+        return None if row is None else self._with_blanks(row, ORDER_RISK_FIELDS)
+
+    def orders_sharing_entities(self, *, customer_id: int | None, entities: dict, since: datetime, until: datetime,
+                                exclude_order_id: int | None = None) -> list[dict]:
+        """One query (OR of the entities); the entity fields of ORDER_ENTITY_FIELDS that the order model
+        has, each backed by its own index in the built-in shop."""
+        present = self._present(self.order_model, ORDER_ENTITY_FIELDS)
+        match = Q()
+        if customer_id is not None:
+            match |= Q(customer_id=customer_id)
+        for field, value in entities.items():
+            if field in present and value not in (None, ""):
+                match |= Q(**{f"{field}__iexact" if field in ("email", "shipping_address") else field: value})
+        if not match:
+            return []
+        queryset = self.order_model.objects.filter(match, created_at__gte=since, created_at__lte=until)
+        if exclude_order_id is not None:
+            queryset = queryset.exclude(pk=exclude_order_id)
+        fields = ["id", "customer_id", "created_at", "total", *ORDER_ENTITY_FIELDS]
+        return [self._with_blanks(row, fields)
+                for row in queryset.order_by().values("id", "customer_id", "created_at", "total", *present)]
+
+    def orders_risk_frame(self, *, since: datetime | None = None, until: datetime) -> pd.DataFrame:
+        present = self._present(self.order_model, ORDER_RISK_FIELDS)
+        rows = in_window(self.order_model.objects.all(), "created_at", since=since, until=until).order_by(
+            "created_at", "id").values_list(*present, "customer__created_at")
+        frame = to_frame(rows, [*present, "customer_created_at"])
+        for field in ORDER_RISK_FIELDS:
+            if field not in present:
+                frame[field] = self._with_blanks({}, [field])[field]
+        frame = frame[[*ORDER_RISK_FIELDS, "customer_created_at"]]
+        frame["total"] = frame["total"].astype(float)
+        frame["customer_id"] = frame["customer_id"].astype("Int64")
+        frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True)
+        frame["customer_created_at"] = pd.to_datetime(frame["customer_created_at"], utc=True)
+        return frame
+
+    def order_ids_for_numbers(self, numbers: Iterable[str]) -> dict[str, tuple[int, datetime]]:
+        wanted = list(dict.fromkeys(numbers))
+        found: dict[str, tuple[int, datetime]] = {}
+        for start in range(0, len(wanted), 500):
+            rows = self.order_model.objects.filter(number__in=wanted[start:start + 500]).values_list(
+                "number", "pk", "created_at")
+            found.update({number: (pk, created) for number, pk, created in rows})
+        return found
+
+    def customer_for_signup(self, customer_id: int) -> dict | None:
+        """Two queries; sign-up columns the customer model lacks read as blank."""
+        present = self._present(self.customer_model, SIGNUP_FIELDS)
+        row = self.customer_model.objects.filter(pk=customer_id).values(*present).first()
+        if row is None:
+            return None
+        row = self._with_blanks(row, SIGNUP_FIELDS)
+        row["first_order_at"] = (
+            self.order_model.objects.filter(customer_id=customer_id).order_by("created_at")
+            .values_list("created_at", flat=True).first()
+        )
+        return row
+
+    def signups_sharing(self, *, customer_id: int, signup_ip: str | None, device_id: str, since: datetime,
+                        until: datetime) -> list[dict]:
+        present = self._present(self.customer_model, ("signup_ip", "signup_device_id"))
+        match = Q()
+        if signup_ip and "signup_ip" in present:
+            match |= Q(signup_ip=signup_ip)
+        if device_id and "signup_device_id" in present:
+            match |= Q(signup_device_id=device_id)
+        if not match:
+            return []
+        rows = (self.customer_model.objects.filter(match, created_at__gte=since, created_at__lte=until)
+                .exclude(pk=customer_id).order_by().values("id", "created_at", *present))
+        return [self._with_blanks(row, ["id", "created_at", "signup_ip", "signup_device_id"]) for row in rows]
+
+    # --- reviews -------------------------------------------------------------------------------
+
+    def review_for_risk(self, review_id: int) -> dict | None:
+        """At most four queries: whether the author bought the product before, and how many reviews the
+        author and identical texts had before it."""
+        if self.review_model is None:
+            return super().review_for_risk(review_id)
+        reviews = self.review_model.objects
+        row = reviews.filter(pk=review_id).values(
+            "id", "product_id", "customer_id", "rating", "title", "text", "status", "created_at"
+        ).first()
+        if row is None:
+            return None
+        earlier = reviews.filter(created_at__lt=row["created_at"])
+        row["verified_purchase"] = bool(row["customer_id"]) and self._demand_lines().filter(
+            order__customer_id=row["customer_id"], product_id=row["product_id"],
+            order__created_at__lte=row["created_at"],
+        ).exists()
+        row["author_reviews_before_1d"] = 0 if not row["customer_id"] else earlier.filter(
+            customer_id=row["customer_id"], created_at__gte=row["created_at"] - timedelta(days=1)
+        ).count()
+        text = (row["text"] or "").strip()
+        row["same_text_before"] = (
+            0 if len(text) < 20 else earlier.filter(text=row["text"]).exclude(pk=review_id).count())
+        return row
+
+    def review_texts(self, review_ids: Iterable[int]) -> dict[int, str]:
+        if self.review_model is None:
+            return super().review_texts(review_ids)
+        rows = self.review_model.objects.filter(pk__in=list(review_ids)).values_list("pk", "title", "text")
+        return {pk: f"{title} {text}".strip() for pk, title, text in rows}
+
+    def review_cards(self, review_ids: Iterable[int]) -> dict[int, dict]:
+        if self.review_model is None:
+            return super().review_cards(review_ids)
+        rows = self.review_model.objects.filter(pk__in=list(review_ids)).values_list(
+            "pk", "product__name", "rating", "title", "text", "created_at")
+        return {pk: {"product": product, "rating": rating, "title": title, "text": text, "created_at": created_at}
+                for pk, product, rating, title, text, created_at in rows}
+
+    def set_review_status(self, review_id: int, status: str) -> bool:
+        if self.review_model is None:
+            return super().set_review_status(review_id, status)
+        reviews = self.review_model.objects.filter(pk=review_id)
+        if status == "held":
+            reviews = reviews.filter(status__in=self.review_hideable_statuses)
+        elif status not in ("published", "rejected"):
+            raise ValueError(f"unknown review status {status!r}")
+        return reviews.update(status=status) > 0
