@@ -16,10 +16,20 @@ $(STAMP): requirements/base.txt requirements/dev.txt
 	$(PY) -m pip install --quiet -r requirements/dev.txt
 	touch $(STAMP)
 
+HOSTS_STAMP := $(VENV)/.hosts-stamp
+HOSTS := legacy oscar
+
+# The host projects' own dependencies (django-oscar), for their integration tests only.
+$(HOSTS_STAMP): $(STAMP) requirements/hosts.txt
+	$(PY) -m pip install --quiet -r requirements/hosts.txt
+	touch $(HOSTS_STAMP)
+
 install: $(STAMP)
 
-test: install
+# The plugin's suite, then each host project's (tests/hosts/<host>: its own settings, its own process).
+test: install $(HOSTS_STAMP)
 	OPENBLAS_NUM_THREADS=1 $(VENV)/bin/pytest
+	for host in $(HOSTS); do OPENBLAS_NUM_THREADS=1 $(VENV)/bin/pytest -c tests/hosts/$$host/pytest.ini || exit 1; done
 
 # The AI apps reach shop data only through electroshop.seam (contracts in pyproject.toml; also run by make test).
 lint-imports: install
