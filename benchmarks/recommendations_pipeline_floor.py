@@ -74,7 +74,7 @@ def main() -> None:
     as_of = timezone.now()
     print("timing the floor (each step once) ...")
     interactions = timed("read interactions + products (pipeline code)",
-                         lambda: (services._interactions_until(as_of), services._products()))
+                         lambda: (services._interactions_until(as_of), services.product_frame_for_training()))
     interactions, products = interactions
 
     def build():

@@ -9,14 +9,12 @@ unless it regresses beyond the merchant's tolerance.
 import logging
 import time
 from itertools import repeat
-import uuid
 from datetime import datetime
 from datetime import timezone as dt_timezone
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -36,14 +34,12 @@ from .models import (
     SimilarProducts,
     TrendingProducts,
 )
-from .selectors import APP, KIND, _cached_items, _rows_key, current_version_id, customer_live_key, live_key
+from .selectors import APP, KIND
 
 logger = logging.getLogger("electroshop.recommendations")
 
 BULK_BATCH = 2000
 PRODUCT_LIST_SIZE = 30
-LIVE_TTL_SECONDS = 6 * 3600
-RECENT_ITEMS_KEPT = 10
 
 
 def recommendation_settings() -> RecommendationSettings:
@@ -84,8 +80,10 @@ def _interactions_until(as_of: datetime) -> pd.DataFrame:
     return frame
 
 
-def _products() -> pd.DataFrame:
-    products = get_adapter().products_frame().rename(columns={"id": "product_id"})
+def product_frame_for_training(product_ids: list[int] | None = None) -> pd.DataFrame:
+    """The catalogue (or these products) as the hybrid reads it: product_id, name, description,
+    category (path), brand, price, attributes."""
+    products = get_adapter().products_frame(product_ids).rename(columns={"id": "product_id"})
     if "category_path" in products.columns:
         products["category"] = products["category_path"]
     if "brand_name" in products.columns:
@@ -103,7 +101,7 @@ def train_recommendations(*, run_id: int, as_of: datetime | None, sync: bool) ->
     registry.report_progress(run_id=run_id, progress=0.02, stage="reading interactions")
     started = time.perf_counter()
     interactions = _interactions_until(as_of)
-    products = _products()
+    products = product_frame_for_training()
     if interactions.empty:
         raise ValueError("no interactions before the as-of day: nothing to learn from (import orders or events first)")
     registry.append_run_log(
@@ -380,97 +378,3 @@ def activation_decision(*, candidate: ModelVersion) -> dict[str, Any]:
 def _served_ndcg(metrics: dict[str, Any]) -> float | None:
     served = metrics.get(SERVED_METRIC)
     return served if served is not None else metrics.get("validation_ndcg@10_hybrid_heldout")
-
-
-# --- real time ----------------------------------------------------------------------------------------
-
-REACTIVE_EVENT_TYPES = {"view", "click", "cart", "wishlist", "purchase"}
-
-
-def recent_key(subject: str) -> str:
-    """Cache key of a subject's newest products (what its live list is blended from)."""
-    return f"recs:recent:{subject}"
-
-
-def update_live_recommendations(*, subject: str, product_ids: list[int], customer_id: int | None = None) -> None:
-    """Blend the neighbours of a subject's newest products into its list, without retraining.
-
-    ``subject`` is ``customer:<id>`` or ``session:<id>``. The blended list lives in the cache for a
-    few hours (until the next fill supersedes it); a read prefers it over the cached row.
-    """
-    version_id = current_version_id()
-    if version_id is None or not product_ids:
-        return
-    recent = [p for p in (cache.get(recent_key(subject)) or []) if p not in product_ids]
-    recent = (list(reversed(product_ids)) + recent)[:RECENT_ITEMS_KEPT]
-    cache.set(recent_key(subject), recent, LIVE_TTL_SECONDS)
-    blended: dict[int, list] = {}
-    for rank, product_id in enumerate(recent[:5]):
-        weight = 0.7 ** rank  # the newest product counts most
-        for table in (BoughtTogether, SimilarProducts):
-            for pid, score, reason in (_cached_items(table, version_id, product_id=product_id) or [])[:20]:
-                value = weight * float(score) / (1 + rank)
-                if pid in blended:
-                    blended[pid][1] += value
-                else:
-                    blended[pid] = [pid, value, reason]
-    base = []
-    if customer_id is not None:
-        base = _cached_items(ProductRecommendation, version_id, customer_id=customer_id) or []
-    if base:
-        top = max(float(s) for _, s, _ in base) or 1.0
-        best_live = max((v[1] for v in blended.values()), default=1.0) or 1.0
-        for pid, score, reason in base:
-            value = 0.5 * float(score) / top * best_live
-            if pid in blended:
-                blended[pid][1] += value
-            else:
-                blended[pid] = [pid, value, reason]
-    for product_id in recent:
-        blended.pop(product_id, None)  # never recommend back what was just looked at or bought
-    items = sorted(blended.values(), key=lambda entry: -entry[1])[: electroshop_settings.RECOMMENDATIONS_TOP_N]
-    # the stamp tells cached answers built from an earlier live list (or none) from this one
-    cache.set(live_key(subject), {"version": version_id, "items": items, "stamp": uuid.uuid4().hex}, LIVE_TTL_SECONDS)
-
-
-def forget_personal_lists(customer_id: int) -> None:
-    """A customer withdrew their consent to personalisation: drop their stored lists, live list and
-    recent products at once (their next read is the trending cold start). Idempotent."""
-    ProductRecommendation.objects.filter(customer_id=customer_id).delete()
-    version_id = current_version_id()
-    keys = [customer_live_key(customer_id), recent_key(f"customer:{customer_id}")]
-    if version_id is not None:
-        keys.append(_rows_key(ProductRecommendation, version_id, customer_id=customer_id))
-    cache.delete_many(keys)
-
-
-def on_customer_changed(*, customer_id: int, personalization_consent: bool, **kwargs: Any) -> None:
-    """Seam signal receiver: a customer without consent to personalisation has no personal lists."""
-    if not personalization_consent:
-        forget_personal_lists(customer_id)
-
-
-def on_events_recorded(result: Any) -> None:
-    """Event listener: refresh the live lists of every customer and session in the batch (not of
-    customers who withdrew their consent to personalisation)."""
-    by_subject: dict[tuple[str, int | None], list[int]] = {}
-    for event in result.events:
-        if event.event_type not in REACTIVE_EVENT_TYPES or not event.product_id:
-            continue
-        if event.customer_id:
-            key = (f"customer:{event.customer_id}", event.customer_id)
-        elif event.session_id:
-            key = (f"session:{event.session_id}", None)
-        else:
-            continue
-        by_subject.setdefault(key, []).append(event.product_id)
-    subjects = list(by_subject.items())[:200]
-    withdrawn = get_adapter().customers_without_consent(
-        "personalization", [customer_id for (_, customer_id), _ in subjects if customer_id])
-    for (subject, customer_id), product_ids in subjects:
-        if customer_id in withdrawn:
-            continue
-        try:
-            update_live_recommendations(subject=subject, product_ids=product_ids, customer_id=customer_id)
-        except Exception:  # real time is best effort: the stored events are what matters
-            logger.exception("live recommendation update failed for %s", subject)

@@ -3,7 +3,7 @@ from celery import shared_task
 
 from electroshop.mlops import fanout
 
-from . import services
+from . import live, services
 
 
 @shared_task(name="ml.recommendations.fill_customer_chunk", acks_late=True, reject_on_worker_lost=True)
@@ -18,3 +18,8 @@ def fill_customer_chunk_task(run_id: int, index: int, customer_ids: list[int], s
 def finalize_recommendations_task(run_id: int) -> None:
     with fanout.failing_run_on_error(run_id=run_id):
         services.finalize_recommendations(run_id=run_id)
+
+
+@shared_task(name="ml.recommendations.refresh_content_neighbours")
+def refresh_content_neighbours_task(product_ids: list[int]) -> int:
+    return live.refresh_content_neighbours(product_ids)

@@ -70,9 +70,9 @@ class ShopAdapter(ABC):
     # --- catalogue -----------------------------------------------------------------------------
 
     @abstractmethod
-    def products_frame(self) -> pd.DataFrame:
-        """Every product, active or not: PRODUCT_COLUMNS. category_id Int64, category_path and
-        brand_name "" when none, price float, created_at UTC, attributes a dict."""
+    def products_frame(self, product_ids: Iterable[int] | None = None) -> pd.DataFrame:
+        """Every product (or only these), active or not: PRODUCT_COLUMNS. category_id Int64,
+        category_path and brand_name "" when none, price float, created_at UTC, attributes a dict."""
 
     @abstractmethod
     def product_summaries(self, product_ids: Iterable[int] | None = None) -> dict[int, dict]:
@@ -221,6 +221,11 @@ class ShopAdapter(ABC):
     @abstractmethod
     def orders_risk_frame(self, *, since: datetime | None = None, until: datetime) -> pd.DataFrame:
         """Orders in the window, by time then id: ORDER_RISK_FIELDS plus customer_created_at."""
+
+    def order_product_ids(self, order_id: int) -> list[int]:
+        """Sorted ids of the products in this order's lines (a new order's, for live lists).
+        Default: none, so a new order does not update the customer's live list."""
+        return []
 
     @abstractmethod
     def order_ids_for_numbers(self, numbers: Iterable[str]) -> dict[str, tuple[int, datetime]]:

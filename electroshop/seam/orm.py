@@ -124,8 +124,11 @@ class ModelShopAdapter(ModelRiskReads, ShopAdapter):
 
     # --- catalogue -----------------------------------------------------------------------------
 
-    def products_frame(self) -> pd.DataFrame:
-        rows = self.product_model.objects.order_by("id").values_list(
+    def products_frame(self, product_ids: Iterable[int] | None = None) -> pd.DataFrame:
+        products = self.product_model.objects.all()
+        if product_ids is not None:
+            products = products.filter(pk__in=list(product_ids))
+        rows = products.order_by("id").values_list(
             "id", "sku", "name", "description", "category_id",
             self.category_path_lookup if self._has_category_paths() else "category_id", self.brand_lookup, "price",
             "is_active", "created_at", "attributes",
@@ -423,6 +426,11 @@ class ModelShopAdapter(ModelRiskReads, ShopAdapter):
         with connections[self.order_line_model.objects.db].cursor() as cursor:
             cursor.execute(self._bought_sql(), [customer_id, *self.not_demand_statuses])
             return sorted(pid for (pid,) in cursor.fetchall())
+
+    def order_product_ids(self, order_id: int) -> list[int]:
+        if not 0 < order_id <= 2**63 - 1:
+            return []
+        return sorted(set(self.order_line_model.objects.filter(order_id=order_id).values_list("product_id", flat=True)))
 
     def product_id_for_sku_uncached(self, sku: str) -> int | None:
         return self.product_model.objects.filter(sku=sku).values_list("pk", flat=True).first()

@@ -6,11 +6,14 @@ SQL, another process) sends them itself, e.g. ``stock_changed.send(sender=None, 
 Every signal is sent with keyword arguments only; receivers run in the sending transaction (the
 AI apps defer their work to ``transaction.on_commit``).
 
-* ``order_placed(order_id, customer_id)``: a new order (customer_id None for a guest). Fraud scores it.
+* ``order_placed(order_id, customer_id)``: a new order (customer_id None for a guest), sent when its
+  lines exist or in the transaction that creates them. Fraud scores it; its products join the
+  customer's live recommendation list.
 * ``order_changed(customer_ids)``: orders or order lines of these customers were saved or deleted.
 * ``stock_changed(levels)``: ``{product_id: (on_hand, on_order)}`` after a stock change. Forecasting
   logs stock-outs; cached product cards are forgotten.
-* ``catalog_changed(product_ids)``: products or categories changed (``None``: unknown which).
+* ``catalog_changed(product_ids)``: products or categories changed (``None``: unknown which). Cached
+  reads are forgotten; a new or edited product without interactions gets text neighbours at once.
 * ``customer_created(customer_id)``: a sign-up. Fraud scores it.
 * ``customer_changed(customer_id, user_ids, personalization_consent)``: a customer was saved or
   deleted; ``user_ids`` are the Django users it belonged to before and after (their cached API

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -83,11 +83,29 @@ def prepare_training_data(im: InteractionMatrix, events: pd.DataFrame, products:
     if products is not None and len(products):
         p = products.drop_duplicates("product_id").set_index("product_id")
         aligned = p.reindex(pd.Index(im.item_ids, name="product_id")).reset_index()
-        text_cols = [c for c in ("name", "description", "category", "brand") if c in aligned.columns]
-        aligned["text"] = (
-            aligned[text_cols].fillna("").astype(str).agg(" ".join, axis=1) if text_cols else ""
-        )
+        aligned["text"] = product_texts(aligned)
     return TrainingData(im=im, events=ev, as_of=im.as_of, products=aligned)
+
+
+def _attribute_words(attributes) -> str:
+    if not isinstance(attributes, dict):
+        return ""
+    return " ".join(f"{key} {value}" for key, value in attributes.items() if value not in (None, ""))
+
+
+def product_texts(products: pd.DataFrame) -> pd.Series:
+    """What the content generator reads of each product: name, description, category, brand and the
+    attributes as "key value" words (whichever of those columns ``products`` has)."""
+    parts = [products[c].fillna("").astype(str) for c in ("name", "description", "category", "brand")
+             if c in products.columns]
+    if "attributes" in products.columns:
+        parts.append(products["attributes"].map(_attribute_words))
+    if not parts:
+        return pd.Series("", index=products.index)
+    text = parts[0]
+    for part in parts[1:]:
+        text = text + " " + part
+    return text
 
 
 def top_k_cosine_neighbours(vectors: sp.csr_matrix, k: int, block: int = 2000) -> sp.csr_matrix:
@@ -487,7 +505,24 @@ class ContentGenerator(ItemItemGenerator):
                               sublinear_tf=True, lowercase=True)
         self.vectors = vec.fit_transform(data.products["text"].fillna("")).astype(np.float32).tocsr()
         self.sim = top_k_cosine_neighbours(self.vectors, self.k)
+        # Kept with the model so a product created or edited after training gets text neighbours at
+        # once; the terms dropped by max_features are only kept for introspection and can be huge.
+        if hasattr(vec, "stop_words_"):
+            del vec.stop_words_
+        self.vectorizer = vec
         return self
+
+    def neighbours_of_texts(self, texts: Sequence[str], n: int,
+                            exclude: Sequence[int | None] | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
+        """For each text, the ``n`` items whose text is most similar (cosine > 0): (positions, scores),
+        leaving out the position ``exclude[i]`` (the product itself). Empty for every text when the
+        model was trained without product text."""
+        vectorizer = getattr(self, "vectorizer", None)
+        if vectorizer is None or not len(texts):
+            return [(np.array([], dtype=np.int64), np.array([], dtype=np.float32)) for _ in texts]
+        similarity = _dense(vectorizer.transform(list(texts)).astype(np.float32) @ self.vectors.T)
+        exclude = exclude if exclude is not None else [None] * len(texts)
+        return [_top(row, n, skip) for row, skip in zip(similarity, exclude)]
 
     def score(self, rows, user_idx=None) -> np.ndarray:
         prof = rows @ self.vectors

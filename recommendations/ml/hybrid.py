@@ -414,8 +414,23 @@ class HybridModel:
                 continue
             idx, sc = gen.similar_items(pos, n)
             if len(idx):
-                return [self.item_ids[i].item() if hasattr(self.item_ids[i], "item") else self.item_ids[i] for i in idx], [float(v) for v in sc]
+                return [_plain(self.item_ids[i]) for i in idx], [float(v) for v in sc]
         return [], []
+
+    def has_interactions(self, item_id: Hashable) -> bool:
+        """Whether the item was interacted with before ``as_of`` (its neighbours come from behaviour)."""
+        pos = self.data.im.item_index.get(item_id)
+        return pos is not None and self.data.im.matrix[:, pos].nnz > 0
+
+    def similar_to_texts(self, items: Sequence[tuple[Hashable, str]], n: int = 10) -> list[tuple[list, list[float]]]:
+        """Text neighbours of products by their current text ``(item_id, text)``, also for products
+        created after training: the content generator's stored vocabulary, no refit."""
+        content = self.generators.get("content")
+        if content is None or not items:
+            return [([], []) for _ in items]
+        exclude = [self.data.im.item_index.get(item_id) for item_id, _ in items]
+        found = content.neighbours_of_texts([text for _, text in items], n, exclude=exclude)
+        return [([_plain(self.item_ids[i]) for i in idx], [float(v) for v in scores]) for idx, scores in found]
 
     def bought_together(self, item_id: Hashable, n: int = 10) -> tuple[list, list[float]]:
         return self.similar_items(item_id, n, generator="bought_together")
@@ -430,6 +445,11 @@ class HybridModel:
             if p is not None:
                 mask[p] = True
         return mask
+
+
+def _plain(value):
+    """A numpy scalar id as the Python value (JSON and the ORM take those)."""
+    return value.item() if hasattr(value, "item") else value
 
 
 def _explaining_generators(block) -> tuple[list[str], np.ndarray, np.ndarray]:

@@ -8,7 +8,7 @@ from electroshop.seam import stamps
 from electroshop.shop.importers import import_online_retail_orders
 from electroshop.shop.models import Stock
 from recommendations.models import MerchandisingRule
-from recommendations.services import update_live_recommendations
+from recommendations.live import update_live_recommendations
 from tests.factories import OrderFactory, OrderLineFactory
 
 from .test_read_path import get, skus

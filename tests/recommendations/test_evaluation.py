@@ -125,7 +125,7 @@ def test_evaluate_recommendations_explains_a_version_that_was_kept_inactive(db):
 def test_the_validation_window_is_not_pickled_with_the_model(small_shop):
     import pickle
 
-    from recommendations.services import _interactions_until, _products
+    from recommendations.services import _interactions_until, product_frame_for_training as _products
     from recommendations.ml.hybrid import HybridParams
     from recommendations.ml.training import train_hybrid
 

@@ -109,6 +109,7 @@ def test_products_frame():
     assert frame.loc["X2", "category_path"] == "" and frame.loc["X2", "brand_name"] == ""
     assert pd.isna(frame.loc["X2", "category_id"])
     assert bare.pk in set(frame["id"])
+    assert list(selectors.products_frame([bare.pk])["sku"]) == ["X2"]
 
 
 def test_stock_levels():
@@ -135,6 +136,9 @@ def test_small_lookups(shop):
     assert not selectors.customer_exists(shop["customer"].pk + 1000)
     # Cancelled (cable x5) and refunded (cable x1) orders do not count as purchases.
     assert selectors.purchased_product_ids(shop["customer"].pk) == sorted([shop["phone"].pk, shop["case"].pk])
+    paid = Order.objects.get(number="P1")
+    assert selectors.order_product_ids(paid.pk) == sorted([shop["phone"].pk, shop["case"].pk])
+    assert selectors.order_product_ids(paid.pk + 1000) == [] and selectors.order_product_ids(2**70) == []
 
 
 def test_imported_orders_are_read_back(tmp_path):
