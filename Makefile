@@ -27,9 +27,10 @@ $(HOSTS_STAMP): $(STAMP) requirements/hosts.txt
 install: $(STAMP)
 
 # The plugin's suite, then each host project's (tests/hosts/<host>: its own settings, its own process).
+# The host's directory is passed: pytest reads an ini's testpaths only when run from the ini's directory.
 test: install $(HOSTS_STAMP)
 	OPENBLAS_NUM_THREADS=1 $(VENV)/bin/pytest
-	for host in $(HOSTS); do OPENBLAS_NUM_THREADS=1 $(VENV)/bin/pytest -c tests/hosts/$$host/pytest.ini || exit 1; done
+	for host in $(HOSTS); do OPENBLAS_NUM_THREADS=1 $(VENV)/bin/pytest -c tests/hosts/$$host/pytest.ini tests/hosts/$$host || exit 1; done
 
 # The AI apps reach shop data only through electroshop.seam (contracts in pyproject.toml; also run by make test).
 lint-imports: install
