@@ -1,0 +1,104 @@
+"""The plugin on the legacy shop as shipped: ``retrain all --sync``, then the API answers from the
+trained models (never a fallback); orders, stock counts and price changes written with SQL reach
+the plugin through the seam signals the shop sends."""
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from electroshop.mlops.models import ModelVersion
+from forecasting.models import StockSnapshot
+from fraud.models import RiskAssessment
+
+from . import history
+from .legacyshop.sales import LegacyOrder, record_order, set_list_price, set_warehouse_stock
+
+pytestmark = pytest.mark.django_db
+
+A_CLIENT = 4  # a client of the Audio group (client % 3 == 1) with nine orders
+
+
+def _active(app: str) -> ModelVersion:
+    return ModelVersion.objects.get(app=app, status=ModelVersion.Status.ACTIVE)
+
+
+def _recommendations(client, customer_id: int) -> dict:
+    response = client.get(f"/api/v1/recommendations/customers/{customer_id}/?limit=10")
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def test_retrain_all_trains_every_app(trained_shop):
+    for app in ("recommendations", "forecasting", "fraud"):
+        assert f"{app}: run " in trained_shop["output"] and _active(app)
+    assert "FAILED" not in trained_shop["output"]
+
+
+def test_customer_recommendations_come_from_the_model(trained_shop, staff_client):
+    body = _recommendations(staff_client, A_CLIENT)
+    assert body["source"] == "personalized" and body["model_version"] == _active("recommendations").version
+    skus = [item["sku"] for item in body["items"]]
+    assert len(skus) >= 5 and all(sku.startswith("LG-") for sku in skus)
+    assert f"LG-{history.OUT_OF_STOCK_ITEM:04d}" not in skus  # sold out in every warehouse
+    assert all(item["currency"] == "EUR" for item in body["items"])
+
+
+def test_product_forecast_comes_from_the_model(trained_shop, staff_client):
+    response = staff_client.get("/api/v1/forecasts/products/LG-0002/?horizon=14")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["source"] == "model" and body["model_version"] == _active("forecasting").version
+    assert len(body["points"]) == 14 and all(p["lo95"] <= p["mean"] <= p["hi95"] for p in body["points"])
+
+
+def test_reorder_suggestions_use_the_stock_of_every_warehouse(trained_shop, staff_client):
+    response = staff_client.get("/api/v1/inventory/reorder-suggestions/?limit=100")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["model_version"] == _active("forecasting").version and body["count"] == history.ITEMS
+    rows = {row["sku"]: row for row in body["results"]}
+    sold_out = rows[f"LG-{history.OUT_OF_STOCK_ITEM:04d}"]
+    assert sold_out["on_hand"] == 0 and sold_out["reorder_now"] and sold_out["suggested_quantity"] > 0
+    levels = trained_shop["levels"]
+    assert all(rows[f"LG-{pid:04d}"]["on_hand"] == level.on_hand for pid, level in levels.items())
+    assert rows["LG-0003"]["supplier"] == "Südimport" and rows["LG-0003"]["lead_time_days"] == 8
+
+
+def test_an_order_is_scored_by_the_fraud_model(trained_shop, staff_client):
+    response = staff_client.post("/api/v1/fraud/score/", {"order_id": 7}, format="json")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["source"] == "model" and body["model_version"] == _active("fraud").version
+    assert 0 <= body["score"] <= 100 and body["order_id"] == 7
+
+
+def test_an_order_entered_with_sql_is_fraud_scored_once_committed(trained_shop, django_capture_on_commit_callbacks):
+    hdr_id = trained_shop["last_hdr_id"] + 1
+    order = LegacyOrder(hdr_id=hdr_id, doc_no=f"SO-{hdr_id:06d}", client_no=A_CLIENT, placed_at=timezone.now(),
+                        lines=[(2, 1, Decimal("34.00")), (5, 2, Decimal("55.00"))], email="client4@example.de",
+                        country="AT", ship_address="Ringstraße 1, Wien")
+    with django_capture_on_commit_callbacks(execute=True):
+        record_order(order)
+    assessment = RiskAssessment.objects.get(order_id=hdr_id)
+    assert assessment.model_version_id == _active("fraud").pk
+    assert assessment.order_number == order.doc_no and assessment.score is not None
+
+
+def test_a_stock_count_reaches_the_stock_log_and_the_cards(trained_shop, staff_client,
+                                                          django_capture_on_commit_callbacks):
+    shown = _recommendations(staff_client, A_CLIENT)["items"][0]
+    product_id = shown["product_id"]
+    with django_capture_on_commit_callbacks(execute=True):
+        for warehouse in history.WAREHOUSES:
+            set_warehouse_stock(item_no=product_id, warehouse_code=warehouse, on_hand=0)
+    snapshot = StockSnapshot.objects.get(product_id=product_id, date=timezone.localdate())
+    assert snapshot.out_of_stock and snapshot.on_hand == 0
+    assert shown["sku"] not in [item["sku"] for item in _recommendations(staff_client, A_CLIENT)["items"]]
+
+
+def test_a_price_change_reaches_the_cards(trained_shop, staff_client, django_capture_on_commit_callbacks):
+    shown = _recommendations(staff_client, A_CLIENT)["items"][0]
+    with django_capture_on_commit_callbacks(execute=True):
+        set_list_price(item_no=shown["product_id"], price=Decimal("9.99"))
+    again = {item["sku"]: item for item in _recommendations(staff_client, A_CLIENT)["items"]}
+    assert again[shown["sku"]]["price"] == "9.99"
