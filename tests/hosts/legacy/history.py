@@ -27,6 +27,10 @@ def item_group(item_no: int) -> int:
     return LEAF_GROUPS[(item_no - 1) % 3]
 
 
+def group_name(item_no: int) -> str:
+    return GROUPS[item_group(item_no)][1]
+
+
 def load(now: datetime, seed: int = 5) -> dict:
     """Write the whole shop; returns the ids the tests refer to."""
     rng = np.random.default_rng(seed)
@@ -38,10 +42,9 @@ def load(now: datetime, seed: int = 5) -> dict:
             "INSERT INTO inv_item (item_no, item_code, title, blurb, grp_id, brand_text, list_price, is_live, "
             "added_on, attrs_json, vendor, lead_days, case_qty, min_order_qty) "
             "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            [(n, f"LG-{n:04d}", f"{GROUPS[item_group(n)][1]} item {n}", f"A sturdy {GROUPS[item_group(n)][1].lower()} item",
-              item_group(n), ("Acme", "Globex", None)[n % 3], Decimal(20 + 7 * n), True,
-              sql_time(start - timedelta(days=60)), json.dumps({"colour": ("black", "white")[n % 2]}),
-              ("Nordwaren", "Südimport")[n % 2], 5 + n % 10, (1, 5, 10)[n % 3], 1)
+            [(n, f"LG-{n:04d}", f"{group_name(n)} item {n}", f"A sturdy {group_name(n).lower()} item", item_group(n),
+              ("Acme", "Globex", None)[n % 3], Decimal(20 + 7 * n), True, sql_time(start - timedelta(days=60)),
+              json.dumps({"colour": ("black", "white")[n % 2]}), ("Nordwaren", "Südimport")[n % 2], 5 + n % 10, (1, 5, 10)[n % 3], 1)
              for n in range(1, ITEMS + 1)])
         cursor.executemany(
             "INSERT INTO crm_client (client_no, email_addr, full_name, country_code, registered) "

@@ -7,9 +7,10 @@ from electroshop.settings import INSTALLED_APPS, TEMPLATES
 NOT_IN_THIS_SHOP = {"electroshop.shop", "electroshop.demo"}
 INSTALLED_APPS = [app for app in INSTALLED_APPS if app not in NOT_IN_THIS_SHOP] + ["tests.hosts.legacy.legacyshop"]
 
-TEMPLATES = [{**TEMPLATES[0], "OPTIONS": {**TEMPLATES[0]["OPTIONS"], "context_processors": [
-    processor for processor in TEMPLATES[0]["OPTIONS"]["context_processors"] if not processor.startswith("electroshop.demo.")
-]}}]
+# The admin's templates without the demo storefront's navigation.
+_OPTIONS = TEMPLATES[0]["OPTIONS"]
+TEMPLATES = [{**TEMPLATES[0], "OPTIONS": {**_OPTIONS, "context_processors": [
+    processor for processor in _OPTIONS["context_processors"] if not processor.startswith("electroshop.demo.")]}}]
 
 ROOT_URLCONF = "tests.hosts.legacy.urls"
 LOGIN_URL = "admin:login"

@@ -39,7 +39,8 @@ def test_products_with_paths_from_parent_links_and_text_brands(legacy_shop):
     assert list(frame.columns) == PRODUCT_COLUMNS and len(frame) == history.ITEMS
     by_id = frame.set_index("id")
     second = by_id.loc[2]
-    assert second.category_path == "Electronics/Audio" and second.sku == "LG-0002" and second.attributes == {"colour": "black"}
+    assert (second.sku, second.category_path) == ("LG-0002", "Electronics/Audio")
+    assert second.attributes == {"colour": "black"}
     assert (by_id.loc[1].brand_name, second.brand_name) == ("Globex", "")  # item 2 has no brand text
     assert get_adapter().product_category_ids([2]) == {2: [3, 1]}
     assert sorted(get_adapter().category_subtree_ids_uncached(1)) == [1, 2, 3, 4]
