@@ -44,7 +44,8 @@ def load(now: datetime, seed: int = 5) -> dict:
             "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             [(n, f"LG-{n:04d}", f"{group_name(n)} item {n}", f"A sturdy {group_name(n).lower()} item", item_group(n),
               ("Acme", "Globex", None)[n % 3], Decimal(20 + 7 * n), True, sql_time(start - timedelta(days=60)),
-              json.dumps({"colour": ("black", "white")[n % 2]}), ("Nordwaren", "Südimport")[n % 2], 5 + n % 10, (1, 5, 10)[n % 3], 1)
+              json.dumps({"colour": ("black", "white")[n % 2]}), ("Nordwaren", "Südimport")[n % 2], 5 + n % 10,
+              (1, 5, 10)[n % 3], 1)
              for n in range(1, ITEMS + 1)])
         cursor.executemany(
             "INSERT INTO crm_client (client_no, email_addr, full_name, country_code, registered) "
