@@ -10,8 +10,8 @@ from decimal import Decimal
 import numpy as np
 from django.db import connection
 
+from .legacyshop.erp import ITEM_SQL, LegacyOrder, sql_time, write_orders
 from .legacyshop.models import SalesHeader
-from .legacyshop.sales import LegacyOrder, sql_time, write_orders
 
 GROUPS = {1: (None, "Electronics"), 2: (1, "Phones"), 3: (1, "Audio"), 4: (1, "Computing")}
 LEAF_GROUPS = (2, 3, 4)
@@ -31,6 +31,14 @@ def group_name(item_no: int) -> str:
     return GROUPS[item_group(item_no)][1]
 
 
+def item_row(n: int, *, added_on: datetime) -> tuple:
+    """Item ``n`` as an ITEM_SQL row: its group, brand, price and terms follow from ``n``."""
+    return (n, f"LG-{n:04d}", f"{group_name(n)} item {n}", f"A sturdy {group_name(n).lower()} item", item_group(n),
+            ("Acme", "Globex", None)[n % 3], Decimal(20 + 7 * n), True, sql_time(added_on),
+            json.dumps({"colour": ("black", "white")[n % 2]}), ("Nordwaren", "Südimport")[n % 2], 5 + n % 10,
+            (1, 5, 10)[n % 3], 1)
+
+
 def load(now: datetime, seed: int = 5) -> dict:
     """Write the whole shop; returns the ids the tests refer to."""
     rng = np.random.default_rng(seed)
@@ -38,15 +46,7 @@ def load(now: datetime, seed: int = 5) -> dict:
     with connection.cursor() as cursor:
         cursor.executemany("INSERT INTO inv_item_group (grp_id, parent_grp, label) VALUES (%s, %s, %s)",
                            [(pk, parent, label) for pk, (parent, label) in GROUPS.items()])
-        cursor.executemany(
-            "INSERT INTO inv_item (item_no, item_code, title, blurb, grp_id, brand_text, list_price, is_live, "
-            "added_on, attrs_json, vendor, lead_days, case_qty, min_order_qty) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            [(n, f"LG-{n:04d}", f"{group_name(n)} item {n}", f"A sturdy {group_name(n).lower()} item", item_group(n),
-              ("Acme", "Globex", None)[n % 3], Decimal(20 + 7 * n), True, sql_time(start - timedelta(days=60)),
-              json.dumps({"colour": ("black", "white")[n % 2]}), ("Nordwaren", "Südimport")[n % 2], 5 + n % 10,
-              (1, 5, 10)[n % 3], 1)
-             for n in range(1, ITEMS + 1)])
+        cursor.executemany(ITEM_SQL, [item_row(n, added_on=start - timedelta(days=60)) for n in range(1, ITEMS + 1)])
         cursor.executemany(
             "INSERT INTO crm_client (client_no, email_addr, full_name, country_code, registered) "
             "VALUES (%s, %s, %s, %s, %s)",

@@ -4,14 +4,16 @@ the plugin through the seam signals the shop sends."""
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from electroshop.mlops.models import ModelVersion
 from forecasting.models import StockSnapshot
 from fraud.models import RiskAssessment
+from recommendations.live import recent_key
 
 from . import history
-from .legacyshop.sales import LegacyOrder, record_order, set_list_price, set_warehouse_stock
+from .legacyshop.erp import LegacyOrder, add_item, record_order, set_list_price, set_warehouse_stock
 
 pytestmark = pytest.mark.django_db
 
@@ -72,7 +74,8 @@ def test_an_order_is_scored_by_the_fraud_model(trained_shop, staff_client):
     assert 0 <= body["score"] <= 100 and body["order_id"] == 7
 
 
-def test_an_order_entered_with_sql_is_fraud_scored_once_committed(trained_shop, django_capture_on_commit_callbacks):
+def test_an_order_entered_with_sql_is_fraud_scored_and_joins_the_live_list(
+        trained_shop, staff_client, django_capture_on_commit_callbacks):
     hdr_id = trained_shop["last_hdr_id"] + 1
     order = LegacyOrder(hdr_id=hdr_id, doc_no=f"SO-{hdr_id:06d}", client_no=A_CLIENT, placed_at=timezone.now(),
                         lines=[(2, 1, Decimal("34.00")), (5, 2, Decimal("55.00"))], email="client4@example.de",
@@ -82,6 +85,10 @@ def test_an_order_entered_with_sql_is_fraud_scored_once_committed(trained_shop, 
     assessment = RiskAssessment.objects.get(order_id=hdr_id)
     assert assessment.model_version_id == _active("fraud").pk
     assert assessment.order_number == order.doc_no and assessment.score is not None
+    # The order's items lead the customer's live list, which never offers them back.
+    assert set(cache.get(recent_key(f"customer:{A_CLIENT}"))[:2]) == {2, 5}
+    body = _recommendations(staff_client, A_CLIENT)
+    assert body["source"] == "personalized" and not {"LG-0002", "LG-0005"} & {i["sku"] for i in body["items"]}
 
 
 def test_a_stock_count_reaches_the_stock_log_and_the_cards(trained_shop, staff_client,
@@ -102,3 +109,15 @@ def test_a_price_change_reaches_the_cards(trained_shop, staff_client, django_cap
         set_list_price(item_no=shown["product_id"], price=Decimal("9.99"))
     again = {item["sku"]: item for item in _recommendations(staff_client, A_CLIENT)["items"]}
     assert again[shown["sku"]]["price"] == "9.99"
+
+
+def test_a_new_item_gets_text_neighbours_without_retraining(trained_shop, staff_client, eager_celery,
+                                                           django_capture_on_commit_callbacks):
+    item_no = history.ITEMS + 1
+    with django_capture_on_commit_callbacks(execute=True):
+        add_item(history.item_row(item_no, added_on=timezone.now()))
+    response = staff_client.get(f"/api/v1/recommendations/products/LG-{item_no:04d}/similar/")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["source"] == "similar" and body["items"]
+    assert body["items"][0]["name"].startswith(history.group_name(item_no))  # its group's items read alike

@@ -1,8 +1,8 @@
 """The legacy shop's own writes: plain SQL, as its ERP does, without Django model signals.
 
 So the plugin hears of them, each write sends the seam signals (``electroshop.seam.signals``)
-inside its transaction: a new order (fraud scoring, live lists), a stock change (the stock-out
-log, cached product cards), a catalogue change (cached product reads).
+inside its transaction: a new order (fraud scoring, the customer's live list), a stock change (the
+stock-out log, cached product cards), a new or changed item (cached product reads, text neighbours).
 """
 from __future__ import annotations
 
@@ -23,6 +23,13 @@ HEADER_SQL = (
     "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 )
 LINE_SQL = "INSERT INTO sales_line (hdr_id, line_no, item_no, qty, unit_net) VALUES (%s, %s, %s, %s, %s)"
+# Rows: (item_no, item_code, title, blurb, grp_id, brand_text, list_price, is_live, added_on, attrs_json, vendor,
+# lead_days, case_qty, min_order_qty).
+ITEM_SQL = (
+    "INSERT INTO inv_item (item_no, item_code, title, blurb, grp_id, brand_text, list_price, is_live, added_on, "
+    "attrs_json, vendor, lead_days, case_qty, min_order_qty) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+)
 
 
 def sql_time(moment: datetime) -> str:
@@ -77,6 +84,13 @@ def set_warehouse_stock(*, item_no: int, warehouse_code: str, on_hand: int) -> N
         cursor.execute("SELECT SUM(qty_on_hand), SUM(qty_on_order) FROM wh_stock WHERE item_no = %s", [item_no])
         total_on_hand, total_on_order = cursor.fetchone()
         signals.stock_changed.send(sender=WarehouseStock, levels={item_no: (total_on_hand, total_on_order)})
+
+
+def add_item(row: tuple) -> None:
+    """A new item (an ITEM_SQL row)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(ITEM_SQL, row)
+        signals.catalog_changed.send(sender=Item, product_ids=[row[0]])
 
 
 def set_list_price(*, item_no: int, price: Decimal) -> None:
