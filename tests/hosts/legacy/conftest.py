@@ -15,7 +15,6 @@ from rest_framework.test import APIClient
 
 from electroshop.seam import get_adapter
 from electroshop.seam.reads import forget_sku_ids
-
 from tests.conftest import eager_celery  # noqa: F401  (the plugin suite's fixture)
 
 from . import history, schema

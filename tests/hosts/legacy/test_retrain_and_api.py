@@ -1,6 +1,6 @@
 """The plugin on the legacy shop as shipped: ``retrain all --sync``, then the API answers from the
-trained models (never a fallback); orders, stock counts and price changes written with SQL reach
-the plugin through the seam signals the shop sends."""
+trained models (never a fallback); orders, stock counts, new items and price changes written with
+SQL reach the plugin through the seam signals the shop sends."""
 from decimal import Decimal
 
 import pytest
