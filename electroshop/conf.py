@@ -14,7 +14,7 @@ from django.core.signals import setting_changed
 
 DEFAULTS: dict[str, Any] = {
     # --- shop / general ---
-    "SHOP_ADAPTER": "builtin",  # the shop the AI apps read: "builtin" or a dotted path to a ShopAdapter subclass
+    "SHOP_ADAPTER": "builtin",  # the shop the AI apps read: "builtin", "oscar" (django-oscar) or a dotted path to a ShopAdapter subclass
     "CURRENCY": "GBP",  # currency of imported prices when the file does not say
     "ARTIFACT_DIR": "var/artifacts",  # where trained model files are written (checksummed)
     "KEEP_MODEL_VERSIONS": 3,  # versions kept per kind besides the active one when pruning
