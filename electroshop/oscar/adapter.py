@@ -44,16 +44,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Iterable
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
-from oscar.core.loading import get_model
 
 from electroshop.seam.adapter import ShopAdapter
 
-from .catalogue import OscarCatalogueReads
-from .orders import OscarOrderReads
-from .risk import OscarRiskReads
+# Oscar's models are looked up by app label (forked apps keep theirs): without Oscar's apps the
+# registry reports this adapter as one that cannot be imported, with this reason.
+_missing = {"catalogue", "partner", "order", "basket", "analytics", "address", "reviews", "payment"} - {
+    config.label for config in apps.get_app_configs()}
+if _missing:
+    raise ImportError(f"django-oscar's apps {', '.join(sorted(_missing))} are not in INSTALLED_APPS")
 
-UserAddress = get_model("address", "UserAddress")
+from .catalogue import OscarCatalogueReads  # noqa: E402  (they read Oscar's models at import)
+from .orders import OscarOrderReads  # noqa: E402
+from .risk import OscarRiskReads  # noqa: E402
 
 MAX_ID = 2**63 - 1
 
