@@ -145,9 +145,9 @@ class OscarCatalogueReads:
         }
 
     def product_category_id(self, product_id: int) -> int | None:
-        return self.product_category_map([product_id]).get(product_id)
+        return self._product_category_map([product_id]).get(product_id)
 
-    def product_category_map(self, product_ids: Iterable[int]) -> dict[int, int]:
+    def _product_category_map(self, product_ids: Iterable[int]) -> dict[int, int]:
         """product id -> its category id (its own first, else its parent's); one query."""
         rows = (Product.objects.filter(pk__in=list(product_ids))
                 .annotate(category=Coalesce(_first_category("pk"), _first_category("parent_id")))
@@ -159,7 +159,7 @@ class OscarCatalogueReads:
         by_path = {path: pk for pk, (path, _) in paths.items()}
         step = Category.steplen
         out = {}
-        for product_id, category_id in self.product_category_map(product_ids).items():
+        for product_id, category_id in self._product_category_map(product_ids).items():
             path = paths.get(category_id, ("", ""))[0]
             out[product_id] = [by_path[path[:end]] for end in range(len(path), 0, -step) if path[:end] in by_path]
         return out

@@ -1,9 +1,9 @@
 """The Oscar adapter's settings: ``settings.ELECTROSHOP_OSCAR``, a dict whose keys override these.
 
-Oscar has no notion of these, so the adapter assumes them::
+Oscar has no notion of these, so the adapter assumes them (the defaults shown)::
 
     ELECTROSHOP_OSCAR = {
-        "NOT_DEMAND_STATUSES": ["Cancelled"],  # order statuses (OSCAR_ORDER_STATUS_PIPELINE) that are not sales
+        "NOT_DEMAND_STATUSES": ["Cancelled", "Refunded"],  # order statuses (your OSCAR_ORDER_STATUS_PIPELINE) that are not sales
         "BRAND_ATTRIBUTE": "brand",            # the product attribute code read as the brand
         "LEAD_TIME_DAYS": 14,                  # supplier lead time of every product (reorder suggestions)
         "PACK_SIZE": 1,
