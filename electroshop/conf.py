@@ -14,7 +14,7 @@ from django.core.signals import setting_changed
 
 DEFAULTS: dict[str, Any] = {
     # --- shop / general ---
-    "SHOP_ADAPTER": "builtin",  # the shop the AI apps read: "builtin" or a dotted path to a ShopAdapter subclass
+    "SHOP_ADAPTER": "builtin",  # the shop the AI apps read: "builtin", "oscar" (django-oscar) or a dotted path to a ShopAdapter subclass
     "CURRENCY": "GBP",  # currency of imported prices when the file does not say
     "ARTIFACT_DIR": "var/artifacts",  # where trained model files are written (checksummed)
     "KEEP_MODEL_VERSIONS": 3,  # versions kept per kind besides the active one when pruning
@@ -23,8 +23,8 @@ DEFAULTS: dict[str, Any] = {
     "EVENTS_BATCH_MAX": 1000,  # most events accepted by one POST /api/v1/events/
     "API_TOKEN_CACHE_SECONDS": 30,  # how long a token's user stays in the Django cache (0 = off); deleting a token or saving its user or customer forgets it at once, a change that bypasses model signals (queryset.update, SQL) is seen after at most this
     # --- recommendations ---
-    "PRODUCT_URL": "/product/{sku}/",  # where storefront widgets link a product ({sku} is URL-quoted)
-    "PRODUCT_IMAGE_URL": "",  # the product's picture on widget cards ({sku} is URL-quoted); "" = cards without pictures
+    "PRODUCT_URL": "/product/{sku}/",  # where storefront widgets link a product ({sku} is URL-quoted, {id} the product id)
+    "PRODUCT_IMAGE_URL": "",  # the product's picture on widget cards ({sku} is URL-quoted, {id} the product id); "" = cards without pictures
     "RECOMMENDATIONS_TOP_N": 100,  # cached items per customer
     "RECOMMENDATIONS_DEFAULT_LIMIT": 10,  # items returned when the client sets no limit
     "RECOMMENDATIONS_MAX_LIMIT": 100,

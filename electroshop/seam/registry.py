@@ -13,8 +13,11 @@ from django.utils.module_loading import import_string
 
 from .adapter import ShopAdapter
 
-# The built-in shop is named by a string: the seam itself never imports a shop.
-ALIASES = {"builtin": "electroshop.shop.adapter.BuiltinShopAdapter"}
+# The shops the plugin ships adapters for, named by strings: the seam itself never imports a shop.
+ALIASES = {
+    "builtin": "electroshop.shop.adapter.BuiltinShopAdapter",
+    "oscar": "electroshop.oscar.adapter.OscarShopAdapter",
+}
 
 _adapter: ShopAdapter | None = None
 

@@ -58,13 +58,18 @@ def _widget(context, result: selectors.RecommendationList | None, *, title: str 
     items = [item for item in result.items if item["product_id"] not in shown][:limit]
     shown.update(item["product_id"] for item in items)
     image_url = electroshop_settings.PRODUCT_IMAGE_URL
-    items = [{**item, "url": electroshop_settings.PRODUCT_URL.format(sku=quote(item["sku"], safe="")),
-              "image_url": image_url.format(sku=quote(item["sku"], safe="")) if image_url else "",
+    items = [{**item, "url": electroshop_settings.PRODUCT_URL.format(**_url_fields(item)),
+              "image_url": image_url.format(**_url_fields(item)) if image_url else "",
               # positions count what the visitor sees, after skipping products shown elsewhere
               "recommendation_id": f"{result.list_id}.{position}"}
              for position, item in enumerate(items, start=1)]
     return {"items": items, "title": title or TITLES.get(result.source, "Recommended"), "kind": kind,
             "source": result.source, "list_id": result.list_id, "model_version": result.model_version}
+
+
+def _url_fields(item: dict) -> dict[str, Any]:
+    """What PRODUCT_URL and PRODUCT_IMAGE_URL may name: {sku} (URL-quoted) and {id}."""
+    return {"sku": quote(item["sku"], safe=""), "id": item["product_id"]}
 
 
 def _limits(context, limit: int, cap: int) -> tuple[int, int]:

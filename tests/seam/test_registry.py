@@ -27,7 +27,9 @@ def test_a_dotted_path_names_the_adapter_class_and_a_settings_change_drops_the_o
 
 @pytest.mark.parametrize("value, message", [
     ("nowhere.Adapter", "cannot import 'nowhere.Adapter'"),
-    ("oscar", "cannot import 'oscar'"),
+    ("magento", "cannot import 'magento'"),
+    # The alias of a shop whose apps this project does not have.
+    ("oscar", "cannot import 'electroshop.oscar.adapter.OscarShopAdapter'"),
     ("electroshop.conf.DEFAULTS", "is not a subclass of electroshop.seam.ShopAdapter"),
     ("tests.seam.test_registry.HalfAdapter", "abstract method"),
 ])

@@ -1,0 +1,27 @@
+"""The Oscar shop is built, and every model trained on it, once for the session; each test runs in
+its own transaction on top of it."""
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+from django.test import override_settings
+
+
+@pytest.fixture(scope="session")
+def oscar_shop(django_db_setup, django_db_blocker, tmp_path_factory):
+    from .shop import build_shop
+
+    artifacts = tmp_path_factory.mktemp("artifacts")
+    with django_db_blocker.unblock(), override_settings(
+            ELECTROSHOP={"SHOP_ADAPTER": "oscar", "PRODUCT_URL": "/catalogue/_{id}/", "ARTIFACT_DIR": str(artifacts)}):
+        cache.clear()
+        shop = build_shop()
+        call_command("retrain", "all", "--sync", verbosity=0)
+        yield shop
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Cached answers of one test (stamps, lists) never leak into another's rolled-back data."""
+    cache.clear()
+    yield
+    cache.clear()

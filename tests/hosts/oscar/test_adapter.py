@@ -1,0 +1,106 @@
+"""The Oscar adapter's mapping of Oscar's data onto the seam, and Oscar's signals sent on."""
+import pytest
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from oscar.core.loading import get_model
+
+from electroshop.seam import get_adapter
+from electroshop.seam import signals as seam_signals
+from fraud.models import ReviewAssessment
+
+pytestmark = pytest.mark.django_db
+
+StockRecord = get_model("partner", "StockRecord")
+ProductReview = get_model("reviews", "ProductReview")
+Line = get_model("order", "Line")
+
+
+@pytest.fixture
+def received():
+    """The seam signals sent during the test: [(signal name, kwargs)]."""
+    sent = []
+    receivers = {}
+    for name in ("order_placed", "order_changed", "stock_changed", "catalog_changed", "customer_changed",
+                 "customer_created", "review_created"):
+        receivers[name] = lambda name=name, **kwargs: sent.append((name, kwargs))
+        getattr(seam_signals, name).connect(receivers[name], weak=False)
+    yield sent
+    for name, receiver in receivers.items():
+        getattr(seam_signals, name).disconnect(receiver)
+
+
+def test_child_products_are_the_sellable_unit_and_inherit_from_their_parent(oscar_shop):
+    adapter = get_adapter()
+    parent, child = oscar_shop["parent"], oscar_shop["children"][0]
+    accessories = oscar_shop["categories"][4]
+    frame = adapter.products_frame(product_ids=[parent.pk, child.pk]).set_index("id")
+    assert not frame.loc[parent.pk, "is_active"] and frame.loc[child.pk, "is_active"]
+    assert frame.loc[child.pk, "category_id"] == accessories.pk
+    assert frame.loc[child.pk, "category_path"] == "Electronics/Accessories"
+    assert frame.loc[child.pk, "brand_name"] == "Acme" and frame.loc[child.pk, "sku"] == "CASE-black"
+    assert adapter.product_category_ids([child.pk]) == {child.pk: [accessories.pk, accessories.get_parent().pk]}
+    cards = adapter.product_cards([parent.pk, child.pk])
+    assert list(cards) == [child.pk] and cards[child.pk]["name"] == "Phone case, black"
+    assert adapter.product_ids_for_skus(["CASE-black", "UPC-001", "nope"]) == {
+        "CASE-black": child.pk, "UPC-001": oscar_shop["products"][1].pk}
+    assert set(adapter.category_subtree_ids_uncached(accessories.get_parent().pk)) == {
+        c.pk for c in oscar_shop["categories"]} | {accessories.get_parent().pk}
+
+
+def test_stock_is_what_the_stock_records_can_still_sell(oscar_shop):
+    child = oscar_shop["children"][0]
+    record = StockRecord.objects.get(product=child)
+    level = get_adapter().stock_levels([child.pk])[child.pk]
+    assert level.on_hand == record.num_in_stock - record.num_allocated and level.on_order == 0
+    assert oscar_shop["parent"].pk not in get_adapter().stocked_product_ids()
+
+
+def test_customers_are_users_segmented_by_their_default_shipping_country(oscar_shop):
+    adapter = get_adapter()
+    customers = oscar_shop["customers"]
+    assert [adapter.customer_segment(c.pk) for c in customers[:3]] == ["GB", "FR", "DE"]
+    assert adapter.customer_segment(10**9) is None
+    assert adapter.purchased_product_ids(customers[0].pk)
+
+
+def test_cancelled_orders_are_not_demand(oscar_shop):
+    adapter = get_adapter()
+    customer = oscar_shop["customers"][0]
+    bought = adapter.purchased_product_ids(customer.pk)
+    customer.orders.update(status="Cancelled")
+    assert bought and adapter.purchased_product_ids(customer.pk) == []
+
+
+def test_a_stock_record_save_sends_the_products_stock_level(oscar_shop, received):
+    record = StockRecord.objects.get(product=oscar_shop["children"][2])
+    record.num_in_stock = record.num_allocated + 3
+    record.save()
+    assert ("stock_changed", {"signal": seam_signals.stock_changed, "sender": StockRecord,
+                              "levels": {record.product_id: (3, 0)}}) in received
+
+
+def test_a_parent_product_save_is_a_catalogue_change_of_its_children_too(oscar_shop, received):
+    parent = oscar_shop["parent"]
+    parent.title = "Phone sleeve"
+    parent.save()
+    changed = [kwargs["product_ids"] for name, kwargs in received if name == "catalog_changed"]
+    assert sorted(changed[0]) == sorted([parent.pk] + [c.pk for c in oscar_shop["children"]])
+    assert get_adapter().product_summaries([oscar_shop["children"][0].pk])[oscar_shop["children"][0].pk]["name"] == (
+        "Phone case, black")  # a child's own title wins
+
+
+def test_a_new_user_is_a_new_customer(oscar_shop, received):
+    user = get_user_model().objects.create_user("newcomer", "newcomer@example.com", None)
+    assert ("customer_created", user.pk) in [(name, kwargs.get("customer_id")) for name, kwargs in received]
+    assert get_adapter().customer_created_at(user.pk) <= timezone.now()
+
+
+def test_a_new_oscar_review_is_scored(oscar_shop, django_capture_on_commit_callbacks):
+    customer, product = oscar_shop["customers"][5], oscar_shop["products"][5]
+    with django_capture_on_commit_callbacks(execute=True):
+        review = ProductReview.objects.create(product=product, user=customer, score=5, title="Great",
+                                              body="Great great great great great great great great.")
+    assessment = ReviewAssessment.objects.get(review_id=review.pk)
+    assert assessment.score >= 0
+    facts = get_adapter().review_for_risk(review.pk)
+    assert facts["rating"] == 5 and facts["customer_id"] == customer.pk and facts["status"] in ("pending", "published")
