@@ -5,7 +5,6 @@ from io import StringIO
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.core.management import call_command
 from django.db.models.signals import pre_migrate
 from django.test import override_settings
@@ -14,8 +13,8 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from electroshop.seam import get_adapter
-from electroshop.seam.reads import forget_sku_ids
-from tests.conftest import eager_celery  # noqa: F401  (the plugin suite's fixture)
+# The plugin suite's fixtures: an empty cache around each test, tasks in-process on request.
+from tests.conftest import _clear_cache, eager_celery  # noqa: F401
 
 from . import history, schema
 
@@ -64,16 +63,6 @@ def trained_shop(legacy_shop, django_db_blocker) -> dict:
         call_command("retrain", "all", "--sync", stdout=out, stderr=err)
         levels = get_adapter().stock_levels()
     return {**legacy_shop, "output": out.getvalue(), "levels": levels}
-
-
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    """Each test starts with an empty cache: cached reads of one test are not another's."""
-    cache.clear()
-    forget_sku_ids()
-    yield
-    cache.clear()
-    forget_sku_ids()
 
 
 @pytest.fixture

@@ -5,6 +5,10 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.test import override_settings
 
+# The plugin suite's fixture: an empty cache (and SKU memo) around each test, so cached answers of
+# one test never leak into another's rolled-back data.
+from tests.conftest import _clear_cache  # noqa: F401
+
 
 @pytest.fixture(scope="session")
 def oscar_shop(django_db_setup, django_db_blocker, tmp_path_factory):
@@ -18,10 +22,3 @@ def oscar_shop(django_db_setup, django_db_blocker, tmp_path_factory):
         call_command("retrain", "all", "--sync", verbosity=0)
         yield shop
 
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    """Cached answers of one test (stamps, lists) never leak into another's rolled-back data."""
-    cache.clear()
-    yield
-    cache.clear()
