@@ -177,7 +177,8 @@ def evaluation_metrics(model: HybridModel) -> dict[str, Any]:
     hit_rate@10, coverage@10, diversity@10, novelty@10, users}}`` for the hybrid and its own
     generators alone (most popular, item kNN, ALS, EASE when trained), all measured on the same
     users of the validation window inside the training history (first purchases in
-    ``[as_of - validation_days, as_of)``, fitted on what came before). The generators are the ones
+    ``[as_of - validation_days, as_of)``, fitted on what came before; as in the fill, only the purchases
+    before the window are never ranked, viewed items are). The generators are the ones
     training already fitted on that window, so this costs one scoring pass, no refit. The hybrid row
     scores each half of the window's users with a re-ranker fitted without them (on the other half).
     ``metrics["serving"]`` is the activation gate's decision (:func:`serving_decision`).

@@ -125,8 +125,8 @@ class ShopAdapter(ABC):
         return {customer_id: segment for customer_id, segment in found.items() if segment is not None}
 
     def first_product_ids(self, customer_id: int, *, limit: int) -> list[int]:
-        """The products of the customer's first ``limit`` browsing events with a product, oldest first
-        (a new customer's cold-start segment). Default: read from :attr:`event_model`. One query."""
+        """The products of the customer's first ``limit`` events with a product (the :attr:`event_model`'s),
+        oldest first: a new customer's cold-start segment. One query."""
         return list(self.event_model.objects.filter(customer_id=customer_id, product_id__isnull=False)
                     .order_by("occurred_at", "pk").values_list("product_id", flat=True)[:limit])
 

@@ -255,6 +255,8 @@ def _window_targets(events: pd.DataFrame, params: HybridParams, data: cg.Trainin
                     & events["event_type"].isin(list(params.target_event_types))]
     window = window[window["customer_id"].isin(im.user_index)]
     pairs = window[["customer_id", "product_id"]].drop_duplicates()
+    if pairs.empty:
+        return np.array([], dtype=np.int64), []
     urow = pairs["customer_id"].map(im.user_index).to_numpy()
     icol = pairs["product_id"].map(im.item_index).to_numpy()
     bought = np.asarray(purchase_matrix(data, params.target_event_types)[urow, icol]).ravel()
