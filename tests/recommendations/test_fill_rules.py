@@ -137,7 +137,8 @@ def test_the_validation_window_excludes_only_earlier_purchases():
         viewed_then_bought += int(interacted[user, relevant].toarray().sum())
     assert viewed_then_bought, "an item viewed before the window and bought in it is a hit"
     top = window.hybrid_top
-    ranked_viewed = sum(int(np.isin(top[k][top[k] >= 0], interacted[u].indices).sum()) for k, u in enumerate(window.users))
+    ranked_viewed = sum(int(np.isin(top[k][top[k] >= 0], interacted[u].indices).sum())
+                        for k, u in enumerate(window.users))
     assert ranked_viewed, "viewed items are ranked in the window, as in the fill"
     for k, user in enumerate(window.users):
         assert not np.isin(top[k][top[k] >= 0], window.bought[user].indices).any()

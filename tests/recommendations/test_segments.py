@@ -80,7 +80,8 @@ def two_country_shop(db):
 def test_the_fill_stores_country_and_first_browsed_segment_lists(two_country_shop):
     call_command("retrain", "recommendations", "--sync")
     version = ModelVersion.objects.get(app="recommendations", status="active")
-    rows = {row.segment: row.items for row in TrendingProducts.objects.filter(model_version=version).exclude(segment="")}
+    rows = {row.segment: row.items
+            for row in TrendingProducts.objects.filter(model_version=version).exclude(segment="")}
     phones, audio = two_country_shop["phones"], two_country_shop["audio"]
     assert set(rows) == {"country:UK", "country:DE", f"browsed:{phones.pk}", f"browsed:{audio.pk}"}
     index = {p.pk: k for k, p in enumerate(two_country_shop["products"])}
