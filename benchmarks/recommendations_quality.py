@@ -159,7 +159,7 @@ def run(path: Path, k_list=(10, 20)) -> dict[str, dict[str, float]]:
 
     t = time.perf_counter()
     model = train_hybrid(interactions, products, as_of=CUTOFF, params=HybridParams(validation_days=VALIDATION_DAYS))
-    recs = model.recommend(test_users, n=max(k_list), exclude_seen=True)
+    recs = model.recommend(test_users, n=max(k_list), exclude_bought=True)
     lists = {u: r.item_ids for u, r in zip(test_users, recs)}
     results["hybrid (re-ranked)"] = evaluate_rankings(lists, split.relevant, ks=k_list, catalogue_size=len(im.item_ids))
     timings["hybrid (re-ranked)"] = time.perf_counter() - t

@@ -40,7 +40,7 @@ DEFAULTS: dict[str, Any] = {
     # while nothing they depend on changed (electroshop.seam.stamps), at most this long (0 = off):
     # the bound for changes made around model signals.
     "RECOMMENDATIONS_RESPONSE_CACHE_SECONDS": 10,
-    "RECOMMENDATIONS_TRENDING_DAYS": 7,
+    "RECOMMENDATIONS_TRENDING_DAYS": 14,  # "trending" = distinct customers over this many days before training: the trending generator, the trending lists per category and per customer segment
     # --- forecasting ---
     "FORECAST_HORIZON_DAYS": 28,
     "FORECAST_SERVICE_LEVEL": 0.95,  # default target service level for safety stock

@@ -20,6 +20,7 @@ from electroshop.seam import get_adapter
 
 from .ml.candidates import product_texts
 from .models import BoughtTogether, ProductRecommendation, SimilarProducts
+from .segments import segments_key
 from .selectors import _cached_items, _rows_key, current_version_id, customer_live_key, live_key
 from .services import PRODUCT_LIST_SIZE, model_for_version, product_frame_for_training, stored_items
 
@@ -81,11 +82,12 @@ def update_live_recommendations(*, subject: str, product_ids: list[int], custome
 
 
 def forget_personal_lists(customer_id: int) -> None:
-    """A customer withdrew their consent to personalisation: drop their stored lists, live list and
-    recent products at once (their next read is the trending cold start). Idempotent."""
+    """A customer withdrew their consent to personalisation: drop their stored lists, live list,
+    recent products and cold-start segments at once (their next read is the country's trending list,
+    without their browsing). Idempotent."""
     ProductRecommendation.objects.filter(customer_id=customer_id).delete()
     version_id = current_version_id()
-    keys = [customer_live_key(customer_id), recent_key(f"customer:{customer_id}")]
+    keys = [customer_live_key(customer_id), recent_key(f"customer:{customer_id}"), segments_key(customer_id)]
     if version_id is not None:
         keys.append(_rows_key(ProductRecommendation, version_id, customer_id=customer_id))
     cache.delete_many(keys)

@@ -38,6 +38,7 @@ from .models import (
     SimilarProducts,
     TrendingProducts,
 )
+from .segments import cold_start_segments
 
 APP, KIND = "recommendations", "hybrid"
 _MISSING = "__missing__"
@@ -186,10 +187,14 @@ def _assemble(
                               items=items, list_id=list_id)
 
 
-def _trending_candidates(version_id: int | None, *, category_id: int | None, segment: str = "") -> list:
+def _trending_candidates(version_id: int | None, *, category_id: int | None, segments: tuple[str, ...] = ()) -> list:
+    """The first cached trending list of: each of ``segments`` (whole-shop lists of a customer segment,
+    see ``segments.py``; only without a category filter), the category's, the whole shop's; else the
+    shop's best sellers."""
     if version_id is not None:
-        for key in ({"category_id": category_id or 0, "segment": segment}, {"category_id": category_id or 0, "segment": ""},
-                    {"category_id": 0, "segment": ""}):
+        keys = [{"category_id": 0, "segment": segment} for segment in segments if not category_id]
+        keys += [{"category_id": category_id or 0, "segment": ""}, {"category_id": 0, "segment": ""}]
+        for key in keys:
             items = _cached_items(TrendingProducts, version_id, **key)
             if items:
                 return items
@@ -294,11 +299,11 @@ def recommendations_for_customer(
         return _assemble(candidates=items, source="personalized", version_id=version_id, limit=limit,
                          list_kind="personalized", customer_id=customer_id, category_id=category_id,
                          exclude_skus=exclude_skus, rules=rules, prefetched=found)
-    # Cold start: a customer the model has not seen gets trending items for their segment.
-    segment = get_adapter().customer_segment(customer_id)
-    if segment is None:
+    # Cold start: a customer the model has not seen gets what is trending in their segments.
+    segments = cold_start_segments(customer_id)
+    if segments is None:
         return None
-    return _assemble(candidates=_trending_candidates(version_id, category_id=category_id, segment=segment),
+    return _assemble(candidates=_trending_candidates(version_id, category_id=category_id, segments=tuple(segments)),
                      source="trending", version_id=version_id, limit=limit, list_kind="trending",
                      customer_id=customer_id, category_id=category_id, exclude_skus=exclude_skus, rules=rules,
                      prefetched=found)

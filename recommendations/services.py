@@ -25,6 +25,7 @@ from electroshop.mlops.models import ModelVersion, TrainingRun
 from electroshop.mlops.selectors import active_version
 from electroshop.seam import get_adapter
 
+from .fill import FillRules, category_chains, fill_rules
 from .ml.hybrid import HybridModel, HybridParams
 from .ml.training import train_hybrid
 from .models import (
@@ -34,12 +35,14 @@ from .models import (
     SimilarProducts,
     TrendingProducts,
 )
-from .selectors import APP, KIND
+from .segments import segment_lists
+from .selectors import APP, KIND, merchandising_rules
 
 logger = logging.getLogger("electroshop.recommendations")
 
 BULK_BATCH = 2000
 PRODUCT_LIST_SIZE = 30
+TRENDING_LIST_SIZE = 100
 
 
 def recommendation_settings() -> RecommendationSettings:
@@ -111,6 +114,7 @@ def train_recommendations(*, run_id: int, as_of: datetime | None, sync: bool) ->
     )
     params = HybridParams(
         event_weights=settings_row.event_weights, half_life_days=settings_row.half_life_days,
+        trending_window_days=float(electroshop_settings.RECOMMENDATIONS_TRENDING_DAYS),
     )
     registry.report_progress(run_id=run_id, progress=0.08, stage="training (tuning on a validation window)")
     model = train_hybrid(interactions, products, as_of=as_of.replace(tzinfo=None), params=params)
@@ -173,7 +177,8 @@ def evaluation_metrics(model: HybridModel) -> dict[str, Any]:
     hit_rate@10, coverage@10, diversity@10, novelty@10, users}}`` for the hybrid and its own
     generators alone (most popular, item kNN, ALS, EASE when trained), all measured on the same
     users of the validation window inside the training history (first purchases in
-    ``[as_of - validation_days, as_of)``, fitted on what came before). The generators are the ones
+    ``[as_of - validation_days, as_of)``, fitted on what came before; as in the fill, only the purchases
+    before the window are never ranked, viewed items are). The generators are the ones
     training already fitted on that window, so this costs one scoring pass, no refit. The hybrid row
     scores each half of the window's users with a re-ranker fitted without them (on the other half).
     ``metrics["serving"]`` is the activation gate's decision (:func:`serving_decision`).
@@ -209,7 +214,7 @@ def evaluation_metrics(model: HybridModel) -> dict[str, Any]:
         for s in range(0, len(window.users), step):
             users = window.users[s: s + step]
             rows = matrix[users]
-            parts.append(top_k_items(generator.score(rows, users), rows, 20))
+            parts.append(top_k_items(generator.score(rows, users), window.bought[users], 20))
         lists[method] = np.vstack(parts)
     metrics["evaluation"] = {
         method: {key: round(float(value), 6) for key, value in
@@ -262,17 +267,29 @@ def stored_items(item_ids, scores, reasons) -> list[list]:
     return [[int(i), round(float(s), 6), r] for i, s, r in zip(item_ids, scores, reasons)]
 
 
+def model_fill_rules(model: HybridModel) -> FillRules:
+    """The business rules (``fill.py``) for a fill of this model's items, read now."""
+    rules = merchandising_rules()
+    return fill_rules(model.item_ids, hidden=rules["hidden"], repeat_categories=rules["repeat_categories"])
+
+
 def fill_customer_chunk(*, run_id: int, index: int, customer_ids: list[int]) -> int:
     """Compute and store the top-N of a chunk of customers. Idempotent: a retry replaces its rows.
 
-    Customers who withdrew their consent to personalisation get no list (they read trending items).
+    Products that may not be shown now are never candidates, nor what the customer bought (outside
+    repeat-purchase categories); what they only viewed or carted is (``fill.py``). Customers who
+    withdrew their consent to personalisation get no list (they read the cold-start lists).
     """
     run = TrainingRun.objects.select_related("model_version").get(pk=run_id)
     version = run.model_version
     model = model_for_version(version.pk)
     withdrawn = get_adapter().customers_without_consent("personalization", customer_ids)
     customer_ids = [c for c in customer_ids if c not in withdrawn]
-    lists = model.recommend(customer_ids, n=electroshop_settings.RECOMMENDATIONS_TOP_N, exclude_seen=True)
+    rules = model_fill_rules(model)
+    bought = rules.bought_to_exclude(customer_ids)
+    lists = model.recommend(customer_ids, n=electroshop_settings.RECOMMENDATIONS_TOP_N,
+                            exclude_items=rules.unshowable(model.item_ids),
+                            exclude_by_user=[bought.get(c, ()) for c in customer_ids])
     rows = [
         ProductRecommendation(model_version_id=version.pk, customer_id=customer_id,
                               items=stored_items(rec.item_ids, rec.scores, [r.text for r in rec.reasons]))
@@ -307,20 +324,31 @@ def finalize_recommendations(*, run_id: int) -> ModelVersion:
 
 
 def fill_product_lists(*, version_id: int, model: HybridModel) -> None:
+    """Similar products, bought together, trending per category and per customer segment, none of them
+    listing a product that may not be shown now (``fill.py``); every product keeps its own row (an
+    unavailable product's page still shows alternatives)."""
+    rules = model_fill_rules(model)
+    exclude = model.item_mask(rules.unshowable(model.item_ids))
     item_ids = [int(i) for i in model.item_ids]
     similar, together = [], []
     names = dict(zip(item_ids, (str(n) for n in model.item_names)))
     for item_id in item_ids:
-        ids, scores = model.similar_items(item_id, n=PRODUCT_LIST_SIZE)
+        ids, scores = model.similar_items(item_id, n=PRODUCT_LIST_SIZE, exclude=exclude)
         if ids:
             similar.append(SimilarProducts(model_version_id=version_id, product_id=item_id, items=stored_items(
                 ids, scores, repeat(f"Similar to {names.get(item_id, item_id)}"))))
-        ids, scores = model.bought_together(item_id, n=PRODUCT_LIST_SIZE)
+        ids, scores = model.bought_together(item_id, n=PRODUCT_LIST_SIZE, exclude=exclude)
         if ids:
             together.append(BoughtTogether(model_version_id=version_id, product_id=item_id, items=stored_items(
                 ids, scores, repeat(f"Bought together with {names.get(item_id, item_id)}"))))
+    categories = category_chains(item_ids)
     trending = [TrendingProducts(model_version_id=version_id, category_id=category_id, segment="", items=items)
-                for category_id, items in trending_lists(model=model).items()]
+                for category_id, items in trending_lists(model=model, rules=rules, categories=categories).items()]
+    top_level = {pid: chain[-1] for pid, chain in categories.items() if chain}
+    trending += [TrendingProducts(model_version_id=version_id, category_id=0, segment=segment,
+                                  items=stored_items(ids, scores, repeat(reason)))
+                 for segment, (ids, scores, reason) in segment_lists(model=model, rules=rules, top_level=top_level,
+                                                                     size=TRENDING_LIST_SIZE).items()]
     with transaction.atomic():
         for table in (SimilarProducts, BoughtTogether, TrendingProducts):
             table.objects.filter(model_version_id=version_id).delete()
@@ -329,8 +357,10 @@ def fill_product_lists(*, version_id: int, model: HybridModel) -> None:
         TrendingProducts.objects.bulk_create(trending, batch_size=BULK_BATCH)
 
 
-def trending_lists(*, model: HybridModel, size: int = 100) -> dict[int, list]:
-    """Trending per category id (0 = whole shop), by recent-window velocity from the model."""
+def trending_lists(*, model: HybridModel, rules: FillRules, categories: dict[int, list[int]],
+                   size: int = TRENDING_LIST_SIZE) -> dict[int, list]:
+    """Trending per category id (0 = whole shop), by recent-window velocity from the model, of the
+    products that may be shown. ``categories``: product id -> its category and ancestors' ids."""
     trending = model.generators.get("trending")
     popular = model.generators.get("popular")
     source = trending or popular
@@ -338,13 +368,14 @@ def trending_lists(*, model: HybridModel, size: int = 100) -> dict[int, list]:
         return {}
     scores = np.asarray(source.item_scores, dtype=float).ravel()
     item_ids = np.asarray(model.item_ids)
-    categories = get_adapter().product_category_ids([int(i) for i in item_ids])
     order = np.argsort(-scores)
     out: dict[int, list] = {0: []}
     for position in order:
         if scores[position] <= 0:
             break
         product_id = int(item_ids[position])
+        if product_id not in rules.showable:
+            continue
         entry = [product_id, round(float(scores[position]), 6), "Popular right now"]
         if len(out[0]) < size:
             out[0].append(entry)

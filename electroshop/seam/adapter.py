@@ -118,6 +118,18 @@ class ShopAdapter(ABC):
     def customer_segment(self, customer_id: int) -> str | None:
         """The segment of cold-start lists (e.g. the country); None if there is no such customer."""
 
+    def customer_segments(self, customer_ids: Iterable[int]) -> dict[int, str]:
+        """customer_id -> :meth:`customer_segment` for those of ``customer_ids`` that exist (the fill's
+        segment lists). Default: one :meth:`customer_segment` each; a shop overrides it with one query."""
+        found = {customer_id: self.customer_segment(customer_id) for customer_id in customer_ids}
+        return {customer_id: segment for customer_id, segment in found.items() if segment is not None}
+
+    def first_product_ids(self, customer_id: int, *, limit: int) -> list[int]:
+        """The products of the customer's first ``limit`` events with a product (the :attr:`event_model`'s),
+        oldest first: a new customer's cold-start segment. One query."""
+        return list(self.event_model.objects.filter(customer_id=customer_id, product_id__isnull=False)
+                    .order_by("occurred_at", "pk").values_list("product_id", flat=True)[:limit])
+
     @abstractmethod
     def customer_created_at(self, customer_id: int) -> datetime | None:
         """When the customer signed up; None if there is no such customer."""
@@ -194,6 +206,13 @@ class ShopAdapter(ABC):
     @abstractmethod
     def purchased_product_ids(self, customer_id: int) -> list[int]:
         """Sorted ids of the products the customer bought."""
+
+    def purchased_product_ids_by_customer(self, customer_ids: Iterable[int]) -> dict[int, list[int]]:
+        """customer_id -> :meth:`purchased_product_ids`, for those of ``customer_ids`` who bought
+        something (the fill's exclusions). Default: one :meth:`purchased_product_ids` each; a shop
+        overrides it with one query."""
+        found = {customer_id: self.purchased_product_ids(customer_id) for customer_id in customer_ids}
+        return {customer_id: ids for customer_id, ids in found.items() if ids}
 
     @abstractmethod
     def product_id_for_sku_uncached(self, sku: str) -> int | None: ...

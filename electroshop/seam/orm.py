@@ -242,6 +242,10 @@ class ModelShopAdapter(ModelRiskReads, ShopAdapter):
             return None
         return self.customer_model.objects.filter(pk=customer_id).values_list("country", flat=True).first()
 
+    def customer_segments(self, customer_ids: Iterable[int]) -> dict[int, str]:
+        rows = self.customer_model.objects.filter(pk__in=list(customer_ids)).values_list("pk", "country")
+        return {pk: country or "" for pk, country in rows}
+
     def customer_created_at(self, customer_id: int) -> datetime | None:
         if not 0 < customer_id <= 2**63 - 1:
             return None
@@ -426,6 +430,17 @@ class ModelShopAdapter(ModelRiskReads, ShopAdapter):
         with connections[self.order_line_model.objects.db].cursor() as cursor:
             cursor.execute(self._bought_sql(), [customer_id, *self.not_demand_statuses])
             return sorted(pid for (pid,) in cursor.fetchall())
+
+    def purchased_product_ids_by_customer(self, customer_ids: Iterable[int]) -> dict[int, list[int]]:
+        ids = list(customer_ids)
+        if not ids:
+            return {}
+        rows = (self._demand_lines().filter(order__customer_id__in=ids).order_by()
+                .values_list("order__customer_id", "product_id").distinct())
+        out: dict[int, list[int]] = {}
+        for customer_id, product_id in rows:
+            out.setdefault(customer_id, []).append(product_id)
+        return {customer_id: sorted(products) for customer_id, products in out.items()}
 
     def order_product_ids(self, order_id: int) -> list[int]:
         if not 0 < order_id <= 2**63 - 1:

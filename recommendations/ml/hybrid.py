@@ -2,10 +2,10 @@
 
 Training is :func:`.training.train_hybrid` (all before ``as_of``).
 
-Serving (:class:`HybridModel`): ``recommend`` for stored customers, ``recommend_from_items`` for a
-live list of recent items (no retraining: item-item generators score the pseudo-row and ALS solves
-the user's factors against fixed item factors), ``similar_items`` / ``bought_together`` for
-product pages. Each recommended item carries a :class:`Reason`.
+Serving (:class:`HybridModel`): ``recommend`` for the customers the fill stores lists for,
+``similar_items`` / ``bought_together`` for product pages, ``similar_to_texts`` for products created
+after training. Each recommended item carries a :class:`Reason`. What a customer bought is never
+recommended back to them; what they only viewed, carted or wish-listed stays a candidate.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import NamedTuple
 
 import numpy as np
@@ -20,11 +21,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from . import candidates as cg
-from .interactions import (
-    DEFAULT_EVENT_WEIGHTS,
-    BotFilter,
-    rows_for_items,
-)
+from .interactions import BotFilter
 from .ranker import CandidateRanker, candidate_features, cap_per_category, mmr_rerank, pool_candidates
 
 __all__ = [
@@ -121,6 +118,19 @@ class Recommendation(NamedTuple):
 # ---------------------------------------------------------------------------
 
 
+def purchase_matrix(data: cg.TrainingData, event_types: Sequence[str]) -> sp.csr_matrix:
+    """``(users, items)`` True where the user bought the item before ``data.as_of`` (an event of
+    ``event_types``, the training target): what lists leave out and evaluation excludes."""
+    ev = data.events
+    if "event_type" in ev.columns:
+        ev = ev[ev["event_type"].isin(list(event_types))]
+    ones = np.ones(len(ev), dtype=bool)
+    out = sp.csr_matrix((ones, (ev["user_idx"].to_numpy(), ev["item_idx"].to_numpy())),
+                        shape=(data.n_users, data.n_items), dtype=bool)
+    out.sum_duplicates()
+    return out
+
+
 def _user_stats(events: pd.DataFrame, n_users: int, as_of: pd.Timestamp, item_price: np.ndarray) -> dict[str, np.ndarray]:
     """Recency / frequency / monetary features per user position."""
     ev = events
@@ -193,6 +203,7 @@ class ValidationWindow:
     generators: dict[str, object]  # fitted on ``data`` with the tuned settings
     users: np.ndarray  # positions in ``data.im`` of the window's users (each held out from one probe)
     relevant: list  # per user: item positions first bought in the window
+    bought: sp.csr_matrix  # (users of ``data.im``, items): bought before the window, never scored as a hit
     hybrid_top: np.ndarray | None  # (users, 20) re-ranked item positions (probe fitted on the other half)
 
 
@@ -229,10 +240,6 @@ class HybridModel:
         self.item_categories = None
         if prods is not None and "category" in prods.columns:
             self.item_categories = prods["category"].fillna("").astype(str).to_numpy()
-        # a fresh purchase today: the weight recent items get in real-time scoring
-        weights = self.params.event_weights or DEFAULT_EVENT_WEIGHTS
-        top = max(weights.values())
-        self._fresh_value = float({"log1p": np.log1p(top), "binary": 1.0, "cap1": 1.0}.get(self.params.value_transform, top))
 
     # -- ids --------------------------------------------------------------------------------------
     @property
@@ -246,6 +253,12 @@ class HybridModel:
     @property
     def as_of(self) -> pd.Timestamp:
         return self.data.as_of
+
+    @cached_property
+    def bought(self) -> sp.csr_matrix:
+        """``(users, items)`` purchases before ``as_of`` (see :func:`purchase_matrix`); computed on first
+        use, so artifacts pickled without it load too."""
+        return purchase_matrix(self.data, self.params.target_event_types)
 
     # -- scoring core -----------------------------------------------------------------------------
     def _features(self, rows: sp.csr_matrix, user_idx: np.ndarray, user_feats: dict[str, np.ndarray],
@@ -352,67 +365,58 @@ class HybridModel:
         return Reason("popular", None, "Popular with customers")
 
     # -- public API -------------------------------------------------------------------------------
-    def recommend(self, user_ids: Sequence[Hashable], n: int = 10, exclude_seen: bool = True,
-                  exclude_items: Iterable[Hashable] = ()) -> list[Recommendation]:
+    def recommend(self, user_ids: Sequence[Hashable], n: int = 10, exclude_bought: bool = True,
+                  exclude_items: Iterable[Hashable] = (),
+                  exclude_by_user: Sequence[Iterable[Hashable]] | None = None) -> list[Recommendation]:
         """Top-``n`` for each customer id (unknown customers get trending / popular items).
 
-        Returns one :class:`Recommendation` ``(item_ids, scores, reasons)`` per id, in order.
-        ``exclude_items``: ids never to recommend (out of stock, ...)."""
+        Returns one :class:`Recommendation` ``(item_ids, scores, reasons)`` per id, in order. Excluded
+        items are never candidates, so a list stays ``n`` long while the catalogue has enough others:
+        ``exclude_items`` for everyone (not for sale, hidden), and per customer either
+        ``exclude_by_user[k]`` (the ``k``-th id's: the fill passes what the shop says they bought,
+        outside repeat-purchase categories) or, without it and with ``exclude_bought``, what the model
+        saw them buy before ``as_of``. Items a customer only viewed, carted or wish-listed stay
+        candidates (the validation window is scored the same way, see ``training``)."""
         im = self.data.im
         idx = np.array([im.user_index.get(u, -1) for u in user_ids], dtype=np.int64)
         excl = self._exclude_mask(exclude_items)
+        n_items = len(self.item_ids)
         out: list[Recommendation] = []
-        step = self.params.rows_per_batch(len(self.item_ids))
+        step = self.params.rows_per_batch(n_items)
         for s in range(0, len(idx), step):
             b = idx[s : s + step]
             # unknown customers get an empty row (zeroed), i.e. the non-personal fallbacks
             rows = (sp.diags((b >= 0).astype(np.float32)) @ im.matrix[np.maximum(b, 0)]).tocsr()
             rows.eliminate_zeros()
-            mask = None if excl is None else np.repeat(excl[None, :], len(b), 0)
-            out.extend(self._lists(rows, b, self._user_features_for(b), n, exclude_seen, mask))
+            mask = np.zeros((len(b), n_items), dtype=bool) if excl is None else np.repeat(excl[None, :], len(b), 0)
+            if exclude_by_user is not None:
+                for r, items in enumerate(exclude_by_user[s : s + step]):
+                    mask[r, [p for i in items if (p := im.item_index.get(i)) is not None]] = True
+            elif exclude_bought:
+                known = np.flatnonzero(b >= 0)
+                mask[known] |= self.bought[b[known]].toarray()
+            out.extend(self._lists(rows, b, self._user_features_for(b), n, exclude_seen=False, exclude_mask=mask))
         return out
 
-    def recommend_from_items(self, recent_item_ids: Sequence[Hashable], n: int = 10, *, user_id: Hashable | None = None,
-                             exclude_seen: bool = True, exclude_items: Iterable[Hashable] = ()) -> Recommendation:
-        """Real-time: score from a list of recent item ids (oldest first) without retraining, on top
-        of the customer's stored history when ``user_id`` is known. The recent items count as a
-        purchase made now; they are never recommended back."""
-        im = self.data.im
-        n_items = len(self.item_ids)
-        known = [i for i in recent_item_ids if i in im.item_index]
-        # the latest item weighs most (a live session drifts: what they look at now matters most)
-        weights = [self._fresh_value * 0.85 ** (len(known) - 1 - j) for j in range(len(known))]
-        row = rows_for_items([known], im.item_index, n_items, [weights])
-        uidx = im.user_index.get(user_id, -1) if user_id is not None else -1
-        if uidx >= 0:
-            base = im.matrix[uidx].copy()
-            row = base.maximum(row).tocsr()
-        feats = self._user_features_for(np.array([uidx]))
-        feats["days_since_last"][:] = 0.0
-        feats["log_items"][:] = np.log1p(row.nnz)
-        if uidx < 0:
-            feats["log_events"][:] = np.log1p(len(known))
-            feats["log_baskets"][:] = np.log1p(1)
-            feats["days_since_first"][:] = 0.0
-            prices = self.item_stats["price"][row.indices] if row.nnz else np.array([np.nan])
-            feats["log_price"][:] = np.log(max(np.nanmedian(prices), 1e-3)) if np.isfinite(prices).any() else np.nan
-        excl = self._exclude_mask(list(exclude_items) + known)
-        mask = excl[None, :]
-        # -1: ALS recomputes the factors from the updated row
-        return self._lists(row, np.array([-1]), feats, n, exclude_seen, mask, anchor_verb="viewed")[0]
-
-    def similar_items(self, item_id: Hashable, n: int = 10, generator: str | None = None) -> tuple[list, list[float]]:
+    def similar_items(self, item_id: Hashable, n: int = 10, generator: str | None = None,
+                      exclude: np.ndarray | None = None) -> tuple[list, list[float]]:
         """Item-to-item neighbours for a product page. Default: item kNN, falling back to EASE, ALS
-        and then text similarity (cold items have no interactions)."""
+        and then text similarity (cold items have no interactions). ``exclude``: a boolean mask over
+        item positions (:meth:`item_mask`) of items that are never neighbours (not for sale)."""
         pos = self.data.im.item_index.get(item_id)
         if pos is None:
             return [], []
+        # the generator's top n + |excluded| holds its top n of the others: lists stay n long
+        extra = int(exclude.sum()) if exclude is not None else 0
         order = [generator] if generator else ["item_knn", "ease", "als", "content"]
         for name in order:
             gen = self.generators.get(name)
             if gen is None:
                 continue
-            idx, sc = gen.similar_items(pos, n)
+            idx, sc = gen.similar_items(pos, n + extra)
+            if extra:
+                keep = ~exclude[idx]
+                idx, sc = idx[keep][:n], sc[keep][:n]
             if len(idx):
                 return [_plain(self.item_ids[i]) for i in idx], [float(v) for v in sc]
         return [], []
@@ -432,8 +436,14 @@ class HybridModel:
         found = content.neighbours_of_texts([text for _, text in items], n, exclude=exclude)
         return [([_plain(self.item_ids[i]) for i in idx], [float(v) for v in scores]) for idx, scores in found]
 
-    def bought_together(self, item_id: Hashable, n: int = 10) -> tuple[list, list[float]]:
-        return self.similar_items(item_id, n, generator="bought_together")
+    def bought_together(self, item_id: Hashable, n: int = 10,
+                        exclude: np.ndarray | None = None) -> tuple[list, list[float]]:
+        return self.similar_items(item_id, n, generator="bought_together", exclude=exclude)
+
+    def item_mask(self, items: Iterable[Hashable]) -> np.ndarray:
+        """Boolean mask over item positions, True for these ids (unknown ids are ignored)."""
+        mask = self._exclude_mask(items)
+        return np.zeros(len(self.item_ids), dtype=bool) if mask is None else mask
 
     def _exclude_mask(self, items: Iterable[Hashable]) -> np.ndarray | None:
         items = list(items)

@@ -3,7 +3,8 @@
 1. Clean events and drop bot / outlier traffic (:mod:`.interactions`).
 2. Carve a temporal validation window ``[as_of - validation_days, as_of)``: generators are fitted
    on the events before the window; the target of a user is the set of items they bought in the
-   window for the first time.
+   window for the first time (never bought before; they may have viewed or carted them). As in the
+   fill, only earlier purchases are left out of the lists scored: viewed items stay candidates.
 3. Pick each generator's hyperparameters (EASE's l2, ALS's factors / regularisation / alpha,
    kNN's K) by NDCG@10 on that window.
 4. Pool every generator's top candidates for the window's users, describe each pair, and train
@@ -29,7 +30,7 @@ import scipy.sparse as sp
 
 from . import candidates as cg
 from .evaluation import ndcg_at_k, top_k_from_pairs
-from .hybrid import HybridModel, HybridParams, ValidationWindow
+from .hybrid import HybridModel, HybridParams, ValidationWindow, purchase_matrix
 from .interactions import (
     build_interaction_matrix,
     clean_interactions,
@@ -87,10 +88,13 @@ def select_hyperparameters(
     base: Mapping | None = None,
     k: int = 10,
     batch_size: int = 2000,
+    exclude: sp.spmatrix | None = None,
 ) -> "TuningResult":
     """Fit generator ``name`` with each setting of ``grid`` on ``data`` and keep the one with the
     best NDCG@k for ``user_rows`` (row positions in ``data.im``) against ``relevant`` (item
-    positions, e.g. first purchases in a validation window).
+    positions, e.g. first purchases in a validation window). ``exclude``: ``(users of data.im,
+    items)``, what is never ranked (training passes the earlier purchases); default every item the
+    user interacted with.
 
     Returns ``TuningResult(best_params, best_ndcg, [(params, ndcg), ...], fitted_best_model)``."""
     results = []
@@ -104,7 +108,8 @@ def select_hyperparameters(
         for s in range(0, len(user_rows), batch_size):
             rows_idx = user_rows[s : s + batch_size]
             rows = x[rows_idx]
-            vals.append(score_ndcg(gen.score(rows, rows_idx), rows, relevant[s : s + batch_size], k) * len(rows_idx))
+            blocked = rows if exclude is None else exclude[rows_idx]
+            vals.append(score_ndcg(gen.score(rows, rows_idx), blocked, relevant[s : s + batch_size], k) * len(rows_idx))
         results.append((params, float(np.sum(vals) / max(len(user_rows), 1))))
         log.info("tune %s %s -> ndcg@%d %.4f", name, params, k, results[-1][1])
         if results[-1][1] > best_score:
@@ -170,6 +175,7 @@ def train_hybrid(interactions: pd.DataFrame, products: pd.DataFrame | None = Non
         vdata = _prepare(history, products, val_start, params, item_ids)
         im_v = vdata.im
         val_users, val_relevant = _window_targets(events, params, vdata, as_of)
+        bought_before = purchase_matrix(vdata, params.target_event_types)
         metrics["validation_users"] = float(len(val_users))
         timings["prepare_validation"] = time.perf_counter() - t0
         if params.tune and len(val_users):
@@ -183,7 +189,7 @@ def train_hybrid(interactions: pd.DataFrame, products: pd.DataFrame | None = Non
                 if name in settings and grid:
                     t1 = time.perf_counter()
                     best, score, results, model = select_hyperparameters(name, grid, vdata, val_users, val_relevant,
-                                                                         base=settings[name])
+                                                                         base=settings[name], exclude=bought_before)
                     settings[name] = best
                     tuned_models[name] = model
                     tuning[name] = results
@@ -221,7 +227,8 @@ def train_hybrid(interactions: pd.DataFrame, products: pd.DataFrame | None = Non
                                                                            [relevant[g] for g in np.unique(groups)])
                 top = top_k_from_pairs(groups, items, probe_scores, len(users), 20)  # every user, pooled or not
                 validation = ValidationWindow(data=vdata, generators=vmodel.generators, users=users,
-                                              relevant=[sorted(r) for r in relevant], hybrid_top=top)
+                                              relevant=[sorted(r) for r in relevant], bought=bought_before,
+                                              hybrid_top=top)
                 ranker = CandidateRanker(random_state=params.random_state, **{**size, **params.ranker}).fit(
                     *_stack([(X, y, groups)] + earlier), names)
             except ValueError as exc:  # e.g. no positive candidates on tiny data: fall back to rank fusion
@@ -241,31 +248,36 @@ def train_hybrid(interactions: pd.DataFrame, products: pd.DataFrame | None = Non
 
 def _window_targets(events: pd.DataFrame, params: HybridParams, data: cg.TrainingData, end) -> tuple[np.ndarray, list]:
     """The users of a window ``[data.as_of, end)`` who bought something for the first time (positions in
-    ``data.im``, known before the window) and, per user, those items (known before the window too)."""
+    ``data.im``, known before the window) and, per user, those items (known before the window too).
+    "For the first time": not bought before the window; an item viewed or carted before counts."""
     im = data.im
     window = events[(events["timestamp"] >= data.as_of) & (events["timestamp"] < end)
                     & events["event_type"].isin(list(params.target_event_types))]
     window = window[window["customer_id"].isin(im.user_index)]
     pairs = window[["customer_id", "product_id"]].drop_duplicates()
+    if pairs.empty:
+        return np.array([], dtype=np.int64), []
     urow = pairs["customer_id"].map(im.user_index).to_numpy()
     icol = pairs["product_id"].map(im.item_index).to_numpy()
-    seen = np.asarray(im.matrix[urow, icol]).ravel() > 0
+    bought = np.asarray(purchase_matrix(data, params.target_event_types)[urow, icol]).ravel()
     item_seen_before = np.asarray((im.matrix > 0).sum(axis=0)).ravel() > 0
-    keep = ~seen & item_seen_before[icol]
+    keep = ~bought & item_seen_before[icol]
     rel = pd.Series(icol[keep]).groupby(urow[keep]).agg(list)
     return rel.index.to_numpy(), list(rel.to_numpy())
 
 
 def _ranker_examples(model: HybridModel, users: np.ndarray, relevant: list[set]):
     """The re-ranker's training pairs for ``users`` (positions in ``model.data.im``): features of every
-    pooled candidate, label = the item is in the user's ``relevant`` set, group = index into ``users``.
+    pooled candidate (earlier purchases left out, as in the fill), label = the item is in the user's
+    ``relevant`` set, group = index into ``users``.
 
     Returns ``(features, labels, groups, items, feature_names)``."""
     feats_all, labels_all, groups_all, items_all, names = [], [], [], [], []
     step = model.params.rows_per_batch(len(model.item_ids))
     for s in range(0, len(users), step):
         b = users[s : s + step]
-        block, feats, names = model._features(model.data.im.matrix[b], b, model._user_features_for(b), None)
+        block, feats, names = model._features(model.data.im.matrix[b], b, model._user_features_for(b),
+                                              model.bought[b].toarray(), exclude_seen=False)
         labels = np.fromiter((block.items[k] in relevant[s + block.rows[k]] for k in range(len(block.rows))),
                              dtype=bool, count=len(block.rows))
         feats_all.append(feats)

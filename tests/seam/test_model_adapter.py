@@ -141,6 +141,31 @@ def test_small_lookups(shop):
     assert selectors.order_product_ids(paid.pk + 1000) == [] and selectors.order_product_ids(2**70) == []
 
 
+def test_bulk_reads_of_the_fill_are_one_query_and_agree_with_the_single_reads(shop, django_assert_num_queries):
+    other, guest = CustomerFactory(country="DE"), CustomerFactory(country="")
+    OrderLineFactory(order=OrderFactory(customer=other, status=Order.Status.PAID), product=shop["cable"])
+    OrderLineFactory(order=OrderFactory(customer=other, status=Order.Status.PAID), product=shop["cable"])
+    ids = [shop["customer"].pk, other.pk, guest.pk, guest.pk + 1000]
+    with django_assert_num_queries(1):
+        bought = selectors.purchased_product_ids_by_customer(ids)
+    # cancelled and refunded orders do not count; customers without purchases are absent
+    assert bought == {shop["customer"].pk: selectors.purchased_product_ids(shop["customer"].pk),
+                      other.pk: [shop["cable"].pk]}
+    assert selectors.purchased_product_ids_by_customer([]) == {}
+    with django_assert_num_queries(1):
+        segments = selectors.customer_segments(ids)
+    assert segments == {pk: selectors.customer_segment(pk) for pk in ids[:3]}
+    assert segments[other.pk] == "DE" and segments[guest.pk] == ""
+
+
+def test_first_product_ids_are_the_customers_first_product_events(shop):
+    customer = shop["customer"]
+    # the fixture's events: a view of the cable (T0 - 1 day), the mirrored purchase of the phone (T0)
+    assert selectors.first_product_ids(customer.pk, limit=5) == [shop["cable"].pk, shop["phone"].pk]
+    assert selectors.first_product_ids(customer.pk, limit=1) == [shop["cable"].pk]
+    assert selectors.first_product_ids(customer.pk + 1000, limit=5) == []
+
+
 def test_imported_orders_are_read_back(tmp_path):
     path = tmp_path / "orders.csv"
     path.write_text(

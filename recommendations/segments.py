@@ -1,0 +1,112 @@
+"""Segments of the cold-start lists: what is popular among customers like a new one.
+
+Two segments, both known for a customer the model has never seen:
+
+* **country** (``country:<value>``): the adapter's ``customer_segment``.
+* **first-browsed category** (``browsed:<category id>``): the top-level category most of the
+  customer's first ``FIRST_EVENTS`` product events fall in (ties: the one seen first). A brand-new
+  customer has it after a few clicks, before any purchase.
+
+The fill stores one trending list per segment with at least ``MIN_SEGMENT_CUSTOMERS`` of the
+model's customers (``TrendingProducts`` rows with ``segment`` set, category 0), ranked by the
+segment's own interactions (``ml/segments.py``). A customer without a personal list reads their
+first-browsed segment's list, else their country's, else the whole shop's
+(``selectors.recommendations_for_customer``). The first-browsed segment is behaviour, so a customer
+without consent to personalisation gets only the country's.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterable
+
+import numpy as np
+import pandas as pd
+from django.core.cache import cache
+
+from electroshop.seam import get_adapter
+
+from .fill import FillRules, batches, category_chains
+from .ml.segments import dominant_group, first_events_group, segment_trending
+
+FIRST_EVENTS = 5
+# A smaller segment's list is noise: its customers read the next segment's or the whole shop's.
+MIN_SEGMENT_CUSTOMERS = 20
+SEGMENTS_CACHE_SECONDS = 300
+
+if TYPE_CHECKING:
+    from .ml.hybrid import HybridModel
+
+
+def country_segment(country: str) -> str:
+    return f"country:{country}"
+
+
+def browsed_segment(category_id: int) -> str:
+    return f"browsed:{category_id}"
+
+
+def top_level_categories(product_ids: Iterable[int]) -> dict[int, int]:
+    """product id -> its top-level category id, for the products with a category."""
+    return {pid: chain[-1] for pid, chain in category_chains(product_ids).items() if chain}
+
+
+# --- the read ------------------------------------------------------------------------------------------
+
+def segments_key(customer_id: int) -> str:
+    return f"recs:segments:{customer_id}"
+
+
+def cold_start_segments(customer_id: int) -> list[str] | None:
+    """The segments of a customer without a personal list, most specific first; None when there is no
+    such customer. Cached for ``SEGMENTS_CACHE_SECONDS`` (forgotten when consent is withdrawn)."""
+    key = segments_key(customer_id)
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    adapter = get_adapter()
+    country = adapter.customer_segment(customer_id)
+    if country is None:
+        return None
+    segments = []
+    if customer_id not in adapter.customers_without_consent("personalization", [customer_id]):
+        first = adapter.first_product_ids(customer_id, limit=FIRST_EVENTS)
+        roots = top_level_categories(first)
+        found = dominant_group(np.zeros(len(first), dtype=np.int64), np.array([roots.get(p, -1) for p in first],
+                                                                               dtype=np.int64), FIRST_EVENTS)
+        if len(found):
+            segments.append(browsed_segment(int(found.iloc[0])))
+    if country:
+        segments.append(country_segment(country))
+    cache.set(key, segments, SEGMENTS_CACHE_SECONDS)
+    return segments
+
+
+# --- the fill ------------------------------------------------------------------------------------------
+
+def segment_lists(*, model: HybridModel, rules: FillRules, top_level: dict[int, int],
+                  size: int) -> dict[str, tuple[list, list[float], str]]:
+    """segment -> (product ids, scores, reason) for the country and first-browsed segments of the model's
+    customers. ``top_level``: product id -> top-level category id."""
+    data = model.data
+    item_ids = np.asarray(model.item_ids)
+    exclude = model.item_mask(rules.unshowable(item_ids))
+    adapter = get_adapter()
+    user_ids = [int(u) for u in model.user_ids]
+    countries: dict[int, str] = {}
+    for batch in batches(user_ids):
+        countries.update(adapter.customer_segments(batch))
+    item_root = np.array([top_level.get(int(i), -1) for i in item_ids], dtype=np.int64)
+    user_root = first_events_group(data, item_root, FIRST_EVENTS)
+    groupings = (
+        ([countries.get(u) or None for u in user_ids], country_segment, "Popular with customers in {}"),
+        ([int(r) if r >= 0 else None for r in user_root], browsed_segment,
+         "Popular with customers who browse the same category"),
+    )
+    out: dict[str, tuple[list, list[float], str]] = {}
+    for values, key, reason in groupings:
+        codes, names = pd.factorize(pd.Series(values, dtype=object))  # None -> -1: no segment
+        found = segment_trending(data, codes, window_days=model.params.trending_window_days, size=size,
+                                 min_users=MIN_SEGMENT_CUSTOMERS, exclude=exclude)
+        for code, (items, scores) in found.items():
+            out[key(names[code])] = ([int(i) for i in item_ids[items]], [float(s) for s in scores],
+                                     reason.format(names[code]))
+    return out
