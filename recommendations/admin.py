@@ -32,7 +32,8 @@ class RepeatPurchaseCategoryAdmin(admin.ModelAdmin):
 
 @admin.register(RecommendationSettings)
 class RecommendationSettingsAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "half_life_days", "max_per_category", "regression_tolerance", "updated_at")
+    list_display = ("__str__", "half_life_days", "max_per_category", "diversity_lambda", "regression_tolerance",
+                    "updated_at")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return not RecommendationSettings.objects.exists()
@@ -83,6 +84,6 @@ class RecommendationDashboardAdmin(ModelDashboardAdmin):
             "customer": customer_id,
             "preview": preview,
             "preview_error": preview_error,
-            "retrain_url": self.retrain_url(),
+            "retrain_url": self.retrain_url(request),
         }
         return TemplateResponse(request, "admin/recommendations/dashboard.html", context)
