@@ -86,7 +86,8 @@ class MerchandisingRule(models.Model):
     sku = models.CharField(max_length=255, blank=True, help_text="the product's SKU (blank: a category boost)")
     product_id = models.BigIntegerField(null=True, blank=True, db_index=True, editable=False)
     action = models.CharField(max_length=8, choices=Action.choices)
-    boost = models.FloatField(default=1.5, help_text="score multiplier for boost rules")
+    boost = models.FloatField(default=1.5, validators=[MinValueValidator(0.0), MaxValueValidator(100.0)],
+                              help_text="score multiplier for boost rules")
     category_id = models.BigIntegerField(
         null=True, blank=True,
         help_text="pin: only in lists filtered to this category (blank: every list); "
