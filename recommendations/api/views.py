@@ -242,7 +242,8 @@ class MerchandisingRulesView(APIView):
     throttle_classes = [WriteThrottle]
     parser_classes = [JSONParser]
 
-    @extend_schema(parameters=[OpenApiParameter("limit", int, description="how many (default 100, at most 500)"),
+    @extend_schema(operation_id="recommendations_rules_list",
+                   parameters=[OpenApiParameter("limit", int, description="how many (default 100, at most 500)"),
                                OpenApiParameter("offset", int, description="skip this many")],
                    examples=[s.RULE_LIST_EXAMPLE], responses={
                        200: s.MerchandisingRuleListSerializer, 400: VALIDATION_ERROR, 401: UNAUTHENTICATED,
