@@ -1,8 +1,9 @@
 """Learned re-ranker over pooled candidates, and diversity controls.
 
 The hybrid pools the top candidates of every generator, describes each (user, item) pair with
-:func:`candidate_features` (each generator's score and rank, item popularity / trend / age,
-user recency / frequency, price vs the user's usual band, category affinity, text similarity)
+:func:`candidate_features` (each generator's score and rank, and the item, customer and pair
+features of :mod:`.features`: popularity, trend, age, stock and days of cover, recency, frequency,
+the customer's price band, their share of products in the item's category)
 and orders them with a gradient-boosted classifier trained on a temporal validation window
 (label: the user bought the item for the first time in the window).
 """
