@@ -112,7 +112,7 @@ def merchandising_rules(*, prefetched: CacheBatch | None = None) -> dict[str, An
             "product_id", "action", "boost", "category_id"
         ):
             if product_id is None:  # a category boost
-                if action == MerchandisingRule.Action.BOOST:
+                if action == MerchandisingRule.Action.BOOST and category_id is not None:
                     for subcategory in reads.category_subtree_ids(category_id) or []:
                         category_boosts[subcategory] = category_boosts.get(subcategory, 1.0) * boost
             elif action == MerchandisingRule.Action.HIDE:
