@@ -78,7 +78,7 @@ class ForecastingDashboardAdmin(ModelDashboardAdmin):
             "chart": chart,
             "chart_error": chart_error,
             "alerts": selectors.stock_alerts(limit=50),
-            "retrain_url": self.retrain_url(),
+            "retrain_url": self.retrain_url(request),
             "reorder_url": reverse("admin:forecasting_reordersuggestion_changelist"),
         }
         return TemplateResponse(request, "admin/forecasting/dashboard.html", context)

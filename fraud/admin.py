@@ -292,6 +292,6 @@ class FraudDashboardAdmin(ModelDashboardAdmin):
             "active": next((v for v in versions if v.status == ModelVersion.Status.ACTIVE), None),
             "version_rows": version_rows(versions, names), "metric_names": names,
             "chart": metrics_over_versions(versions, CHART_METRICS, title="Time hold-out metrics by version"),
-            "score_chart": score_chart(), "retrain_url": self.retrain_url(),
+            "score_chart": score_chart(), "retrain_url": self.retrain_url(request),
         }
         return TemplateResponse(request, "admin/fraud/dashboard.html", context)

@@ -1,5 +1,6 @@
 """Merchant screens: preview any customer's list with reasons, hide/pin/boost products,
 repeat-purchase categories, tuning, and the model's versions with their evaluation and a chart."""
+from django import forms
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -8,7 +9,7 @@ from electroshop.mlops.dashboard import ModelDashboardAdmin, metrics_over_versio
 from electroshop.mlops.models import ModelVersion
 from electroshop.mlops.selectors import versions_for
 
-from . import selectors
+from . import merchandising, selectors
 from .charts import methods_chart
 from .models import MerchandisingRule, RecommendationDashboard, RecommendationSettings, RepeatPurchaseCategory
 
@@ -16,12 +17,42 @@ CHART_METRICS = ("validation_ndcg@10_hybrid_heldout", "validation_ndcg@10_ease",
                  "validation_ndcg@10_item_knn")
 
 
+class MerchandisingRuleForm(forms.ModelForm):
+    """A rule by SKU (or, for a boost, by category), checked and resolved through the shop seam."""
+
+    class Meta:
+        model = MerchandisingRule
+        fields = ("action", "sku", "category_id", "boost", "note", "is_active")
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            target = merchandising.rule_target(action=data["action"], sku=data.get("sku", ""),
+                                               category_id=data.get("category_id"), rule_id=self.instance.pk)
+        except merchandising.RuleError as exc:
+            for field, message in exc.errors.items():
+                self.add_error(field, message)
+            return data
+        data["sku"] = target.sku
+        self.instance.product_id = target.product_id
+        return data
+
+
 @admin.register(MerchandisingRule)
 class MerchandisingRuleAdmin(admin.ModelAdmin):
-    list_display = ("product_id", "action", "boost", "category_id", "is_active", "note", "created_at")
+    form = MerchandisingRuleForm
+    list_display = ("target", "action", "boost", "category_id", "is_active", "note", "created_at")
     list_filter = ("action", "is_active")
-    search_fields = ("product_id", "note")
+    search_fields = ("sku", "note")
     list_editable = ("is_active",)
+
+    @admin.display(description="SKU / category", ordering="sku")
+    def target(self, obj: MerchandisingRule) -> str:
+        if obj.product_id is None:
+            return f"category {obj.category_id} and its subcategories"
+        return obj.sku or f"product {obj.product_id}"  # a rule saved before rules took SKUs
 
 
 @admin.register(RepeatPurchaseCategory)
@@ -32,7 +63,8 @@ class RepeatPurchaseCategoryAdmin(admin.ModelAdmin):
 
 @admin.register(RecommendationSettings)
 class RecommendationSettingsAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "half_life_days", "max_per_category", "regression_tolerance", "updated_at")
+    list_display = ("__str__", "half_life_days", "max_per_category", "diversity_lambda", "regression_tolerance",
+                    "updated_at")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return not RecommendationSettings.objects.exists()
@@ -83,6 +115,6 @@ class RecommendationDashboardAdmin(ModelDashboardAdmin):
             "customer": customer_id,
             "preview": preview,
             "preview_error": preview_error,
-            "retrain_url": self.retrain_url(),
+            "retrain_url": self.retrain_url(request),
         }
         return TemplateResponse(request, "admin/recommendations/dashboard.html", context)

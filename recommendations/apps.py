@@ -51,7 +51,8 @@ class RecommendationsConfig(AppConfig):
         def forget_rules(**kwargs) -> None:
             selectors.forget_merchandising_rules()
 
-        for model in (models.MerchandisingRule, models.RepeatPurchaseCategory):
+        # the settings row's diversity travels with the rules: the next read obeys a change
+        for model in (models.MerchandisingRule, models.RepeatPurchaseCategory, models.RecommendationSettings):
             # weak=False: the receiver is a local function, which a weak reference would let vanish.
             post_save.connect(forget_rules, sender=model, weak=False, dispatch_uid=f"recs-forget-{model.__name__}")
             post_delete.connect(forget_rules, sender=model, weak=False,

@@ -5,6 +5,7 @@ a read is one row. They are keyed by ``model_version``: activation flips which v
 use, and pruning a version deletes its rows. Shop rows are referenced by plain indexed id columns
 (no database constraint) so these migrations never touch the shop's tables.
 """
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -66,18 +67,31 @@ class TrendingProducts(CachedList):
 # --- merchant configuration -------------------------------------------------------------------------
 
 class MerchandisingRule(models.Model):
-    """A merchant's say over one product: hide it, pin it to the top, or boost its score."""
+    """A merchant's say over a product (by SKU) or a whole category.
+
+    * hide: never recommend the product;
+    * pin: put the product at the top of every list, or, with ``category_id``, only of the lists
+      filtered to that category (a category page's lists);
+    * boost: multiply the product's score by ``boost``; a boost without a SKU and with ``category_id``
+      multiplies the score of every product in that category and its subcategories.
+
+    ``product_id`` is resolved from ``sku`` through the shop seam when the rule is saved.
+    """
 
     class Action(models.TextChoices):
         HIDE = "hide", "never recommend"
         PIN = "pin", "pin to the top"
         BOOST = "boost", "boost the score"
 
-    product_id = models.BigIntegerField(db_index=True)
+    sku = models.CharField(max_length=255, blank=True, help_text="the product's SKU (blank: a category boost)")
+    product_id = models.BigIntegerField(null=True, blank=True, db_index=True, editable=False)
     action = models.CharField(max_length=8, choices=Action.choices)
-    boost = models.FloatField(default=1.5, help_text="score multiplier for boost rules")
+    boost = models.FloatField(default=1.5, validators=[MinValueValidator(0.0), MaxValueValidator(100.0)],
+                              help_text="score multiplier for boost rules")
     category_id = models.BigIntegerField(
-        null=True, blank=True, help_text="pin only in lists filtered to this category (blank: every list)"
+        null=True, blank=True,
+        help_text="pin: only in lists filtered to this category (blank: every list); "
+                  "boost without a SKU: every product of this category and its subcategories",
     )
     note = models.CharField(max_length=200, blank=True)
     is_active = models.BooleanField(default=True)
@@ -87,11 +101,13 @@ class MerchandisingRule(models.Model):
         ordering = ["action", "-created_at"]
         constraints = [
             models.UniqueConstraint(fields=["product_id", "action", "category_id"], name="recs_rule_unique"),
+            models.UniqueConstraint(fields=["action", "category_id"], condition=models.Q(product_id__isnull=True),
+                                    name="recs_category_rule_unique"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_action_display()} product {self.product_id}"
-
+        target = f"SKU {self.sku}" if self.product_id is not None else f"category {self.category_id}"
+        return f"{self.get_action_display()}: {target}"
 
 class RepeatPurchaseCategory(models.Model):
     """A category whose products may be recommended again after a purchase (ink, batteries...)."""
@@ -109,12 +125,18 @@ class RepeatPurchaseCategory(models.Model):
 class RecommendationSettings(models.Model):
     """The merchant's tuning, one row (created from ELECTROSHOP defaults on first use).
 
-    Takes effect at the next retrain (weights, decay) or the next read (diversity cap).
+    Takes effect at the next retrain (weights, decay) or the next read (the per-category cap and the
+    diversity trade-off: saving the row drops the cached merchandising rules they travel with).
     """
 
     event_weights = models.JSONField(help_text='weight per event type, e.g. {"view": 1, "cart": 6, "purchase": 10}')
     half_life_days = models.FloatField(help_text="an interaction this many days old counts half")
     max_per_category = models.PositiveIntegerField(help_text="most items of one category in a list (0 = no cap)")
+    diversity_lambda = models.FloatField(
+        default=0.0, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text="variety against relevance (maximal marginal relevance): 0 = score order, "
+                  "e.g. 0.3 = products of a category already shown move down, 1 = as varied as possible",
+    )
     regression_tolerance = models.FloatField(
         help_text="a retrain is activated only if its NDCG@10 is at least (1 - tolerance) x the active version's"
     )

@@ -16,6 +16,7 @@ from urllib.parse import quote
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from django.core.cache import cache
 from django.db import models
 
@@ -30,10 +31,12 @@ from electroshop.mlops.selectors import (
 )
 from electroshop.seam import get_adapter, reads, stamps
 
+from .ml.ranker import mmr_rerank
 from .models import (
     BoughtTogether,
     MerchandisingRule,
     ProductRecommendation,
+    RecommendationSettings,
     RepeatPurchaseCategory,
     SimilarProducts,
     TrendingProducts,
@@ -99,25 +102,38 @@ def _live_items(key: str, version_id: int | None, *, prefetched: CacheBatch | No
 
 
 def merchandising_rules(*, prefetched: CacheBatch | None = None) -> dict[str, Any]:
-    """Hidden ids, pins and boosts, and repeat-purchase categories; cached, invalidated on save."""
+    """What the merchant decided, as every read applies it: hidden ids, pins, product boosts, category
+    boosts (expanded to every category of the boosted subtree), repeat-purchase categories, and the
+    settings row's diversity (``max_per_category``, ``diversity_lambda``). Cached, dropped when a rule,
+    a repeat-purchase category or the settings row is saved or deleted."""
     rules = cache_get(RULES_CACHE_KEY, prefetched)
     if rules is None:
-        hidden, pins, boosts = [], [], {}
+        hidden, pins, boosts, category_boosts = [], [], {}, {}
         for product_id, action, boost, category_id in MerchandisingRule.objects.filter(is_active=True).values_list(
             "product_id", "action", "boost", "category_id"
         ):
-            if action == MerchandisingRule.Action.HIDE:
+            if product_id is None:  # a category boost
+                if action == MerchandisingRule.Action.BOOST and category_id is not None:
+                    for subcategory in reads.category_subtree_ids(category_id) or []:
+                        category_boosts[subcategory] = category_boosts.get(subcategory, 1.0) * boost
+            elif action == MerchandisingRule.Action.HIDE:
                 hidden.append(product_id)
             elif action == MerchandisingRule.Action.PIN:
                 pins.append([product_id, category_id])
             else:
                 boosts[product_id] = boost
         repeat = list(RepeatPurchaseCategory.objects.values_list("category_id", flat=True))
+        settings_row = RecommendationSettings.objects.values("max_per_category", "diversity_lambda").first()
         # the stamp tells cached answers built with earlier rules from ones built with these
-        rules = {"hidden": hidden, "pins": pins, "boosts": boosts, "repeat_categories": repeat,
-                 "stamp": uuid.uuid4().hex}
+        rules = {"hidden": hidden, "pins": pins, "boosts": boosts, "category_boosts": category_boosts,
+                 "repeat_categories": repeat, **(settings_row or default_diversity()), "stamp": uuid.uuid4().hex}
         cache.set(RULES_CACHE_KEY, rules, electroshop_settings.SELECTOR_CACHE_SECONDS)
     return rules
+
+
+def default_diversity() -> dict[str, Any]:
+    """The diversity settings before the merchant saved any (the ELECTROSHOP default cap, no MMR)."""
+    return {"max_per_category": electroshop_settings.RECOMMENDATIONS_MAX_PER_CATEGORY, "diversity_lambda": 0.0}
 
 
 def forget_merchandising_rules() -> None:
@@ -126,21 +142,27 @@ def forget_merchandising_rules() -> None:
 
 # --- assembly -----------------------------------------------------------------------------------------
 
+# With a diversity trade-off, MMR re-orders this many times the list's length of the best showable
+# candidates: enough room to move a category's third product down, few enough to stay near the top.
+MMR_POOL_FACTOR = 2
+
+
 def _assemble(
     *, candidates: list, source: str, version_id: int | None, limit: int, list_kind: str,
     customer_id: int | None = None, category_id: int | None = None, exclude_skus: tuple[str, ...] = (),
     exclude_ids: tuple[int, ...] = (), rules: dict[str, Any] | None = None, prefetched: CacheBatch | None = None,
 ) -> RecommendationList:
+    """The list a reader sees: the candidates boosted, pinned, filtered to what may be shown, at most
+    ``max_per_category`` per category (not in a list filtered to one category; pins are never capped),
+    then, with a ``diversity_lambda`` above 0, re-ordered by :func:`diversify`."""
     rules = rules if rules is not None else merchandising_rules()
     boosts = {int(k): v for k, v in rules["boosts"].items()}
+    category_boosts = rules.get("category_boosts") or {}
     pinned = [pid for pid, pin_category in rules["pins"] if pin_category is None or pin_category == category_id]
     scored: dict[int, tuple[float, str]] = {}
     for product_id, score, reason in candidates:
         if product_id not in scored:
             scored[product_id] = (float(score) * boosts.get(product_id, 1.0), reason)
-    ranked = sorted(scored, key=lambda pid: -scored[pid][0])
-    ranked = [pid for pid in pinned if pid not in exclude_ids] + [pid for pid in ranked if pid not in pinned]
-    ranked = [pid for pid in ranked if pid not in exclude_ids]
     category_ids = None
     if category_id is not None:
         category_ids = reads.category_subtree_ids(category_id) or [category_id]
@@ -152,39 +174,81 @@ def _assemble(
             reuse_seconds=electroshop_settings.RECOMMENDATIONS_RESPONSE_CACHE_SECONDS, prefetched=prefetched,
         )
 
-    # Cards for twice the limit first (a cached list rarely loses many to stock or purchases since
+    every_card = None
+    if category_boosts:  # a category boost needs every candidate's category before ordering: one read
+        every_card = cards_for(list(dict.fromkeys(pinned + list(scored))))
+        for product_id, (score, reason) in scored.items():
+            card = every_card.get(product_id)
+            if card is not None:
+                scored[product_id] = (score * category_boosts.get(card["category_id"], 1.0), reason)
+    ranked = sorted(scored, key=lambda pid: -scored[pid][0])
+    ranked = [pid for pid in pinned if pid not in exclude_ids] + [pid for pid in ranked if pid not in pinned]
+    ranked = [pid for pid in ranked if pid not in exclude_ids]
+
+    diversity = float(rules.get("diversity_lambda") or 0.0)
+    wanted = limit * MMR_POOL_FACTOR if diversity > 0 else limit
+    # Cards for twice what is wanted first (a cached list rarely loses many to stock or purchases since
     # the fill); only when that leaves the list short, the rest of the candidates.
     # With a category filter most candidates may be outside it: all of them at once.
-    first = len(ranked) if category_ids is not None else max(limit * 2, 20)
-    cap = electroshop_settings.RECOMMENDATIONS_MAX_PER_CATEGORY if category_id is None else 0
-    list_id = f"{version_id or 0}-{list_kind}-{uuid.uuid4().hex[:10]}"
-    items: list[dict[str, Any]] = []
+    first = len(ranked) if category_ids is not None else max(wanted * 2, 20)
+    cap = int(rules.get("max_per_category", default_diversity()["max_per_category"]) or 0) if category_id is None else 0
+    shown: list[tuple[int, dict]] = []
     per_category: dict[int, int] = {}
     for window in (ranked[:first], ranked[first:]):
-        if not window or len(items) >= limit:
+        if not window or len(shown) >= wanted:
             break
-        cards = cards_for(window)
+        cards = every_card if every_card is not None else cards_for(window)
         for product_id in window:
             card = cards.get(product_id)
             if card is None:
                 continue
             if cap and card["category_id"] is not None:  # uncategorised products are not capped
                 seen = per_category.get(card["category_id"], 0)
-                if seen >= cap and product_id not in pinned:
+                if seen >= cap and product_id not in pinned:  # a pin takes a place, and is never dropped
                     continue
                 per_category[card["category_id"]] = seen + 1
-            score, reason = scored.get(product_id, (0.0, "chosen by the shop"))
-            if product_id in pinned:
-                reason = "recommended by the shop"
-            items.append({
-                "product_id": product_id, "sku": card["sku"], "name": card["name"], "price": str(card["price"]),
-                "currency": card["currency"], "score": round(score, 6), "reason": reason,
-                "recommendation_id": f"{list_id}.{len(items) + 1}",
-            })
-            if len(items) >= limit:
+            shown.append((product_id, card))
+            if len(shown) >= wanted:
                 break
+    if diversity > 0:
+        shown = diversify(shown, scores={pid: scored.get(pid, (0.0, ""))[0] for pid, _ in shown},
+                          pinned=set(pinned), diversity=diversity, limit=limit)
+    list_id = f"{version_id or 0}-{list_kind}-{uuid.uuid4().hex[:10]}"
+    items: list[dict[str, Any]] = []
+    for product_id, card in shown[:limit]:
+        score, reason = scored.get(product_id, (0.0, "chosen by the shop"))
+        if product_id in pinned:
+            reason = "recommended by the shop"
+        items.append({
+            "product_id": product_id, "sku": card["sku"], "name": card["name"], "price": str(card["price"]),
+            "currency": card["currency"], "score": round(score, 6), "reason": reason,
+            "recommendation_id": f"{list_id}.{len(items) + 1}",
+        })
     return RecommendationList(source=source, model_version=version_number(version_id, prefetched=prefetched),
                               items=items, list_id=list_id)
+
+
+def diversify(shown: list[tuple[int, dict]], *, scores: dict[int, float], pinned: set[int], diversity: float,
+              limit: int) -> list[tuple[int, dict]]:
+    """Maximal marginal relevance over showable ``(product id, card)`` pairs in score order: pins stay on
+    top, then each next product maximises ``(1 - diversity) * relevance - diversity * similarity``, where
+    similarity is 1 to a product of the same category already above it and 0 otherwise (the card's
+    category: no model or vectors are loaded in a request). ``diversity`` 0 keeps the score order."""
+    top = [pair for pair in shown if pair[0] in pinned]
+    rest = [pair for pair in shown if pair[0] not in pinned]
+    if len(rest) < 2 or len(top) >= limit:
+        return top + rest
+    codes: dict[Any, int] = {}
+    for _, card in top + rest:
+        if card["category_id"] is not None:
+            codes.setdefault(card["category_id"], len(codes))
+    vectors = np.zeros((len(top) + len(rest), max(len(codes), 1)))  # one-hot categories; uncategorised: zeros
+    for k, (_, card) in enumerate(top + rest):
+        if card["category_id"] is not None:
+            vectors[k, codes[card["category_id"]]] = 1.0
+    order, _ = mmr_rerank(np.arange(len(rest)), np.array([scores[pid] for pid, _ in rest]), vectors[len(top):],
+                          limit - len(top), lambda_=1.0 - diversity, selected=vectors[:len(top)])
+    return top + [rest[k] for k in order]
 
 
 def _trending_candidates(version_id: int | None, *, category_id: int | None, segments: tuple[str, ...] = ()) -> list:

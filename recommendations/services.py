@@ -85,8 +85,12 @@ def _interactions_until(as_of: datetime) -> pd.DataFrame:
 
 def product_frame_for_training(product_ids: list[int] | None = None) -> pd.DataFrame:
     """The catalogue (or these products) as the hybrid reads it: product_id, name, description,
-    category (path), brand, price, attributes."""
-    products = get_adapter().products_frame(product_ids).rename(columns={"id": "product_id"})
+    category (path), brand, price, attributes, and on_hand (units in stock now; NaN for a product
+    whose stock the shop does not manage), the re-ranker's stock feature."""
+    adapter = get_adapter()
+    products = adapter.products_frame(product_ids).rename(columns={"id": "product_id"})
+    stock = adapter.stock_levels(product_ids)
+    products["on_hand"] = products["product_id"].map({pid: level.on_hand for pid, level in stock.items()}).astype(float)
     if "category_path" in products.columns:
         products["category"] = products["category_path"]
     if "brand_name" in products.columns:

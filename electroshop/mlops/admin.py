@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db import transaction
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
@@ -15,6 +15,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from . import services
+from .dashboard import can_manage_models, retrain_from_admin
 from .formatting import HEADLINE_METRICS, format_duration, format_metric, metric_label
 from .models import ModelVersion, TrainingRun
 from .registry import KNOWN_APPS
@@ -67,26 +68,14 @@ class _ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_manage_permission(self, request: HttpRequest) -> bool:
         """Activating, rolling back and retraining: for those allowed to change model versions."""
-        return request.user.has_perm("mlops.change_modelversion")
+        return can_manage_models(request)
 
 
 class _RetrainMixin:
-    """"Retrain now": a TrainingRun first, the task on commit, the outcome reported to the merchant."""
+    """"Retrain now" for the apps of the selected rows, or by the list's buttons."""
 
     def _retrain(self, request: HttpRequest, app: str) -> None:
-        problem = services.trainer_missing_message(app)
-        if problem is not None:
-            self.message_user(request, f"Cannot retrain: {problem}", messages.ERROR)
-            return
-        with transaction.atomic():
-            run = services.enqueue_retrain(app=app, as_of=None, triggered_by=f"admin:{request.user.get_username()}"[:100])
-        run.refresh_from_db()  # with no broker the task has already run, at commit
-        if run.status == TrainingRun.Status.FAILED:
-            self.message_user(request, f"Retrain of {app} failed (run {run.pk}): {run.error}", messages.ERROR)
-        elif run.status == TrainingRun.Status.SUCCEEDED:
-            self.message_user(request, f"Retrained {app} (run {run.pk}).", messages.SUCCESS)
-        else:
-            self.message_user(request, f"Retrain of {app} queued as run {run.pk}; follow it under Training runs.")
+        retrain_from_admin(self, request, app)
 
     def get_urls(self):
         info = self.model._meta.app_label, self.model._meta.model_name
@@ -99,8 +88,6 @@ class _RetrainMixin:
     def retrain_view(self, request: HttpRequest, app: str):
         """POSTed by the "Retrain" buttons of the list (works before any version exists)."""
         if not self.has_manage_permission(request):
-            from django.core.exceptions import PermissionDenied
-
             raise PermissionDenied
         if app not in KNOWN_APPS:
             self.message_user(request, f"Unknown app {app!r}.", messages.ERROR)

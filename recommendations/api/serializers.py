@@ -1,3 +1,5 @@
+import math
+
 from drf_spectacular.utils import OpenApiExample
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
@@ -100,3 +102,56 @@ SESSION_EXAMPLE = OpenApiExample(
     response_only=True,
 )
 CART_EXAMPLE = OpenApiExample("a cart", value={"skus": ["PH-0411", "CS-0102"], "limit": 4}, request_only=True)
+
+
+# --- merchandising rules ---------------------------------------------------------------------------
+
+class MerchandisingRuleSerializer(serializers.Serializer):
+    """A rule as the API shows and takes it: a product by SKU, or (boosts) a category."""
+
+    id = serializers.IntegerField(read_only=True)
+    action = serializers.ChoiceField(choices=["hide", "pin", "boost"],
+                                     help_text="hide: never recommend; pin: put on top; boost: multiply the score")
+    sku = serializers.CharField(max_length=255, required=False, allow_blank=True, default="",
+                                help_text="the product's SKU; blank for a category boost")
+    product_id = serializers.IntegerField(read_only=True, allow_null=True, help_text="the SKU's product id")
+    category_id = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=1, max_value=MAX_ID,
+        help_text="a pin: only in lists filtered to this category (null: every list); "
+                  "a boost without a SKU: every product of this category and its subcategories")
+    boost = serializers.FloatField(required=False, default=1.5, min_value=0.0, max_value=100.0,
+                                   help_text="score multiplier of a boost")
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    is_active = serializers.BooleanField(required=False, default=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+    def validate_boost(self, value: float) -> float:
+        if not math.isfinite(value):
+            raise ValidationError("A valid number is required.")
+        return value
+
+
+class MerchandisingRuleListSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="how many rules there are in all")
+    results = MerchandisingRuleSerializer(many=True)
+
+
+def rule_list_options(params) -> dict:
+    """``limit`` (1-500, default 100) and ``offset`` of the rules list; a 400 names the bad one."""
+    limit = _int_parameter(params, "limit", min_value=1, max_value=500)
+    offset = _int_parameter(params, "offset", min_value=0, max_value=10**7)
+    return {"limit": limit or 100, "offset": offset or 0}
+
+
+EXAMPLE_RULE = {"id": 12, "action": "boost", "sku": "PH-0412", "product_id": 412, "category_id": None, "boost": 1.5,
+                "note": "spring campaign", "is_active": True, "created_at": "2026-03-01T09:30:00Z"}
+RULE_EXAMPLE = OpenApiExample("a boosted product", value=EXAMPLE_RULE, response_only=True)
+RULE_LIST_EXAMPLE = OpenApiExample("the rules", value={"count": 1, "results": [EXAMPLE_RULE]}, response_only=True)
+RULE_SKU_REQUEST = OpenApiExample("boost a SKU", value={"action": "boost", "sku": "PH-0412", "boost": 1.5,
+                                                        "note": "spring campaign"}, request_only=True)
+RULE_CATEGORY_REQUEST = OpenApiExample("boost a category and its subcategories",
+                                       value={"action": "boost", "category_id": 7, "boost": 1.2}, request_only=True)
+RULE_PIN_REQUEST = OpenApiExample("pin a SKU on one category's lists",
+                                  value={"action": "pin", "sku": "CS-0102", "category_id": 7}, request_only=True)
+RULE_UNKNOWN_SKU = OpenApiExample("unknown sku", value={"sku": ["unknown sku: PH-9999"]}, response_only=True,
+                                  status_codes=["400"])

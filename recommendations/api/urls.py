@@ -10,4 +10,6 @@ urlpatterns = [
     path("products/<path:sku>/bought-together/", views.BoughtTogetherView.as_view(), name="recs-bought-together"),
     path("cart/", views.CartComplementsView.as_view(), name="recs-cart"),
     path("trending/", views.TrendingView.as_view(), name="recs-trending"),
+    path("rules/", views.MerchandisingRulesView.as_view(), name="recs-rules"),
+    path("rules/<int:rule_id>/", views.MerchandisingRuleView.as_view(), name="recs-rule"),
 ]

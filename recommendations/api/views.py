@@ -1,6 +1,7 @@
 """Thin views: parse input, call a selector, shape the answer. Reads never compute or train."""
+from django.db import IntegrityError, transaction
 from django.http import Http404, HttpResponse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -10,13 +11,21 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from electroshop.api.authentication import PrefetchedCacheMixin
-from electroshop.api.permissions import IsCustomerSelfOrStaff
-from electroshop.api.schema import FORBIDDEN_OTHER_CUSTOMER, NOT_FOUND, THROTTLED, UNAUTHENTICATED, VALIDATION_ERROR
+from electroshop.api.permissions import IsCustomerSelfOrStaff, IsStaffOrServiceToken
+from electroshop.api.schema import (
+    FORBIDDEN_OTHER_CUSTOMER,
+    FORBIDDEN_STAFF,
+    NOT_FOUND,
+    THROTTLED,
+    UNAUTHENTICATED,
+    VALIDATION_ERROR,
+)
 from electroshop.api.throttling import WriteThrottle
 from electroshop.seam import get_adapter, reads
 from electroshop.api.visitors import visitor_session_id
 
-from .. import selectors
+from .. import merchandising, selectors
+from ..models import MerchandisingRule
 from . import serializers as s
 
 
@@ -195,3 +204,109 @@ class TrendingView(APIView):
         options = _options(request)
         result = selectors.trending(category_id=options["category_id"], limit=options["limit"])
         return Response(_body(result))
+
+
+# --- merchandising rules ---------------------------------------------------------------------------
+
+def _rule_body(rule: MerchandisingRule) -> dict:
+    return s.MerchandisingRuleSerializer(rule).data
+
+
+def _saved_rule(body: s.MerchandisingRuleSerializer, rule: MerchandisingRule | None = None) -> MerchandisingRule:
+    """Create (``rule`` None) or update a rule from a valid body; its target checked through the seam."""
+    data = {**({} if rule is None else _rule_body(rule)), **body.validated_data}
+    try:
+        target = merchandising.rule_target(action=data["action"], sku=data["sku"], category_id=data["category_id"],
+                                           rule_id=None if rule is None else rule.pk)
+    except merchandising.RuleError as exc:
+        raise ValidationError({field: [message] for field, message in exc.errors.items()}) from None
+    rule = rule or MerchandisingRule()
+    rule.action, rule.boost, rule.note, rule.is_active = data["action"], data["boost"], data["note"], data["is_active"]
+    rule.sku, rule.product_id, rule.category_id = target.sku, target.product_id, target.category_id
+    try:
+        with transaction.atomic():
+            rule.save()
+    except IntegrityError:  # the same rule saved by a concurrent request
+        raise ValidationError({"sku": ["a rule with this action and target already exists"]}) from None
+    return rule
+
+
+RULE_ERRORS = {400: VALIDATION_ERROR, 401: UNAUTHENTICATED, 403: FORBIDDEN_STAFF, 429: THROTTLED}
+
+
+class MerchandisingRulesView(APIView):
+    """The merchant's hide / pin / boost rules: list them, or add one by SKU or category (staff and
+    service tokens). Every recommendation read obeys a change at once."""
+
+    permission_classes = [IsStaffOrServiceToken]
+    throttle_classes = [WriteThrottle]
+    parser_classes = [JSONParser]
+
+    @extend_schema(operation_id="recommendations_rules_list",
+                   parameters=[OpenApiParameter("limit", int, description="how many (default 100, at most 500)"),
+                               OpenApiParameter("offset", int, description="skip this many")],
+                   examples=[s.RULE_LIST_EXAMPLE], responses={
+                       200: s.MerchandisingRuleListSerializer, 400: VALIDATION_ERROR, 401: UNAUTHENTICATED,
+                       403: FORBIDDEN_STAFF})
+    def get(self, request: Request) -> Response:
+        options = s.rule_list_options(request.query_params)
+        rules = MerchandisingRule.objects.order_by("pk")
+        page = rules[options["offset"]: options["offset"] + options["limit"]]
+        return Response({"count": rules.count(), "results": [_rule_body(rule) for rule in page]})
+
+    @extend_schema(request=s.MerchandisingRuleSerializer,
+                   examples=[s.RULE_SKU_REQUEST, s.RULE_CATEGORY_REQUEST, s.RULE_PIN_REQUEST, s.RULE_EXAMPLE,
+                             s.RULE_UNKNOWN_SKU],
+                   responses={201: s.MerchandisingRuleSerializer, **RULE_ERRORS})
+    def post(self, request: Request) -> Response:
+        body = s.MerchandisingRuleSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return Response(_rule_body(_saved_rule(body)), status=201)
+
+
+class MerchandisingRuleView(APIView):
+    """One merchandising rule: read, change (PUT: every field; PATCH: some) or delete it."""
+
+    permission_classes = [IsStaffOrServiceToken]
+    throttle_classes = [WriteThrottle]
+    parser_classes = [JSONParser]
+
+    def _rule(self, rule_id: int) -> MerchandisingRule:
+        rule = MerchandisingRule.objects.filter(pk=rule_id).first() if rule_id <= s.MAX_ID else None
+        if rule is None:
+            raise Http404(f"no merchandising rule with id {rule_id}")
+        return rule
+
+    @extend_schema(examples=[s.RULE_EXAMPLE], responses={
+        200: s.MerchandisingRuleSerializer, 401: UNAUTHENTICATED, 403: FORBIDDEN_STAFF, 404: NOT_FOUND})
+    def get(self, request: Request, rule_id: int) -> Response:
+        return Response(_rule_body(self._rule(rule_id)))
+
+    @extend_schema(request=s.MerchandisingRuleSerializer, examples=[s.RULE_SKU_REQUEST, s.RULE_EXAMPLE,
+                                                                    s.RULE_UNKNOWN_SKU],
+                   responses={200: s.MerchandisingRuleSerializer, 404: NOT_FOUND, **RULE_ERRORS})
+    def put(self, request: Request, rule_id: int) -> Response:
+        return self._change(request, rule_id, partial=False)
+
+    @extend_schema(request=s.MerchandisingRuleSerializer,
+                   examples=[OpenApiExample("switch off", value={"is_active": False}, request_only=True),
+                             s.RULE_EXAMPLE, s.RULE_UNKNOWN_SKU],
+                   responses={200: s.MerchandisingRuleSerializer, 404: NOT_FOUND, **RULE_ERRORS})
+    def patch(self, request: Request, rule_id: int) -> Response:
+        return self._change(request, rule_id, partial=True)
+
+    def _change(self, request: Request, rule_id: int, *, partial: bool) -> Response:
+        rule = self._rule(rule_id)
+        body = s.MerchandisingRuleSerializer(data=request.data, partial=partial)
+        body.is_valid(raise_exception=True)
+        return Response(_rule_body(_saved_rule(body, rule)))
+
+    @extend_schema(examples=[s.RULE_EXAMPLE], responses={
+        200: s.MerchandisingRuleSerializer, 401: UNAUTHENTICATED, 403: FORBIDDEN_STAFF, 404: NOT_FOUND,
+        429: THROTTLED})
+    def delete(self, request: Request, rule_id: int) -> Response:
+        """Deletes the rule and answers it as it was."""
+        rule = self._rule(rule_id)
+        body = _rule_body(rule)
+        rule.delete()
+        return Response(body)

@@ -21,6 +21,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from . import candidates as cg
+from .features import align_features, item_stats, pair_features, user_stats
 from .interactions import BotFilter
 from .ranker import CandidateRanker, candidate_features, cap_per_category, mmr_rerank, pool_candidates
 
@@ -131,61 +132,6 @@ def purchase_matrix(data: cg.TrainingData, event_types: Sequence[str]) -> sp.csr
     return out
 
 
-def _user_stats(events: pd.DataFrame, n_users: int, as_of: pd.Timestamp, item_price: np.ndarray) -> dict[str, np.ndarray]:
-    """Recency / frequency / monetary features per user position."""
-    ev = events
-    nan = np.full(n_users, np.nan, dtype=np.float32)
-    out = {k: nan.copy() for k in ("log_events", "log_items", "log_baskets", "days_since_last", "days_since_first", "log_price")}
-    if ev.empty:
-        return out
-    g = ev.groupby("user_idx")
-    idx = g.size().index.to_numpy()
-    out["log_events"][idx] = np.log1p(g.size().to_numpy())
-    out["log_items"][idx] = np.log1p(g["item_idx"].nunique().to_numpy())
-    if "session_id" in ev.columns and ev["session_id"].notna().any():
-        baskets = g["session_id"].nunique()
-    else:
-        baskets = g["timestamp"].apply(lambda t: t.dt.floor("D").nunique())
-    out["log_baskets"][idx] = np.log1p(baskets.to_numpy())
-    out["days_since_last"][idx] = ((as_of - g["timestamp"].max()).dt.total_seconds() / 86400).to_numpy()
-    out["days_since_first"][idx] = ((as_of - g["timestamp"].min()).dt.total_seconds() / 86400).to_numpy()
-    prices = item_price[ev["item_idx"].to_numpy()]
-    med = pd.Series(prices).groupby(ev["user_idx"].to_numpy()).median()
-    out["log_price"][med.index.to_numpy()] = np.log(np.maximum(med.to_numpy(), 1e-3))
-    return out
-
-
-def _item_stats(data: cg.TrainingData) -> dict[str, np.ndarray]:
-    n = data.n_items
-    ev = data.events
-    as_of = data.as_of
-    out: dict[str, np.ndarray] = {}
-    price = np.full(n, np.nan)
-    if data.products is not None and "price" in data.products.columns:
-        price = pd.to_numeric(data.products["price"], errors="coerce").to_numpy(dtype=float)
-    if "price" in ev.columns:
-        med = pd.to_numeric(ev["price"], errors="coerce").groupby(ev["item_idx"]).median()
-        fill = np.full(n, np.nan)
-        fill[med.index.to_numpy()] = med.to_numpy()
-        price = np.where(np.isnan(price), fill, price)
-    out["price"] = price
-    pairs = ev[["user_idx", "item_idx"]].drop_duplicates()
-    out["log_users"] = np.log1p(np.bincount(pairs["item_idx"], minlength=n)).astype(np.float32)
-    for days in (7, 30):
-        recent = ev[ev["timestamp"] >= as_of - pd.Timedelta(days=days)][["user_idx", "item_idx"]].drop_duplicates()
-        out[f"log_users_{days}d"] = np.log1p(np.bincount(recent["item_idx"], minlength=n)).astype(np.float32)
-    g = ev.groupby("item_idx")["timestamp"]
-    first = np.full(n, np.nan)
-    last = np.full(n, np.nan)
-    if len(ev):
-        mn, mx = g.min(), g.max()
-        first[mn.index.to_numpy()] = ((as_of - mn).dt.total_seconds() / 86400).to_numpy()
-        last[mx.index.to_numpy()] = ((as_of - mx).dt.total_seconds() / 86400).to_numpy()
-    out["age_days"] = first
-    out["days_since_last"] = last
-    return out
-
-
 # ---------------------------------------------------------------------------
 # the model
 # ---------------------------------------------------------------------------
@@ -228,8 +174,8 @@ class HybridModel:
         return state
 
     def __post_init__(self):
-        self.item_stats = _item_stats(self.data)
-        self.user_stats = _user_stats(self.data.events, self.data.n_users, self.data.as_of, self.item_stats["price"])
+        self.item_stats = item_stats(self.data)
+        self.user_stats = user_stats(self.data.events, self.data.n_users, self.data.as_of, self.item_stats["price"])
         prods = self.data.products
         ids = self.data.im.item_ids
         if prods is not None and "name" in prods.columns:
@@ -271,14 +217,11 @@ class HybridModel:
         if self.serving != "hybrid":  # the served generator's whole top-n must be in the pool
             per_generator[self.serving] = max(per_generator.get(self.serving, 0), n)
         block = pool_candidates(gen_scores, seen, per_generator, exclude=block_exclude)
-        pair = {}
-        if "price" in self.item_stats and "log_price" in user_feats:
-            item_lp = np.log(np.maximum(self.item_stats["price"], 1e-3))
-            pair["price_vs_user"] = item_lp[block.items] - user_feats["log_price"][block.rows]
         trending = self.generators.get("trending")
+        share = None
         if trending is not None and getattr(trending, "item_category", None) is not None:
-            aff = trending.category_affinity(rows)
-            pair["category_affinity"] = aff[block.rows, block.items]
+            share = trending.category_affinity(rows)
+        pair = pair_features(block, self.item_stats.get("price"), user_feats, share)
         if trending is not None:
             item_feats = {**self.item_stats, "trend_ratio": trending.trend_ratio}
         else:
@@ -286,11 +229,11 @@ class HybridModel:
         feats, names = candidate_features(block, item_features=item_feats, user_features=user_feats, pair_features=pair)
         return block, feats, names
 
-    def _rank(self, block, feats) -> np.ndarray:
+    def _rank(self, block, feats, names: Sequence[str]) -> np.ndarray:
         if self.serving != "hybrid":
             return block.scores[self.serving]
         if self.ranker is not None:
-            return self.ranker.predict(feats)
+            return self.ranker.predict(align_features(feats, names, self.ranker.feature_names))
         # no ranker: reciprocal-rank fusion of the generators
         return sum(1.0 / (60.0 + block.ranks[name]) for name in block.ranks).astype(np.float32)
 
@@ -304,8 +247,8 @@ class HybridModel:
         return out
 
     def _lists(self, rows, user_idx, user_feats, n, exclude_seen=True, exclude_mask=None, anchor_verb="bought"):
-        block, feats, _ = self._features(rows, user_idx, user_feats, exclude_mask, exclude_seen, n)
-        scores = self._rank(block, feats)
+        block, feats, feature_names = self._features(rows, user_idx, user_feats, exclude_mask, exclude_seen, n)
+        scores = self._rank(block, feats, feature_names)
         names, explain_order, explain_count = _explaining_generators(block)
         out = []
         order = np.lexsort((-scores, block.rows))

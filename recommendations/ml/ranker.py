@@ -1,8 +1,9 @@
 """Learned re-ranker over pooled candidates, and diversity controls.
 
 The hybrid pools the top candidates of every generator, describes each (user, item) pair with
-:func:`candidate_features` (each generator's score and rank, item popularity / trend / age,
-user recency / frequency, price vs the user's usual band, category affinity, text similarity)
+:func:`candidate_features` (each generator's score and rank, and the item, customer and pair
+features of :mod:`.features`: popularity, trend, age, stock and days of cover, recency, frequency,
+the customer's price band, their share of products in the item's category)
 and orders them with a gradient-boosted classifier trained on a temporal validation window
 (label: the user bought the item for the first time in the window).
 """
@@ -186,23 +187,30 @@ def ranker_size(positives: int) -> dict:
 # ---------------------------------------------------------------------------
 
 
+def _unit_rows(vectors) -> np.ndarray:
+    vecs = np.asarray(vectors, dtype=np.float64)
+    norms = np.linalg.norm(vecs, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return vecs / norms
+
+
 def mmr_rerank(items: np.ndarray, scores: np.ndarray, item_vectors: np.ndarray, n: int,
-               lambda_: float = 0.8) -> tuple[np.ndarray, np.ndarray]:
+               lambda_: float = 0.8, selected: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Maximal marginal relevance: greedily pick ``argmax lambda * rel - (1 - lambda) * max_sim``,
     ``rel`` = scores min-max scaled to [0, 1], ``max_sim`` = highest cosine similarity of the
-    item's vector to anything already picked. ``lambda_ = 1`` keeps the score order."""
+    item's vector to anything already picked, or to the rows of ``selected`` (vectors of what is
+    already shown above the list, e.g. pinned products). ``lambda_ = 1`` keeps the score order."""
     items = np.asarray(items)
     scores = np.asarray(scores, dtype=np.float64)
     if len(items) == 0:
         return items, scores
     span = scores.max() - scores.min()
     rel = (scores - scores.min()) / span if span > 0 else np.ones_like(scores)
-    vecs = np.asarray(item_vectors[items], dtype=np.float64)
-    norms = np.linalg.norm(vecs, axis=1, keepdims=True)
-    norms[norms == 0] = 1.0
-    vecs = vecs / norms
+    vecs = _unit_rows(item_vectors[items])
     chosen: list[int] = []
     max_sim = np.zeros(len(items))
+    if selected is not None and len(selected):
+        max_sim = (vecs @ _unit_rows(selected).T).max(axis=1)
     available = np.ones(len(items), dtype=bool)
     for _ in range(min(n, len(items))):
         value = lambda_ * rel - (1.0 - lambda_) * max_sim
