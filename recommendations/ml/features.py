@@ -5,7 +5,8 @@ same functions from its own history, so training and serving describe a pair the
 Item features (``item_stats``): price, popularity (distinct customers overall, last 7 and 30 days),
 age, days since the last interaction, and stock: ``in_stock`` and ``days_of_cover`` (units on hand
 over the units sold per day in the 30 days before ``as_of``), from an ``on_hand`` column of the
-products when the shop manages stock (NaN otherwise).
+products when the shop manages stock (NaN otherwise). The shop's stock is read once, when training
+starts; earlier windows see it rewound by the units sold since (``stock_at``).
 
 Customer features (``user_stats``): recency, frequency, the median price and the price band (the 10th
 and 90th percentile of log prices of what the customer bought; of everything they interacted with if
@@ -29,6 +30,7 @@ __all__ = [
     "item_stats",
     "user_stats",
     "stock_features",
+    "stock_at",
     "price_band",
     "pair_features",
     "align_features",
@@ -45,6 +47,24 @@ BAND_POSITION_CLIP = (-5.0, 6.0)
 
 # Pair features renamed since earlier versions: a stored model trained with the old name reads the new one.
 RENAMED = {"price_vs_user": "price_vs_customer_median", "category_affinity": "customer_category_share"}
+
+
+def stock_at(products: pd.DataFrame | None, events: pd.DataFrame, *, when: pd.Timestamp,
+             read_at: pd.Timestamp, purchase_types: Sequence[str] = ("purchase",)) -> pd.DataFrame | None:
+    """``products`` with ``on_hand`` rewound from ``read_at`` (when the shop's stock was read) to
+    ``when``: plus the units bought in between. An earlier window (validation, ranker training) must
+    not see the stock-outs its own sales caused, or the ranker learns "sold out now" as a sign of
+    demand. Restocks in between are unknown, so an item restocked since reads a little high."""
+    if products is None or "on_hand" not in products.columns or when >= read_at:
+        return products
+    later = events[(events["timestamp"] >= when) & (events["timestamp"] < read_at)]
+    if "event_type" in later.columns:
+        later = later[later["event_type"].isin(list(purchase_types))]
+    units = (later["quantity"] if "quantity" in later.columns else pd.Series(1, index=later.index))
+    sold = units.groupby(later["product_id"]).sum()
+    rewound = products.copy()
+    rewound["on_hand"] = rewound["on_hand"] + rewound["product_id"].map(sold).fillna(0)
+    return rewound
 
 
 def stock_features(on_hand: np.ndarray, events: pd.DataFrame, n_items: int, as_of: pd.Timestamp) -> dict[str, np.ndarray]:

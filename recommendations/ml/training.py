@@ -30,6 +30,7 @@ import scipy.sparse as sp
 
 from . import candidates as cg
 from .evaluation import ndcg_at_k, top_k_from_pairs
+from .features import stock_at
 from .hybrid import HybridModel, HybridParams, ValidationWindow, purchase_matrix
 from .interactions import (
     build_interaction_matrix,
@@ -172,7 +173,8 @@ def train_hybrid(interactions: pd.DataFrame, products: pd.DataFrame | None = Non
     history = events[events["timestamp"] < val_start]
     need_validation = (params.tune or params.use_ranker) and len(history) and (events["timestamp"] >= val_start).any()
     if need_validation:
-        vdata = _prepare(history, products, val_start, params, item_ids)
+        vdata = _prepare(history, stock_at(products, events, when=val_start, read_at=as_of,
+                                           purchase_types=params.target_event_types), val_start, params, item_ids)
         im_v = vdata.im
         val_users, val_relevant = _window_targets(events, params, vdata, as_of)
         bought_before = purchase_matrix(vdata, params.target_event_types)
@@ -209,7 +211,7 @@ def train_hybrid(interactions: pd.DataFrame, products: pd.DataFrame | None = Non
             metrics["ranker_pairs"] = float(len(y))
             metrics["ranker_candidate_recall"] = float(y.sum() / max(sum(len(r) for r in relevant), 1))
             earlier = _earlier_ranker_examples(events, products, params, item_ids, settings, before=val_start,
-                                               positives=int(y.sum()))
+                                               positives=int(y.sum()), stock_read_at=as_of)
             metrics["ranker_windows"] = float(1 + len(earlier))
             metrics["ranker_positives"] = float(y.sum() + sum(e[1].sum() for e in earlier))
             size = ranker_size(int(metrics["ranker_positives"]))
@@ -289,7 +291,8 @@ def _ranker_examples(model: HybridModel, users: np.ndarray, relevant: list[set])
 
 
 def _earlier_ranker_examples(events: pd.DataFrame, products, params: HybridParams, item_ids, settings: Mapping[str, dict],
-                             *, before: pd.Timestamp, positives: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+                             *, before: pd.Timestamp, positives: int,
+                             stock_read_at: pd.Timestamp) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """More training pairs for the re-ranker from the windows before the validation window, newest first,
     until it has ``params.ranker_min_positives`` positive pairs or ``params.max_ranker_windows`` windows.
 
@@ -305,7 +308,8 @@ def _earlier_ranker_examples(events: pd.DataFrame, products, params: HybridParam
         history = events[events["timestamp"] < start]
         if history.empty:
             break
-        data = _prepare(history, products, start, params, item_ids)
+        data = _prepare(history, stock_at(products, events, when=start, read_at=stock_read_at,
+                                          purchase_types=params.target_event_types), start, params, item_ids)
         users, relevant = _window_targets(events, params, data, end)
         if len(users):
             model = HybridModel(params=params, data=data, generators=fit_generators(data, settings),

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from recommendations.ml.candidates import prepare_training_data
-from recommendations.ml.features import COVER_CAP_DAYS, align_features, stock_features
+from recommendations.ml.features import COVER_CAP_DAYS, align_features, stock_at, stock_features
 from recommendations.ml.hybrid import HybridParams
 from recommendations.ml.interactions import build_interaction_matrix
 from recommendations.ml.training import train_hybrid
@@ -33,6 +33,20 @@ def test_days_of_cover_is_on_hand_over_recent_daily_sales():
     assert stock["in_stock"][:3].tolist() == [1.0, 0.0, 1.0]
     # the shop does not manage D's stock: unknown, not "out of stock"
     assert np.isnan(stock["days_of_cover"][3]) and np.isnan(stock["in_stock"][3])
+
+
+def test_an_earlier_window_sees_the_stock_before_its_own_sales():
+    read_at = AS_OF
+    events = pd.DataFrame([
+        (1, "A", "purchase", read_at - pd.Timedelta(days=5), 4),  # sold after the window began: added back
+        (2, "A", "purchase", read_at - pd.Timedelta(days=40), 9),  # before it: already gone then
+        (3, "B", "view", read_at - pd.Timedelta(days=2), 1),  # a view takes no stock
+    ], columns=["customer_id", "product_id", "event_type", "timestamp", "quantity"])
+    products = pd.DataFrame({"product_id": ["A", "B", "C"], "on_hand": [0.0, 3.0, np.nan]})
+    then = stock_at(products, events, when=read_at - pd.Timedelta(days=30), read_at=read_at)
+    assert then["on_hand"].tolist()[:2] == [4.0, 3.0] and np.isnan(then["on_hand"].iloc[2])
+    assert products["on_hand"].tolist()[0] == 0.0  # the caller's frame is left as it was
+    assert stock_at(products, events, when=read_at, read_at=read_at) is products
 
 
 @pytest.fixture(scope="module")
