@@ -47,7 +47,7 @@ def similar_skus(client, sku: str) -> tuple[str, list[str]]:
 
 
 def test_a_product_created_or_edited_after_training_gets_text_neighbours_at_once(
-        small_shop, staff_client, django_capture_on_commit_callbacks):
+        small_shop, staff_client, eager_celery, django_capture_on_commit_callbacks):
     call_command("retrain", "recommendations", "--sync")
     version_id = current_version_id()
     phones = small_shop["products"][0].category
@@ -66,7 +66,7 @@ def test_a_product_created_or_edited_after_training_gets_text_neighbours_at_once
 
 
 def test_a_product_with_interactions_keeps_its_trained_neighbours_after_a_text_edit(
-        small_shop, django_capture_on_commit_callbacks):
+        small_shop, eager_celery, django_capture_on_commit_callbacks):
     call_command("retrain", "recommendations", "--sync")
     bought = small_shop["products"][0]
     before = SimilarProducts.objects.get(model_version_id=current_version_id(), product_id=bought.pk).items
