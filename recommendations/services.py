@@ -183,8 +183,9 @@ def evaluation_metrics(model: HybridModel) -> dict[str, Any]:
     users of the validation window inside the training history (first purchases in
     ``[as_of - validation_days, as_of)``, fitted on what came before; as in the fill, only the purchases
     before the window are never ranked, viewed items are). The generators are the ones
-    training already fitted on that window, so this costs one scoring pass, no refit. The hybrid row
-    scores each half of the window's users with a re-ranker fitted without them (on the other half).
+    training already fitted on that window, so this costs one scoring pass, no refit. Only the window's
+    held-out half counts: its users were not used to tune any generator's settings, and the hybrid
+    row scores them with a re-ranker fitted on the other half.
     ``metrics["serving"]`` is the activation gate's decision (:func:`serving_decision`).
     """
     metrics: dict[str, Any] = {str(k): _jsonable(v) for k, v in model.validation_metrics.items()}

@@ -147,7 +147,8 @@ class ValidationWindow:
 
     data: cg.TrainingData  # the history before the window
     generators: dict[str, object]  # fitted on ``data`` with the tuned settings
-    users: np.ndarray  # positions in ``data.im`` of the window's users (each held out from one probe)
+    users: np.ndarray  # positions in ``data.im`` of the window's held-out half: no generator setting was
+    # tuned on them and the re-ranker that scored them was fitted on the other half
     relevant: list  # per user: item positions first bought in the window
     bought: sp.csr_matrix  # (users of ``data.im``, items): bought before the window, never scored as a hit
     hybrid_top: np.ndarray | None  # (users, 20) re-ranked item positions (probe fitted on the other half)

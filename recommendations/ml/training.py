@@ -180,6 +180,11 @@ def train_hybrid(interactions: pd.DataFrame, products: pd.DataFrame | None = Non
         bought_before = purchase_matrix(vdata, params.target_event_types)
         metrics["validation_users"] = float(len(val_users))
         timings["prepare_validation"] = time.perf_counter() - t0
+        # The window's users in a fixed random order; the even positions are the tuning half (generator
+        # settings are chosen on them), the odd ones the held-out half the activation gate compares the
+        # hybrid with each generator alone on: no setting was chosen looking at them.
+        order = np.random.default_rng(params.random_state).permutation(len(val_users))
+        tuning_half = np.sort(order[0::2])
         if params.tune and len(val_users):
             grids = {"ease": [{"l2": v} for v in params.ease_l2_grid], "als": list(params.als_grid),
                      "item_knn": [{"k": v} for v in params.knn_k_grid]}
@@ -190,8 +195,9 @@ def train_hybrid(interactions: pd.DataFrame, products: pd.DataFrame | None = Non
             for name, grid in grids.items():
                 if name in settings and grid:
                     t1 = time.perf_counter()
-                    best, score, results, model = select_hyperparameters(name, grid, vdata, val_users, val_relevant,
-                                                                         base=settings[name], exclude=bought_before)
+                    best, score, results, model = select_hyperparameters(
+                        name, grid, vdata, val_users[tuning_half], [val_relevant[k] for k in tuning_half],
+                        base=settings[name], exclude=bought_before)
                     settings[name] = best
                     tuned_models[name] = model
                     tuning[name] = results
@@ -201,10 +207,8 @@ def train_hybrid(interactions: pd.DataFrame, products: pd.DataFrame | None = Non
             t1 = time.perf_counter()
             vmodel = HybridModel(params=params, data=vdata, generators=fit_generators(vdata, settings, tuned_models),
                                  generator_settings=settings)
-            rng = np.random.default_rng(params.random_state)
-            order = rng.permutation(len(val_users))
             if params.max_ranker_users is not None:
-                order = order[: params.max_ranker_users]
+                order = order[: params.max_ranker_users]  # keeps each position's half
             users = val_users[order]
             relevant = [set(val_relevant[k]) for k in order]
             X, y, groups, items, names = _ranker_examples(vmodel, users, relevant)
@@ -228,9 +232,10 @@ def train_hybrid(interactions: pd.DataFrame, products: pd.DataFrame | None = Non
                 metrics["validation_ndcg@10_hybrid_heldout"] = _block_ndcg(probe_scores, groups, y,
                                                                            [relevant[g] for g in np.unique(groups)])
                 top = top_k_from_pairs(groups, items, probe_scores, len(users), 20)  # every user, pooled or not
-                validation = ValidationWindow(data=vdata, generators=vmodel.generators, users=users,
-                                              relevant=[sorted(r) for r in relevant], bought=bought_before,
-                                              hybrid_top=top)
+                held_out = np.arange(len(users)) % 2 == 1  # odd positions: the half no setting was tuned on
+                validation = ValidationWindow(data=vdata, generators=vmodel.generators, users=users[held_out],
+                                              relevant=[sorted(relevant[k]) for k in np.flatnonzero(held_out)],
+                                              bought=bought_before, hybrid_top=top[held_out])
                 ranker = CandidateRanker(random_state=params.random_state, **{**size, **params.ranker}).fit(
                     *_stack([(X, y, groups)] + earlier), names)
             except ValueError as exc:  # e.g. no positive candidates on tiny data: fall back to rank fusion

@@ -1,8 +1,8 @@
 import pandas as pd
 
-from recommendations.ml.hybrid import Reason
+from recommendations.ml.hybrid import HybridParams, Reason
 
-from .conftest import AS_OF
+from .conftest import AS_OF, make_shop
 
 REASON_CODES = {"bought_together", "similar_to", "similar_description", "for_you", "popular_now", "popular"}
 
@@ -172,3 +172,30 @@ def test_the_ranker_learns_from_earlier_windows_when_the_last_has_few_first_purc
     # the held-out users and their estimate are the last window's either way
     assert three.validation_metrics["validation_users"] == one.validation_metrics["validation_users"]
     assert three.ranker is not None and one.ranker is not None
+
+
+def test_the_gate_compares_on_users_no_generator_setting_was_tuned_on(monkeypatch):
+    """The validation window is split: generator settings are chosen on one half, and the activation
+    gate's comparison (ValidationWindow) holds only the other half."""
+    from recommendations.ml import training
+
+    tuned_on: list[set] = []
+    select = training.select_hyperparameters
+
+    def recording_select(name, grid, data, user_rows, relevant, **kwargs):
+        tuned_on.append(set(int(u) for u in user_rows))
+        return select(name, grid, data, user_rows, relevant, **kwargs)
+
+    monkeypatch.setattr(training, "select_hyperparameters", recording_select)
+    interactions, products = make_shop()
+    model = training.train_hybrid(interactions, products, as_of=AS_OF, params=HybridParams(
+        validation_days=30, ease_l2_grid=(10.0, 100.0), knn_k_grid=(10,),
+        als_grid=({"factors": 8, "regularization": 0.1, "alpha": 5.0, "iterations": 5},),
+        ranker={"max_iter": 40, "min_samples_leaf": 5}))
+    held_out = set(int(u) for u in model.validation.users)
+    assert tuned_on and held_out
+    for tuning_users in tuned_on:
+        assert not tuning_users & held_out
+    assert len(model.validation.relevant) == len(held_out) == len(model.validation.hybrid_top)
+    window_users = int(model.validation_metrics["validation_users"])
+    assert abs(len(tuned_on[0]) - len(held_out)) <= 1 and len(tuned_on[0]) + len(held_out) == window_users
