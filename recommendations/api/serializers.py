@@ -65,8 +65,10 @@ class RecommendationListSerializer(serializers.Serializer):
     model_version = serializers.IntegerField(
         allow_null=True, help_text="the version number (as in the admin) of the model that produced the list")
     source = serializers.ChoiceField(
-        choices=["personalized", "session", "similar", "bought_together", "trending", "fallback"],
-        help_text="fallback: no model or nothing cached; trending: cold start",
+        choices=["personalized", "session", "similar", "bought_together", "trending", "fallback", "new", "buy_again",
+                 "recently_viewed"],
+        help_text="fallback: no model or nothing cached; trending: cold start; new: newest products; "
+                  "buy_again, recently_viewed: the customer's or visitor's own products",
     )
     items = RecommendedItemSerializer(many=True)
 
@@ -100,3 +102,25 @@ SESSION_EXAMPLE = OpenApiExample(
     response_only=True,
 )
 CART_EXAMPLE = OpenApiExample("a cart", value={"skus": ["PH-0411", "CS-0102"], "limit": 4}, request_only=True)
+NEW_IN_EXAMPLE = OpenApiExample(
+    "new in", value={"model_version": 7, "source": "new", "items": [
+        {**EXAMPLE_ITEM, "score": 1.0, "reason": "New in", "recommendation_id": "7-new-5b1e0c9a7d.1"}]},
+    response_only=True,
+)
+BUY_AGAIN_EXAMPLE = OpenApiExample(
+    "buy it again", value={"customer_id": 17850, "model_version": 7, "source": "buy_again", "items": [
+        {**EXAMPLE_ITEM, "product_id": 88, "sku": "BT-AA8", "name": "AA batteries, 8 pack", "price": "6.99",
+         "score": 1.1, "reason": "You buy this about every 30 days; last bought 33 days ago",
+         "recommendation_id": "7-buy_again-0d2c4e6f8a.1"}]},
+    response_only=True,
+)
+RECENTLY_VIEWED_EXAMPLE = OpenApiExample(
+    "recently viewed", value={"customer_id": 17850, "model_version": 7, "source": "recently_viewed", "items": [
+        {**EXAMPLE_ITEM, "score": 1.0, "reason": "Recently viewed", "recommendation_id": "7-recently_viewed-9c8b7a.1"}]},
+    response_only=True,
+)
+SESSION_RECENTLY_VIEWED_EXAMPLE = OpenApiExample(
+    "recently viewed in this browser", value={"model_version": 7, "source": "recently_viewed", "items": [
+        {**EXAMPLE_ITEM, "score": 1.0, "reason": "Recently viewed", "recommendation_id": "7-recently_viewed-9c8b7a.1"}]},
+    response_only=True,
+)

@@ -10,4 +10,11 @@ urlpatterns = [
     path("products/<path:sku>/bought-together/", views.BoughtTogetherView.as_view(), name="recs-bought-together"),
     path("cart/", views.CartComplementsView.as_view(), name="recs-cart"),
     path("trending/", views.TrendingView.as_view(), name="recs-trending"),
+    path("new/", views.NewInView.as_view(), name="recs-new-in"),
+    path("customers/<int:customer_id>/buy-again/", views.CustomerBuyAgainView.as_view(), name="recs-customer-buy-again"),
+    path("me/buy-again/", views.MyBuyAgainView.as_view(), name="recs-me-buy-again"),
+    path("customers/<int:customer_id>/recently-viewed/", views.CustomerRecentlyViewedView.as_view(),
+         name="recs-customer-recently-viewed"),
+    path("me/recently-viewed/", views.MyRecentlyViewedView.as_view(), name="recs-me-recently-viewed"),
+    path("session/recently-viewed/", views.SessionRecentlyViewedView.as_view(), name="recs-session-recently-viewed"),
 ]
