@@ -50,6 +50,11 @@ class CartSerializer(serializers.Serializer):
     limit = serializers.IntegerField(required=False, min_value=1, max_value=100)
 
 
+# Where a list comes from (the answers' "source"); the OpenAPI enum is named from this list (settings).
+RECOMMENDATION_SOURCES = ["personalized", "session", "similar", "bought_together", "trending", "fallback", "new",
+                          "buy_again", "recently_viewed"]
+
+
 class RecommendedItemSerializer(serializers.Serializer):
     product_id = serializers.IntegerField()
     sku = serializers.CharField()
@@ -65,8 +70,7 @@ class RecommendationListSerializer(serializers.Serializer):
     model_version = serializers.IntegerField(
         allow_null=True, help_text="the version number (as in the admin) of the model that produced the list")
     source = serializers.ChoiceField(
-        choices=["personalized", "session", "similar", "bought_together", "trending", "fallback", "new", "buy_again",
-                 "recently_viewed"],
+        choices=RECOMMENDATION_SOURCES,
         help_text="fallback: no model or nothing cached; trending: cold start; new: newest products; "
                   "buy_again, recently_viewed: the customer's or visitor's own products",
     )
