@@ -1,7 +1,7 @@
 """Negative feedback: what a visitor keeps being shown and never clicks sinks in their lists.
 
 The storefront script records an ``impression`` event for every card it shows and a ``click``
-event for every card followed. The event listener (``live.on_events_recorded``) keeps per subject
+event for every card followed (impressions in "recently viewed" and "buy it again" do not count). The event listener (``live.on_events_recorded``) keeps per subject
 (``customer:<id>`` or ``session:<id>``) a small entry in the Django cache: impressions per product
 and day over the last ``RECOMMENDATIONS_IMPRESSIONS_DAYS`` days, the day of each product's last
 click, and what follows from them, decided there and not at read time:
@@ -29,6 +29,17 @@ from django.utils import timezone
 
 from electroshop.cache import CacheBatch, cache_get
 from electroshop.conf import electroshop_settings
+
+
+# Lists of the visitor's own products (lists.py): showing them is no recommendation turned down.
+HISTORY_LISTS = frozenset({"recently_viewed", "buy_again"})
+
+
+def from_a_recommendation(recommendation_id: str) -> bool:
+    """Whether an impression's ``recommendation_id`` (``<version>-<list kind>-<id>.<position>``, see
+    ``selectors``) is of a recommendation list rather than a list of the visitor's own products."""
+    parts = (recommendation_id or "").split("-")
+    return len(parts) < 3 or parts[1] not in HISTORY_LISTS
 
 
 def feedback_key(subject: str) -> str:

@@ -23,7 +23,7 @@ from electroshop.conf import electroshop_settings
 from electroshop.seam import get_adapter
 
 from .ml.candidates import SESSION_RECENCY_DECAY, product_texts
-from .feedback import record_feedback
+from .feedback import from_a_recommendation, record_feedback
 from .lists import recently_viewed_key
 from .models import BoughtTogether, CoVisitedProducts, ProductRecommendation, SimilarProducts
 from .segments import segments_key
@@ -157,7 +157,8 @@ def _react(subject: str, customer_id: int | None, events: list[Any]) -> None:
     if product_ids:
         update_live_recommendations(subject=subject, product_ids=product_ids, customer_id=customer_id)
     if "impression" in types or "click" in types:
-        record_feedback(subject, shown=[(e.product_id, e.occurred_at) for e in events if e.event_type == "impression"],
+        record_feedback(subject, shown=[(e.product_id, e.occurred_at) for e in events
+                                        if e.event_type == "impression" and from_a_recommendation(e.recommendation_id)],
                         clicked=[(e.product_id, e.occurred_at) for e in events if e.event_type == "click"])
     if "view" in types:
         cache.delete(recently_viewed_key(subject))

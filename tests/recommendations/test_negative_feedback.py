@@ -11,10 +11,10 @@ from recommendations.models import MerchandisingRule
 from .test_read_path import get, skus
 
 
-def shown(capture, customer, sku: str, times: int, *, event_type: str = "impression", days_ago: float = 0) -> None:
+def shown(capture, customer, sku: str, times: int, *, days_ago: float = 0, in_list: str = "personalized") -> None:
     moment = (timezone.now() - timedelta(days=days_ago, minutes=1)).isoformat()
-    rows = [{"event_type": event_type, "sku": sku, "customer_id": customer.pk, "occurred_at": moment,
-             "recommendation_id": "1-personalized-abc.1"} for _ in range(times)]
+    rows = [{"event_type": "impression", "sku": sku, "customer_id": customer.pk, "occurred_at": moment,
+             "recommendation_id": f"1-{in_list}-abc.1"} for _ in range(times)]
     with capture(execute=True):
         record_events(rows=rows, source="api")
 
@@ -33,10 +33,12 @@ def test_a_product_shown_three_times_without_a_click_is_demoted(
     assert body["items"][-1]["score"] == 0.3
 
 
-def test_impressions_older_than_the_window_do_not_count(shop, staff_client, django_capture_on_commit_callbacks):
+def test_impressions_older_than_the_window_or_in_history_lists_do_not_count(
+        shop, staff_client, django_capture_on_commit_callbacks):
     customer = shop["customer"]
     shown(django_capture_on_commit_callbacks, customer, "P0", 5, days_ago=8)
     shown(django_capture_on_commit_callbacks, customer, "P0", 2, days_ago=6)
+    shown(django_capture_on_commit_callbacks, customer, "P0", 3, in_list="recently_viewed")
     assert skus(get(staff_client, customer, limit=2)) == ["P0", "P1"]
 
 
