@@ -41,7 +41,8 @@ DEFAULTS: dict[str, Any] = {
     # the bound for changes made around model signals.
     "RECOMMENDATIONS_RESPONSE_CACHE_SECONDS": 10,
     "RECOMMENDATIONS_TRENDING_DAYS": 14,  # "trending" = distinct customers over this many days before training: the trending generator, the trending lists per category and per customer segment
-    "RECOMMENDATIONS_NEW_IN_DAYS": 30,  # "new in" lists: products created in the last this many days, newest first (at most 500 of them)
+    # "New in" lists: products created in the last this many days, newest first (at most 500 of them).
+    "RECOMMENDATIONS_NEW_IN_DAYS": 30,
     # Negative feedback (per customer or browser session, from the storefront's impression and click
     # events): a product shown this many times in RECOMMENDATIONS_IMPRESSIONS_DAYS without a click
     # from that visitor has its score multiplied by RECOMMENDATIONS_DEMOTION_FACTOR in their lists...

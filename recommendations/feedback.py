@@ -1,10 +1,11 @@
 """Negative feedback: what a visitor keeps being shown and never clicks sinks in their lists.
 
 The storefront script records an ``impression`` event for every card it shows and a ``click``
-event for every card followed (impressions in "recently viewed" and "buy it again" do not count). The event listener (``live.on_events_recorded``) keeps per subject
-(``customer:<id>`` or ``session:<id>``) a small entry in the Django cache: impressions per product
-and day over the last ``RECOMMENDATIONS_IMPRESSIONS_DAYS`` days, the day of each product's last
-click, and what follows from them, decided there and not at read time:
+event for every card followed (impressions in "recently viewed" and "buy it again" do not count).
+The event listener (``live.on_events_recorded``) keeps per subject (``customer:<id>`` or
+``session:<id>``) a small entry in the Django cache: impressions per product and day over the last
+``RECOMMENDATIONS_IMPRESSIONS_DAYS`` days, the day of each product's last click, and what follows
+from them, decided there and not at read time:
 
 * **demoted**: shown at least ``RECOMMENDATIONS_IMPRESSIONS_BEFORE_DEMOTION`` times in those days
   with no click from the subject in them: its score is multiplied by

@@ -210,8 +210,9 @@ def _trending_candidates(version_id: int | None, *, category_id: int | None, seg
 def customer_read_keys(customer_id: int, *, limit: int, category_id: int | None = None,
                        exclude_skus: tuple[str, ...] = ()) -> list[str]:
     """The cache keys a customer's read needs: pointer, rules, live list, the shop's and the
-    customer's stamps, the customer's bought products, their negative feedback and, for the version this process read last,
-    the cached answer, the cached row and the version number. Read together, in one round trip."""
+    customer's stamps, the customer's bought products, their negative feedback and, for the version
+    this process read last, the cached answer, the cached row and the version number. Read together,
+    in one round trip."""
     keys = [active_version_key(app=APP, kind=KIND), RULES_CACHE_KEY, customer_live_key(customer_id),
             stamps.SHOP_STAMP_KEY, stamps.purchases_stamp_key(customer_id), reads.bought_products_key(customer_id),
             feedback_key(f"customer:{customer_id}")]

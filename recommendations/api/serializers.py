@@ -118,13 +118,14 @@ BUY_AGAIN_EXAMPLE = OpenApiExample(
          "recommendation_id": "7-buy_again-0d2c4e6f8a.1"}]},
     response_only=True,
 )
+VIEWED_ITEM = {**EXAMPLE_ITEM, "score": 1.0, "reason": "Recently viewed",
+               "recommendation_id": "7-recently_viewed-9c8b7a6d5e.1"}
 RECENTLY_VIEWED_EXAMPLE = OpenApiExample(
-    "recently viewed", value={"customer_id": 17850, "model_version": 7, "source": "recently_viewed", "items": [
-        {**EXAMPLE_ITEM, "score": 1.0, "reason": "Recently viewed", "recommendation_id": "7-recently_viewed-9c8b7a.1"}]},
+    "recently viewed", value={"customer_id": 17850, "model_version": 7, "source": "recently_viewed",
+                              "items": [VIEWED_ITEM]},
     response_only=True,
 )
 SESSION_RECENTLY_VIEWED_EXAMPLE = OpenApiExample(
-    "recently viewed in this browser", value={"model_version": 7, "source": "recently_viewed", "items": [
-        {**EXAMPLE_ITEM, "score": 1.0, "reason": "Recently viewed", "recommendation_id": "7-recently_viewed-9c8b7a.1"}]},
+    "recently viewed in this browser", value={"model_version": 7, "source": "recently_viewed", "items": [VIEWED_ITEM]},
     response_only=True,
 )
