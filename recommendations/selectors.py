@@ -31,6 +31,7 @@ from electroshop.mlops.selectors import (
 )
 from electroshop.seam import get_adapter, reads, stamps
 
+from .feedback import apply_feedback, feedback_key, feedback_stamp
 from .models import (
     BoughtTogether,
     MerchandisingRule,
@@ -39,7 +40,6 @@ from .models import (
     SimilarProducts,
     TrendingProducts,
 )
-from .feedback import apply_feedback, feedback_key, feedback_stamp
 from .segments import cold_start_segments
 
 APP, KIND = "recommendations", "hybrid"
