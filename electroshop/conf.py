@@ -42,6 +42,20 @@ DEFAULTS: dict[str, Any] = {
     # the bound for changes made around model signals.
     "RECOMMENDATIONS_RESPONSE_CACHE_SECONDS": 10,
     "RECOMMENDATIONS_TRENDING_DAYS": 14,  # "trending" = distinct customers over this many days before training: the trending generator, the trending lists per category and per customer segment
+    # "New in" lists: products created in the last this many days, newest first (at most 500 of them).
+    "RECOMMENDATIONS_NEW_IN_DAYS": 30,
+    # Negative feedback (per customer or browser session, from the storefront's impression and click
+    # events): a product shown this many times in RECOMMENDATIONS_IMPRESSIONS_DAYS without a click
+    # from that visitor has its score multiplied by RECOMMENDATIONS_DEMOTION_FACTOR in their lists...
+    "RECOMMENDATIONS_IMPRESSIONS_BEFORE_DEMOTION": 3,
+    "RECOMMENDATIONS_IMPRESSIONS_DAYS": 7,
+    "RECOMMENDATIONS_DEMOTION_FACTOR": 0.3,
+    # ...and a product shown to them this many times today (UTC) leaves their lists until tomorrow
+    # (pinned products excepted; 0 = no cap).
+    "RECOMMENDATIONS_MAX_IMPRESSIONS_PER_DAY": 10,
+    # "Buy it again": the repurchase interval assumed when neither the customer, the product, its
+    # category nor the shop has a measured one.
+    "RECOMMENDATIONS_BUY_AGAIN_DEFAULT_DAYS": 30,
     # --- forecasting ---
     "FORECAST_HORIZON_DAYS": 28,
     "FORECAST_SERVICE_LEVEL": 0.95,  # default target service level for safety stock

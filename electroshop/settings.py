@@ -188,7 +188,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Several apps answer with a "source" field; give each choice set its own name.
     "ENUM_NAME_OVERRIDES": {
-        "RecommendationSourceEnum": ["personalized", "session", "similar", "bought_together", "trending", "fallback"],
+        "RecommendationSourceEnum": "recommendations.api.serializers.RECOMMENDATION_SOURCES",
         "ForecastSourceEnum": ["model", "fallback"],
     },
 }

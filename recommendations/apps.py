@@ -30,7 +30,7 @@ class RecommendationsConfig(AppConfig):
         register_app(
             app=selectors.APP, kind=selectors.KIND, trainer=services.train_recommendations,
             cached_tables=[models.ProductRecommendation, models.SimilarProducts, models.BoughtTogether,
-                           models.TrendingProducts],
+                           models.TrendingProducts, models.CoVisitedProducts, models.RepurchaseInterval],
         )
         register_event_listener(live.on_events_recorded)
         shop_signals.customer_changed.connect(live.on_customer_changed, dispatch_uid="recs-personalization-consent")

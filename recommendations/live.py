@@ -1,7 +1,11 @@
 """Real time: the recommendation lists that change between trainings, without retraining.
 
 * Browsing events and new orders blend the neighbours of a subject's newest products into its live
-  list (``update_live_recommendations``), which a read prefers over the stored row for a few hours.
+  list (``update_live_recommendations``), which a read prefers over the stored row for a few hours:
+  for an anonymous session, the session co-visitation generator's neighbours (stored at fill time,
+  ``CoVisitedProducts``); at sign-in the session's events become the customer's and re-blend theirs.
+* Impressions and clicks become the subject's negative feedback (``feedback.py``); a view forgets
+  the subject's cached recently viewed products (``lists.py``).
 * A product created or edited after the last training gets text neighbours from the active model's
   stored vocabulary (``refresh_content_neighbours``), unless its neighbours come from behaviour.
 * A customer who withdraws consent to personalisation loses their personal lists at once.
@@ -18,8 +22,10 @@ from django.core.cache import cache
 from electroshop.conf import electroshop_settings
 from electroshop.seam import get_adapter
 
-from .ml.candidates import product_texts
-from .models import BoughtTogether, ProductRecommendation, SimilarProducts
+from .ml.candidates import SESSION_RECENCY_DECAY, product_texts
+from .feedback import from_a_recommendation, record_feedback
+from .lists import recently_viewed_key
+from .models import BoughtTogether, CoVisitedProducts, ProductRecommendation, SimilarProducts
 from .segments import segments_key
 from .selectors import _cached_items, _rows_key, current_version_id, customer_live_key, live_key
 from .services import PRODUCT_LIST_SIZE, model_for_version, product_frame_for_training, stored_items
@@ -52,16 +58,7 @@ def update_live_recommendations(*, subject: str, product_ids: list[int], custome
     recent = [p for p in (cache.get(recent_key(subject)) or []) if p not in product_ids]
     recent = (list(reversed(product_ids)) + recent)[:RECENT_ITEMS_KEPT]
     cache.set(recent_key(subject), recent, LIVE_TTL_SECONDS)
-    blended: dict[int, list] = {}
-    for rank, product_id in enumerate(recent[:5]):
-        weight = 0.7 ** rank  # the newest product counts most
-        for table in (BoughtTogether, SimilarProducts):
-            for pid, score, reason in (_cached_items(table, version_id, product_id=product_id) or [])[:20]:
-                value = weight * float(score) / (1 + rank)
-                if pid in blended:
-                    blended[pid][1] += value
-                else:
-                    blended[pid] = [pid, value, reason]
+    blended = _neighbours_blend(version_id, recent, session=subject.startswith("session:"))
     base = []
     if customer_id is not None:
         base = _cached_items(ProductRecommendation, version_id, customer_id=customer_id) or []
@@ -79,6 +76,34 @@ def update_live_recommendations(*, subject: str, product_ids: list[int], custome
     items = sorted(blended.values(), key=lambda entry: -entry[1])[: electroshop_settings.RECOMMENDATIONS_TOP_N]
     # the stamp tells cached answers built from an earlier live list (or none) from this one
     cache.set(live_key(subject), {"version": version_id, "items": items, "stamp": uuid.uuid4().hex}, LIVE_TTL_SECONDS)
+
+
+def _add(blended: dict[int, list], rows: list | None, weight: float) -> None:
+    for pid, score, reason in (rows or [])[:20]:
+        if pid in blended:
+            blended[pid][1] += weight * float(score)
+        else:
+            blended[pid] = [pid, weight * float(score), reason]
+
+
+def _neighbours_blend(version_id: int, recent: list[int], *, session: bool) -> dict[int, list]:
+    """The neighbours of a subject's recent products (newest first), summed with recency weights.
+
+    A browser session's: the session co-visitation generator's stored rows (``CoVisitedProducts``)
+    weighted ``SESSION_RECENCY_DECAY ** rank``, the generator's own ``score_session`` over its top
+    neighbours; a product without such a row (none co-visited, or a version filled before them)
+    contributes its bought-together and similar rows instead. A customer's: the bought-together and
+    similar rows of their 5 newest products, ``0.7 ** rank / (1 + rank)``.
+    """
+    blended: dict[int, list] = {}
+    for rank, product_id in enumerate(recent if session else recent[:5]):
+        covisited = _cached_items(CoVisitedProducts, version_id, product_id=product_id) if session else None
+        if covisited:
+            _add(blended, covisited, SESSION_RECENCY_DECAY ** rank)
+            continue
+        for table in (BoughtTogether, SimilarProducts):
+            _add(blended, _cached_items(table, version_id, product_id=product_id), 0.7 ** rank / (1 + rank))
+    return blended
 
 
 def forget_personal_lists(customer_id: int) -> None:
@@ -100,11 +125,12 @@ def on_customer_changed(*, customer_id: int, personalization_consent: bool, **kw
 
 
 def on_events_recorded(result: Any) -> None:
-    """Event listener: refresh the live lists of every customer and session in the batch (not of
-    customers who withdrew their consent to personalisation)."""
-    by_subject: dict[tuple[str, int | None], list[int]] = {}
+    """Event listener, for every customer and session in the batch (not customers who withdrew their
+    consent to personalisation): refresh their live list, count their impressions and clicks
+    (``feedback.py``) and forget their cached recently viewed products after a view."""
+    by_subject: dict[tuple[str, int | None], list[Any]] = {}
     for event in result.events:
-        if event.event_type not in REACTIVE_EVENT_TYPES or not event.product_id:
+        if not event.product_id:
             continue
         if event.customer_id:
             key = (f"customer:{event.customer_id}", event.customer_id)
@@ -112,17 +138,30 @@ def on_events_recorded(result: Any) -> None:
             key = (f"session:{event.session_id}", None)
         else:
             continue
-        by_subject.setdefault(key, []).append(event.product_id)
+        by_subject.setdefault(key, []).append(event)
     subjects = list(by_subject.items())[:200]
     withdrawn = get_adapter().customers_without_consent(
         "personalization", [customer_id for (_, customer_id), _ in subjects if customer_id])
-    for (subject, customer_id), product_ids in subjects:
+    for (subject, customer_id), events in subjects:
         if customer_id in withdrawn:
             continue
         try:
-            update_live_recommendations(subject=subject, product_ids=product_ids, customer_id=customer_id)
+            _react(subject, customer_id, events)
         except Exception:  # real time is best effort: the stored events are what matters
             logger.exception("live recommendation update failed for %s", subject)
+
+
+def _react(subject: str, customer_id: int | None, events: list[Any]) -> None:
+    types = [event.event_type for event in events]
+    product_ids = [event.product_id for event in events if event.event_type in REACTIVE_EVENT_TYPES]
+    if product_ids:
+        update_live_recommendations(subject=subject, product_ids=product_ids, customer_id=customer_id)
+    if "impression" in types or "click" in types:
+        record_feedback(subject, shown=[(e.product_id, e.occurred_at) for e in events
+                                        if e.event_type == "impression" and from_a_recommendation(e.recommendation_id)],
+                        clicked=[(e.product_id, e.occurred_at) for e in events if e.event_type == "click"])
+    if "view" in types:
+        cache.delete(recently_viewed_key(subject))
 
 
 def on_order_placed(*, order_id: int, customer_id: int | None) -> None:

@@ -64,6 +64,32 @@ class TrendingProducts(CachedList):
         ]
 
 
+class CoVisitedProducts(CachedList):
+    """One product's neighbours in the session co-visitation generator (viewed in the same sessions):
+    what an anonymous visitor's session list is blended from, without loading the model."""
+
+    product_id = models.BigIntegerField()
+
+    class Meta:
+        verbose_name_plural = "co-visited products"
+        constraints = [models.UniqueConstraint(fields=["model_version", "product_id"], name="recs_covisited_unique")]
+
+
+class RepurchaseInterval(models.Model):
+    """Median days between a customer's purchases of the same product, measured on the version's
+    training history, per category (category_id 0 = the whole shop): "buy it again" timing."""
+
+    model_version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="+")
+    category_id = models.BigIntegerField(default=0)
+    days = models.FloatField(help_text="median days between repeat purchases in the category")
+    products = models.JSONField(default=dict, help_text='{"<product id>": median days} for its products bought again')
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["model_version", "category_id"], name="recs_repurchase_unique"),
+        ]
+
+
 # --- merchant configuration -------------------------------------------------------------------------
 
 class MerchandisingRule(models.Model):

@@ -6,7 +6,8 @@ the requested category: ``reads.recommendable_products`` (electroshop.seam), who
 under the shop's stamps, else read with a query each). Stock and purchases change after a fill,
 which is why business rules are applied again here. With no active model, or nothing cached for a subject, it
 falls back and says so in ``source``. The customer read fetches the pointer, the merchandising
-rules, a live list, the stamps, the rendered answer and the cached row in one cache round trip
+rules, a live list, the stamps, the negative feedback (``feedback.py``), the rendered answer and the
+cached row in one cache round trip
 (``customer_read_keys``; with the caller's token, see ``PrefetchedCacheMixin``). The rendered answer
 is served again while nothing it depends on changed (``CachedAnswer``): then no query at all.
 """
@@ -31,6 +32,7 @@ from electroshop.mlops.selectors import (
 )
 from electroshop.seam import get_adapter, reads, stamps
 
+from .feedback import apply_feedback, feedback_key, feedback_stamp
 from .ml.ranker import mmr_rerank
 from .models import (
     BoughtTogether,
@@ -151,10 +153,13 @@ def _assemble(
     *, candidates: list, source: str, version_id: int | None, limit: int, list_kind: str,
     customer_id: int | None = None, category_id: int | None = None, exclude_skus: tuple[str, ...] = (),
     exclude_ids: tuple[int, ...] = (), rules: dict[str, Any] | None = None, prefetched: CacheBatch | None = None,
+    session_id: str = "",
 ) -> RecommendationList:
-    """The list a reader sees: the candidates boosted, pinned, filtered to what may be shown, at most
+    """The list a reader sees: the candidates with this visitor's negative feedback applied
+    (``feedback.py``), boosted, pinned, filtered to what may be shown, at most
     ``max_per_category`` per category (not in a list filtered to one category; pins are never capped),
     then, with a ``diversity_lambda`` above 0, re-ordered by :func:`diversify`."""
+    candidates = apply_feedback(candidates, customer_id=customer_id, session_id=session_id, prefetched=prefetched)
     rules = rules if rules is not None else merchandising_rules()
     boosts = {int(k): v for k, v in rules["boosts"].items()}
     category_boosts = rules.get("category_boosts") or {}
@@ -270,10 +275,12 @@ def _trending_candidates(version_id: int | None, *, category_id: int | None, seg
 def customer_read_keys(customer_id: int, *, limit: int, category_id: int | None = None,
                        exclude_skus: tuple[str, ...] = ()) -> list[str]:
     """The cache keys a customer's read needs: pointer, rules, live list, the shop's and the
-    customer's stamps, the customer's bought products and, for the version this process read last,
-    the cached answer, the cached row and the version number. Read together, in one round trip."""
+    customer's stamps, the customer's bought products, their negative feedback and, for the version
+    this process read last, the cached answer, the cached row and the version number. Read together,
+    in one round trip."""
     keys = [active_version_key(app=APP, kind=KIND), RULES_CACHE_KEY, customer_live_key(customer_id),
-            stamps.SHOP_STAMP_KEY, stamps.purchases_stamp_key(customer_id), reads.bought_products_key(customer_id)]
+            stamps.SHOP_STAMP_KEY, stamps.purchases_stamp_key(customer_id), reads.bought_products_key(customer_id),
+            feedback_key(f"customer:{customer_id}")]
     guess = last_seen_version_id(app=APP, kind=KIND)
     if guess is not None:
         keys.append(_answer_key(guess, customer_id, limit, category_id, exclude_skus))
@@ -295,7 +302,8 @@ class CachedAnswer:
     """A customer's rendered answer from the cache (``body``), or where to store a new one.
 
     ``stamps`` are what the answer depends on, read before its data: the shop's and the customer's
-    purchases stamps (electroshop.seam.stamps), the merchandising rules' and the live list's. A
+    purchases stamps (electroshop.seam.stamps), the merchandising rules', the live list's and the
+    customer's negative feedback's (``feedback.py``). A
     stored answer counts only while they are all the same; ``key`` is None when it may not be
     stored (no active model, a stamp not known yet, caching off).
     """
@@ -324,7 +332,8 @@ def cached_customer_answer(
     if version_id is None or shop_stamp is None or purchases_stamp is None:
         return CachedAnswer(batch=found)
     live = cache_get(customer_live_key(customer_id), found) or {}
-    depends_on = (shop_stamp, purchases_stamp, merchandising_rules(prefetched=found).get("stamp"), live.get("stamp"))
+    depends_on = (shop_stamp, purchases_stamp, merchandising_rules(prefetched=found).get("stamp"), live.get("stamp"),
+                  feedback_stamp(f"customer:{customer_id}", found))
     key = _answer_key(version_id, customer_id, limit, category_id, exclude_skus)
     stored = cache_get(key, found)
     body = stored["body"] if stored is not None and stored["stamps"] == depends_on else None
@@ -376,15 +385,17 @@ def recommendations_for_customer(
 def recommendations_for_session(
     *, session_id: str, limit: int, category_id: int | None = None, exclude_skus: tuple[str, ...] = (),
 ) -> RecommendationList:
-    """An anonymous visitor's list from what this session did (co-visitation), else trending."""
+    """An anonymous visitor's list: the session co-visitation neighbours of what this session viewed
+    (``live.update_live_recommendations``), else trending; the session's negative feedback applies."""
     version_id = current_version_id()
     items = _live_items(live_key(f"session:{session_id}"), version_id) if session_id else None
     if items:
         return _assemble(candidates=items, source="session", version_id=version_id, limit=limit,
-                         list_kind="session", category_id=category_id, exclude_skus=exclude_skus)
+                         list_kind="session", category_id=category_id, exclude_skus=exclude_skus,
+                         session_id=session_id)
     return _assemble(candidates=_trending_candidates(version_id, category_id=category_id),
                      source="trending" if version_id else "fallback", version_id=version_id, limit=limit,
-                     list_kind="trending", category_id=category_id, exclude_skus=exclude_skus)
+                     list_kind="trending", category_id=category_id, exclude_skus=exclude_skus, session_id=session_id)
 
 
 def _product_list(model: type[models.Model], list_kind: str, *, product_id: int, limit: int,

@@ -27,11 +27,14 @@ from electroshop.seam import get_adapter
 
 from .fill import FillRules, category_chains, fill_rules
 from .ml.hybrid import HybridModel, HybridParams
+from .ml.repurchase import median_intervals, repurchase_gaps
 from .ml.training import train_hybrid
 from .models import (
     BoughtTogether,
+    CoVisitedProducts,
     ProductRecommendation,
     RecommendationSettings,
+    RepurchaseInterval,
     SimilarProducts,
     TrendingProducts,
 )
@@ -329,14 +332,17 @@ def finalize_recommendations(*, run_id: int) -> ModelVersion:
 
 
 def fill_product_lists(*, version_id: int, model: HybridModel) -> None:
-    """Similar products, bought together, trending per category and per customer segment, none of them
-    listing a product that may not be shown now (``fill.py``); every product keeps its own row (an
-    unavailable product's page still shows alternatives)."""
+    """Similar products, bought together, co-visited products (the session co-visitation generator's
+    neighbours, which anonymous sessions' lists are blended from), trending per category and per
+    customer segment, none of them listing a product that may not be shown now (``fill.py``); every
+    product keeps its own row (an unavailable product's page still shows alternatives). Then the
+    repurchase intervals of "buy it again"."""
     rules = model_fill_rules(model)
     exclude = model.item_mask(rules.unshowable(model.item_ids))
     item_ids = [int(i) for i in model.item_ids]
-    similar, together = [], []
+    similar, together, covisited = [], [], []
     names = dict(zip(item_ids, (str(n) for n in model.item_names)))
+    with_covisitation = "co_visitation" in model.generators
     for item_id in item_ids:
         ids, scores = model.similar_items(item_id, n=PRODUCT_LIST_SIZE, exclude=exclude)
         if ids:
@@ -346,6 +352,11 @@ def fill_product_lists(*, version_id: int, model: HybridModel) -> None:
         if ids:
             together.append(BoughtTogether(model_version_id=version_id, product_id=item_id, items=stored_items(
                 ids, scores, repeat(f"Bought together with {names.get(item_id, item_id)}"))))
+        if with_covisitation:
+            ids, scores = model.similar_items(item_id, n=PRODUCT_LIST_SIZE, generator="co_visitation", exclude=exclude)
+            if ids:
+                covisited.append(CoVisitedProducts(model_version_id=version_id, product_id=item_id, items=stored_items(
+                    ids, scores, repeat(f"Viewed with {names.get(item_id, item_id)}"))))
     categories = category_chains(item_ids)
     trending = [TrendingProducts(model_version_id=version_id, category_id=category_id, segment="", items=items)
                 for category_id, items in trending_lists(model=model, rules=rules, categories=categories).items()]
@@ -354,12 +365,28 @@ def fill_product_lists(*, version_id: int, model: HybridModel) -> None:
                                   items=stored_items(ids, scores, repeat(reason)))
                  for segment, (ids, scores, reason) in segment_lists(model=model, rules=rules, top_level=top_level,
                                                                      size=TRENDING_LIST_SIZE).items()]
+    intervals = repurchase_rows(version_id=version_id, model=model,
+                                categories={pid: chain[0] for pid, chain in categories.items() if chain})
     with transaction.atomic():
-        for table in (SimilarProducts, BoughtTogether, TrendingProducts):
+        for table in (SimilarProducts, BoughtTogether, TrendingProducts, CoVisitedProducts, RepurchaseInterval):
             table.objects.filter(model_version_id=version_id).delete()
         SimilarProducts.objects.bulk_create(similar, batch_size=BULK_BATCH)
         BoughtTogether.objects.bulk_create(together, batch_size=BULK_BATCH)
         TrendingProducts.objects.bulk_create(trending, batch_size=BULK_BATCH)
+        CoVisitedProducts.objects.bulk_create(covisited, batch_size=BULK_BATCH)
+        RepurchaseInterval.objects.bulk_create(intervals, batch_size=BULK_BATCH)
+
+
+def repurchase_rows(*, version_id: int, model: HybridModel, categories: dict[int, int]) -> list[RepurchaseInterval]:
+    """Median repurchase intervals per category and product (``ml/repurchase.py``) from the purchases
+    in the model's training history, for every category (a category the merchant marks as
+    repeat-purchase later has its timing at once). ``categories``: product id -> its category id."""
+    events = model.data.events
+    purchases = events.loc[events["event_type"] == "purchase", ["customer_id", "product_id", "timestamp"]]
+    found = median_intervals(repurchase_gaps(purchases), categories)
+    return [RepurchaseInterval(model_version_id=version_id, category_id=category_id, days=round(days, 2),
+                               products={str(pid): value for pid, value in products.items()})
+            for category_id, (days, products) in found.items()]
 
 
 def trending_lists(*, model: HybridModel, rules: FillRules, categories: dict[int, list[int]],

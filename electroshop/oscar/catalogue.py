@@ -9,6 +9,7 @@ partner SKU and supplier come from the product's first stock record (Oscar's def
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import datetime
 from typing import Any, Iterable
 
 import pandas as pd
@@ -143,6 +144,10 @@ class OscarCatalogueReads:
                  "supplier": supplier}
             for pk, sku, name, price, category_id, structure, public, parent_public, created, supplier in rows
         }
+
+    def new_product_ids(self, *, since: datetime, limit: int) -> list[int]:
+        return list(Product.objects.filter(date_created__gte=since).order_by("-date_created", "-pk")
+                    .values_list("pk", flat=True)[:limit])
 
     def product_category_id(self, product_id: int) -> int | None:
         return self._product_category_map([product_id]).get(product_id)

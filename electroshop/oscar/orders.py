@@ -136,6 +136,13 @@ class OscarOrderReads:
     def purchased_product_ids(self, customer_id: int) -> list[int]:
         return sorted(set(self._demand_lines().filter(order__user_id=customer_id).values_list("product_id", flat=True)))
 
+    def purchase_times(self, customer_id: int) -> dict[int, list[datetime]]:
+        out: dict[int, list[datetime]] = {}
+        for product_id, placed in (self._demand_lines().filter(order__user_id=customer_id)
+                                   .order_by("order__date_placed").values_list("product_id", "order__date_placed")):
+            out.setdefault(product_id, []).append(placed)
+        return out
+
     def order_product_ids(self, order_id: int) -> list[int]:
         """The products of an order's lines (for the live lists of order_placed)."""
         return sorted(set(Line.objects.filter(order_id=order_id, product_id__isnull=False)

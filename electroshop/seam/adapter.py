@@ -90,6 +90,14 @@ class ShopAdapter(ABC):
     def category_subtree_ids_uncached(self, category_id: int) -> list[int]:
         """The category and all its descendants; [] if it does not exist."""
 
+    def new_product_ids(self, *, since: datetime, limit: int) -> list[int]:
+        """Ids of the products created at or after ``since``, newest first (ties: the higher id first),
+        at most ``limit``, active or not ("new in" lists; the read keeps those that may be shown).
+        Default: from :meth:`product_summaries` of every product; a shop overrides it with one query."""
+        created = [(summary["created_at"], pid) for pid, summary in self.product_summaries().items()
+                   if summary.get("created_at") is not None and summary["created_at"] >= since]
+        return [pid for _, pid in sorted(created, reverse=True)[:limit]]
+
     def promotions_frame(self) -> pd.DataFrame:
         """Price promotions: PROMOTION_COLUMNS (starts_on, ends_on inclusive, datetime64 at midnight).
         Default: none, so forecasts have no promotion features."""
@@ -213,6 +221,24 @@ class ShopAdapter(ABC):
         overrides it with one query."""
         found = {customer_id: self.purchased_product_ids(customer_id) for customer_id in customer_ids}
         return {customer_id: ids for customer_id, ids in found.items() if ids}
+
+    def purchase_times(self, customer_id: int) -> dict[int, list[datetime]]:
+        """product_id -> when the customer ordered it (the orders' times, oldest first), in orders that
+        count as demand ("buy it again"). One query. Default: no purchases known, so no such list."""
+        return {}
+
+    def recently_viewed_product_ids(self, *, customer_id: int | None = None, session_id: str = "",
+                                    limit: int) -> list[int]:
+        """The products the customer (or else the browser session) viewed, most recent view first, each
+        once, at most ``limit``: the :attr:`event_model`'s view events. One query (of at most
+        ``4 * limit`` events: a visitor who viewed few products many times gets fewer than ``limit``)."""
+        if customer_id is None and not session_id:
+            return []
+        events = self.event_model.objects.filter(event_type=EventType.VIEW, product_id__isnull=False)
+        events = events.filter(customer_id=customer_id) if customer_id is not None else events.filter(
+            session_id=session_id)
+        ids = events.order_by("-occurred_at", "-pk").values_list("product_id", flat=True)[: 4 * limit]
+        return list(dict.fromkeys(ids))[:limit]
 
     @abstractmethod
     def product_id_for_sku_uncached(self, sku: str) -> int | None: ...

@@ -155,6 +155,10 @@ class ModelShopAdapter(ModelRiskReads, ShopAdapter):
             for pk, sku, name, price, category_id, is_active, created_at, supplier in rows
         }
 
+    def new_product_ids(self, *, since: datetime, limit: int) -> list[int]:
+        return list(self.product_model.objects.filter(created_at__gte=since).order_by("-created_at", "-pk")
+                    .values_list("pk", flat=True)[:limit])
+
     def product_category_id(self, product_id: int) -> int | None:
         return self.product_model.objects.filter(pk=product_id).values_list("category_id", flat=True).first()
 
@@ -441,6 +445,13 @@ class ModelShopAdapter(ModelRiskReads, ShopAdapter):
         for customer_id, product_id in rows:
             out.setdefault(customer_id, []).append(product_id)
         return {customer_id: sorted(products) for customer_id, products in out.items()}
+
+    def purchase_times(self, customer_id: int) -> dict[int, list[datetime]]:
+        out: dict[int, list[datetime]] = {}
+        for product_id, placed in (self._demand_lines().filter(order__customer_id=customer_id)
+                                   .order_by("order__created_at").values_list("product_id", "order__created_at")):
+            out.setdefault(product_id, []).append(placed)
+        return out
 
     def order_product_ids(self, order_id: int) -> list[int]:
         if not 0 < order_id <= 2**63 - 1:

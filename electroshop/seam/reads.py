@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Iterable
 
 from django.core.cache import cache
+from django.utils import timezone
 
 from electroshop.cache import CacheBatch, cache_get
 
@@ -71,6 +73,24 @@ def popular_products(*, days: int = 30, limit: int = 100) -> list[tuple[int, flo
         cached = get_adapter().popular_products_uncached(days=days, limit=limit)
         cache.set(key, cached, SMALL_READ_CACHE_SECONDS)
     return cached
+
+
+NEW_PRODUCTS_MAX = 500
+
+
+def new_product_ids(*, days: int) -> list[int]:
+    """The adapter's ``new_product_ids`` over the last ``days`` (at most ``NEW_PRODUCTS_MAX``), cached
+    under the shop stamp: a product created (``catalog_changed``) is listed at the next read; products
+    age out of the window within ``SMALL_READ_CACHE_SECONDS``."""
+    key = f"shop:new-products:{days}"
+    shop_stamp = stamps.read_stamp(stamps.SHOP_STAMP_KEY)
+    cached = cache.get(key)
+    if cached is not None and shop_stamp is not None and cached["stamp"] == shop_stamp:
+        return cached["ids"]
+    ids = get_adapter().new_product_ids(since=timezone.now() - timedelta(days=days), limit=NEW_PRODUCTS_MAX)
+    if shop_stamp is not None:
+        cache.set(key, {"stamp": shop_stamp, "ids": ids}, SMALL_READ_CACHE_SECONDS)
+    return ids
 
 
 def recommendable_products(

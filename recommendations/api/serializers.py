@@ -52,6 +52,11 @@ class CartSerializer(serializers.Serializer):
     limit = serializers.IntegerField(required=False, min_value=1, max_value=100)
 
 
+# Where a list comes from (the answers' "source"); the OpenAPI enum is named from this list (settings).
+RECOMMENDATION_SOURCES = ["personalized", "session", "similar", "bought_together", "trending", "fallback", "new",
+                          "buy_again", "recently_viewed"]
+
+
 class RecommendedItemSerializer(serializers.Serializer):
     product_id = serializers.IntegerField()
     sku = serializers.CharField()
@@ -67,8 +72,9 @@ class RecommendationListSerializer(serializers.Serializer):
     model_version = serializers.IntegerField(
         allow_null=True, help_text="the version number (as in the admin) of the model that produced the list")
     source = serializers.ChoiceField(
-        choices=["personalized", "session", "similar", "bought_together", "trending", "fallback"],
-        help_text="fallback: no model or nothing cached; trending: cold start",
+        choices=RECOMMENDATION_SOURCES,
+        help_text="fallback: no model or nothing cached; trending: cold start; new: newest products; "
+                  "buy_again, recently_viewed: the customer's or visitor's own products",
     )
     items = RecommendedItemSerializer(many=True)
 
@@ -155,3 +161,26 @@ RULE_PIN_REQUEST = OpenApiExample("pin a SKU on one category's lists",
                                   value={"action": "pin", "sku": "CS-0102", "category_id": 7}, request_only=True)
 RULE_UNKNOWN_SKU = OpenApiExample("unknown sku", value={"sku": ["unknown sku: PH-9999"]}, response_only=True,
                                   status_codes=["400"])
+NEW_IN_EXAMPLE = OpenApiExample(
+    "new in", value={"model_version": 7, "source": "new", "items": [
+        {**EXAMPLE_ITEM, "score": 1.0, "reason": "New in", "recommendation_id": "7-new-5b1e0c9a7d.1"}]},
+    response_only=True,
+)
+BUY_AGAIN_EXAMPLE = OpenApiExample(
+    "buy it again", value={"customer_id": 17850, "model_version": 7, "source": "buy_again", "items": [
+        {**EXAMPLE_ITEM, "product_id": 88, "sku": "BT-AA8", "name": "AA batteries, 8 pack", "price": "6.99",
+         "score": 1.1, "reason": "You buy this about every 30 days; last bought 33 days ago",
+         "recommendation_id": "7-buy_again-0d2c4e6f8a.1"}]},
+    response_only=True,
+)
+VIEWED_ITEM = {**EXAMPLE_ITEM, "score": 1.0, "reason": "Recently viewed",
+               "recommendation_id": "7-recently_viewed-9c8b7a6d5e.1"}
+RECENTLY_VIEWED_EXAMPLE = OpenApiExample(
+    "recently viewed", value={"customer_id": 17850, "model_version": 7, "source": "recently_viewed",
+                              "items": [VIEWED_ITEM]},
+    response_only=True,
+)
+SESSION_RECENTLY_VIEWED_EXAMPLE = OpenApiExample(
+    "recently viewed in this browser", value={"model_version": 7, "source": "recently_viewed", "items": [VIEWED_ITEM]},
+    response_only=True,
+)

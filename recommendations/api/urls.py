@@ -12,4 +12,12 @@ urlpatterns = [
     path("trending/", views.TrendingView.as_view(), name="recs-trending"),
     path("rules/", views.MerchandisingRulesView.as_view(), name="recs-rules"),
     path("rules/<int:rule_id>/", views.MerchandisingRuleView.as_view(), name="recs-rule"),
+    path("new/", views.NewInView.as_view(), name="recs-new-in"),
+    path("customers/<int:customer_id>/buy-again/", views.CustomerBuyAgainView.as_view(),
+         name="recs-customer-buy-again"),
+    path("me/buy-again/", views.MyBuyAgainView.as_view(), name="recs-me-buy-again"),
+    path("customers/<int:customer_id>/recently-viewed/", views.CustomerRecentlyViewedView.as_view(),
+         name="recs-customer-recently-viewed"),
+    path("me/recently-viewed/", views.MyRecentlyViewedView.as_view(), name="recs-me-recently-viewed"),
+    path("session/recently-viewed/", views.SessionRecentlyViewedView.as_view(), name="recs-session-recently-viewed"),
 ]

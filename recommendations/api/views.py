@@ -24,7 +24,7 @@ from electroshop.api.throttling import WriteThrottle
 from electroshop.seam import get_adapter, reads
 from electroshop.api.visitors import visitor_session_id
 
-from .. import merchandising, selectors
+from .. import lists, merchandising, selectors
 from ..models import MerchandisingRule
 from . import serializers as s
 
@@ -109,10 +109,7 @@ class MyRecommendationsView(APIView):
     @extend_schema(parameters=LIST_PARAMETERS, examples=[s.CUSTOMER_EXAMPLE], responses={
         200: s.CustomerRecommendationsSerializer, 400: VALIDATION_ERROR, 401: UNAUTHENTICATED, 404: NOT_FOUND})
     def get(self, request: Request) -> Response:
-        customer_id = get_adapter().customer_id_for_user(request.user.pk)
-        if customer_id is None:
-            raise Http404("this account is not linked to a customer")
-        return _customer_response(request, customer_id)
+        return _customer_response(request, _own_customer_id(request))
 
 
 class SessionRecommendationsView(APIView):
@@ -310,3 +307,101 @@ class MerchandisingRuleView(APIView):
         body = _rule_body(rule)
         rule.delete()
         return Response(body)
+class NewInView(APIView):
+    """The newest products (created in the last RECOMMENDATIONS_NEW_IN_DAYS days), newest first, in the whole
+    shop or one category and its subcategories."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(parameters=LIST_PARAMETERS, examples=[s.NEW_IN_EXAMPLE], responses={
+        200: s.RecommendationListSerializer, 400: VALIDATION_ERROR, 401: UNAUTHENTICATED})
+    def get(self, request: Request) -> Response:
+        options = _options(request)
+        result = lists.new_in(**options, customer_id=_viewer_customer_id(request))
+        return Response(_body(result))
+
+
+def _own_customer_id(request: Request) -> int:
+    customer_id = get_adapter().customer_id_for_user(request.user.pk)
+    if customer_id is None:
+        raise Http404("this account is not linked to a customer")
+    return customer_id
+
+
+def _buy_again_body(request: Request, customer_id: int) -> dict:
+    options = _options(request)
+    result = lists.buy_again(customer_id=customer_id, limit=options["limit"]) if customer_id <= s.MAX_ID else None
+    if result is None:
+        raise Http404(f"no customer with id {customer_id}")
+    return _body(result, customer_id=customer_id)
+
+
+def _recently_viewed_body(request: Request, customer_id: int) -> dict:
+    if customer_id > s.MAX_ID or not get_adapter().customer_exists(customer_id):
+        raise Http404(f"no customer with id {customer_id}")
+    options = _options(request)
+    result = lists.recently_viewed(customer_id=customer_id, limit=options["limit"],
+                                   exclude_skus=options["exclude_skus"])
+    return _body(result, customer_id=customer_id)
+
+
+BUY_AGAIN_RESPONSES = {200: s.CustomerRecommendationsSerializer, 400: VALIDATION_ERROR, 401: UNAUTHENTICATED,
+                       403: FORBIDDEN_OTHER_CUSTOMER, 404: NOT_FOUND}
+HISTORY_PARAMETERS = [LIST_PARAMETERS[0], LIST_PARAMETERS[2]]
+
+
+class CustomerBuyAgainView(APIView):
+    """Buy it again: the customer's products in repeat-purchase categories, the most due first (service tokens:
+    any customer; a customer: only their own)."""
+
+    permission_classes = [IsCustomerSelfOrStaff]
+
+    @extend_schema(parameters=LIST_PARAMETERS[:1], examples=[s.BUY_AGAIN_EXAMPLE], responses=BUY_AGAIN_RESPONSES)
+    def get(self, request: Request, customer_id: int) -> Response:
+        return Response(_buy_again_body(request, customer_id))
+
+
+class MyBuyAgainView(APIView):
+    """Buy it again, for the signed-in customer."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(parameters=LIST_PARAMETERS[:1], examples=[s.BUY_AGAIN_EXAMPLE], responses=BUY_AGAIN_RESPONSES)
+    def get(self, request: Request) -> Response:
+        return Response(_buy_again_body(request, _own_customer_id(request)))
+
+
+class CustomerRecentlyViewedView(APIView):
+    """The customer's last viewed products, most recent first (service tokens: any; a customer: only their own)."""
+
+    permission_classes = [IsCustomerSelfOrStaff]
+
+    @extend_schema(parameters=HISTORY_PARAMETERS, examples=[s.RECENTLY_VIEWED_EXAMPLE], responses=BUY_AGAIN_RESPONSES)
+    def get(self, request: Request, customer_id: int) -> Response:
+        return Response(_recently_viewed_body(request, customer_id))
+
+
+class MyRecentlyViewedView(APIView):
+    """The signed-in customer's last viewed products, most recent first."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(parameters=HISTORY_PARAMETERS, examples=[s.RECENTLY_VIEWED_EXAMPLE], responses=BUY_AGAIN_RESPONSES)
+    def get(self, request: Request) -> Response:
+        return Response(_recently_viewed_body(request, _own_customer_id(request)))
+
+
+class SessionRecentlyViewedView(APIView):
+    """The caller's own browser session's last viewed products, most recent first (public)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []  # the session cookie identifies the visitor; no account needed
+
+    @extend_schema(parameters=HISTORY_PARAMETERS, examples=[s.SESSION_RECENTLY_VIEWED_EXAMPLE], auth=[], responses={
+        200: s.SessionRecommendationsSerializer, 400: VALIDATION_ERROR})
+    def get(self, request: Request) -> Response:
+        options = _options(request)
+        session_id = visitor_session_id(request, create=False)
+        result = lists.recently_viewed(session_id=session_id, limit=options["limit"],
+                                       exclude_skus=options["exclude_skus"])
+        return Response(_body(result))

@@ -433,6 +433,11 @@ class CooccurrenceGenerator(ItemItemGenerator):
         return _dense(b @ self.sim)
 
 
+# How much each older item of a session counts relative to the next newer one (score_session; the
+# live session lists blend the stored neighbour rows with the same weights).
+SESSION_RECENCY_DECAY = 0.7
+
+
 class SessionCoVisitationGenerator(ItemItemGenerator):
     """Session co-visitation for anonymous / live sessions: items seen in the same session
     (any event type), each session's pairs down-weighted by ``1 / log2(1 + session size)`` so long
@@ -442,7 +447,7 @@ class SessionCoVisitationGenerator(ItemItemGenerator):
 
     name = "co_visitation"
 
-    def __init__(self, k: int = 100, recency_decay: float = 0.7, max_session_items: int = 50):
+    def __init__(self, k: int = 100, recency_decay: float = SESSION_RECENCY_DECAY, max_session_items: int = 50):
         self.k = k
         self.recency_decay = recency_decay
         self.max_session_items = max_session_items

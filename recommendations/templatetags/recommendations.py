@@ -5,6 +5,11 @@
     {% bought_together product %}            on a product page
     {% cart_complements products %}          on the cart page: what is bought with the cart's products
     {% trending category %}                  a Category, an id, or None for the whole shop
+    {% new_in category %}                    the newest products: a Category, an id, or None for the whole shop
+    {% buy_again customer %}                 repeat-purchase products coming due (a Customer, an id, or None:
+                                             the signed-in customer)
+    {% recently_viewed customer %}           last viewed products (a Customer, an id, or None: the signed-in
+                                             customer, else the visitor's session)
 
 Each renders accessible product cards from the cached lists (no computation) and carries the
 ``recommendation_id`` of every item so ``widgets.js`` can record impressions and clicks.
@@ -24,13 +29,14 @@ from electroshop.conf import electroshop_settings
 from electroshop.api.visitors import visitor_session_id
 from electroshop.seam import get_adapter
 
-from .. import selectors
+from .. import lists, selectors
 
 register = template.Library()
 
 TITLES = {
     "personalized": "Picked for you", "session": "Inspired by your browsing", "similar": "Similar products",
     "bought_together": "Frequently bought together", "trending": "Trending now", "fallback": "Popular products",
+    "new": "New in", "buy_again": "Buy it again", "recently_viewed": "Recently viewed",
 }
 
 
@@ -127,6 +133,34 @@ def trending(context, category=None, limit: int = 8, title: str | None = None) -
     limit, read = _limits(context, limit, 50)
     result = selectors.trending(category_id=_id(category), limit=read)
     return _widget(context, result, title=title or TITLES["trending"], kind="trending", limit=limit)
+
+
+@register.inclusion_tag("recommendations/widget.html", takes_context=True)
+def new_in(context, category=None, limit: int = 8, title: str | None = None) -> dict:
+    limit, read = _limits(context, limit, 50)
+    request = context.get("request")
+    result = lists.new_in(category_id=_id(category), limit=read, customer_id=_customer_of(context),
+                          session_id=visitor_session_id(request, create=False) if request is not None else "")
+    return _widget(context, result, title=title or TITLES["new"], kind="new-in", limit=limit)
+
+
+@register.inclusion_tag("recommendations/widget.html", takes_context=True)
+def buy_again(context, customer=None, limit: int = 8, title: str | None = None) -> dict:
+    limit, read = _limits(context, limit, 50)
+    customer_id = _id(customer) if customer is not None else _customer_of(context)
+    result = lists.buy_again(customer_id=customer_id, limit=read) if customer_id is not None else None
+    return _widget(context, result, title=title or TITLES["buy_again"], kind="buy-again", limit=limit)
+
+
+@register.inclusion_tag("recommendations/widget.html", takes_context=True)
+def recently_viewed(context, customer=None, limit: int = 8, title: str | None = None) -> dict:
+    limit, read = _limits(context, limit, 50)
+    customer_id = _id(customer) if customer is not None else _customer_of(context)
+    request = context.get("request")
+    session_id = visitor_session_id(request, create=False) if request is not None and customer_id is None else ""
+    result = (lists.recently_viewed(customer_id=customer_id, session_id=session_id, limit=read)
+              if customer_id is not None or session_id else None)
+    return _widget(context, result, title=title or TITLES["recently_viewed"], kind="recently-viewed", limit=limit)
 
 
 @register.inclusion_tag("recommendations/script.html")

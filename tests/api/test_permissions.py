@@ -14,6 +14,7 @@ PUBLIC_PATHS = {
     "/api/v1/redoc/",
     "/api/v1/events/collect/",
     "/api/v1/recommendations/session/",
+    "/api/v1/recommendations/session/recently-viewed/",
 }
 STAFF_PERMISSIONS = (IsStaffOrServiceToken, IsAdminUser)
 OPERATIONS = operations()

@@ -130,3 +130,40 @@ def test_a_new_item_gets_text_neighbours_without_retraining(trained_shop, staff_
     body = response.json()
     assert body["source"] == "similar" and body["items"]
     assert body["items"][0]["name"].startswith(history.group_name(item_no))  # its group's items read alike
+
+
+def test_a_new_item_is_new_in_at_once(trained_shop, staff_client, django_capture_on_commit_callbacks):
+    item_no = history.ITEMS + 2
+    with django_capture_on_commit_callbacks(execute=True):
+        add_item(history.item_row(item_no, added_on=timezone.now()))  # no warehouse rows: not stock-managed
+    response = staff_client.get("/api/v1/recommendations/new/")
+    assert response.status_code == 200, response.content
+    # the shipped items were added 60 days before the history: only the new one is new
+    assert [item["sku"] for item in response.json()["items"]] == [f"LG-{item_no:04d}"]
+
+
+def test_buy_again_reads_the_clients_orders(trained_shop, staff_client):
+    from recommendations.models import RepeatPurchaseCategory
+
+    group = history.LEAF_GROUPS[A_CLIENT % 3]
+    RepeatPurchaseCategory.objects.create(category_id=group)
+    try:
+        response = staff_client.get(f"/api/v1/recommendations/customers/{A_CLIENT}/buy-again/?limit=50")
+        assert response.status_code == 200, response.content
+        items = response.json()["items"]
+    finally:
+        RepeatPurchaseCategory.objects.filter(category_id=group).delete()
+    bought = {item_no for (item_no,) in _sql(
+        "SELECT DISTINCT l.item_no FROM sales_line l JOIN sales_header h ON h.hdr_id = l.hdr_id "
+        "WHERE h.client_no = %s AND h.status_cd NOT IN ('C', 'R')", [A_CLIENT])}
+    in_group = {n for n in bought if history.item_group(n) == group and n != history.OUT_OF_STOCK_ITEM}
+    assert {item["product_id"] for item in items} == in_group
+    assert [item["score"] for item in items] == sorted((item["score"] for item in items), reverse=True)
+
+
+def _sql(query: str, params=()) -> list[tuple]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        return cursor.fetchall()

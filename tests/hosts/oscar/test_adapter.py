@@ -104,3 +104,19 @@ def test_a_new_oscar_review_is_scored(oscar_shop, django_capture_on_commit_callb
     assert assessment.score >= 0
     facts = get_adapter().review_for_risk(review.pk)
     assert facts["rating"] == 5 and facts["customer_id"] == customer.pk and facts["status"] in ("pending", "published")
+
+
+def test_new_products_and_a_customers_purchase_times(oscar_shop):
+    adapter = get_adapter()
+    Product = get_model("catalogue", "Product")
+    newest = Product.objects.order_by("-date_created", "-pk")
+    since = newest[2].date_created
+    assert adapter.new_product_ids(since=since, limit=2) == [p.pk for p in newest[:2]]
+    assert adapter.new_product_ids(since=timezone.now(), limit=10) == []
+
+    customer = oscar_shop["customers"][0]
+    times = adapter.purchase_times(customer.pk)
+    assert sorted(times) == adapter.purchased_product_ids(customer.pk)
+    lines = Line.objects.filter(order__user=customer).exclude(order__status="Cancelled")
+    assert sum(len(placed) for placed in times.values()) == lines.count()
+    assert all(placed == sorted(placed) for placed in times.values())
