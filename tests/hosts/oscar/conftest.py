@@ -22,3 +22,9 @@ def oscar_shop(django_db_setup, django_db_blocker, tmp_path_factory):
         call_command("retrain", "all", "--sync", verbosity=0)
         yield shop
 
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests with the live server run last: their transactional database is flushed when they end,
+    which would empty the session's shop for any test after them."""
+    items.sort(key=lambda item: "live_server" in getattr(item, "fixturenames", ()))
