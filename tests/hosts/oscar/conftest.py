@@ -8,6 +8,8 @@ from django.test import override_settings
 # The plugin suite's fixture: an empty cache (and SKU memo) around each test, so cached answers of
 # one test never leak into another's rolled-back data.
 from tests.conftest import _clear_cache  # noqa: F401
+# Celery tasks in-process for the tests that need their result at once, even with a real broker (REDIS_URL).
+from tests.conftest import eager_celery  # noqa: F401
 
 
 @pytest.fixture(scope="session")

@@ -80,7 +80,8 @@ def test_card_prices_carry_the_price_fields_decimal_places(api, oscar_shop):
                for item in response.json()["items"]), prices
 
 
-def test_a_new_oscar_product_gets_text_neighbours_at_once(api, oscar_shop, django_capture_on_commit_callbacks):
+def test_a_new_oscar_product_gets_text_neighbours_at_once(api, oscar_shop, django_capture_on_commit_callbacks,
+                                                          eager_celery):
     phones = oscar_shop["categories"][0]
     template = oscar_shop["products"][0]  # a phone
     with django_capture_on_commit_callbacks(execute=True):

@@ -77,8 +77,9 @@ def test_the_basket_page_shows_what_is_bought_with_the_basket_lines_products(cli
     expected = selectors.cart_complements(product_ids=[p.pk for p in in_basket], limit=4, customer_id=customer.pk)
     assert cards and _skus(cards) == [item["sku"] for item in expected.items]
     ids = set(get_adapter().product_ids_for_skus(_skus(cards)).values())
-    together = {item[0] for row in BoughtTogether.objects.filter(
-        model_version_id=selectors.current_version_id(), product_id__in=[p.pk for p in in_basket]) for item in row.items}
+    rows = BoughtTogether.objects.filter(model_version_id=selectors.current_version_id(),
+                                         product_id__in=[p.pk for p in in_basket])
+    together = {item[0] for row in rows for item in row.items}
     assert len(ids) == len(cards) and ids <= together and not ids & {p.pk for p in in_basket}
 
 
