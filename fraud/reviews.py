@@ -25,7 +25,8 @@ _review_models: dict[int, Any] = {}
 
 def score_review(*, review_id: int) -> ReviewAssessment | None:
     """Authenticity of a review (the review model when one is active, plus behaviour signals);
-    a suspicious review is held for moderation (the adapter's set_review_status "held")."""
+    a suspicious review is held: listed for moderators (``selectors.held_reviews``) whether or not
+    the shop's adapter also hides it (its set_review_status "held" may write nothing)."""
     review = get_adapter().review_for_risk(review_id)
     if review is None:
         return None

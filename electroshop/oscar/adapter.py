@@ -18,8 +18,9 @@ data maps onto the seam:
   Category paths ("A/B/C") come from the names along treebeard's materialised ``path`` (whose
   value is fixed-width steps, not names). **Brand**: the product attribute with code
   ``ELECTROSHOP_OSCAR["BRAND_ATTRIBUTE"]`` ("brand"); **attributes**: all attribute values.
-* **Stock**: stock records that count stock (``num_in_stock`` set), summed over partners: on hand
-  = in stock minus allocated. Oscar has no purchase orders (on order 0), lead times, pack sizes or
+* **Stock**: stock records that count stock (``num_in_stock`` set, and a product class that tracks
+  stock: Oscar sells the others whatever their count), summed over partners: on hand = in stock
+  minus allocated. Oscar has no purchase orders (on order 0), lead times, pack sizes or
   minimum order quantities: those are ``ELECTROSHOP_OSCAR`` settings (see ``conf.py``).
 * **Customers** are Django users (the customer id is the user id): sign-up is ``date_joined``,
   the segment the country of the default shipping address ("" without one). Oscar asks no
@@ -30,7 +31,10 @@ data maps onto the seam:
 * **Events**: Oscar's product views (analytics) and basket lines are view and cart events,
   unioned with the plugin's own events table ``seam.Event`` (clicks and impressions of the
   storefront widgets, events posted to the API).
-* **Reviews**: Oscar's product reviews are scored; a suspicious one goes back to moderation.
+* **Reviews**: Oscar's product reviews are scored; a suspicious one is held in the plugin's
+  moderation queue (its own tables). Oscar's review status is left alone unless
+  ``ELECTROSHOP_OSCAR["HOLD_REVIEWS"]`` is True: then a held review goes back to Oscar's moderation
+  (hidden) and moderators' decisions publish or reject it in Oscar (``risk.py``).
 
 What degrades: no promotion features in forecasts (Oscar's offers and vouchers are not mapped);
 no IP, device or card signals in fraud scores, and sign-ups are not scored (Oscar keeps no sign-up

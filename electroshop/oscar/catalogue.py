@@ -19,7 +19,7 @@ from django.db.models.functions import Coalesce, NullIf
 from oscar.core.loading import get_model
 
 from electroshop.seam.adapter import PRODUCT_COLUMNS, StockLevel
-from electroshop.seam.frames import to_frame
+from electroshop.seam.frames import decimal_with_places, to_frame
 
 from .conf import oscar_setting
 
@@ -30,6 +30,7 @@ ProductAttributeValue = get_model("catalogue", "ProductAttributeValue")
 StockRecord = get_model("partner", "StockRecord")
 
 CARD_FIELDS = ("pk", "sku", "name", "price", "currency", "category_id")
+PRICE_PLACES = StockRecord._meta.get_field("price").decimal_places
 
 
 def _first_record(field: str, product: str = "pk") -> Subquery:
@@ -49,11 +50,20 @@ def _attribute(code: str, product: str) -> Subquery:
                     .annotate(shown=value).order_by("pk").values("shown")[:1])
 
 
+# A stock record's product (or, for a child, its parent) is of a class that does not track stock:
+# Oscar sells it whatever its count says.
+CLASS_UNTRACKED = Q(product__product_class__track_stock=False) | Q(product__parent__product_class__track_stock=False)
+
+
+def _counting_records() -> QuerySet:
+    """Stock records whose count Oscar honours: a count is set and the product class tracks stock."""
+    return StockRecord.objects.filter(num_in_stock__isnull=False).exclude(CLASS_UNTRACKED)
+
+
 def _available_record() -> Exists:
     """A priced stock record with stock to sell, or whose stock Oscar does not track (no count, or a
     product class that does not track stock)."""
-    untracked = (Q(num_in_stock__isnull=True) | Q(product__product_class__track_stock=False)
-                 | Q(product__parent__product_class__track_stock=False))
+    untracked = Q(num_in_stock__isnull=True) | CLASS_UNTRACKED
     in_stock = Q(num_in_stock__gt=Coalesce(F("num_allocated"), Value(0)))
     return Exists(StockRecord.objects.filter(untracked | in_stock, product_id=OuterRef("pk"), price__isnull=False))
 
@@ -176,10 +186,11 @@ class OscarCatalogueReads:
     # --- stock ---------------------------------------------------------------------------------
 
     def stock_levels(self, product_ids: Iterable[int] | None = None) -> dict[int, StockLevel]:
-        """Stock-managed products are those with a stock record that counts stock; on hand is what
-        their records can still sell (in stock minus allocated, summed over partners). Oscar keeps
-        no purchase orders (on order 0) and no lead times or pack sizes (``ELECTROSHOP_OSCAR``)."""
-        records = StockRecord.objects.filter(num_in_stock__isnull=False)
+        """Stock-managed products are those with a stock record that counts stock, of a product
+        class that tracks stock (as product cards see them); on hand is what their records can still
+        sell (in stock minus allocated, summed over partners). Oscar keeps no purchase orders (on
+        order 0) and no lead times or pack sizes (``ELECTROSHOP_OSCAR``)."""
+        records = _counting_records()
         if product_ids is not None:
             records = records.filter(product_id__in=list(product_ids))
         rows = (records.values("product_id").order_by("product_id")
@@ -190,7 +201,7 @@ class OscarCatalogueReads:
                                 minimum_order_quantity=moq) for pid, on_hand in rows}
 
     def stocked_product_ids(self) -> list[int]:
-        return list(StockRecord.objects.filter(num_in_stock__isnull=False, product__is_public=True)
+        return list(_counting_records().filter(product__is_public=True)
                     .exclude(product__parent__is_public=False).order_by("product_id")
                     .values_list("product_id", flat=True).distinct())
 
@@ -202,8 +213,8 @@ class OscarCatalogueReads:
         queryset = (Product.objects.filter(pk__in=product_ids, is_public=True).exclude(structure=Product.PARENT)
                     .exclude(parent__is_public=False).filter(_available_record()))
         rows = self._products(queryset).values_list(*CARD_FIELDS)
-        return {pk: {"id": pk, "sku": sku, "name": name, "price": price, "currency": currency,
-                     "category_id": category_id}
+        return {pk: {"id": pk, "sku": sku, "name": name, "price": decimal_with_places(price, PRICE_PLACES),
+                     "currency": currency, "category_id": category_id}
                 for pk, sku, name, price, currency, category_id in rows}
 
     def product_id_for_sku_uncached(self, sku: str) -> int | None:

@@ -8,7 +8,13 @@ Oscar has no notion of these, so the adapter assumes them (the defaults shown)::
         "LEAD_TIME_DAYS": 14,                  # supplier lead time of every product (reorder suggestions)
         "PACK_SIZE": 1,
         "MINIMUM_ORDER_QUANTITY": 1,
+        "HOLD_REVIEWS": False,                 # True: the plugin may change Oscar's review status (below)
     }
+
+``HOLD_REVIEWS``: the plugin writes only its own tables by default. A review it finds suspicious is
+held in its moderation queue (Fraud > held reviews) and Oscar's ``ProductReview`` stays as it is.
+With True, a held review is also put back into Oscar's moderation (hidden from the product page)
+and a moderator's decision in the plugin publishes or rejects it in Oscar.
 """
 from typing import Any
 
@@ -20,6 +26,7 @@ DEFAULTS: dict[str, Any] = {
     "LEAD_TIME_DAYS": 14,
     "PACK_SIZE": 1,
     "MINIMUM_ORDER_QUANTITY": 1,
+    "HOLD_REVIEWS": False,
 }
 
 

@@ -21,6 +21,8 @@ from oscar.core.loading import get_model
 from electroshop.seam.adapter import ORDER_ENTITY_FIELDS, ORDER_RISK_FIELDS
 from electroshop.seam.frames import in_window, to_frame
 
+from .conf import oscar_setting
+
 Order = get_model("order", "Order")
 Source = get_model("payment", "Source")
 ProductReview = get_model("reviews", "ProductReview")
@@ -145,11 +147,15 @@ class OscarRiskReads:
                 for pk, product, rating, title, text, created_at in rows}
 
     def set_review_status(self, review_id: int, status: str) -> bool:
-        """"held" puts an approved review back into moderation, which hides it in Oscar (a review
-        awaiting moderation already is). Saved one by one: Oscar's review save updates the
-        product's rating."""
+        """Writes Oscar's review only when ``ELECTROSHOP_OSCAR["HOLD_REVIEWS"]`` is True (default
+        False: nothing is written, False returned; the assessment and the moderation queue are the
+        plugin's own tables). Then "held" puts an approved review back into moderation, which hides
+        it in Oscar (a review awaiting moderation already is), and "published" / "rejected" set
+        Oscar's status. Saved one by one: Oscar's review save updates the product's rating."""
         if status not in SEAM_REVIEW_STATUS:
             raise ValueError(f"unknown review status {status!r}")
+        if not oscar_setting("HOLD_REVIEWS"):
+            return False
         reviews = ProductReview.objects.filter(pk=review_id).exclude(status=SEAM_REVIEW_STATUS[status])
         if status == "held":
             reviews = reviews.filter(status=ProductReview.APPROVED)

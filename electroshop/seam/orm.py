@@ -17,7 +17,6 @@ without a ``path`` column get their "A/B/C" paths from the parent links.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any, Iterable
 
 import pandas as pd
@@ -37,20 +36,13 @@ from .adapter import (
     ShopAdapter,
     StockLevel,
 )
-from .frames import in_window, to_frame
+from .frames import decimal_with_places, in_window, to_frame
 from .orm_risk import ModelRiskReads
 
 CONSENT_FIELDS = {"personalization": "personalization_consent", "marketing": "marketing_consent"}
 # What a customer without a consent column is taken to have agreed to.
 CONSENT_DEFAULTS = {"personalization": True, "marketing": False}
 MAX_MEMOISED_CARD_SHAPES = 512
-
-
-def _decimal(value, places: int) -> Decimal | None:
-    # SQLite hands back floats for decimal columns; cards show prices with the field's decimal places.
-    if value is None or isinstance(value, Decimal):
-        return value
-    return Decimal(f"{value:.{places}f}")
 
 
 class ModelShopAdapter(ModelRiskReads, ShopAdapter):
@@ -411,7 +403,7 @@ class ModelShopAdapter(ModelRiskReads, ShopAdapter):
             rows = cursor.fetchall()
         places = self.product_model._meta.get_field("price").decimal_places
         return {
-            pk: {"id": pk, "sku": sku, "name": name, "price": _decimal(price, places), "currency": currency,
+            pk: {"id": pk, "sku": sku, "name": name, "price": decimal_with_places(price, places), "currency": currency,
                  "category_id": category_id}
             for pk, sku, name, price, currency, category_id in rows
         }

@@ -4,6 +4,8 @@
     {% similar_products product %}           on a product page
     {% bought_together product %}            on a product page
     {% cart_complements products %}          on the cart page: what is bought with the cart's products
+                                             (products, ids, or cart lines with a ``product``, such
+                                             as Oscar's ``request.basket.all_lines``)
     {% trending category %}                  a Category, an id, or None for the whole shop
     {% new_in category %}                    the newest products: a Category, an id, or None for the whole shop
     {% buy_again customer %}                 repeat-purchase products coming due (a Customer, an id, or None:
@@ -118,7 +120,7 @@ def bought_together(context, product, limit: int = 4, title: str | None = None) 
 
 @register.inclusion_tag("recommendations/widget.html", takes_context=True)
 def cart_complements(context, products, limit: int = 4, title: str | None = None) -> dict:
-    ids = [_id(p) for p in products]
+    ids = [_id(getattr(p, "product", p)) for p in products]  # a cart line stands for its product
     limit, read = _limits(context, limit, 50)
     result = selectors.cart_complements(product_ids=[i for i in ids if i is not None], limit=read,
                                         customer_id=_customer_of(context))

@@ -8,6 +8,8 @@ from django.test import override_settings
 # The plugin suite's fixture: an empty cache (and SKU memo) around each test, so cached answers of
 # one test never leak into another's rolled-back data.
 from tests.conftest import _clear_cache  # noqa: F401
+# Celery tasks in-process for the tests that need their result at once, even with a real broker (REDIS_URL).
+from tests.conftest import eager_celery  # noqa: F401
 
 
 @pytest.fixture(scope="session")
@@ -22,3 +24,9 @@ def oscar_shop(django_db_setup, django_db_blocker, tmp_path_factory):
         call_command("retrain", "all", "--sync", verbosity=0)
         yield shop
 
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests with the live server run last: their transactional database is flushed when they end,
+    which would empty the session's shop for any test after them."""
+    items.sort(key=lambda item: "live_server" in getattr(item, "fixturenames", ()))

@@ -1,18 +1,25 @@
 """The Oscar adapter's mapping of Oscar's data onto the seam, and Oscar's signals sent on."""
+from datetime import timedelta
+from decimal import Decimal
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from oscar.apps.partner.strategy import Selector
 from oscar.core.loading import get_model
 
 from electroshop.seam import get_adapter
 from electroshop.seam import signals as seam_signals
-from fraud.models import ReviewAssessment
 
 pytestmark = pytest.mark.django_db
 
 StockRecord = get_model("partner", "StockRecord")
-ProductReview = get_model("reviews", "ProductReview")
 Line = get_model("order", "Line")
+Product = get_model("catalogue", "Product")
+ProductClass = get_model("catalogue", "ProductClass")
+ProductAttribute = get_model("catalogue", "ProductAttribute")
+Basket = get_model("basket", "Basket")
+UserProductView = get_model("analytics", "UserProductView")
 
 
 @pytest.fixture
@@ -95,15 +102,53 @@ def test_a_new_user_is_a_new_customer(oscar_shop, received):
     assert get_adapter().customer_created_at(user.pk) <= timezone.now()
 
 
-def test_a_new_oscar_review_is_scored(oscar_shop, django_capture_on_commit_callbacks):
-    customer, product = oscar_shop["customers"][5], oscar_shop["products"][5]
-    with django_capture_on_commit_callbacks(execute=True):
-        review = ProductReview.objects.create(product=product, user=customer, score=5, title="Great",
-                                              body="Great great great great great great great great.")
-    assessment = ReviewAssessment.objects.get(review_id=review.pk)
-    assert assessment.score >= 0
-    facts = get_adapter().review_for_risk(review.pk)
-    assert facts["rating"] == 5 and facts["customer_id"] == customer.pk and facts["status"] in ("pending", "published")
+def test_oscar_basket_lines_and_product_views_are_cart_and_view_events(oscar_shop):
+    customer, products = oscar_shop["customers"][9], oscar_shop["products"]
+    start = timezone.now() - timedelta(seconds=1)
+    basket = Basket.objects.create(owner=customer)
+    basket.strategy = Selector().strategy(user=customer)
+    basket.add_product(products[4], 2)  # as Oscar's add-to-basket view does
+    UserProductView.objects.create(user=customer, product=products[6])  # as Oscar's product page records
+    frame = get_adapter().interactions_frame(since=start, until=timezone.now() + timedelta(seconds=1))
+    rows = frame[["customer_id", "session_id", "product_id", "event_type", "quantity"]].to_dict("records")
+    assert rows == [
+        {"customer_id": customer.pk, "session_id": f"basket:{basket.pk}", "product_id": products[4].pk,
+         "event_type": "cart", "quantity": 1},
+        {"customer_id": customer.pk, "session_id": "", "product_id": products[6].pk, "event_type": "view",
+         "quantity": 1},
+    ]
+
+
+def test_attribute_values_and_the_partner_as_supplier(oscar_shop):
+    adapter = get_adapter()
+    product, child, parent = oscar_shop["products"][1], oscar_shop["children"][0], oscar_shop["parent"]
+    ProductAttribute.objects.create(product_class=product.product_class, name="Warranty", code="warranty_years",
+                                    type="integer")
+    ProductAttribute.objects.create(product_class=product.product_class, name="Waterproof", code="waterproof",
+                                    type="boolean")
+    product.attr.warranty_years = 2
+    product.attr.waterproof = True
+    product.save()
+    frame = adapter.products_frame(product_ids=[product.pk, child.pk, parent.pk]).set_index("id")
+    assert frame.loc[product.pk, "attributes"] == {"brand": "Globex", "warranty_years": 2, "waterproof": True}
+    assert frame.loc[child.pk, "attributes"] == {"brand": "Acme"}  # the parent's
+    summaries = adapter.product_summaries([product.pk, oscar_shop["products"][0].pk, child.pk])
+    assert [summaries[pk]["supplier"] for pk in (product.pk, oscar_shop["products"][0].pk, child.pk)] == [
+        "South Supply", "North Supply", "North Supply"]
+
+
+def test_a_product_whose_class_does_not_track_stock_is_sellable_but_not_stock_managed(oscar_shop):
+    adapter = get_adapter()
+    untracked = ProductClass.objects.create(name="Download", slug="download", track_stock=False)
+    product = Product.objects.create(product_class=untracked, title="E-book", upc="EBOOK-1")
+    StockRecord.objects.create(product=product, partner=oscar_shop["partners"][0], partner_sku="EB1",
+                               price=Decimal("5.00"), num_in_stock=0)
+    tracked = oscar_shop["products"][0]
+    assert product.pk in adapter.product_cards([product.pk])  # Oscar sells it whatever its count
+    assert product.pk not in adapter.stock_levels([product.pk, tracked.pk]) and tracked.pk in adapter.stock_levels(
+        [product.pk, tracked.pk])
+    stocked = adapter.stocked_product_ids()
+    assert product.pk not in stocked and tracked.pk in stocked
 
 
 def test_new_products_and_a_customers_purchase_times(oscar_shop):
