@@ -83,6 +83,8 @@ def set_warehouse_stock(*, item_no: int, warehouse_code: str, on_hand: int) -> N
                        [on_hand, item_no, warehouse_code])
         cursor.execute("SELECT SUM(qty_on_hand), SUM(qty_on_order) FROM wh_stock WHERE item_no = %s", [item_no])
         total_on_hand, total_on_order = cursor.fetchone()
+        if total_on_hand is None:  # no warehouse holds the item: not stock-managed, nothing counted
+            raise ValueError(f"item {item_no} has no stock in any warehouse")
         signals.stock_changed.send(sender=WarehouseStock, levels={item_no: (total_on_hand, total_on_order)})
 
 
