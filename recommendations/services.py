@@ -102,6 +102,14 @@ def product_frame_for_training(product_ids: list[int] | None = None) -> pd.DataF
     return products
 
 
+def training_params(settings_row: RecommendationSettings) -> HybridParams:
+    """The hybrid's parameters in production: the merchant's settings row and ``ELECTROSHOP``."""
+    return HybridParams(
+        event_weights=settings_row.event_weights, half_life_days=settings_row.half_life_days,
+        trending_window_days=float(electroshop_settings.RECOMMENDATIONS_TRENDING_DAYS),
+    )
+
+
 def train_recommendations(*, run_id: int, as_of: datetime | None, sync: bool) -> None:
     """Train a new version and fan out its cache fill (the body of ``retrain recommendations``)."""
     as_of = as_of or timezone.now()
@@ -119,10 +127,7 @@ def train_recommendations(*, run_id: int, as_of: datetime | None, sync: bool) ->
         line=f"read {len(interactions):,} interactions of {interactions['customer_id'].nunique():,} customers, "
              f"{len(products):,} products",
     )
-    params = HybridParams(
-        event_weights=settings_row.event_weights, half_life_days=settings_row.half_life_days,
-        trending_window_days=float(electroshop_settings.RECOMMENDATIONS_TRENDING_DAYS),
-    )
+    params = training_params(settings_row)
     registry.report_progress(run_id=run_id, progress=0.08, stage="training (tuning on a validation window)")
     model = train_hybrid(interactions, products, as_of=as_of.replace(tzinfo=None), params=params)
     train_seconds = time.perf_counter() - started
