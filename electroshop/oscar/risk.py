@@ -19,7 +19,7 @@ from django.db.models.functions import Coalesce, Concat, NullIf
 from oscar.core.loading import get_model
 
 from electroshop.seam.adapter import ORDER_ENTITY_FIELDS, ORDER_RISK_FIELDS
-from electroshop.seam.frames import in_window, to_frame
+from electroshop.seam.frames import in_window, order_risk_frame, to_frame, with_blanks
 
 from .conf import oscar_setting
 
@@ -36,15 +36,11 @@ SEAM_REVIEW_STATUS = {"held": ProductReview.FOR_MODERATION, "published": Product
                       "rejected": ProductReview.REJECTED}
 
 
-def _blank(field: str):
-    return None if field == "ip_address" else ""
-
-
 def _with_blanks(row: dict, fields: Iterable[str]) -> dict:
     """``row`` (shipping_text as shipping_address) with the fields Oscar lacks blank, in ``fields`` order."""
     if "shipping_text" in row:
         row["shipping_address"] = row.pop("shipping_text")
-    return {field: row.get(field, _blank(field)) for field in fields} | row
+    return with_blanks(row, fields)
 
 
 class OscarRiskReads:
@@ -95,15 +91,7 @@ class OscarRiskReads:
         rows = in_window(self._risk_orders(), "date_placed", since=since, until=until).order_by(
             "date_placed", "id").values_list(*ORDER_FIELDS, "customer_created_at")
         frame = to_frame(rows, [*ORDER_FIELDS, "customer_created_at"]).rename(columns={"shipping_text": "shipping_address"})
-        for field in ORDER_RISK_FIELDS:
-            if field not in frame.columns:
-                frame[field] = _blank(field)
-        frame = frame[[*ORDER_RISK_FIELDS, "customer_created_at"]]
-        frame["total"] = frame["total"].astype(float)
-        frame["customer_id"] = frame["customer_id"].astype("Int64")
-        frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True)
-        frame["customer_created_at"] = pd.to_datetime(frame["customer_created_at"], utc=True)
-        return frame
+        return order_risk_frame(frame)
 
     def order_ids_for_numbers(self, numbers: Iterable[str]) -> dict[str, tuple[int, datetime]]:
         wanted = list(dict.fromkeys(numbers))

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Iterable
+from typing import Any, Iterable
 
 import pandas as pd
 from django.db.models import QuerySet
+
+from .adapter import ORDER_RISK_FIELDS
 
 
 def in_window(queryset: QuerySet, field: str, *, since: datetime | None, until: datetime | None) -> QuerySet:
@@ -30,3 +32,28 @@ def decimal_with_places(value, places: int) -> Decimal | None:
     if isinstance(value, Decimal):
         return value.quantize(Decimal(1).scaleb(-places))
     return Decimal(f"{value:.{places}f}")
+
+
+def blank(field: str) -> Any:
+    """What a column the shop lacks reads as: None for an IP address, "" otherwise (rules and fraud
+    features treat both as absent)."""
+    return None if field == "ip_address" or field.endswith("_ip") else ""
+
+
+def with_blanks(row: dict, fields: Iterable[str]) -> dict:
+    """``row`` with the ``fields`` it lacks set to :func:`blank`, in ``fields`` order."""
+    return {field: row.get(field, blank(field)) for field in fields} | row
+
+
+def order_risk_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Orders read with some of ORDER_RISK_FIELDS plus customer_created_at, as ``orders_risk_frame``
+    returns them: every ORDER_RISK_FIELDS column (the missing ones blank), typed."""
+    for field in ORDER_RISK_FIELDS:
+        if field not in frame.columns:
+            frame[field] = blank(field)
+    frame = frame[[*ORDER_RISK_FIELDS, "customer_created_at"]]
+    frame["total"] = frame["total"].astype(float)
+    frame["customer_id"] = frame["customer_id"].astype("Int64")
+    frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True)
+    frame["customer_created_at"] = pd.to_datetime(frame["customer_created_at"], utc=True)
+    return frame

@@ -14,17 +14,12 @@ import pandas as pd
 from django.db.models import F, Q
 
 from .adapter import ORDER_ENTITY_FIELDS, ORDER_RISK_FIELDS
-from .frames import in_window, to_frame
+from .frames import in_window, order_risk_frame, to_frame, with_blanks
 
 SIGNUP_FIELDS = ("id", "email", "created_at", "signup_ip", "signup_device_id", "signup_source", "country")
 
 
 class ModelRiskReads:
-    def _with_blanks(self, row: dict, fields: Iterable[str]) -> dict:
-        """``row`` with the fields the model lacks set to "" (``*_ip``: None), in ``fields`` order."""
-        return {field: row.get(field, None if field.endswith("_ip") or field == "ip_address" else "")
-                for field in fields} | row
-
     def order_for_risk(self, order_id: int) -> dict | None:
         if not 0 < order_id <= 2**63 - 1:
             return None
@@ -32,7 +27,7 @@ class ModelRiskReads:
         rows = self.order_model.objects.filter(pk=order_id).order_by().values(
             *present, customer_created_at=F("customer__created_at"))
         row = next(iter(rows[:1]), None)
-        return None if row is None else self._with_blanks(row, ORDER_RISK_FIELDS)
+        return None if row is None else with_blanks(row, ORDER_RISK_FIELDS)
 
     def orders_sharing_entities(self, *, customer_id: int | None, entities: dict, since: datetime, until: datetime,
                                 exclude_order_id: int | None = None) -> list[dict]:
@@ -51,23 +46,14 @@ class ModelRiskReads:
         if exclude_order_id is not None:
             queryset = queryset.exclude(pk=exclude_order_id)
         fields = ["id", "customer_id", "created_at", "total", *ORDER_ENTITY_FIELDS]
-        return [self._with_blanks(row, fields)
+        return [with_blanks(row, fields)
                 for row in queryset.order_by().values("id", "customer_id", "created_at", "total", *present)]
 
     def orders_risk_frame(self, *, since: datetime | None = None, until: datetime) -> pd.DataFrame:
         present = self._present(self.order_model, ORDER_RISK_FIELDS)
         rows = in_window(self.order_model.objects.all(), "created_at", since=since, until=until).order_by(
             "created_at", "id").values_list(*present, "customer__created_at")
-        frame = to_frame(rows, [*present, "customer_created_at"])
-        for field in ORDER_RISK_FIELDS:
-            if field not in present:
-                frame[field] = self._with_blanks({}, [field])[field]
-        frame = frame[[*ORDER_RISK_FIELDS, "customer_created_at"]]
-        frame["total"] = frame["total"].astype(float)
-        frame["customer_id"] = frame["customer_id"].astype("Int64")
-        frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True)
-        frame["customer_created_at"] = pd.to_datetime(frame["customer_created_at"], utc=True)
-        return frame
+        return order_risk_frame(to_frame(rows, [*present, "customer_created_at"]))
 
     def order_ids_for_numbers(self, numbers: Iterable[str]) -> dict[str, tuple[int, datetime]]:
         wanted = list(dict.fromkeys(numbers))
@@ -84,7 +70,7 @@ class ModelRiskReads:
         row = self.customer_model.objects.filter(pk=customer_id).values(*present).first()
         if row is None:
             return None
-        row = self._with_blanks(row, SIGNUP_FIELDS)
+        row = with_blanks(row, SIGNUP_FIELDS)
         row["first_order_at"] = (
             self.order_model.objects.filter(customer_id=customer_id).order_by("created_at")
             .values_list("created_at", flat=True).first()
@@ -103,7 +89,7 @@ class ModelRiskReads:
             return []
         rows = (self.customer_model.objects.filter(match, created_at__gte=since, created_at__lte=until)
                 .exclude(pk=customer_id).order_by().values("id", "created_at", *present))
-        return [self._with_blanks(row, ["id", "created_at", "signup_ip", "signup_device_id"]) for row in rows]
+        return [with_blanks(row, ["id", "created_at", "signup_ip", "signup_device_id"]) for row in rows]
 
     # --- reviews -------------------------------------------------------------------------------
 
