@@ -22,7 +22,8 @@ from .ml.candidates import product_texts
 from .models import BoughtTogether, ProductRecommendation, SimilarProducts
 from .segments import segments_key
 from .selectors import _cached_items, _rows_key, current_version_id, customer_live_key, live_key
-from .services import PRODUCT_LIST_SIZE, model_for_version, product_frame_for_training, stored_items
+from .services import model_for_version, product_frame_for_training
+from .tables import PRODUCT_LIST_SIZE, stored_items
 
 logger = logging.getLogger("electroshop.recommendations")
 

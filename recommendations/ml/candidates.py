@@ -48,13 +48,14 @@ class TrainingData:
     """What generators are fitted on.
 
     ``events``: cleaned events before ``as_of`` with integer ``user_idx`` / ``item_idx`` columns
-    (positions in ``im``) and the original columns. ``products``: one row per item position
+    (positions in ``im``) and the original columns; ``None`` in a trained model loaded from its
+    artifact, which keeps only summaries of them (``hybrid.EVENT_SUMMARIES``). ``products``: one row per item position
     (``len(products) == n_items``, same order as ``im.item_ids``) with optional ``text``,
     ``category`` and ``price`` columns; ``None`` when no catalogue was given.
     """
 
     im: InteractionMatrix
-    events: pd.DataFrame
+    events: pd.DataFrame | None
     as_of: pd.Timestamp
     products: pd.DataFrame | None = None
     extra: dict = field(default_factory=dict)

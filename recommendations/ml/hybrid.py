@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import NamedTuple
 
@@ -24,6 +24,7 @@ from . import candidates as cg
 from .features import align_features, item_stats, pair_features, user_stats
 from .interactions import BotFilter
 from .ranker import CandidateRanker, candidate_features, cap_per_category, mmr_rerank, pool_candidates
+from .segments import FIRST_EVENTS, first_items, interaction_recency
 
 __all__ = [
     "HybridParams",
@@ -55,6 +56,9 @@ DEFAULT_CANDIDATES = {
     "trending": 80,
     "popular": 20,
 }
+
+# The arrays a model keeps of its event history once the events are dropped (see HybridModel.__getstate__).
+EVENT_SUMMARIES = ("bought", "interaction_recency", "first_items")
 
 # When several generators rank an item equally well, explain it by the first one in this list.
 _REASON_PRIORITY = ("bought_together", "item_knn", "ease", "co_visitation", "als", "content", "trending", "popular")
@@ -169,9 +173,22 @@ class HybridModel:
     serving: str = "hybrid"
 
     def __getstate__(self):
+        """The artifact: no validation window (large, only needed right after training) and no event
+        history (personal data, and most of the size): what serving and the fill need of it is kept
+        as the arrays of ``EVENT_SUMMARIES``."""
         state = self.__dict__.copy()
-        state["validation"] = None  # large and only needed right after training
+        state["validation"] = None
+        if self.data.events is not None:
+            state.update((name, getattr(self, name)) for name in EVENT_SUMMARIES)
+            state["data"] = replace(self.data, events=None)
         return state
+
+    def drop_events(self) -> None:
+        """Forget the event history in this process too, keeping its summaries (see ``__getstate__``)."""
+        if self.data.events is not None:
+            for name in EVENT_SUMMARIES:
+                getattr(self, name)
+            self.data = replace(self.data, events=None)
 
     def __post_init__(self):
         self.item_stats = item_stats(self.data)
@@ -200,11 +217,22 @@ class HybridModel:
     def as_of(self) -> pd.Timestamp:
         return self.data.as_of
 
+    # What the fill and serving need of the event history, computed from it on first use (or before the
+    # model is pickled without it). Training builds many models and needs none of these for most.
     @cached_property
     def bought(self) -> sp.csr_matrix:
-        """``(users, items)`` purchases before ``as_of`` (see :func:`purchase_matrix`); computed on first
-        use, so artifacts pickled without it load too."""
+        """``(users, items)`` bool, purchases before ``as_of`` (see :func:`purchase_matrix`)."""
         return purchase_matrix(self.data, self.params.target_event_types)
+
+    @cached_property
+    def interaction_recency(self) -> sp.csr_matrix:
+        """``(users, items)`` int8 interacted ever / within the trending window (``segments.interaction_recency``)."""
+        return interaction_recency(self.data, self.params.trending_window_days)
+
+    @cached_property
+    def first_items(self) -> np.ndarray:
+        """``(users, FIRST_EVENTS)`` item positions of each customer's first events (``segments.first_items``)."""
+        return first_items(self.data, FIRST_EVENTS)
 
     # -- scoring core -----------------------------------------------------------------------------
     def _features(self, rows: sp.csr_matrix, user_idx: np.ndarray, user_feats: dict[str, np.ndarray],

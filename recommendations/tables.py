@@ -1,0 +1,203 @@
+"""The cached tables a version serves from, and the chunks that fill them.
+
+Every table fills in chunks that any worker takes (``mlops.fanout``): customer lists per chunk of
+customers, the per-product tables (``PRODUCT_TABLES``) per chunk of products, trending per category
+and each kind of segment list as one chunk each (a single pass over the catalogue or the customers).
+A chunk deletes the rows it owns for the version and writes them again in one transaction, so a
+redelivered chunk (acks late: a worker that dies mid-chunk leaves its message to another) replaces
+its rows instead of duplicating them. The finaliser runs only after every chunk counted itself.
+
+Adding a per-product table is one ``ProductTable`` entry; adding another whole-shop list is one
+``SHOP_LISTS`` entry.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from itertools import repeat
+from typing import Any
+
+import numpy as np
+from django.db import models, transaction
+
+from electroshop.conf import electroshop_settings
+from electroshop.mlops import fanout
+from electroshop.seam import get_adapter
+
+from .fill import FillRules, category_chains, fill_rules
+from .ml.hybrid import HybridModel
+from .models import BoughtTogether, ProductRecommendation, SimilarProducts, TrendingProducts
+from .segments import SEGMENT_GROUPINGS, segment_lists
+from .selectors import merchandising_rules
+
+BULK_BATCH = 2000
+PRODUCT_LIST_SIZE = 30
+TRENDING_LIST_SIZE = 100
+
+
+def stored_items(item_ids, scores, reasons) -> list[list]:
+    """A cached list as stored in its row (and read by selectors): ``[product id, score, reason]``."""
+    return [[int(i), round(float(s), 6), r] for i, s, r in zip(item_ids, scores, reasons)]
+
+
+def model_fill_rules(model: HybridModel) -> FillRules:
+    """The business rules (``fill.py``) for a fill of this model's items, read now."""
+    rules = merchandising_rules()
+    return fill_rules(model.item_ids, hidden=rules["hidden"], repeat_categories=rules["repeat_categories"])
+
+
+def _replace_rows(table: type[models.Model], version_id: int, owned: dict[str, Any], rows: list) -> None:
+    """Delete the version's rows matching ``owned`` (the chunk's own) and insert ``rows``, atomically."""
+    with transaction.atomic():
+        table.objects.filter(model_version_id=version_id, **owned).delete()
+        table.objects.bulk_create(rows, batch_size=BULK_BATCH)
+
+
+# --- customer lists --------------------------------------------------------------------------------
+
+def fill_customer_chunk(*, model: HybridModel, version_id: int, customer_ids: list[int]) -> int:
+    """Compute and store the top-N of a chunk of customers. Idempotent: a retry replaces its rows.
+
+    Products that may not be shown now are never candidates, nor what the customer bought (outside
+    repeat-purchase categories); what they only viewed or carted is (``fill.py``). Customers who
+    withdrew their consent to personalisation get no list (they read the cold-start lists).
+    """
+    withdrawn = get_adapter().customers_without_consent("personalization", customer_ids)
+    customer_ids = [c for c in customer_ids if c not in withdrawn]
+    rules = model_fill_rules(model)
+    bought = rules.bought_to_exclude(customer_ids)
+    lists = model.recommend(customer_ids, n=electroshop_settings.RECOMMENDATIONS_TOP_N,
+                            exclude_items=rules.unshowable(model.item_ids),
+                            exclude_by_user=[bought.get(c, ()) for c in customer_ids])
+    rows = [
+        ProductRecommendation(model_version_id=version_id, customer_id=customer_id,
+                              items=stored_items(rec.item_ids, rec.scores, [r.text for r in rec.reasons]))
+        for customer_id, rec in zip(customer_ids, lists)
+    ]
+    _replace_rows(ProductRecommendation, version_id, {"customer_id__in": customer_ids}, rows)
+    return len(rows)
+
+
+# --- per-product tables ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ProductTable:
+    """A table with one list per product: ``neighbours(model, product_id, n, exclude)`` -> (product ids,
+    scores), best first (``exclude``: boolean mask over item positions never listed); ``reason`` is
+    every item's reason, ``{name}`` standing for the product's name."""
+
+    table: type[models.Model]  # model_version, product_id, items
+    neighbours: Callable[[HybridModel, int, int, np.ndarray], tuple[list, list[float]]]
+    reason: str
+
+
+PRODUCT_TABLES: tuple[ProductTable, ...] = (
+    ProductTable(SimilarProducts, lambda model, pid, n, exclude: model.similar_items(pid, n=n, exclude=exclude),
+                 "Similar to {name}"),
+    ProductTable(BoughtTogether, lambda model, pid, n, exclude: model.bought_together(pid, n=n, exclude=exclude),
+                 "Bought together with {name}"),
+)
+
+
+def fill_product_chunk(*, model: HybridModel, version_id: int, product_ids: list[int]) -> int:
+    """Every ``PRODUCT_TABLES`` row of these products, none listing a product that may not be shown now
+    (``fill.py``); every product keeps its own row (an unavailable product's page still shows
+    alternatives). Idempotent: a retry replaces the chunk's rows. Returns the rows written."""
+    exclude = model.item_mask(model_fill_rules(model).unshowable(model.item_ids))
+    names = {int(i): str(n) for i, n in zip(model.item_ids, model.item_names)}
+    written = 0
+    with transaction.atomic():
+        for spec in PRODUCT_TABLES:
+            rows = []
+            for product_id in product_ids:
+                ids, scores = spec.neighbours(model, product_id, PRODUCT_LIST_SIZE, exclude)
+                if ids:
+                    reason = spec.reason.format(name=names.get(product_id, product_id))
+                    rows.append(spec.table(model_version_id=version_id, product_id=product_id,
+                                           items=stored_items(ids, scores, repeat(reason))))
+            _replace_rows(spec.table, version_id, {"product_id__in": product_ids}, rows)
+            written += len(rows)
+    return written
+
+
+# --- whole-shop lists: trending per category, segments ---------------------------------------------
+
+def trending_lists(*, model: HybridModel, rules: FillRules, categories: dict[int, list[int]],
+                   size: int = TRENDING_LIST_SIZE) -> dict[int, list]:
+    """Trending per category id (0 = whole shop), by recent-window velocity from the model, of the
+    products that may be shown. ``categories``: product id -> its category and ancestors' ids."""
+    source = model.generators.get("trending") or model.generators.get("popular")
+    if source is None:
+        return {}
+    scores = np.asarray(source.item_scores, dtype=float).ravel()
+    item_ids = np.asarray(model.item_ids)
+    order = np.argsort(-scores)
+    out: dict[int, list] = {0: []}
+    for position in order:
+        if scores[position] <= 0:
+            break
+        product_id = int(item_ids[position])
+        if product_id not in rules.showable:
+            continue
+        entry = [product_id, round(float(scores[position]), 6), "Popular right now"]
+        if len(out[0]) < size:
+            out[0].append(entry)
+        for category_id in categories.get(product_id, []):
+            bucket = out.setdefault(category_id, [])
+            if len(bucket) < size:
+                bucket.append([product_id, entry[1], "Popular right now in this category"])
+    return out
+
+
+def _fill_trending(model: HybridModel, version_id: int) -> int:
+    rules = model_fill_rules(model)
+    found = trending_lists(model=model, rules=rules, categories=category_chains(model.item_ids))
+    rows = [TrendingProducts(model_version_id=version_id, category_id=category_id, segment="", items=items)
+            for category_id, items in found.items()]
+    _replace_rows(TrendingProducts, version_id, {"segment": ""}, rows)
+    return len(rows)
+
+
+def _segment_filler(grouping: str) -> Callable[[HybridModel, int], int]:
+    def fill(model: HybridModel, version_id: int) -> int:
+        found = segment_lists(model=model, rules=model_fill_rules(model), grouping=grouping, size=TRENDING_LIST_SIZE)
+        rows = [TrendingProducts(model_version_id=version_id, category_id=0, segment=segment,
+                                 items=stored_items(ids, scores, repeat(reason)))
+                for segment, (ids, scores, reason) in found.items()]
+        _replace_rows(TrendingProducts, version_id, {"segment__startswith": SEGMENT_GROUPINGS[grouping].prefix}, rows)
+        return len(rows)
+    return fill
+
+
+# name -> fill(model, version_id) -> rows written: one chunk each.
+SHOP_LISTS: dict[str, Callable[[HybridModel, int], int]] = {
+    "trending": _fill_trending,
+    **{f"segments:{grouping}": _segment_filler(grouping) for grouping in SEGMENT_GROUPINGS},
+}
+
+
+def fill_shop_list(*, model: HybridModel, version_id: int, name: str) -> int:
+    return SHOP_LISTS[name](model, version_id)
+
+
+# --- the chunks of a fill --------------------------------------------------------------------------
+
+def fill_chunks(model: HybridModel) -> list[tuple[str, Any]]:
+    """Every chunk of a version's fill as ``(kind, payload)``: customers, products, then the whole-shop
+    lists (short ones last, so they fill the gaps while the last customer chunks run)."""
+    customers = [int(c) for c in model.user_ids]
+    products = [int(p) for p in model.item_ids]
+    return ([("customers", chunk) for chunk in
+             fanout.split_into_chunks(customers, electroshop_settings.RECOMMENDATIONS_FILL_CHUNK_SIZE)]
+            + [("products", chunk) for chunk in
+               fanout.split_into_chunks(products, electroshop_settings.RECOMMENDATIONS_PRODUCT_CHUNK_SIZE)]
+            + [("shop", name) for name in SHOP_LISTS])
+
+
+def fill_chunk(*, model: HybridModel, version_id: int, kind: str, payload: Any) -> int:
+    """Run one chunk of :func:`fill_chunks`; returns the rows it wrote."""
+    if kind == "customers":
+        return fill_customer_chunk(model=model, version_id=version_id, customer_ids=payload)
+    if kind == "products":
+        return fill_product_chunk(model=model, version_id=version_id, product_ids=payload)
+    return fill_shop_list(model=model, version_id=version_id, name=payload)
