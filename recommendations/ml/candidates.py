@@ -294,6 +294,12 @@ class ItemItemGenerator:
         row = self.sim[item_idx]
         return _top(_dense(row).ravel(), n, exclude=item_idx)
 
+    def pair_similarity(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """``S[a[k], b[k]]`` for every k, as float32."""
+        if sp.issparse(self.sim):
+            return np.asarray(self.sim[a, b], dtype=np.float32).ravel()
+        return np.asarray(self.sim[a, b], dtype=np.float32)
+
     def best_anchor(self, row_indices: np.ndarray, row_values: np.ndarray, item_idx: int):
         """The history item (position) contributing most to ``item_idx``'s score, or ``None``."""
         if len(row_indices) == 0:
