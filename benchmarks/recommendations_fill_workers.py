@@ -5,7 +5,8 @@ Each run deletes the version's cached rows, starts the workers (``celery worker 
 ``OPENBLAS_NUM_THREADS=1``) and waits until they answer a ping, then times from dispatching the
 fill's chunks (``services.dispatch_fill``: customer chunks, product chunks, trending, segments)
 until the finaliser has marked the run succeeded. Loading the artifact in each worker is inside the
-time. The third run SIGKILLs one worker once a quarter of the chunks are done: its late-acked chunk
+time. Each run also prints the workers' CPU seconds and the machine's load average: on a shared
+machine the wall-clock ratio only means something when the load stays at the workers' count. The third run SIGKILLs one worker once a quarter of the chunks are done: its late-acked chunk
 goes back to the queue after the broker's visibility timeout (set to ``--visibility-timeout`` for
 these workers) and the other worker fills it; the run must still complete with the same rows.
 
@@ -71,6 +72,12 @@ def stop_workers(workers) -> None:
             worker.kill()
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a live process (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def chunks_per_worker(workers) -> list[int]:
     pattern = re.compile(r"Task ml\.recommendations\.fill_chunk\[[^\]]+\] succeeded")
     return [len(pattern.findall(log.read_text(errors="replace"))) for _, log in workers]
@@ -110,6 +117,8 @@ def fill_run(version, model, *, workers_count: int, log_dir: Path, label: str, v
                                                  started_at=timezone.now())
     workers = start_workers(workers_count, log_dir=log_dir, label=label, visibility_timeout=visibility_timeout)
     killed = None
+    cpu_before = {w.pid: cpu_seconds(w.pid) for w, _ in workers}
+    load_before = os.getloadavg()[0]
     try:
         started = time.perf_counter()
         services.dispatch_fill(run_id=run.pk, model=model, sync=False)
@@ -124,12 +133,14 @@ def fill_run(version, model, *, workers_count: int, log_dir: Path, label: str, v
                 killed = {"after_chunks": done, "of": total, "at_seconds": round(time.perf_counter() - started, 1)}
             time.sleep(0.2)
         seconds = time.perf_counter() - started
+        cpu = [round(cpu_seconds(w.pid) - cpu_before[w.pid], 1) if w.poll() is None else None for w, _ in workers]
+        load = (load_before + os.getloadavg()[0]) / 2
     finally:
         stop_workers(workers)
     if row["status"] != "succeeded":
         raise SystemExit(f"{label}: the run failed: {row['error']}")
     done, total = chunk_progress(run_id=run.pk)
-    return {"seconds": seconds, "chunks": total, "chunks_counted": done, "per_worker": chunks_per_worker(workers),
+    return {"seconds": seconds, "cpu": cpu, "load": load, "chunks": total, "chunks_counted": done, "per_worker": chunks_per_worker(workers),
             "rows": table_counts(version.pk), "killed": killed}
 
 
@@ -169,10 +180,12 @@ def main(argv=None) -> None:
         results[label] = fill_run(version, model, workers_count=count, log_dir=log_dir, label=label, kill_at=kill,
                                   visibility_timeout=args.visibility_timeout)
         r = results[label]
-        print(f"{label:9s} {r['seconds']:8.1f} s  chunks {r['chunks_counted']}/{r['chunks']}, per worker "
+        print(f"{label:9s} {r['seconds']:8.1f} s  worker CPU s {r['cpu']}, machine load ~{r['load']:.1f}; chunks {r['chunks_counted']}/{r['chunks']}, per worker "
               f"{r['per_worker']}; rows (rows, distinct) {r['rows']}" + (f"; killed {r['killed']}" if r["killed"] else ""))
     one, two = results["one"]["seconds"], results["two"]["seconds"]
     print(f"\ntwo workers / one worker = {two / one:.2f}x (target <= 0.6x); worker logs in {log_dir}")
+    print("(the machine is shared: a load above the workers' count means they did not each have a core; "
+          "the worker CPU seconds say what the fill itself cost)")
     if "two-kill" in results:
         same = results["two-kill"]["rows"] == results["one"]["rows"]
         print(f"killed worker: run completed in {results['two-kill']['seconds']:.1f} s, "
