@@ -24,6 +24,7 @@ from . import candidates as cg
 from .features import align_features, item_stats, pair_features, user_stats
 from .interactions import BotFilter
 from .ranker import CandidateRanker, candidate_features, cap_per_category, mmr_rerank, pool_candidates
+from .reasons import REASON_CODES, best_anchors, explaining_generators
 from .segments import FIRST_EVENTS, first_items, interaction_recency
 
 __all__ = [
@@ -59,9 +60,6 @@ DEFAULT_CANDIDATES = {
 
 # The arrays a model keeps of its event history once the events are dropped (see HybridModel.__getstate__).
 EVENT_SUMMARIES = ("bought", "interaction_recency", "first_items")
-
-# When several generators rank an item equally well, explain it by the first one in this list.
-_REASON_PRIORITY = ("bought_together", "item_knn", "ease", "co_visitation", "als", "content", "trending", "popular")
 
 
 @dataclass
@@ -110,9 +108,6 @@ class Reason(NamedTuple):
     code: str  # bought_together | similar_to | similar_description | for_you | popular_now | popular
     anchor_id: Hashable | None  # the customer's item that explains it, when there is one
     text: str
-
-
-REASON_CODES = ("popular_now", "popular", "bought_together", "similar_description", "similar_to", "for_you")
 
 
 class RankedLists(NamedTuple):
@@ -322,12 +317,12 @@ class HybridModel:
         """Reason code (index into ``REASON_CODES``) and anchor item position (``-1``: none) of each pair.
 
         An item is explained by the first of the generators that scored it (best rank first,
-        ``_explaining_generators``) that can: trending and popular always; an item-to-item generator by
+        ``reasons.explaining_generators``) that can: trending and popular always; an item-to-item generator by
         the customer's history item contributing most to the item (itself, else item kNN or EASE), a
         bought-together anchor as "bought together", a content anchor as "similar description", any
         other as "similar to"; ALS and the item-to-item generators without an anchor as "for you".
         Vectorised over all pairs: one pass per rank slot, one anchor lookup per source generator."""
-        names, explain_order, explain_count = _explaining_generators(block)
+        names, explain_order, explain_count = explaining_generators(block)
         explain_order, explain_count = explain_order[pairs], explain_count[pairs]
         code = np.full(len(pairs), -1, dtype=np.int64)
         anchor = np.full(len(pairs), -1, dtype=np.int64)
@@ -340,7 +335,7 @@ class HybridModel:
             known = found_anchors[src]
             todo = which[known[which] == -2]
             if len(todo):
-                known[todo] = _best_anchors(self.generators[src], rows, pair_rows[todo], pair_items[todo])
+                known[todo] = best_anchors(self.generators[src], rows, pair_rows[todo], pair_items[todo])
             return known[which]
 
         for slot in range(explain_order.shape[1]):
@@ -499,49 +494,6 @@ class HybridModel:
 def _plain(value):
     """A numpy scalar id as the Python value (JSON and the ORM take those)."""
     return value.item() if hasattr(value, "item") else value
-
-
-def _explaining_generators(block) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """For every candidate pair of ``block``, the generators that scored it, best rank first (ties in
-    ``_REASON_PRIORITY`` order): ``names``, ``order[k, :count[k]]`` (indices into ``names``), ``count``.
-
-    A generator can explain an item only if it actually scored it. One vectorised sort per batch
-    instead of a sort per item: building lists spent a third of its time here.
-    """
-    names = [name for name in _REASON_PRIORITY if name in block.ranks]
-    if not names:
-        return names, np.zeros((len(block.items), 0), dtype=np.int64), np.zeros(len(block.items), dtype=np.int64)
-    ranks = np.stack([np.where(block.scores[name] > 0, block.ranks[name], np.inf) for name in names], axis=1)
-    order = np.argsort(ranks, axis=1, kind="stable")  # stable: equal ranks keep the priority order
-    return names, order, np.isfinite(ranks).sum(axis=1)
-
-
-def _best_anchors(gen, rows: sp.csr_matrix, pair_rows: np.ndarray, pair_items: np.ndarray) -> np.ndarray:
-    """For each pair (row ``pair_rows[k]`` of ``rows``, item ``pair_items[k]``): the history item of the
-    row contributing most to the item's score in the item-to-item generator ``gen`` (value x
-    similarity; the first such in the row's order on ties), ``-1`` when none contributes. All pairs
-    at once: one similarity lookup for every (pair, history item)."""
-    out = np.full(len(pair_rows), -1, dtype=np.int64)
-    begin = rows.indptr[pair_rows]
-    lengths = rows.indptr[pair_rows + 1] - begin
-    total = int(lengths.sum())
-    if not total:
-        return out
-    owner = np.repeat(np.arange(len(pair_rows)), lengths)
-    first = np.cumsum(lengths) - lengths
-    entry = begin[owner] + np.arange(total) - first[owner]
-    history = rows.indices[entry]
-    contrib = gen.pair_similarity(history, pair_items[owner]) * rows.data[entry]
-    has = np.flatnonzero(lengths > 0)
-    best = np.maximum.reduceat(contrib, first[has])
-    best_of = np.zeros(len(pair_rows), dtype=contrib.dtype)
-    best_of[has] = best
-    at_best = np.flatnonzero(contrib == best_of[owner])
-    owners, where = np.unique(owner[at_best], return_index=True)  # the first history item at the maximum
-    pick = at_best[where]
-    positive = best_of[owners] > 0
-    out[owners[positive]] = history[pick[positive]]
-    return out
 
 
 # ---------------------------------------------------------------------------
