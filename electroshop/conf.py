@@ -35,6 +35,7 @@ DEFAULTS: dict[str, Any] = {
     "RECOMMENDATIONS_HALF_LIFE_DAYS": 120.0,  # time decay of interactions (120 chosen on the online-retail validation window)
     "RECOMMENDATIONS_REGRESSION_TOLERANCE": 0.02,  # relative NDCG@10 drop allowed before a new version is not activated
     "RECOMMENDATIONS_FILL_CHUNK_SIZE": 2000,  # customers per cache-fill sub-task
+    "RECOMMENDATIONS_PRODUCT_CHUNK_SIZE": 5000,  # products per similar / bought-together fill sub-task
     # the first value of the admin's per-category cap (recommendation settings; 0 = off), read until it is saved
     "RECOMMENDATIONS_MAX_PER_CATEGORY": 4,
     # A customer's rendered list, the product cards and a customer's bought products are reused

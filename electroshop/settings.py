@@ -145,6 +145,9 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {"ml.*": {"queue": "ml"}}
 CELERY_TASK_ACKS_LATE = False  # training tasks opt in with acks_late=True
+# A late-acked message whose worker died goes back to the queue after this many seconds (Redis broker).
+# Longer than any one task runs: a task still running then is delivered a second time.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -28,7 +28,8 @@ from .lists import recently_viewed_key
 from .models import BoughtTogether, CoVisitedProducts, ProductRecommendation, SimilarProducts
 from .segments import segments_key
 from .selectors import _cached_items, _rows_key, current_version_id, customer_live_key, live_key
-from .services import PRODUCT_LIST_SIZE, model_for_version, product_frame_for_training, stored_items
+from .services import model_for_version, product_frame_for_training
+from .tables import PRODUCT_LIST_SIZE, stored_items
 
 logger = logging.getLogger("electroshop.recommendations")
 

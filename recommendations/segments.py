@@ -16,7 +16,7 @@ without consent to personalisation gets only the country's.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Iterable, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -25,9 +25,8 @@ from django.core.cache import cache
 from electroshop.seam import get_adapter
 
 from .fill import FillRules, batches, category_chains
-from .ml.segments import dominant_group, first_events_group, segment_trending
+from .ml.segments import FIRST_EVENTS, dominant_group, first_events_group, segment_trending
 
-FIRST_EVENTS = 5
 # A smaller segment's list is noise: its customers read the next segment's or the whole shop's.
 MIN_SEGMENT_CUSTOMERS = 20
 SEGMENTS_CACHE_SECONDS = 300
@@ -82,31 +81,41 @@ def cold_start_segments(customer_id: int) -> list[str] | None:
 
 # --- the fill ------------------------------------------------------------------------------------------
 
-def segment_lists(*, model: HybridModel, rules: FillRules, top_level: dict[int, int],
+class Grouping(NamedTuple):
+    prefix: str  # every segment of the grouping starts with it (a fill chunk replaces these rows)
+    reason: str  # "{}": the segment's value
+
+
+SEGMENT_GROUPINGS: dict[str, Grouping] = {
+    "country": Grouping(country_segment(""), "Popular with customers in {}"),
+    "browsed": Grouping(browsed_segment(""), "Popular with customers who browse the same category"),
+}
+
+
+def _customer_segments(model: HybridModel, grouping: str) -> list:
+    """Per customer of the model, their segment value in ``grouping`` (None: none)."""
+    user_ids = [int(u) for u in model.user_ids]
+    if grouping == "country":
+        adapter = get_adapter()
+        countries: dict[int, str] = {}
+        for batch in batches(user_ids):
+            countries.update(adapter.customer_segments(batch))
+        return [countries.get(u) or None for u in user_ids]
+    top_level = top_level_categories(model.item_ids)
+    item_root = np.array([top_level.get(int(i), -1) for i in model.item_ids], dtype=np.int64)
+    return [int(r) if r >= 0 else None for r in first_events_group(model.first_items, item_root)]
+
+
+def segment_lists(*, model: HybridModel, rules: FillRules, grouping: str,
                   size: int) -> dict[str, tuple[list, list[float], str]]:
-    """segment -> (product ids, scores, reason) for the country and first-browsed segments of the model's
-    customers. ``top_level``: product id -> top-level category id."""
-    data = model.data
+    """segment -> (product ids, scores, reason) for the segments of one ``SEGMENT_GROUPINGS`` entry
+    among the model's customers, of the products that may be shown."""
     item_ids = np.asarray(model.item_ids)
     exclude = model.item_mask(rules.unshowable(item_ids))
-    adapter = get_adapter()
-    user_ids = [int(u) for u in model.user_ids]
-    countries: dict[int, str] = {}
-    for batch in batches(user_ids):
-        countries.update(adapter.customer_segments(batch))
-    item_root = np.array([top_level.get(int(i), -1) for i in item_ids], dtype=np.int64)
-    user_root = first_events_group(data, item_root, FIRST_EVENTS)
-    groupings = (
-        ([countries.get(u) or None for u in user_ids], country_segment, "Popular with customers in {}"),
-        ([int(r) if r >= 0 else None for r in user_root], browsed_segment,
-         "Popular with customers who browse the same category"),
-    )
-    out: dict[str, tuple[list, list[float], str]] = {}
-    for values, key, reason in groupings:
-        codes, names = pd.factorize(pd.Series(values, dtype=object))  # None -> -1: no segment
-        found = segment_trending(data, codes, window_days=model.params.trending_window_days, size=size,
-                                 min_users=MIN_SEGMENT_CUSTOMERS, exclude=exclude)
-        for code, (items, scores) in found.items():
-            out[key(names[code])] = ([int(i) for i in item_ids[items]], [float(s) for s in scores],
-                                     reason.format(names[code]))
-    return out
+    spec = SEGMENT_GROUPINGS[grouping]
+    codes, names = pd.factorize(pd.Series(_customer_segments(model, grouping), dtype=object))  # None -> -1
+    found = segment_trending(model.interaction_recency, codes, size=size, min_users=MIN_SEGMENT_CUSTOMERS,
+                             exclude=exclude)
+    return {spec.prefix + str(names[code]): ([int(i) for i in item_ids[items]], [float(s) for s in scores],
+                                             spec.reason.format(names[code]))
+            for code, (items, scores) in found.items()}

@@ -2,20 +2,18 @@
 
 The pipeline (``train_recommendations``) is what ``retrain recommendations`` and the nightly task
 run: read interactions through the shop seam, train the hybrid (``ml/``), store the artifact,
-fan the per-customer fill out in chunks that any number of workers share, then the finaliser fills
-the per-product and trending tables, compares the new version with the active one and activates it
-unless it regresses beyond the merchant's tolerance.
+fan the fill of every cached table out in chunks that any number of workers share (``tables.py``),
+then the finaliser, once every chunk is done, compares the new version with the active one and
+activates it unless it regresses beyond the merchant's tolerance.
 """
 import logging
 import time
-from itertools import repeat
 from datetime import datetime
 from datetime import timezone as dt_timezone
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from django.db import transaction
 from django.utils import timezone
 
 from electroshop.conf import electroshop_settings
@@ -25,27 +23,13 @@ from electroshop.mlops.models import ModelVersion, TrainingRun
 from electroshop.mlops.selectors import active_version
 from electroshop.seam import get_adapter
 
-from .fill import FillRules, category_chains, fill_rules
+from . import tables
 from .ml.hybrid import HybridModel, HybridParams
-from .ml.repurchase import median_intervals, repurchase_gaps
 from .ml.training import train_hybrid
-from .models import (
-    BoughtTogether,
-    CoVisitedProducts,
-    ProductRecommendation,
-    RecommendationSettings,
-    RepurchaseInterval,
-    SimilarProducts,
-    TrendingProducts,
-)
-from .segments import segment_lists
-from .selectors import APP, KIND, merchandising_rules
+from .models import RecommendationSettings
+from .selectors import APP, KIND
 
 logger = logging.getLogger("electroshop.recommendations")
-
-BULK_BATCH = 2000
-PRODUCT_LIST_SIZE = 30
-TRENDING_LIST_SIZE = 100
 
 
 def recommendation_settings() -> RecommendationSettings:
@@ -133,6 +117,8 @@ def train_recommendations(*, run_id: int, as_of: datetime | None, sync: bool) ->
     train_seconds = time.perf_counter() - started
     metrics = evaluation_metrics(model)
     model.serving = metrics["serving"]["strategy"]  # before the artifact is saved: every worker's fill serves it
+    purchases = interactions.loc[interactions["event_type"] == "purchase", ["customer_id", "product_id", "timestamp"]]
+    model.repurchase_intervals = tables.repurchase_intervals(purchases, model.item_ids)
     report = getattr(model.data.im, "filter_report", {}) or {}
     if report:
         registry.append_run_log(run_id=run_id, line="interaction filter: " + ", ".join(f"{k}={v}" for k, v in report.items()))
@@ -145,6 +131,8 @@ def train_recommendations(*, run_id: int, as_of: datetime | None, sync: bool) ->
                     "ranker": model.ranker is not None},
     )
     registry.save_artifact(version_id=version.pk, obj=model)
+    del interactions
+    model.drop_events()  # as the artifact: this process fills from the same model the workers load
     _loaded.clear()
     _loaded[version.pk] = model
     # Stays "training" until its caches are filled; the finaliser marks it ready.
@@ -153,18 +141,8 @@ def train_recommendations(*, run_id: int, as_of: datetime | None, sync: bool) ->
     registry.append_run_log(run_id=run_id, line=metrics["serving"]["message"])
     registry.report_progress(run_id=run_id, progress=0.5, stage="filling caches")
 
-    customers = [int(c) for c in model.user_ids]
-    chunks = fanout.split_into_chunks(customers, electroshop_settings.RECOMMENDATIONS_FILL_CHUNK_SIZE)
     TrainingRun.objects.filter(pk=run_id).update(model_version=version)
-
-    def progress(done: int, total: int) -> None:
-        registry.report_progress(run_id=run_id, progress=0.5 + 0.4 * done / total, stage=f"filled {done}/{total} chunks")
-
-    from . import tasks
-
-    fanout.dispatch_chunks(run_id=run_id, chunk_task=tasks.fill_customer_chunk_task,
-                           finalize_task=tasks.finalize_recommendations_task, payloads=chunks, sync=sync,
-                           on_chunk_done=progress)
+    dispatch_fill(run_id=run_id, model=model, sync=sync)
 
 
 def _jsonable(value: Any) -> Any:
@@ -275,53 +253,32 @@ def serving_decision(evaluation: dict[str, dict]) -> dict[str, Any]:
                        f"(NDCG@10 {hybrid:.4f}, best single: {label} {baselines[best]:.4f})"}
 
 
-def stored_items(item_ids, scores, reasons) -> list[list]:
-    """A cached list as stored in its row (and read by selectors): ``[product id, score, reason]``."""
-    return [[int(i), round(float(s), 6), r] for i, s, r in zip(item_ids, scores, reasons)]
+def fill_chunk(*, run_id: int, kind: str, payload: Any) -> int:
+    """One chunk of the run's fill (``tables.fill_chunks``); idempotent, returns the rows written."""
+    version_id = TrainingRun.objects.values_list("model_version_id", flat=True).get(pk=run_id)
+    return tables.fill_chunk(model=model_for_version(version_id), version_id=version_id, kind=kind, payload=payload)
 
 
-def model_fill_rules(model: HybridModel) -> FillRules:
-    """The business rules (``fill.py``) for a fill of this model's items, read now."""
-    rules = merchandising_rules()
-    return fill_rules(model.item_ids, hidden=rules["hidden"], repeat_categories=rules["repeat_categories"])
+def dispatch_fill(*, run_id: int, model: HybridModel, sync: bool) -> None:
+    """Fan the fill of the run's version out in chunks (any worker takes them); the finaliser runs once
+    every chunk has counted itself."""
+    chunks = tables.fill_chunks(model)
 
+    def progress(done: int, total: int) -> None:
+        registry.report_progress(run_id=run_id, progress=0.5 + 0.4 * done / total, stage=f"filled {done}/{total} chunks")
 
-def fill_customer_chunk(*, run_id: int, index: int, customer_ids: list[int]) -> int:
-    """Compute and store the top-N of a chunk of customers. Idempotent: a retry replaces its rows.
+    from . import tasks
 
-    Products that may not be shown now are never candidates, nor what the customer bought (outside
-    repeat-purchase categories); what they only viewed or carted is (``fill.py``). Customers who
-    withdrew their consent to personalisation get no list (they read the cold-start lists).
-    """
-    run = TrainingRun.objects.select_related("model_version").get(pk=run_id)
-    version = run.model_version
-    model = model_for_version(version.pk)
-    withdrawn = get_adapter().customers_without_consent("personalization", customer_ids)
-    customer_ids = [c for c in customer_ids if c not in withdrawn]
-    rules = model_fill_rules(model)
-    bought = rules.bought_to_exclude(customer_ids)
-    lists = model.recommend(customer_ids, n=electroshop_settings.RECOMMENDATIONS_TOP_N,
-                            exclude_items=rules.unshowable(model.item_ids),
-                            exclude_by_user=[bought.get(c, ()) for c in customer_ids])
-    rows = [
-        ProductRecommendation(model_version_id=version.pk, customer_id=customer_id,
-                              items=stored_items(rec.item_ids, rec.scores, [r.text for r in rec.reasons]))
-        for customer_id, rec in zip(customer_ids, lists)
-    ]
-    with transaction.atomic():
-        ProductRecommendation.objects.filter(model_version_id=version.pk, customer_id__in=customer_ids).delete()
-        ProductRecommendation.objects.bulk_create(rows, batch_size=BULK_BATCH)
-    return len(rows)
+    fanout.dispatch_chunks(run_id=run_id, chunk_task=tasks.fill_chunk_task,
+                           finalize_task=tasks.finalize_recommendations_task, payloads=chunks, sync=sync,
+                           on_chunk_done=progress)
 
 
 def finalize_recommendations(*, run_id: int) -> ModelVersion:
-    """Fill per-product and trending tables, evaluate against the active version, maybe activate."""
+    """After every chunk of the fill: mark the version ready, compare it with the active one, maybe activate."""
     started = time.perf_counter()
     run = TrainingRun.objects.select_related("model_version").get(pk=run_id)
     version = run.model_version
-    model = model_for_version(version.pk)
-    registry.report_progress(run_id=run_id, progress=0.92, stage="filling product lists")
-    fill_product_lists(version_id=version.pk, model=model)
     fill_seconds = (timezone.now() - run.started_at).total_seconds() - (version.train_seconds or 0) \
         if run.started_at else time.perf_counter() - started
     version = registry.mark_version_ready(version_id=version.pk, fill_seconds=max(fill_seconds, 0.0))
@@ -334,93 +291,6 @@ def finalize_recommendations(*, run_id: int) -> ModelVersion:
     registry.finish_training_run(run_id=run_id, model_version=version)
     registry.prune_model_versions(app=APP, kind=KIND)
     return version
-
-
-def fill_product_lists(*, version_id: int, model: HybridModel) -> None:
-    """Similar products, bought together, co-visited products (the session co-visitation generator's
-    neighbours, which anonymous sessions' lists are blended from), trending per category and per
-    customer segment, none of them listing a product that may not be shown now (``fill.py``); every
-    product keeps its own row (an unavailable product's page still shows alternatives). Then the
-    repurchase intervals of "buy it again"."""
-    rules = model_fill_rules(model)
-    exclude = model.item_mask(rules.unshowable(model.item_ids))
-    item_ids = [int(i) for i in model.item_ids]
-    similar, together, covisited = [], [], []
-    names = dict(zip(item_ids, (str(n) for n in model.item_names)))
-    with_covisitation = "co_visitation" in model.generators
-    for item_id in item_ids:
-        ids, scores = model.similar_items(item_id, n=PRODUCT_LIST_SIZE, exclude=exclude)
-        if ids:
-            similar.append(SimilarProducts(model_version_id=version_id, product_id=item_id, items=stored_items(
-                ids, scores, repeat(f"Similar to {names.get(item_id, item_id)}"))))
-        ids, scores = model.bought_together(item_id, n=PRODUCT_LIST_SIZE, exclude=exclude)
-        if ids:
-            together.append(BoughtTogether(model_version_id=version_id, product_id=item_id, items=stored_items(
-                ids, scores, repeat(f"Bought together with {names.get(item_id, item_id)}"))))
-        if with_covisitation:
-            ids, scores = model.similar_items(item_id, n=PRODUCT_LIST_SIZE, generator="co_visitation", exclude=exclude)
-            if ids:
-                covisited.append(CoVisitedProducts(model_version_id=version_id, product_id=item_id, items=stored_items(
-                    ids, scores, repeat(f"Viewed with {names.get(item_id, item_id)}"))))
-    categories = category_chains(item_ids)
-    trending = [TrendingProducts(model_version_id=version_id, category_id=category_id, segment="", items=items)
-                for category_id, items in trending_lists(model=model, rules=rules, categories=categories).items()]
-    top_level = {pid: chain[-1] for pid, chain in categories.items() if chain}
-    trending += [TrendingProducts(model_version_id=version_id, category_id=0, segment=segment,
-                                  items=stored_items(ids, scores, repeat(reason)))
-                 for segment, (ids, scores, reason) in segment_lists(model=model, rules=rules, top_level=top_level,
-                                                                     size=TRENDING_LIST_SIZE).items()]
-    intervals = repurchase_rows(version_id=version_id, model=model,
-                                categories={pid: chain[0] for pid, chain in categories.items() if chain})
-    with transaction.atomic():
-        for table in (SimilarProducts, BoughtTogether, TrendingProducts, CoVisitedProducts, RepurchaseInterval):
-            table.objects.filter(model_version_id=version_id).delete()
-        SimilarProducts.objects.bulk_create(similar, batch_size=BULK_BATCH)
-        BoughtTogether.objects.bulk_create(together, batch_size=BULK_BATCH)
-        TrendingProducts.objects.bulk_create(trending, batch_size=BULK_BATCH)
-        CoVisitedProducts.objects.bulk_create(covisited, batch_size=BULK_BATCH)
-        RepurchaseInterval.objects.bulk_create(intervals, batch_size=BULK_BATCH)
-
-
-def repurchase_rows(*, version_id: int, model: HybridModel, categories: dict[int, int]) -> list[RepurchaseInterval]:
-    """Median repurchase intervals per category and product (``ml/repurchase.py``) from the purchases
-    in the model's training history, for every category (a category the merchant marks as
-    repeat-purchase later has its timing at once). ``categories``: product id -> its category id."""
-    events = model.data.events
-    purchases = events.loc[events["event_type"] == "purchase", ["customer_id", "product_id", "timestamp"]]
-    found = median_intervals(repurchase_gaps(purchases), categories)
-    return [RepurchaseInterval(model_version_id=version_id, category_id=category_id, days=round(days, 2),
-                               products={str(pid): value for pid, value in products.items()})
-            for category_id, (days, products) in found.items()]
-
-
-def trending_lists(*, model: HybridModel, rules: FillRules, categories: dict[int, list[int]],
-                   size: int = TRENDING_LIST_SIZE) -> dict[int, list]:
-    """Trending per category id (0 = whole shop), by recent-window velocity from the model, of the
-    products that may be shown. ``categories``: product id -> its category and ancestors' ids."""
-    trending = model.generators.get("trending")
-    popular = model.generators.get("popular")
-    source = trending or popular
-    if source is None:
-        return {}
-    scores = np.asarray(source.item_scores, dtype=float).ravel()
-    item_ids = np.asarray(model.item_ids)
-    order = np.argsort(-scores)
-    out: dict[int, list] = {0: []}
-    for position in order:
-        if scores[position] <= 0:
-            break
-        product_id = int(item_ids[position])
-        if product_id not in rules.showable:
-            continue
-        entry = [product_id, round(float(scores[position]), 6), "Popular right now"]
-        if len(out[0]) < size:
-            out[0].append(entry)
-        for category_id in categories.get(product_id, []):
-            bucket = out.setdefault(category_id, [])
-            if len(bucket) < size:
-                bucket.append([product_id, entry[1], "Popular right now in this category"])
-    return out
 
 
 def activation_decision(*, candidate: ModelVersion) -> dict[str, Any]:

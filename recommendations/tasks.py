@@ -1,4 +1,5 @@
-"""Thin Celery tasks: ids in, a service call out. Chunks are idempotent (a retry replaces its rows)."""
+"""Thin Celery tasks: ids in, a service call out. Chunks are idempotent (a retry replaces its rows) and
+acknowledged late: a worker that dies mid-chunk leaves the message for another."""
 from celery import shared_task
 
 from electroshop.mlops import fanout
@@ -6,11 +7,13 @@ from electroshop.mlops import fanout
 from . import live, services
 
 
-@shared_task(name="ml.recommendations.fill_customer_chunk", acks_late=True, reject_on_worker_lost=True)
-def fill_customer_chunk_task(run_id: int, index: int, customer_ids: list[int], sync: bool = False) -> int:
+@shared_task(name="ml.recommendations.fill_chunk", acks_late=True, reject_on_worker_lost=True)
+def fill_chunk_task(run_id: int, index: int, chunk: list, sync: bool = False) -> int:
+    """One chunk of a fill: ``chunk`` = ``[kind, payload]`` (``tables.fill_chunks``)."""
+    kind, payload = chunk
     return fanout.run_chunk(
         run_id=run_id, index=index, sync=sync, finalize_task=finalize_recommendations_task,
-        work=lambda: services.fill_customer_chunk(run_id=run_id, index=index, customer_ids=customer_ids),
+        work=lambda: services.fill_chunk(run_id=run_id, kind=kind, payload=payload),
     )
 
 

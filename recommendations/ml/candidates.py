@@ -48,13 +48,14 @@ class TrainingData:
     """What generators are fitted on.
 
     ``events``: cleaned events before ``as_of`` with integer ``user_idx`` / ``item_idx`` columns
-    (positions in ``im``) and the original columns. ``products``: one row per item position
+    (positions in ``im``) and the original columns; ``None`` in a trained model loaded from its
+    artifact, which keeps only summaries of them (``hybrid.EVENT_SUMMARIES``). ``products``: one row per item position
     (``len(products) == n_items``, same order as ``im.item_ids``) with optional ``text``,
     ``category`` and ``price`` columns; ``None`` when no catalogue was given.
     """
 
     im: InteractionMatrix
-    events: pd.DataFrame
+    events: pd.DataFrame | None
     as_of: pd.Timestamp
     products: pd.DataFrame | None = None
     extra: dict = field(default_factory=dict)
@@ -292,6 +293,12 @@ class ItemItemGenerator:
     def similar_items(self, item_idx: int, n: int):
         row = self.sim[item_idx]
         return _top(_dense(row).ravel(), n, exclude=item_idx)
+
+    def pair_similarity(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """``S[a[k], b[k]]`` for every k, as float32."""
+        if sp.issparse(self.sim):
+            return np.asarray(self.sim[a, b], dtype=np.float32).ravel()
+        return np.asarray(self.sim[a, b], dtype=np.float32)
 
     def best_anchor(self, row_indices: np.ndarray, row_values: np.ndarray, item_idx: int):
         """The history item (position) contributing most to ``item_idx``'s score, or ``None``."""

@@ -11,8 +11,8 @@ recommended back to them; what they only viewed, carted or wish-listed stays a c
 from __future__ import annotations
 
 import logging
-from collections.abc import Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import NamedTuple
 
@@ -24,6 +24,8 @@ from . import candidates as cg
 from .features import align_features, item_stats, pair_features, user_stats
 from .interactions import BotFilter
 from .ranker import CandidateRanker, candidate_features, cap_per_category, mmr_rerank, pool_candidates
+from .reasons import REASON_CODES, best_anchors, explaining_generators
+from .segments import FIRST_EVENTS, first_items, interaction_recency
 
 __all__ = [
     "HybridParams",
@@ -56,8 +58,8 @@ DEFAULT_CANDIDATES = {
     "popular": 20,
 }
 
-# When several generators rank an item equally well, explain it by the first one in this list.
-_REASON_PRIORITY = ("bought_together", "item_knn", "ease", "co_visitation", "als", "content", "trending", "popular")
+# The arrays a model keeps of its event history once the events are dropped (see HybridModel.__getstate__).
+EVENT_SUMMARIES = ("bought", "interaction_recency", "first_items")
 
 
 @dataclass
@@ -106,6 +108,17 @@ class Reason(NamedTuple):
     code: str  # bought_together | similar_to | similar_description | for_you | popular_now | popular
     anchor_id: Hashable | None  # the customer's item that explains it, when there is one
     text: str
+
+
+class RankedLists(NamedTuple):
+    """A batch of top lists as flat arrays: list ``r`` is ``[offsets[r], offsets[r + 1])``."""
+
+    offsets: np.ndarray
+    item_ids: np.ndarray
+    scores: np.ndarray
+    codes: np.ndarray  # index into REASON_CODES
+    anchor_ids: np.ndarray  # object: the anchor's id or None
+    texts: list[str]
 
 
 class Recommendation(NamedTuple):
@@ -168,11 +181,27 @@ class HybridModel:
     # "hybrid" (re-ranked pool) or a generator's name: the activation gate serves that generator's own
     # ranking when it beat the hybrid on the held-out window
     serving: str = "hybrid"
+    # "buy it again" timing measured on the training history (see services.train_recommendations):
+    # category id -> (median days between repeat purchases, {product id: its median})
+    repurchase_intervals: dict = field(default_factory=dict)
 
     def __getstate__(self):
+        """The artifact: no validation window (large, only needed right after training) and no event
+        history (personal data, and most of the size): what serving and the fill need of it is kept
+        as the arrays of ``EVENT_SUMMARIES``."""
         state = self.__dict__.copy()
-        state["validation"] = None  # large and only needed right after training
+        state["validation"] = None
+        if self.data.events is not None:
+            state.update((name, getattr(self, name)) for name in EVENT_SUMMARIES)
+            state["data"] = replace(self.data, events=None)
         return state
+
+    def drop_events(self) -> None:
+        """Forget the event history in this process too, keeping its summaries (see ``__getstate__``)."""
+        if self.data.events is not None:
+            for name in EVENT_SUMMARIES:
+                getattr(self, name)
+            self.data = replace(self.data, events=None)
 
     def __post_init__(self):
         self.item_stats = item_stats(self.data)
@@ -201,11 +230,22 @@ class HybridModel:
     def as_of(self) -> pd.Timestamp:
         return self.data.as_of
 
+    # What the fill and serving need of the event history, computed from it on first use (or before the
+    # model is pickled without it). Training builds many models and needs none of these for most.
     @cached_property
     def bought(self) -> sp.csr_matrix:
-        """``(users, items)`` purchases before ``as_of`` (see :func:`purchase_matrix`); computed on first
-        use, so artifacts pickled without it load too."""
+        """``(users, items)`` bool, purchases before ``as_of`` (see :func:`purchase_matrix`)."""
         return purchase_matrix(self.data, self.params.target_event_types)
+
+    @cached_property
+    def interaction_recency(self) -> sp.csr_matrix:
+        """``(users, items)`` int8 interacted ever / within the trending window (``segments.interaction_recency``)."""
+        return interaction_recency(self.data, self.params.trending_window_days)
+
+    @cached_property
+    def first_items(self) -> np.ndarray:
+        """``(users, FIRST_EVENTS)`` item positions of each customer's first events (``segments.first_items``)."""
+        return first_items(self.data, FIRST_EVENTS)
 
     # -- scoring core -----------------------------------------------------------------------------
     def _features(self, rows: sp.csr_matrix, user_idx: np.ndarray, user_feats: dict[str, np.ndarray],
@@ -247,66 +287,106 @@ class HybridModel:
             out[key] = vals
         return out
 
-    def _lists(self, rows, user_idx, user_feats, n, exclude_seen=True, exclude_mask=None, anchor_verb="bought"):
+    def _lists(self, rows, user_idx, user_feats, n, exclude_seen=True, exclude_mask=None,
+               anchor_verb="bought") -> "RankedLists":
+        """The top-``n`` of every row of the batch with reasons, as flat arrays (``RankedLists``)."""
         block, feats, feature_names = self._features(rows, user_idx, user_feats, exclude_mask, exclude_seen, n)
         scores = self._rank(block, feats, feature_names)
-        names, explain_order, explain_count = _explaining_generators(block)
-        out = []
         order = np.lexsort((-scores, block.rows))
         starts = np.searchsorted(block.rows[order], np.arange(rows.shape[0] + 1))
-        for r in range(rows.shape[0]):
-            sel = order[starts[r] : starts[r + 1]]
-            items, s = block.items[sel], scores[sel]
-            if self.params.mmr_lambda is not None and "als" in self.generators:
-                items, s = mmr_rerank(items, s, self.generators["als"].item_factors, n, self.params.mmr_lambda)
-            elif self.params.category_cap is not None and self.item_categories is not None:
-                items, s = cap_per_category(items, s, self.item_categories, n, self.params.category_cap)
-            items, s = items[:n], s[:n]
-            pos = {int(i): k for k, i in enumerate(block.items[sel])}
-            row = rows[r]
-            reasons = []
-            anchors = _AnchorCache(self.generators, row, items)
-            for j, i in enumerate(items):
-                k = sel[pos[int(i)]]
-                explaining = [names[g] for g in explain_order[k, : explain_count[k]]]
-                reasons.append(self._reason(row, int(i), explaining, anchor_verb, anchors=anchors, position=j))
-            out.append(Recommendation([self.item_ids[i].item() if hasattr(self.item_ids[i], "item") else self.item_ids[i]
-                                       for i in items], [float(v) for v in s], reasons))
-        return out
-
-    def _reason(self, row, item: int, order: Sequence[str], verb: str, anchors: "_AnchorCache | None" = None,
-                position: int | None = None) -> Reason:
-        """The reason for ``item`` from the first generator of ``order`` (see ``_explaining_generators``)
-        that can explain it."""
-        hist_idx, hist_val = row.indices, row.data
-        for name in order:
-            if name in ("trending", "popular"):
-                if name == "trending":
-                    cat = self.item_categories[item] if self.item_categories is not None else ""
-                    return Reason("popular_now", None, f"Popular now in {cat}" if cat else "Popular now")
-                return Reason("popular", None, "Popular with customers")
-            gen = self.generators[name]
-            candidates = [name] if hasattr(gen, "best_anchor") else []
-            candidates += [g for g in ("item_knn", "ease") if g in self.generators and g != name]
-            for src_name in candidates:
-                src = self.generators[src_name]
-                if anchors is not None and position is not None:
-                    anchor = anchors.get(src_name, position)
+        diversify = self.params.mmr_lambda is not None and "als" in self.generators
+        cap = self.params.category_cap is not None and self.item_categories is not None
+        if not (diversify or cap):
+            kept = order[(np.arange(len(order)) - starts[block.rows[order]]) < n]
+        else:
+            parts = []
+            for r in range(rows.shape[0]):
+                sel = order[starts[r]: starts[r + 1]]
+                items, s = block.items[sel], scores[sel]
+                if diversify:
+                    items, _ = mmr_rerank(items, s, self.generators["als"].item_factors, n, self.params.mmr_lambda)
                 else:
-                    anchor = src.best_anchor(hist_idx, hist_val, item)
-                if anchor is None:
+                    items, _ = cap_per_category(items, s, self.item_categories, n, self.params.category_cap)
+                pair = dict(zip(block.items[sel].tolist(), sel.tolist()))
+                parts.append(np.array([pair[i] for i in items[:n].tolist()], dtype=np.int64))
+            kept = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        codes, anchors = self._explain(block, kept, rows)
+        items = block.items[kept]
+        return RankedLists(offsets=np.searchsorted(block.rows[kept], np.arange(rows.shape[0] + 1)),
+                           item_ids=self.item_ids[items], scores=scores[kept].astype(np.float64),
+                           codes=codes, anchor_ids=np.where(anchors >= 0, self.item_ids[np.maximum(anchors, 0)], None),
+                           texts=self._reason_texts(codes, anchors, items, anchor_verb))
+
+    def _explain(self, block, pairs: np.ndarray, rows: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
+        """Reason code (index into ``REASON_CODES``) and anchor item position (``-1``: none) of each pair.
+
+        An item is explained by the first of the generators that scored it (best rank first,
+        ``reasons.explaining_generators``) that can: trending and popular always; an item-to-item generator by
+        the customer's history item contributing most to the item (itself, else item kNN or EASE), a
+        bought-together anchor as "bought together", a content anchor as "similar description", any
+        other as "similar to"; ALS and the item-to-item generators without an anchor as "for you".
+        Vectorised over all pairs: one pass per rank slot, one anchor lookup per source generator."""
+        names, explain_order, explain_count = explaining_generators(block)
+        explain_order, explain_count = explain_order[pairs], explain_count[pairs]
+        code = np.full(len(pairs), -1, dtype=np.int64)
+        anchor = np.full(len(pairs), -1, dtype=np.int64)
+        found_anchors: dict[str, np.ndarray] = {}
+        pair_rows, pair_items = block.rows[pairs], block.items[pairs]
+
+        def anchors_of(src: str, which: np.ndarray) -> np.ndarray:
+            if src not in found_anchors:
+                found_anchors[src] = np.full(len(pairs), -2, dtype=np.int64)  # -2: not looked up yet
+            known = found_anchors[src]
+            todo = which[known[which] == -2]
+            if len(todo):
+                known[todo] = best_anchors(self.generators[src], rows, pair_rows[todo], pair_items[todo])
+            return known[which]
+
+        for slot in range(explain_order.shape[1]):
+            open_ = np.flatnonzero((code < 0) & (explain_count > slot))
+            if not len(open_):
+                break
+            by = explain_order[open_, slot]
+            for g in np.unique(by):
+                name = names[g]
+                which = open_[by == g]
+                if name in ("trending", "popular"):
+                    code[which] = REASON_CODES.index("popular_now" if name == "trending" else "popular")
                     continue
-                anchor_id = self.item_ids[anchor]
-                anchor_id = anchor_id.item() if hasattr(anchor_id, "item") else anchor_id
-                label = self.item_names[anchor]
-                if name == "bought_together" and src is gen:
-                    return Reason("bought_together", anchor_id, f"Bought together with {label}")
-                if name == "content" and src is gen:
-                    return Reason("similar_description", anchor_id, f"Similar to {label}")
-                return Reason("similar_to", anchor_id, f"Similar to {label} you {verb}")
-            if name in ("als", "ease", "item_knn", "co_visitation", "content"):
-                return Reason("for_you", None, "Recommended for you")
-        return Reason("popular", None, "Popular with customers")
+                own = isinstance(self.generators[name], cg.ItemItemGenerator)
+                sources = ([name] if own else []) + [x for x in ("item_knn", "ease") if x in self.generators and x != name]
+                for src in sources:
+                    which = which[code[which] < 0]
+                    found = anchors_of(src, which)
+                    hit = which[found >= 0]
+                    anchor[hit] = found[found >= 0]
+                    kind = {"bought_together": "bought_together", "content": "similar_description"}.get(name, "similar_to")
+                    code[hit] = REASON_CODES.index(kind if src == name else "similar_to")
+                if name in ("als", "ease", "item_knn", "co_visitation", "content"):
+                    which = which[code[which] < 0]
+                    code[which] = REASON_CODES.index("for_you")
+        code[code < 0] = REASON_CODES.index("popular")
+        return code, anchor
+
+    def _reason_texts(self, codes: np.ndarray, anchors: np.ndarray, items: np.ndarray, verb: str) -> list[str]:
+        """The text of each reason; built once per distinct (code, anchor or item)."""
+        subject = np.where(anchors >= 0, anchors, items)
+        keys = codes * len(self.item_ids) + subject
+        unique, inverse = np.unique(keys, return_inverse=True)
+        texts = []
+        for key in unique.tolist():
+            code, position = divmod(key, len(self.item_ids))
+            kind = REASON_CODES[code]
+            if kind == "popular_now":
+                cat = self.item_categories[position] if self.item_categories is not None else ""
+                texts.append(f"Popular now in {cat}" if cat else "Popular now")
+            elif kind in ("popular", "for_you"):
+                texts.append("Popular with customers" if kind == "popular" else "Recommended for you")
+            else:
+                label = self.item_names[position]
+                texts.append({"bought_together": f"Bought together with {label}",
+                              "similar_description": f"Similar to {label}"}.get(kind, f"Similar to {label} you {verb}"))
+        return [texts[k] for k in inverse.tolist()]
 
     # -- public API -------------------------------------------------------------------------------
     def recommend(self, user_ids: Sequence[Hashable], n: int = 10, exclude_bought: bool = True,
@@ -321,11 +401,26 @@ class HybridModel:
         outside repeat-purchase categories) or, without it and with ``exclude_bought``, what the model
         saw them buy before ``as_of``. Items a customer only viewed, carted or wish-listed stay
         candidates (the validation window is scored the same way, see ``training``)."""
+        out: list[Recommendation] = []
+        for lists in self.ranked_lists(user_ids, n, exclude_bought=exclude_bought, exclude_items=exclude_items,
+                                       exclude_by_user=exclude_by_user):
+            for r in range(len(lists.offsets) - 1):
+                a, b = lists.offsets[r], lists.offsets[r + 1]
+                out.append(Recommendation(
+                    [_plain(i) for i in lists.item_ids[a:b]], lists.scores[a:b].tolist(),
+                    [Reason(REASON_CODES[c], None if anchor is None else _plain(anchor), text) for c, anchor, text in
+                     zip(lists.codes[a:b].tolist(), lists.anchor_ids[a:b], lists.texts[a:b])]))
+        return out
+
+    def ranked_lists(self, user_ids: Sequence[Hashable], n: int = 10, exclude_bought: bool = True,
+                     exclude_items: Iterable[Hashable] = (),
+                     exclude_by_user: Sequence[Iterable[Hashable]] | None = None) -> Iterator[RankedLists]:
+        """:meth:`recommend` as flat arrays, one ``RankedLists`` per batch of ids in order (what the fill
+        stores, without building an object per item)."""
         im = self.data.im
         idx = np.array([im.user_index.get(u, -1) for u in user_ids], dtype=np.int64)
         excl = self._exclude_mask(exclude_items)
         n_items = len(self.item_ids)
-        out: list[Recommendation] = []
         step = self.params.rows_per_batch(n_items)
         for s in range(0, len(idx), step):
             b = idx[s : s + step]
@@ -339,8 +434,7 @@ class HybridModel:
             elif exclude_bought:
                 known = np.flatnonzero(b >= 0)
                 mask[known] |= self.bought[b[known]].toarray()
-            out.extend(self._lists(rows, b, self._user_features_for(b), n, exclude_seen=False, exclude_mask=mask))
-        return out
+            yield self._lists(rows, b, self._user_features_for(b), n, exclude_seen=False, exclude_mask=mask)
 
     def similar_items(self, item_id: Hashable, n: int = 10, generator: str | None = None,
                       exclude: np.ndarray | None = None) -> tuple[list, list[float]]:
@@ -404,41 +498,6 @@ class HybridModel:
 def _plain(value):
     """A numpy scalar id as the Python value (JSON and the ORM take those)."""
     return value.item() if hasattr(value, "item") else value
-
-
-def _explaining_generators(block) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """For every candidate pair of ``block``, the generators that scored it, best rank first (ties in
-    ``_REASON_PRIORITY`` order): ``names``, ``order[k, :count[k]]`` (indices into ``names``), ``count``.
-
-    A generator can explain an item only if it actually scored it. One vectorised sort per batch
-    instead of a sort per item: building lists spent a third of its time here.
-    """
-    names = [name for name in _REASON_PRIORITY if name in block.ranks]
-    if not names:
-        return names, np.zeros((len(block.items), 0), dtype=np.int64), np.zeros(len(block.items), dtype=np.int64)
-    ranks = np.stack([np.where(block.scores[name] > 0, block.ranks[name], np.inf) for name in names], axis=1)
-    order = np.argsort(ranks, axis=1, kind="stable")  # stable: equal ranks keep the priority order
-    return names, order, np.isfinite(ranks).sum(axis=1)
-
-
-class _AnchorCache:
-    """Per list: each generator's best anchors for all the list's items, computed on first use
-    (one ``best_anchors`` call per generator instead of one ``best_anchor`` per item)."""
-
-    def __init__(self, generators: Mapping[str, object], row, items: np.ndarray):
-        self.generators, self.row, self.items = generators, row, items
-        self.cache: dict[str, np.ndarray] = {}
-
-    def get(self, name: str, position: int) -> int | None:
-        if name not in self.cache:
-            gen = self.generators[name]
-            if hasattr(gen, "best_anchors"):
-                self.cache[name] = gen.best_anchors(self.row.indices, self.row.data, self.items)
-            else:
-                self.cache[name] = np.array([-1 if (a := gen.best_anchor(self.row.indices, self.row.data, int(i))) is None
-                                             else a for i in self.items], dtype=np.int64)
-        anchor = int(self.cache[name][position])
-        return None if anchor < 0 else anchor
 
 
 # ---------------------------------------------------------------------------

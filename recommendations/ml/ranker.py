@@ -128,6 +128,9 @@ def candidate_features(
     return np.column_stack(cols).astype(np.float32), names
 
 
+PREDICT_BLOCK = 4096
+
+
 class CandidateRanker:
     """Gradient-boosted (scikit-learn ``HistGradientBoostingClassifier``) P(first purchase | pair).
 
@@ -163,10 +166,16 @@ class CandidateRanker:
         return self
 
     def predict(self, features: np.ndarray) -> np.ndarray:
+        """P(first purchase) per row, ``PREDICT_BLOCK`` rows at a time: scikit-learn walks every tree
+        over all the rows it is given, so a block that stays in the CPU cache across the trees
+        predicts several times faster than the fill's ~100,000 pairs at once (same values)."""
         if self.model is None:
             raise RuntimeError("ranker is not fitted")
+        out = np.empty(len(features), dtype=np.float32)
         with threadpool_limits(limits=self.n_threads, user_api="openmp"):
-            return self.model.predict_proba(features)[:, 1].astype(np.float32)
+            for start in range(0, len(features), PREDICT_BLOCK):
+                out[start: start + PREDICT_BLOCK] = self.model.predict_proba(features[start: start + PREDICT_BLOCK])[:, 1]
+        return out
 
 
 # Below this many positive pairs the booster is kept small: on the medium demo shop (~2,000 pooled first

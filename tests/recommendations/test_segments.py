@@ -13,7 +13,7 @@ from electroshop.mlops.models import ModelVersion
 from electroshop.shop.models import Customer, Event, Product
 from recommendations.ml.candidates import TrainingData
 from recommendations.ml.interactions import build_interaction_matrix
-from recommendations.ml.segments import dominant_group, segment_trending
+from recommendations.ml.segments import dominant_group, interaction_recency, segment_trending
 from recommendations.models import TrendingProducts
 from tests.factories import CustomerFactory, EventFactory
 from tests.recommendations.shops import build_small_shop
@@ -46,14 +46,15 @@ def test_segment_trending_ranks_by_the_segments_recent_customers_then_its_custom
     rows += [(u, "Z", recent) for u in (10, 11, 12, 13)]  # another segment's favourite
     data = _data(rows, as_of)
     segment = np.array([0 if u < 10 else 1 for u in data.im.user_ids])
-    found = segment_trending(data, segment, window_days=14, size=10, min_users=2)
+    recency = interaction_recency(data, window_days=14)
+    found = segment_trending(recency, segment, size=10, min_users=2)
     items = [data.im.item_ids[i] for i in found[0][0]]
     assert items == ["A", "C", "B"]  # 2 recent customers, 1 recent, none recent (3 ever)
     assert [data.im.item_ids[i] for i in found[1][0]] == ["Z"]
-    assert set(segment_trending(data, segment, window_days=14, size=10, min_users=4)) == {1}  # segment 0 too small
+    assert set(segment_trending(recency, segment, size=10, min_users=4)) == {1}  # segment 0 too small
     exclude = np.asarray(data.im.item_ids) == "A"
     assert "A" not in [data.im.item_ids[i] for i in segment_trending(
-        data, segment, window_days=14, size=10, min_users=2, exclude=exclude)[0][0]]
+        recency, segment, size=10, min_users=2, exclude=exclude)[0][0]]
 
 
 # --- the fill ----------------------------------------------------------------------------------------
