@@ -10,6 +10,7 @@ from django.utils import timezone
 from electroshop.mlops import fanout
 from electroshop.mlops import services as registry
 from electroshop.mlops.models import ModelVersion, TrainingRun, TrainingRunChunk
+from electroshop.mlops.tasks import retrain_task
 from recommendations import tables, tasks
 from recommendations.ml.hybrid import EVENT_SUMMARIES
 from recommendations.ml.training import train_hybrid
@@ -75,7 +76,11 @@ def test_activation_waits_for_the_last_chunk_and_a_redelivered_chunk_counts_once
     settings.ELECTROSHOP = {"RECOMMENDATIONS_FILL_CHUNK_SIZE": 8, "RECOMMENDATIONS_PRODUCT_CHUNK_SIZE": 10}
     queued = []  # the chunk messages a broker would hold, instead of running them in this process
     monkeypatch.setattr(tasks.fill_chunk_task, "delay", lambda *args: queued.append(args))
-    call_command("retrain", "recommendations")
+    # the finaliser, enqueued by the chunk that completes the set, runs here (whatever the broker)
+    monkeypatch.setattr(tasks.finalize_recommendations_task, "delay",
+                        lambda run_id: tasks.finalize_recommendations_task.run(run_id))
+    run = registry.start_training_run(app="recommendations", kind="hybrid", as_of=timezone.now(), triggered_by="test")
+    retrain_task.run(run.pk, "recommendations", None)  # trains in this process, fans the fill out
 
     run = TrainingRun.objects.get()
     version = run.model_version
@@ -84,7 +89,6 @@ def test_activation_waits_for_the_last_chunk_and_a_redelivered_chunk_counts_once
     # the two segment groupings
     assert kinds == ["customers"] * 5 + ["products"] * 3 + ["shop"] * 4
     assert run.chunks_total == len(queued)
-    monkeypatch.undo()  # the finaliser is enqueued (eagerly, in tests) by the chunk that completes the set
     for position, message in enumerate(queued[:-1]):
         tasks.fill_chunk_task.run(*message)
         if position == 1:
