@@ -107,3 +107,15 @@ def test_the_ranker_is_kept_small_when_there_are_few_positive_pairs():
 
     assert ranker_size(SMALL_DATA_POSITIVES - 1) == SMALL_RANKER
     assert ranker_size(SMALL_DATA_POSITIVES) == {}  # the CandidateRanker defaults
+
+
+def test_product_text_includes_the_attributes_as_key_value_words():
+    from recommendations.ml.candidates import product_texts
+
+    products = pd.DataFrame({
+        "name": ["Phone X", "Cable"], "description": ["", "USB-C"], "category": ["Phones", "Cables"],
+        "brand": ["Acme", ""], "attributes": [{"colour": "red", "storage": "128GB", "empty": ""}, None],
+    })
+    texts = product_texts(products).tolist()
+    assert "colour red" in texts[0] and "storage 128GB" in texts[0] and "empty" not in texts[0]
+    assert texts[1].split() == ["Cable", "USB-C", "Cables"]
