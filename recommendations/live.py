@@ -22,7 +22,8 @@ from django.core.cache import cache
 from electroshop.conf import electroshop_settings
 from electroshop.seam import get_adapter
 
-from .ml.candidates import SESSION_RECENCY_DECAY, product_texts
+from .ml.candidates import SESSION_RECENCY_DECAY
+from .ml.training_data import product_texts
 from .feedback import from_a_recommendation, record_feedback
 from .lists import recently_viewed_key
 from .models import BoughtTogether, CoVisitedProducts, ProductRecommendation, SimilarProducts

@@ -93,7 +93,7 @@ def stock_features(on_hand: np.ndarray, events: pd.DataFrame, n_items: int, as_o
 
 
 def item_stats(data) -> dict[str, np.ndarray]:
-    """The item features of a :class:`~.candidates.TrainingData` (see the module docstring)."""
+    """The item features of a :class:`~.training_data.TrainingData` (see the module docstring)."""
     n = data.n_items
     ev = data.events
     as_of = data.as_of

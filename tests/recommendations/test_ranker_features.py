@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from recommendations.ml.candidates import prepare_training_data
+from recommendations.ml.training_data import prepare_training_data
 from recommendations.ml.features import COVER_CAP_DAYS, align_features, stock_at, stock_features
 from recommendations.ml.hybrid import HybridParams
 from recommendations.ml.interactions import build_interaction_matrix

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from electroshop.mlops.models import ModelVersion
 from electroshop.shop.models import Customer, Event, Product
-from recommendations.ml.candidates import TrainingData
+from recommendations.ml.training_data import TrainingData
 from recommendations.ml.interactions import build_interaction_matrix
 from recommendations.ml.segments import dominant_group, interaction_recency, segment_trending
 from recommendations.models import TrendingProducts

@@ -110,7 +110,7 @@ def test_the_ranker_is_kept_small_when_there_are_few_positive_pairs():
 
 
 def test_product_text_includes_the_attributes_as_key_value_words():
-    from recommendations.ml.candidates import product_texts
+    from recommendations.ml.training_data import product_texts
 
     products = pd.DataFrame({
         "name": ["Phone X", "Cable"], "description": ["", "USB-C"], "category": ["Phones", "Cables"],
