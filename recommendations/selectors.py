@@ -88,7 +88,7 @@ def _cached_items(model: type[models.Model], version_id: int, *, prefetched: Cac
 
 
 def live_key(subject: str) -> str:
-    """Cache key of a real-time list (see services.update_live_recommendations)."""
+    """Cache key of a real-time list (see live.update_live_recommendations)."""
     return f"recs:live:{subject}"
 
 
