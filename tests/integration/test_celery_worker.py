@@ -5,7 +5,7 @@ from django.utils import timezone
 from electroshop.mlops import services
 from electroshop.mlops.models import ModelVersion, TrainingRun, TrainingRunChunk
 from electroshop.mlops.tasks import prune_model_versions_task, retrain_task
-from recommendations.models import ProductRecommendation, SimilarProducts, TrendingProducts
+from recommendations.models import ProductRecommendation, RepurchaseInterval, SimilarProducts, TrendingProducts
 from tests.recommendations.shops import build_small_shop
 
 from .conftest import wait_for
@@ -26,13 +26,14 @@ def test_worker_retrains_recommendations_with_fanned_out_chunks(celery_worker_pr
     assert finished.status == TrainingRun.Status.SUCCEEDED, finished.error
     version = ModelVersion.objects.get(app="recommendations", status="active")
     assert finished.model_version_id == version.pk
-    # 40 customers in chunks of 8, the 24 products in one chunk, trending and the two segment groupings:
-    # nine chunk messages, each counted once, then one finaliser.
-    assert finished.chunks_total == 9
-    assert TrainingRunChunk.objects.filter(run=finished).count() == 9
+    # 40 customers in chunks of 8, the 24 products in one chunk, trending, the repurchase intervals and
+    # the two segment groupings: ten chunk messages, each counted once, then one finaliser.
+    assert finished.chunks_total == 10
+    assert TrainingRunChunk.objects.filter(run=finished).count() == 10
     assert ProductRecommendation.objects.filter(model_version=version).count() == 40
     assert SimilarProducts.objects.filter(model_version=version).count() == 24
     assert TrendingProducts.objects.filter(model_version=version, segment="country:UK").exists()
+    assert RepurchaseInterval.objects.filter(model_version=version, category_id=0).exists()
 
 
 def test_worker_records_a_failed_training_run_with_its_reason(celery_worker_process):
