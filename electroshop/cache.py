@@ -87,6 +87,20 @@ class ResilientRedisCache(RedisCache):
     def clear(self):
         return self._guard(super().clear, False)
 
+    def write_many(self, writes: list[tuple[str, str, object, float | None]]) -> None:
+        """``(op, key, value, timeout)`` writes (op ``set`` or ``add``) in one pipeline: one round trip."""
+
+        def write():
+            pipe = self._cache.get_client(None, write=True).pipeline(transaction=False)
+            for op, key, value, timeout in writes:
+                seconds = self.get_backend_timeout(timeout)
+                if seconds == 0:  # Django's meaning of a 0 timeout: do not keep it
+                    continue
+                pipe.set(self.make_key(key), self._cache._serializer.dumps(value), ex=seconds, nx=op == "add")
+            pipe.execute()
+
+        self._guard(write, None)
+
 
 class CacheBatch:
     """Cache keys read in one round trip (``get_many``), for hot reads that need several.
@@ -94,13 +108,20 @@ class CacheBatch:
     ``get`` answers a key of the batch from what came back (absent means a miss: it is not asked
     again) and any other key with its own ``cache.get``. From Redis, a value is unpickled when it is
     first asked for: a cached answer makes the cached row it was built from unnecessary.
+
+    Writes go through ``set`` and ``add``. With ``defer_writes`` they wait for ``flush`` and then
+    go in one round trip (a hot view flushes when its response is final, see
+    ``PrefetchedCacheMixin``); otherwise each is written at once. A key ``set`` here answers
+    ``get`` with the new value; an ``add`` does not (another process may have added first).
     """
 
-    def __init__(self, keys):
+    def __init__(self, keys, *, defer_writes: bool = False):
         from django.core.cache import cache
 
         self._asked = set(keys)
         self._loaded: dict = {}
+        self._defer_writes = defer_writes
+        self._writes: dict[str, tuple[str, str, object, float | None]] = {}
         read_serialized = getattr(cache, "get_many_serialized", None)
         if read_serialized is None:
             self._found, self._loads = cache.get_many(list(keys)), None
@@ -119,6 +140,36 @@ class CacheBatch:
             self._loaded[key] = value
         return self._loaded[key]
 
+    def set(self, key, value, timeout) -> None:  # noqa: A003
+        self._asked.add(key)
+        self._loaded[key] = value
+        self._write("set", key, value, timeout)
+
+    def add(self, key, value, timeout) -> None:
+        self._write("add", key, value, timeout)
+
+    def _write(self, op, key, value, timeout) -> None:
+        if self._defer_writes:
+            if not (op == "add" and key in self._writes):  # the first add of a key is the one that counts
+                self._writes[key] = (op, key, value, timeout)
+            return
+        from django.core.cache import cache
+
+        getattr(cache, op)(key, value, timeout)
+
+    def flush(self) -> None:
+        """Write what waits (``defer_writes``): one pipeline on Redis, one call per key elsewhere."""
+        writes, self._writes = list(self._writes.values()), {}
+        if not writes:
+            return
+        from django.core.cache import cache
+
+        if hasattr(cache, "write_many"):
+            cache.write_many(writes)
+        else:
+            for op, key, value, timeout in writes:
+                getattr(cache, op)(key, value, timeout)
+
 
 def cache_get(key, batch: CacheBatch | None = None):
     """``key`` from ``batch`` when one was read, else from the cache."""
@@ -127,3 +178,23 @@ def cache_get(key, batch: CacheBatch | None = None):
     from django.core.cache import cache
 
     return cache.get(key)
+
+
+def cache_set(key, value, timeout, batch: CacheBatch | None = None) -> None:
+    """``key`` written through ``batch`` when there is one (see ``CacheBatch.set``), else at once."""
+    if batch is not None:
+        batch.set(key, value, timeout)
+        return
+    from django.core.cache import cache
+
+    cache.set(key, value, timeout)
+
+
+def cache_add(key, value, timeout, batch: CacheBatch | None = None) -> None:
+    """``cache.add`` through ``batch`` when there is one (see ``CacheBatch.add``), else at once."""
+    if batch is not None:
+        batch.add(key, value, timeout)
+        return
+    from django.core.cache import cache
+
+    cache.add(key, value, timeout)

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Iterable, NamedTuple
 
 import numpy as np
 import pandas as pd
-from django.core.cache import cache
 
+from electroshop.cache import CacheBatch, cache_get, cache_set
 from electroshop.seam import get_adapter
 
 from .fill import FillRules, batches, category_chains
@@ -54,11 +54,12 @@ def segments_key(customer_id: int) -> str:
     return f"recs:segments:{customer_id}"
 
 
-def cold_start_segments(customer_id: int) -> list[str] | None:
+def cold_start_segments(customer_id: int, *, prefetched: CacheBatch | None = None) -> list[str] | None:
     """The segments of a customer without a personal list, most specific first; None when there is no
-    such customer. Cached for ``SEGMENTS_CACHE_SECONDS`` (forgotten when consent is withdrawn)."""
+    such customer. Cached for ``SEGMENTS_CACHE_SECONDS`` (forgotten when consent is withdrawn);
+    ``prefetched``: a cache batch that may hold ``segments_key`` (and takes the write)."""
     key = segments_key(customer_id)
-    cached = cache.get(key)
+    cached = cache_get(key, prefetched)
     if cached is not None:
         return cached
     adapter = get_adapter()
@@ -75,7 +76,7 @@ def cold_start_segments(customer_id: int) -> list[str] | None:
             segments.append(browsed_segment(int(found.iloc[0])))
     if country:
         segments.append(country_segment(country))
-    cache.set(key, segments, SEGMENTS_CACHE_SECONDS)
+    cache_set(key, segments, SEGMENTS_CACHE_SECONDS, prefetched)
     return segments
 
 

@@ -19,9 +19,9 @@ from typing import Any
 
 import numpy as np
 from django.core.cache import cache
-from django.db import models
+from django.db import connections, models, router
 
-from electroshop.cache import CacheBatch, cache_get
+from electroshop.cache import CacheBatch, cache_get, cache_set
 from electroshop.conf import electroshop_settings
 from electroshop.mlops.selectors import (
     active_version_id,
@@ -43,7 +43,7 @@ from .models import (
     SimilarProducts,
     TrendingProducts,
 )
-from .segments import cold_start_segments
+from .segments import cold_start_segments, segments_key
 
 APP, KIND = "recommendations", "hybrid"
 _MISSING = "__missing__"
@@ -77,14 +77,34 @@ def _cached_items(model: type[models.Model], version_id: int, *, prefetched: Cac
                   **key: Any) -> list | None:
     """The items of one cached row, through the Django cache. None when the row does not exist.
 
-    ``prefetched``: a batch of cache reads that may hold the row's key.
+    ``prefetched``: a batch of cache reads that may hold the row's key (and takes the write).
     """
     cache_key = _rows_key(model, version_id, **key)
     items = cache_get(cache_key, prefetched)
     if items is None:
-        items = model.objects.filter(model_version_id=version_id, **key).values_list("items", flat=True).first()
-        cache.set(cache_key, _MISSING if items is None else items, ROWS_CACHE_SECONDS)
+        items = _row_items(model, version_id, **key)
+        cache_set(cache_key, _MISSING if items is None else items, ROWS_CACHE_SECONDS, prefetched)
     return None if items == _MISSING else items
+
+
+_row_sql: dict[tuple, str] = {}
+
+
+def _row_items(model: type[models.Model], version_id: int, **key: Any) -> list | None:
+    """One row's items straight from its table: SQL written once per (table, key columns), since building
+    and compiling the ORM query cost several times its execution on the hot read."""
+    names = tuple(sorted(key))
+    connection = connections[router.db_for_read(model)]
+    sql = _row_sql.get((model, names, connection.alias))
+    if sql is None:
+        quote, meta = connection.ops.quote_name, model._meta
+        where = " AND ".join(f"{quote(meta.get_field(name).column)} = %s" for name in ("model_version", *names))
+        sql = _row_sql[(model, names, connection.alias)] = (
+            f"SELECT {quote(meta.get_field('items').column)} FROM {quote(meta.db_table)} WHERE {where}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [version_id, *(key[name] for name in names)])
+        row = cursor.fetchone()
+    return None if row is None else model._meta.get_field("items").from_db_value(row[0], None, connection)
 
 
 def live_key(subject: str) -> str:
@@ -256,15 +276,16 @@ def diversify(shown: list[tuple[int, dict]], *, scores: dict[int, float], pinned
     return top + [rest[k] for k in order]
 
 
-def _trending_candidates(version_id: int | None, *, category_id: int | None, segments: tuple[str, ...] = ()) -> list:
+def _trending_candidates(version_id: int | None, *, category_id: int | None, segments: tuple[str, ...] = (),
+                         prefetched: CacheBatch | None = None) -> list:
     """The first cached trending list of: each of ``segments`` (whole-shop lists of a customer segment,
     see ``segments.py``; only without a category filter), the category's, the whole shop's; else the
-    shop's best sellers."""
+    shop's best sellers. ``prefetched``: the read's cache batch (it takes the writes)."""
     if version_id is not None:
         keys = [{"category_id": 0, "segment": segment} for segment in segments if not category_id]
         keys += [{"category_id": category_id or 0, "segment": ""}, {"category_id": 0, "segment": ""}]
         for key in keys:
-            items = _cached_items(TrendingProducts, version_id, **key)
+            items = _cached_items(TrendingProducts, version_id, prefetched=prefetched, **key)
             if items:
                 return items
     return [[pid, score, "popular right now"] for pid, score in reads.popular_products(limit=200)]
@@ -275,12 +296,12 @@ def _trending_candidates(version_id: int | None, *, category_id: int | None, seg
 def customer_read_keys(customer_id: int, *, limit: int, category_id: int | None = None,
                        exclude_skus: tuple[str, ...] = ()) -> list[str]:
     """The cache keys a customer's read needs: pointer, rules, live list, the shop's and the
-    customer's stamps, the customer's bought products, their negative feedback and, for the version
+    customer's stamps, the customer's bought products, their negative feedback, their cold-start segments and, for the version
     this process read last, the cached answer, the cached row and the version number. Read together,
     in one round trip."""
     keys = [active_version_key(app=APP, kind=KIND), RULES_CACHE_KEY, customer_live_key(customer_id),
             stamps.SHOP_STAMP_KEY, stamps.purchases_stamp_key(customer_id), reads.bought_products_key(customer_id),
-            feedback_key(f"customer:{customer_id}")]
+            feedback_key(f"customer:{customer_id}"), segments_key(customer_id)]
     guess = last_seen_version_id(app=APP, kind=KIND)
     if guess is not None:
         keys.append(_answer_key(guess, customer_id, limit, category_id, exclude_skus))
@@ -342,8 +363,8 @@ def cached_customer_answer(
 
 def store_customer_answer(answer: CachedAnswer, body: bytes) -> None:
     if answer.key is not None:
-        cache.set(answer.key, {"stamps": answer.stamps, "body": body},
-                  electroshop_settings.RECOMMENDATIONS_RESPONSE_CACHE_SECONDS)
+        cache_set(answer.key, {"stamps": answer.stamps, "body": body},
+                  electroshop_settings.RECOMMENDATIONS_RESPONSE_CACHE_SECONDS, answer.batch)
 
 
 def recommendations_for_customer(
@@ -373,10 +394,11 @@ def recommendations_for_customer(
                          list_kind="personalized", customer_id=customer_id, category_id=category_id,
                          exclude_skus=exclude_skus, rules=rules, prefetched=found)
     # Cold start: a customer the model has not seen gets what is trending in their segments.
-    segments = cold_start_segments(customer_id)
+    segments = cold_start_segments(customer_id, prefetched=found)
     if segments is None:
         return None
-    return _assemble(candidates=_trending_candidates(version_id, category_id=category_id, segments=tuple(segments)),
+    return _assemble(candidates=_trending_candidates(version_id, category_id=category_id, segments=tuple(segments),
+                                                     prefetched=found),
                      source="trending", version_id=version_id, limit=limit, list_kind="trending",
                      customer_id=customer_id, category_id=category_id, exclude_skus=exclude_skus, rules=rules,
                      prefetched=found)

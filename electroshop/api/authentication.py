@@ -47,6 +47,7 @@ class PrefetchedCacheMixin:
     The view names its keys in ``prefetch_cache_keys(request, **url_kwargs)``; before authentication they
     are read with the token's entry into ``request.cache_batch`` (an ``electroshop.cache.CacheBatch``),
     which the token lookup and the view's selector then use instead of a cache call of their own.
+    The cache writes of the request wait in the batch and go in one round trip when the response is final.
     """
 
     def prefetch_cache_keys(self, request, **kwargs) -> list[str]:
@@ -57,5 +58,11 @@ class PrefetchedCacheMixin:
         token_key = token_cache_key_for_request(request, ServiceTokenAuthentication.keyword)
         if token_key is not None:
             keys.append(token_key)
-        request.cache_batch = CacheBatch(keys) if keys else None
+        request.cache_batch = CacheBatch(keys, defer_writes=True) if keys else None
         super().initial(request, *args, **kwargs)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        batch = getattr(request, "cache_batch", None)
+        if batch is not None:
+            batch.flush()
+        return super().finalize_response(request, response, *args, **kwargs)

@@ -14,7 +14,7 @@ from typing import Iterable
 from django.core.cache import cache
 from django.utils import timezone
 
-from electroshop.cache import CacheBatch, cache_get
+from electroshop.cache import CacheBatch, cache_get, cache_set
 
 from . import stamps
 from .registry import get_adapter
@@ -185,5 +185,5 @@ def bought_product_ids(customer_id: int, *, shop_stamp: str | None = None, reuse
             return stored["ids"]
     ids = get_adapter().purchased_product_ids(customer_id)
     if shop_stamp is not None and purchases_stamp is not None:
-        cache.set(bought_products_key(customer_id), {"stamps": depends_on, "ids": ids}, reuse_seconds)
+        cache_set(bought_products_key(customer_id), {"stamps": depends_on, "ids": ids}, reuse_seconds, prefetched)
     return ids

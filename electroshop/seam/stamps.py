@@ -22,7 +22,7 @@ from typing import Any, Iterable
 from django.core.cache import cache
 from django.db import transaction
 
-from electroshop.cache import CacheBatch, cache_get
+from electroshop.cache import CacheBatch, cache_add, cache_get
 
 SHOP_STAMP_KEY = "shop:stamp"
 STAMP_SECONDS = 24 * 3600  # an expired stamp is only a new one: answers stored with the old one are not served
@@ -37,7 +37,7 @@ def read_stamp(key: str, prefetched: CacheBatch | None = None) -> str | None:
     this reader cannot know which data the new one stands for, so it must not store with it)."""
     stamp = cache_get(key, prefetched)
     if stamp is None:
-        cache.add(key, uuid.uuid4().hex, STAMP_SECONDS)
+        cache_add(key, uuid.uuid4().hex, STAMP_SECONDS, prefetched)
     return stamp
 
 

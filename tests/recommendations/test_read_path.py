@@ -4,6 +4,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from electroshop.mlops.models import ModelVersion
+from electroshop.seam import stamps
 from electroshop.shop.models import Order, Stock
 from recommendations import selectors
 from recommendations.models import MerchandisingRule, RepeatPurchaseCategory
@@ -160,6 +161,31 @@ def test_hot_read_path_is_one_cache_round_trip_with_the_token(shop, staff_client
     batch = calls[0][1]
     assert any(key.startswith("api:token:") for key in batch)
     assert [key for name, key in calls if name == "get" and key not in batch] == []
+
+
+def test_a_cold_read_writes_its_cache_entries_once_after_the_answer(shop, staff_client, monkeypatch):
+    """The row read from the database, the customer's new stamp and the answer are written together when
+    the response is final: one pipeline on Redis (``write_many``), never a write of their own."""
+    from django.core.cache import cache
+
+    from recommendations.models import ProductRecommendation
+
+    get(staff_client, shop["customer"])  # warm the token and the pointer
+    row_key = selectors._rows_key(ProductRecommendation, shop["version"].pk, customer_id=shop["customer"].pk)
+    cache.delete_many([row_key, stamps.purchases_stamp_key(shop["customer"].pk)])
+    writes = []
+    for name in ("set", "add", "set_many", "write_many"):
+        original = getattr(cache, name, None)
+        if original is not None:
+            monkeypatch.setattr(cache, name, lambda *a, _call=original, _name=name, **k: writes.append(_name) or _call(*a, **k))
+    response = get(staff_client, shop["customer"], limit=5)
+    assert response.status_code == 200 and response.json()["source"] == "personalized"
+    if hasattr(cache, "write_many"):
+        assert writes == ["write_many"]
+    else:  # the local-memory cache: one call per key, all at the flush
+        assert sorted(writes) == ["add", "set"]
+    monkeypatch.undo()
+    assert cache.get(row_key) is not None and cache.get(stamps.purchases_stamp_key(shop["customer"].pk)) is not None
 
 
 def test_a_newly_activated_version_is_read_at_once(shop, staff_client, django_capture_on_commit_callbacks):
