@@ -2,7 +2,9 @@
 
 Starts gunicorn (2 workers, the README's serving command) with Redis as the cache, then runs wrk
 against each endpoint at 50 connections (requests per second), 10 and 4 connections (p50/p99),
-all with the same service-token authentication, rotating over many customers / products / orders.
+all with the same service-token authentication, rotating over many customers / products / orders
+(by default 20,000 customers of the medium demo shop: traffic spreads over customers, so most
+customer reads are first reads, not one customer's stored answer).
 Each measurement is split into rounds with the endpoints interleaved, so load that comes and goes
 on the machine meets every endpoint alike; latencies are the median round's (the worst round is
 printed too), requests/s the mean. Prints absolute figures, the ratio to whoami (the cheapest
@@ -17,12 +19,12 @@ warm read's query count, how busy the machine was meanwhile, and PASS/FAIL again
 * product forecast (horizon 28): p99 <= 25 ms at 10 connections;
 * fraud score (POST, by order id): p99 <= 30 ms at 4 connections.
 
-    .venv/bin/python benchmarks/serving_latency.py [--seconds 15] [--rounds 3] [--worker-class sync]
+    .venv/bin/python benchmarks/serving_latency.py [--seconds 15] [--rounds 3] [--subjects 20000] [--scale medium]
 
 Uses DATABASE_URL if set (PostgreSQL), else a SQLite file under var/bench/; REDIS_URL defaults to
 redis://127.0.0.1:6379/1, which is cleared first (a REDIS_URL you pass is not cleared: give it a
 database of its own per DATABASE_URL, cached rows are keyed by model version id). An empty database
-is seeded (small demo shop) and every model trained once (a few minutes); later runs reuse it.
+is seeded (``--scale``, medium by default) and every model trained once (several minutes); later runs reuse it.
 Latencies depend on what else the machine runs: the "other processes kept N CPUs busy" line says
 how loaded it was.
 """
@@ -204,7 +206,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3,
                         help="split each measurement into this many rounds, endpoints interleaved, so load that "
                              "comes and goes on the machine hits every endpoint alike")
-    parser.add_argument("--subjects", type=int, default=500, help="how many customers / products / orders to rotate over")
+    parser.add_argument("--subjects", type=int, default=20000,
+                        help="how many customers / products / orders to rotate over (traffic spreads over many "
+                             "customers: one customer's answer would be served from the answer cache)")
+    parser.add_argument("--scale", default="medium", choices=("small", "medium", "large"),
+                        help="the demo shop seeded when the database has no products")
     parser.add_argument("--worker-class", default="sync", help="gunicorn worker class (see README: why sync)")
     args = parser.parse_args()
     if not shutil.which("wrk"):
@@ -224,8 +230,8 @@ def main() -> None:
         # another DATABASE_URL) must not be served. Only the benchmark's own Redis database is cleared.
         django_shell("from django.core.cache import cache; cache.clear()", env)
     if django_shell("from electroshop.shop.models import Product; print(Product.objects.exists())", env) != "True":
-        print("seeding the small demo shop ...", flush=True)
-        manage("seed_demo", "--scale", "small", "--no-progress", env=env)
+        print(f"seeding the {args.scale} demo shop ...", flush=True)
+        manage("seed_demo", "--scale", args.scale, "--no-progress", env=env)
     has_model = django_shell("from electroshop.mlops.selectors import active_version; "
                              "print(active_version(app='recommendations', kind='hybrid') is not None)", env)
     if has_model != "True":
