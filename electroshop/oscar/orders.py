@@ -18,7 +18,7 @@ from django.db.models.functions import TruncDate
 from oscar.core.loading import get_model
 
 from electroshop.seam.adapter import INTERACTION_COLUMNS, ORDER_LINE_COLUMNS, ORDER_SESSION_PREFIX, EventType
-from electroshop.seam.frames import in_window, to_frame
+from electroshop.seam.frames import in_window, to_compact_frame, to_frame
 
 from .conf import oscar_setting
 
@@ -48,25 +48,27 @@ class OscarOrderReads:
     def interactions_frame(self, *, since: datetime | None = None, until: datetime) -> pd.DataFrame:
         lines = self._placed_in(self._demand_lines(), since=since, until=until).values_list(
             "order__user_id", "order__number", "product_id", "order__date_placed", "quantity")
-        purchases = to_frame(lines, ["customer_id", "number", "product_id", "occurred_at", "quantity"])
+        purchases = to_compact_frame(lines, ["customer_id", "number", "product_id", "occurred_at", "quantity"],
+                                     datetimes=["occurred_at"])
         purchases.insert(1, "session_id", ORDER_SESSION_PREFIX + purchases.pop("number").astype(str))
         purchases.insert(3, "event_type", EventType.PURCHASE.value)
 
         views = in_window(UserProductView.objects.all(), "date_created", since=since, until=until).values_list(
             "user_id", "product_id", "date_created")
-        viewed = to_frame(views, ["customer_id", "product_id", "occurred_at"])
+        viewed = to_compact_frame(views, ["customer_id", "product_id", "occurred_at"], datetimes=["occurred_at"])
         viewed["session_id"], viewed["event_type"] = "", EventType.VIEW.value
 
         carts = in_window(BasketLine.objects.filter(basket__owner_id__isnull=False, product_id__isnull=False),
                           "date_created", since=since, until=until).values_list(
             "basket__owner_id", "basket_id", "product_id", "date_created")
-        carted = to_frame(carts, ["customer_id", "basket_id", "product_id", "occurred_at"])
+        carted = to_compact_frame(carts, ["customer_id", "basket_id", "product_id", "occurred_at"],
+                                  datetimes=["occurred_at"])
         carted["session_id"] = BASKET_SESSION_PREFIX + carted.pop("basket_id").astype(str)
         carted["event_type"] = EventType.CART.value
 
         events = in_window(self.event_model.objects.filter(product_id__isnull=False), "occurred_at", since=since,
                            until=until).order_by().values_list(*INTERACTION_COLUMNS[:-1])
-        logged = to_frame(events, INTERACTION_COLUMNS[:-1])
+        logged = to_compact_frame(events, INTERACTION_COLUMNS[:-1], datetimes=["occurred_at"])
         for browsing in (viewed, carted, logged):
             browsing["quantity"] = 1
 

@@ -36,7 +36,7 @@ from .adapter import (
     ShopAdapter,
     StockLevel,
 )
-from .frames import decimal_with_places, in_window, to_frame
+from .frames import decimal_with_places, in_window, to_compact_frame, to_frame
 from .orm_risk import ModelRiskReads
 
 CONSENT_FIELDS = {"personalization": "personalization_consent", "marketing": "marketing_consent"}
@@ -274,7 +274,8 @@ class ModelShopAdapter(ModelRiskReads, ShopAdapter):
         lines = in_window(self._demand_lines(), "order__created_at", since=since, until=until).values_list(
             "order__customer_id", "order__number", "product_id", "order__created_at", "quantity"
         )
-        purchases = to_frame(lines, ["customer_id", "number", "product_id", "occurred_at", "quantity"])
+        purchases = to_compact_frame(lines, ["customer_id", "number", "product_id", "occurred_at", "quantity"],
+                                     datetimes=["occurred_at"])
         purchases.insert(1, "session_id", ORDER_SESSION_PREFIX + purchases.pop("number").astype(str))
         purchases.insert(3, "event_type", EventType.PURCHASE.value)
 
@@ -286,7 +287,7 @@ class ModelShopAdapter(ModelRiskReads, ShopAdapter):
         events = in_window(events, "occurred_at", since=since, until=until).order_by().values_list(
             "customer_id", "session_id", "product_id", "event_type", "occurred_at"
         )
-        browsing = to_frame(events, INTERACTION_COLUMNS[:-1])
+        browsing = to_compact_frame(events, INTERACTION_COLUMNS[:-1], datetimes=["occurred_at"])
         browsing["quantity"] = 1
 
         parts = [part[INTERACTION_COLUMNS] for part in (purchases, browsing) if not part.empty]
