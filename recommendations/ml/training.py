@@ -9,7 +9,7 @@
    kNN's K) by NDCG@10 on that window.
 4. Pool every generator's top candidates for the window's users, describe each pair, and train
    the gradient-boosted re-ranker to put first-time purchases on top (with earlier windows when this one
-   holds few first purchases). Each half of the window's users is held out once to measure the
+   holds few first purchases; every positive pair and a share of the negatives, ``ranker_negative_fraction``). Each half of the window's users is held out once to measure the
    re-ranker (``validation_metrics``, cross-fitted), then it is refitted on all.
 5. Refit the generators with the chosen settings on the whole history up to ``as_of``.
 
@@ -38,7 +38,7 @@ from .interactions import (
     filter_bots,
     naive_utc,
 )
-from .ranker import CandidateRanker, ranker_size
+from .ranker import CandidateRanker, ranker_size, training_rows
 
 log = logging.getLogger(__name__)
 
@@ -223,11 +223,14 @@ def train_hybrid(interactions: pd.DataFrame, products: pd.DataFrame | None = Non
             # windows, which lie before it) scores the odd ones and vice versa, so every user of the window is
             # held out once (measuring on one half only doubled the variance of the comparison with the generators)
             even = groups % 2 == 0
+            sample = training_rows(y, groups, params.ranker_negative_fraction, params.random_state)
+            metrics["ranker_fitted_pairs"] = float(sample.sum() + sum(len(e[1]) for e in earlier))
             try:
                 probe_scores = np.empty(len(y), dtype=np.float32)
                 for fit_on in (even, ~even):
+                    fit_rows = fit_on & sample
                     probe = CandidateRanker(random_state=params.random_state, **{**size, **params.ranker}).fit(
-                        *_stack([(X[fit_on], y[fit_on], groups[fit_on])] + earlier), names)
+                        *_stack([(X[fit_rows], y[fit_rows], groups[fit_rows])] + earlier), names)
                     probe_scores[~fit_on] = probe.predict(X[~fit_on])
                 metrics["validation_ndcg@10_hybrid_heldout"] = _block_ndcg(probe_scores, groups, y,
                                                                            [relevant[g] for g in np.unique(groups)])
@@ -237,7 +240,7 @@ def train_hybrid(interactions: pd.DataFrame, products: pd.DataFrame | None = Non
                                               relevant=[sorted(relevant[k]) for k in np.flatnonzero(held_out)],
                                               bought=bought_before, hybrid_top=top[held_out])
                 ranker = CandidateRanker(random_state=params.random_state, **{**size, **params.ranker}).fit(
-                    *_stack([(X, y, groups)] + earlier), names)
+                    *_stack([(X[sample], y[sample], groups[sample])] + earlier), names)
             except ValueError as exc:  # e.g. no positive candidates on tiny data: fall back to rank fusion
                 log.warning("ranker not trained: %s", exc)
                 ranker = None
@@ -305,7 +308,8 @@ def _earlier_ranker_examples(events: pd.DataFrame, products, params: HybridParam
     against ~10,000 on Online Retail), too few for the booster. Each earlier window is built like the
     validation window: generators (with the tuned settings) fitted on the history before it, labels from
     it. Everything lies before the validation window, so the held-out estimate stays honest. Groups are
-    offset so that no two windows share one. Returns ``[(features, labels, groups), ...]``."""
+    offset so that no two windows share one. Only the pairs the re-ranker is fitted on are kept
+    (``ranker.training_rows``). Returns ``[(features, labels, groups), ...]``."""
     out = []
     end = before
     while positives < params.ranker_min_positives and len(out) + 1 < params.max_ranker_windows:
@@ -322,8 +326,10 @@ def _earlier_ranker_examples(events: pd.DataFrame, products, params: HybridParam
             if params.max_ranker_users is not None:
                 users, relevant = users[: params.max_ranker_users], relevant[: params.max_ranker_users]
             X, y, groups, _, _ = _ranker_examples(model, users, [set(r) for r in relevant])
-            out.append((X, y, groups + (len(out) + 1) * _GROUP_OFFSET))
             positives += int(y.sum())
+            keep = training_rows(y, groups, params.ranker_negative_fraction, params.random_state + len(out) + 1)
+            out.append((X[keep], y[keep], groups[keep] + (len(out) + 1) * _GROUP_OFFSET))
+            del X
         end = start
     return out
 

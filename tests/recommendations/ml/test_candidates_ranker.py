@@ -109,6 +109,22 @@ def test_the_ranker_is_kept_small_when_there_are_few_positive_pairs():
     assert ranker_size(SMALL_DATA_POSITIVES) == {}  # the CandidateRanker defaults
 
 
+def test_the_ranker_is_fitted_on_every_positive_and_a_seeded_share_of_the_negatives():
+    from recommendations.ml.ranker import training_rows
+
+    groups = np.repeat(np.arange(200), 100)
+    labels = np.zeros(len(groups), dtype=bool)
+    labels[::50] = True  # two positives per user
+    labels[groups >= 150] = False  # the last 50 users have none: they teach no ranking
+    keep = training_rows(labels, groups, 0.25, random_state=3)
+    assert keep[labels].all()  # every positive
+    assert not keep[groups >= 150].any()
+    negatives = keep[~labels & (groups < 150)]
+    assert 0.2 < negatives.mean() < 0.3
+    np.testing.assert_array_equal(keep, training_rows(labels, groups, 0.25, random_state=3))  # seeded
+    assert training_rows(labels, groups, 1.0).sum() == (groups < 150).sum()
+
+
 def test_product_text_includes_the_attributes_as_key_value_words():
     from recommendations.ml.training_data import product_texts
 

@@ -174,6 +174,24 @@ def test_the_ranker_learns_from_earlier_windows_when_the_last_has_few_first_purc
     assert three.ranker is not None and one.ranker is not None
 
 
+def test_the_ranker_is_fitted_on_a_share_of_the_negative_pairs_of_every_window(shop):
+    from recommendations.ml.hybrid import HybridParams
+    from recommendations.ml.training import train_hybrid
+
+    interactions, products = shop
+    small = dict(validation_days=30, als_grid=({"factors": 4, "iterations": 2},), ease_l2_grid=(10.0,),
+                 knn_k_grid=(10,), ranker={"max_iter": 20, "min_samples_leaf": 5}, max_ranker_windows=3)
+    every = train_hybrid(interactions, products, as_of=AS_OF, params=HybridParams(ranker_negative_fraction=1.0, **small))
+    share = train_hybrid(interactions, products, as_of=AS_OF, params=HybridParams(ranker_negative_fraction=0.25, **small))
+    assert every.validation_metrics["ranker_windows"] == share.validation_metrics["ranker_windows"] == 3
+    positives = every.validation_metrics["ranker_positives"]
+    assert share.validation_metrics["ranker_positives"] == positives
+    negatives_every = every.validation_metrics["ranker_fitted_pairs"] - positives
+    negatives_share = share.validation_metrics["ranker_fitted_pairs"] - positives
+    assert 0.15 < negatives_share / negatives_every < 0.35
+    assert share.ranker is not None
+
+
 def test_the_gate_compares_on_users_no_generator_setting_was_tuned_on(monkeypatch):
     """The validation window is split: generator settings are chosen on one half, and the activation
     gate's comparison (ValidationWindow) holds only the other half."""
