@@ -433,23 +433,34 @@ class ContentGenerator(ItemItemGenerator):
 
     name = "content"
 
-    def __init__(self, k: int = 50, max_features: int = 50000, min_df: int = 1):
+    # Terms in more than this share of the products are dropped: they tell no product from another,
+    # and they made every customer's profile overlap nearly the whole catalogue. On the 20,000-product
+    # demo shop 48 such terms held most of the vectors' entries; without them scoring a customer took a
+    # quarter of the time (2026-12-06), with the validation NDCG of benchmarks/recommendations_robustness.py
+    # unchanged within noise (benchmarks/README.md).
+    DEFAULT_MAX_DF = 0.5
+
+    def __init__(self, k: int = 50, max_features: int = 50000, min_df: int = 1, max_df: float = DEFAULT_MAX_DF):
         self.k = k
         self.max_features = max_features
         self.min_df = min_df
+        self.max_df = max_df
         self.vectors = None
 
     def fit(self, data: TrainingData):
-        from sklearn.feature_extraction.text import TfidfVectorizer
-
         n_items = data.n_items
         if data.products is None or "text" not in data.products.columns or not data.products["text"].str.strip().any():
             self.vectors = sp.csr_matrix((n_items, 1), dtype=np.float32)
             self.sim = sp.csr_matrix((n_items, n_items), dtype=np.float32)
             return self
-        vec = TfidfVectorizer(ngram_range=(1, 2), min_df=self.min_df, max_features=self.max_features,
-                              sublinear_tf=True, lowercase=True)
-        self.vectors = vec.fit_transform(data.products["text"].fillna("")).astype(np.float32).tocsr()
+        texts = data.products["text"].fillna("")
+        try:
+            vec = self._vectorizer(self.max_df)
+            vectors = vec.fit_transform(texts)
+        except ValueError:  # a catalogue so small or uniform that max_df leaves no term: keep them all
+            vec = self._vectorizer(1.0)
+            vectors = vec.fit_transform(texts)
+        self.vectors = vectors.astype(np.float32).tocsr()
         self.sim = top_k_cosine_neighbours(self.vectors, self.k)
         # Kept with the model so a product created or edited after training gets text neighbours at
         # once; the terms dropped by max_features are only kept for introspection and can be huge.
@@ -457,6 +468,12 @@ class ContentGenerator(ItemItemGenerator):
             del vec.stop_words_
         self.vectorizer = vec
         return self
+
+    def _vectorizer(self, max_df: float):
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        return TfidfVectorizer(ngram_range=(1, 2), min_df=self.min_df, max_df=max_df, max_features=self.max_features,
+                               sublinear_tf=True, lowercase=True)
 
     def neighbours_of_texts(self, texts: Sequence[str], n: int,
                             exclude: Sequence[int | None] | None = None) -> list[tuple[np.ndarray, np.ndarray]]:

@@ -135,3 +135,21 @@ def test_product_text_includes_the_attributes_as_key_value_words():
     texts = product_texts(products).tolist()
     assert "colour red" in texts[0] and "storage 128GB" in texts[0] and "empty" not in texts[0]
     assert texts[1].split() == ["Cable", "USB-C", "Cables"]
+
+
+def test_content_leaves_out_words_of_most_products_and_keeps_all_of_a_uniform_catalogue():
+    from types import SimpleNamespace
+
+    def fitted(texts):
+        data = SimpleNamespace(n_items=len(texts), products=pd.DataFrame({"text": texts}))
+        return cg.ContentGenerator(k=5).fit(data)
+
+    shop = fitted(["Acme phone red", "Acme phone blue", "Acme cable red", "Zed lamp green", "Acme lamp"])
+    vocabulary = shop.vectorizer.vocabulary_
+    assert "acme" not in vocabulary  # in 4 of 5 products
+    assert {"phone", "red", "lamp"} <= set(vocabulary)
+    # texts of new products are scored with the same vocabulary: a common word alone finds nothing
+    [(common, _), (phone, _)] = shop.neighbours_of_texts(["Acme", "phone"], 3)
+    assert len(common) == 0 and set(phone.tolist()) == {0, 1}
+    uniform = fitted(["Acme"] * 4)  # every word in every product: nothing would remain, so all stay
+    assert "acme" in uniform.vectorizer.vocabulary_
