@@ -88,13 +88,17 @@ class ResilientRedisCache(RedisCache):
         return self._guard(super().clear, False)
 
     def write_many(self, writes: list[tuple[str, str, object, float | None]]) -> None:
-        """``(op, key, value, timeout)`` writes (op ``set`` or ``add``) in one pipeline: one round trip."""
+        """``(op, key, value, timeout)`` writes (op ``set`` or ``add``) in one pipeline: one round trip.
+        Timeouts mean what they mean to ``set`` and ``add``: None keeps the key, 0 keeps nothing (a ``set``
+        deletes the key)."""
 
         def write():
             pipe = self._cache.get_client(None, write=True).pipeline(transaction=False)
             for op, key, value, timeout in writes:
                 seconds = self.get_backend_timeout(timeout)
-                if seconds == 0:  # Django's meaning of a 0 timeout: do not keep it
+                if seconds == 0:
+                    if op == "set":
+                        pipe.delete(self.make_key(key))
                     continue
                 pipe.set(self.make_key(key), self._cache._serializer.dumps(value), ex=seconds, nx=op == "add")
             pipe.execute()
@@ -111,8 +115,9 @@ class CacheBatch:
 
     Writes go through ``set`` and ``add``. With ``defer_writes`` they wait for ``flush`` and then
     go in one round trip (a hot view flushes when its response is final, see
-    ``PrefetchedCacheMixin``); otherwise each is written at once. A key ``set`` here answers
-    ``get`` with the new value; an ``add`` does not (another process may have added first).
+    ``PrefetchedCacheMixin``; values are serialized then, so a caller must not change one after
+    handing it over); otherwise each is written at once. A key ``set`` here answers ``get`` with the
+    new value; an ``add`` does not (another process may have added first).
     """
 
     def __init__(self, keys, *, defer_writes: bool = False):

@@ -57,7 +57,9 @@ def segments_key(customer_id: int) -> str:
 def cold_start_segments(customer_id: int, *, prefetched: CacheBatch | None = None) -> list[str] | None:
     """The segments of a customer without a personal list, most specific first; None when there is no
     such customer. Cached for ``SEGMENTS_CACHE_SECONDS`` (forgotten when consent is withdrawn);
-    ``prefetched``: a cache batch that may hold ``segments_key`` (and takes the write)."""
+    ``prefetched``: a cache batch that may hold ``segments_key``. Written at once, not with the batch's
+    writes at the end of the read: withdrawing consent deletes the key, and a held write would put the
+    browsing segment back."""
     key = segments_key(customer_id)
     cached = cache_get(key, prefetched)
     if cached is not None:
@@ -76,7 +78,7 @@ def cold_start_segments(customer_id: int, *, prefetched: CacheBatch | None = Non
             segments.append(browsed_segment(int(found.iloc[0])))
     if country:
         segments.append(country_segment(country))
-    cache_set(key, segments, SEGMENTS_CACHE_SECONDS, prefetched)
+    cache_set(key, segments, SEGMENTS_CACHE_SECONDS)
     return segments
 
 

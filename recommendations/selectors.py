@@ -77,13 +77,17 @@ def _cached_items(model: type[models.Model], version_id: int, *, prefetched: Cac
                   **key: Any) -> list | None:
     """The items of one cached row, through the Django cache. None when the row does not exist.
 
-    ``prefetched``: a batch of cache reads that may hold the row's key (and takes the write).
+    ``prefetched``: a batch of cache reads that may hold the row's key. It takes the write of a shop-wide
+    row (trending, product lists); a customer's row is written at once, as close as possible to its
+    query: withdrawing consent deletes the row and this key (``live.forget_personal_lists``), and a
+    write held until the end of a read that started before would put the row back.
     """
     cache_key = _rows_key(model, version_id, **key)
     items = cache_get(cache_key, prefetched)
     if items is None:
         items = _row_items(model, version_id, **key)
-        cache_set(cache_key, _MISSING if items is None else items, ROWS_CACHE_SECONDS, prefetched)
+        personal = model is ProductRecommendation
+        cache_set(cache_key, _MISSING if items is None else items, ROWS_CACHE_SECONDS, None if personal else prefetched)
     return None if items == _MISSING else items
 
 
@@ -95,16 +99,18 @@ def _row_items(model: type[models.Model], version_id: int, **key: Any) -> list |
     and compiling the ORM query cost several times its execution on the hot read."""
     names = tuple(sorted(key))
     connection = connections[router.db_for_read(model)]
+    meta = model._meta
     sql = _row_sql.get((model, names, connection.alias))
     if sql is None:
-        quote, meta = connection.ops.quote_name, model._meta
+        quote = connection.ops.quote_name
         where = " AND ".join(f"{quote(meta.get_field(name).column)} = %s" for name in ("model_version", *names))
         sql = _row_sql[(model, names, connection.alias)] = (
             f"SELECT {quote(meta.get_field('items').column)} FROM {quote(meta.db_table)} WHERE {where}")
     with connection.cursor() as cursor:
-        cursor.execute(sql, [version_id, *(key[name] for name in names)])
+        cursor.execute(sql, [int(version_id), *(meta.get_field(name).get_db_prep_value(key[name], connection)
+                                                for name in names)])
         row = cursor.fetchone()
-    return None if row is None else model._meta.get_field("items").from_db_value(row[0], None, connection)
+    return None if row is None else meta.get_field("items").from_db_value(row[0], None, connection)
 
 
 def live_key(subject: str) -> str:
@@ -296,9 +302,9 @@ def _trending_candidates(version_id: int | None, *, category_id: int | None, seg
 def customer_read_keys(customer_id: int, *, limit: int, category_id: int | None = None,
                        exclude_skus: tuple[str, ...] = ()) -> list[str]:
     """The cache keys a customer's read needs: pointer, rules, live list, the shop's and the
-    customer's stamps, the customer's bought products, their negative feedback, their cold-start segments and, for the version
-    this process read last, the cached answer, the cached row and the version number. Read together,
-    in one round trip."""
+    customer's stamps, the customer's bought products, their negative feedback, their cold-start
+    segments and, for the version this process read last, the cached answer, the cached row and the
+    version number. Read together, in one round trip."""
     keys = [active_version_key(app=APP, kind=KIND), RULES_CACHE_KEY, customer_live_key(customer_id),
             stamps.SHOP_STAMP_KEY, stamps.purchases_stamp_key(customer_id), reads.bought_products_key(customer_id),
             feedback_key(f"customer:{customer_id}"), segments_key(customer_id)]

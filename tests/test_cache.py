@@ -39,12 +39,14 @@ def redis_cache() -> ResilientRedisCache:
 
 def test_write_many_sets_adds_and_keeps_an_existing_key_in_one_pipeline():
     cache = redis_cache()
-    cache.delete_many(["a", "b", "c", "d"])
+    cache.delete_many(["a", "b", "c", "d", "e"])
     cache.set("b", "there before", 60)
+    cache.set("d", "there before", 60)
     cache.write_many([("set", "a", {"x": 1}, 60), ("add", "b", "mine", 60), ("add", "c", "mine", 60),
-                      ("set", "d", "gone", 0)])
-    assert cache.get_many(["a", "b", "c", "d"]) == {"a": {"x": 1}, "b": "there before", "c": "mine"}
+                      ("set", "d", "gone", 0), ("set", "e", "kept", None)])
+    assert cache.get_many(["a", "b", "c", "d", "e"]) == {"a": {"x": 1}, "b": "there before", "c": "mine", "e": "kept"}
     assert 0 < cache._cache.get_client().ttl(cache.make_key("a")) <= 60
+    assert cache._cache.get_client().ttl(cache.make_key("e")) == -1  # None: no expiry
 
 
 def test_a_deferred_batch_writes_nothing_before_flush_and_everything_at_it(settings):

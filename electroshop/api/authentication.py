@@ -47,7 +47,9 @@ class PrefetchedCacheMixin:
     The view names its keys in ``prefetch_cache_keys(request, **url_kwargs)``; before authentication they
     are read with the token's entry into ``request.cache_batch`` (an ``electroshop.cache.CacheBatch``),
     which the token lookup and the view's selector then use instead of a cache call of their own.
-    The cache writes of the request wait in the batch and go in one round trip when the response is final.
+    Cache writes made through the batch (``CacheBatch.set`` / ``add``) wait and go in one round trip when
+    the response is final; writes made around it, and the held ones of a request that fails with an
+    unhandled error, are not part of that.
     """
 
     def prefetch_cache_keys(self, request, **kwargs) -> list[str]:

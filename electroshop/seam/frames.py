@@ -36,20 +36,33 @@ def to_compact_frame(rows: Iterable[tuple], columns: list[str], *, datetimes: It
     parts = []
     while chunk := list(islice(source, chunk_size)):
         part = pd.DataFrame.from_records(chunk, columns=columns)
+        del chunk
         for column in columns:
             if column in datetimes:
                 part[column] = pd.to_datetime(part[column], utc=True)
-            elif part[column].dtype == object:
+            elif _is_text(part[column]):
                 values = part[column]
                 shared = values.astype("category").astype(object)  # one object per distinct string
                 part[column] = shared.where(values.notna(), None)
         parts.append(part)
     if not parts:
-        return pd.DataFrame.from_records([], columns=columns)
-    if len(parts) == 1:
-        return parts[0]
+        empty = pd.DataFrame.from_records([], columns=columns)
+        return empty.astype({column: "datetime64[ns, UTC]" for column in datetimes})
+    frame = pd.concat(parts, ignore_index=True)
+    del parts
     # a chunk whose ids were all None read as objects: numbers again, as a single read has them
-    return pd.concat(parts, ignore_index=True).infer_objects()
+    for column in columns:
+        if frame[column].dtype == object and not _is_text(frame[column]):
+            frame[column] = frame[column].infer_objects()
+    return frame
+
+
+def _is_text(values: pd.Series) -> bool:
+    """An object column whose values are strings (None aside), judged by its first value."""
+    if values.dtype != object:
+        return False
+    present = values.dropna()
+    return len(present) > 0 and isinstance(present.iloc[0], str)
 
 
 def decimal_with_places(value, places: int) -> Decimal | None:

@@ -138,6 +138,8 @@ def training_rows(labels: np.ndarray, groups: np.ndarray, negative_fraction: flo
     Negatives outnumber positives 40:1 (Online Retail) to 400:1 (the demo shop) and fitting time and
     memory grow with the pairs; a random share of them moves every pair's predicted odds by the same
     factor, which leaves each user's ranking as it was in expectation."""
+    if not 0.0 < negative_fraction <= 1.0:
+        raise ValueError(f"negative_fraction must be in (0, 1], not {negative_fraction}")
     labels = np.asarray(labels).astype(bool)
     groups = np.asarray(groups)
     keep = np.isin(groups, np.unique(groups[labels]))
@@ -169,9 +171,7 @@ class CandidateRanker:
         from sklearn.ensemble import HistGradientBoostingClassifier
 
         labels = np.asarray(labels).astype(np.int8)
-        groups = np.asarray(groups)
-        positive_groups = np.unique(groups[labels == 1])
-        keep = np.isin(groups, positive_groups)
+        keep = training_rows(labels, groups, 1.0)
         if labels[keep].sum() == 0 or labels[keep].min() == labels[keep].max():
             raise ValueError("the ranker needs both positive and negative candidates to train")
         self.model = HistGradientBoostingClassifier(early_stopping=False, **self.params)

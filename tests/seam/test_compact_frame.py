@@ -30,5 +30,24 @@ def test_equal_strings_of_a_chunk_are_one_object():
     assert len({id(value) for value in views}) == 1
 
 
-def test_an_empty_read_has_the_columns():
-    assert list(to_compact_frame([], COLUMNS, datetimes=["occurred_at"]).columns) == COLUMNS
+def test_an_empty_read_has_the_columns_and_the_datetime_type():
+    empty = to_compact_frame([], COLUMNS, datetimes=["occurred_at"])
+    assert list(empty.columns) == COLUMNS and str(empty["occurred_at"].dtype) == "datetime64[ns, UTC]"
+
+
+def test_values_that_are_not_strings_are_kept_as_they_are():
+    from decimal import Decimal
+
+    frame = to_compact_frame([(Decimal("1.5"), "a"), (Decimal("1.50"), "a")], ["price", "label"], chunk_size=10)
+    assert [str(value) for value in frame["price"]] == ["1.5", "1.50"]
+
+
+@pytest.mark.django_db
+def test_a_queryset_is_read_in_chunks():
+    from electroshop.shop.models import Category
+
+    for name in ("a", "b", "c"):
+        Category.objects.create(name=name, slug=name, path=name)
+    frame = to_compact_frame(Category.objects.order_by("name").values_list("name", "slug"), ["name", "slug"],
+                             chunk_size=2)
+    assert frame["name"].tolist() == ["a", "b", "c"]
