@@ -362,3 +362,46 @@ def test_imported_customer_ids_do_not_break_later_customers(tmp_path):
     path = write(tmp_path, HEADER + "600001,A1,Thing,1,2011-01-01 10:00:00,1.00,17850.0,United Kingdom\n")
     import_online_retail_orders(path=path)
     assert Customer.objects.create(email="new@example.com").pk != 17850
+
+
+GENERIC_IDENTITY_HEADER = (
+    "order_id,customer_id,sku,quantity,unit_price,ordered_at,country,email,device_id,ip_address,card_fingerprint,"
+    "billing_country,shipping_country,payment_method,card_bin\n"
+)
+
+
+def test_generic_orders_carry_the_identities_fraud_scoring_reads(tmp_path):
+    path = write(tmp_path, GENERIC_IDENTITY_HEADER
+                 + "A1,7,SKU1,1,10.00,2024-03-01T10:00:00,France,Sam@Example.com,T42,203.0.113.7,fp_1,Germany,France,card,411111\n"
+                 + "A1,7,SKU2,1,5.00,2024-03-01T10:00:00,France,sam@example.com,T43,203.0.113.8,fp_2,Spain,Spain,paypal,\n"
+                 + "A2,,SKU1,2,10.00,2024-03-02T09:00:00,Italy,,,2001:db8::1,,,,,\n")
+    result = import_generic_orders(path=path)
+    assert result.bad_rows == []
+    first = Order.objects.get(number="A1")
+    # An order takes its first row's identities; a billing or shipping country wins over ``country``.
+    assert (first.email, first.device_id, first.ip_address, first.card_fingerprint) == (
+        "Sam@Example.com", "T42", "203.0.113.7", "fp_1")
+    assert (first.billing_country, first.shipping_country, first.payment_method, first.card_bin) == (
+        "Germany", "France", "card", "411111")
+    guest = Order.objects.get(number="A2")
+    assert (guest.email, guest.device_id, guest.ip_address, guest.billing_country, guest.shipping_country) == (
+        "", "", "2001:db8::1", "Italy", "Italy")
+    # A new customer's account dates from their first order in the file, not from the import.
+    assert Customer.objects.get(pk=7).created_at == datetime(2024, 3, 1, 10, tzinfo=dt_timezone.utc)
+
+
+def test_bad_identities_are_bad_rows_with_their_line(tmp_path):
+    path = write(tmp_path, GENERIC_IDENTITY_HEADER
+                 + "B1,1,SKU1,1,10.00,2024-03-01T10:00:00,,not-an-email,,,,,,,\n"
+                 + "B2,1,SKU1,1,10.00,2024-03-01T10:00:00,,,,300.1.2.3,,,,,\n"
+                 + "B3,1,SKU1,1,10.00,2024-03-01T10:00:00,,,,,,,,,41x1\n"
+                 + "B4,1,SKU1,1,10.00,2024-03-01T10:00:00,,,," + "," + "f" * 129 + ",,,,\n"
+                 + "B5,1,SKU1,1,10.00,2024-03-01T10:00:00,,ok@example.com,D1,10.0.0.1,fp,,,,\n")
+    result = import_generic_orders(path=path, max_bad_rows=BadRowLimit.parse("100%"))
+    assert [(b.line, b.reason) for b in result.bad_rows] == [
+        (2, "email 'not-an-email' is not an e-mail address"),
+        (3, "ip_address '300.1.2.3' is not an IP address"),
+        (4, "card_bin '41x1' is not 6 to 8 digits"),
+        (5, "card_fingerprint longer than 128 characters"),
+    ]
+    assert list(Order.objects.values_list("number", "device_id")) == [("B5", "D1")]

@@ -38,7 +38,10 @@ orders (online-retail and generic):
   unit price; unparsable date; a customer id that is not a positive integer (``17850.0`` is fine);
   a row whose customer differs from the customer of its order in the file or in the database.
   Rows without a customer are guest orders, not bad rows. A duplicate is an identical order line
-  (order number, sku, quantity, unit price).
+  (order number, sku, quantity, unit price). Generic files may also carry the order's identities
+  (``identities.IDENTITY_COLUMNS``: email, device_id, ip_address, card_fingerprint, billing_country,
+  shipping_country, payment_method, ...): a value too long for its column, an e-mail that is not
+  one, an IP that is not one or a card_bin that is not 6-8 digits makes its row bad.
 events (rees46 and generic):
   wrong number of fields; unparsable time; an event type the shop does not store (rees46
   ``remove_from_cart`` is reported as a bad row: ``Event`` has no removal type and a removal is not a
@@ -49,7 +52,8 @@ events (rees46 and generic):
 
 Mapping choices
 ---------------
-* online-retail: CustomerID -> ``Customer.id`` (country from the first row that names it); StockCode
+* online-retail: CustomerID -> ``Customer.id`` (country from the first row that names it; a new customer's
+  account dates from their first row in the file, in every format); StockCode
   -> ``Product.sku`` verbatim; the product's name is the last non-empty Description, its price the
   last positive UnitPrice (the file is chronological); InvoiceNo -> ``Order.number``; the order's
   time is its earliest row, status ``cancelled`` for ``C`` invoices else ``completed``.

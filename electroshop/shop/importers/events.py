@@ -63,7 +63,7 @@ def _import_event_frame(
         in_db = rows["dedupe_key"].isin(existing)
         duplicates += int(in_db.sum())
         rows = rows[~in_db]
-        ensure_customers(rows.assign(country=""), result)
+        ensure_customers(rows.assign(country="", created_at=rows["occurred_at"]), result)
         with_product = rows[rows["sku"] != ""]
         product_ids = ensure_products(with_product, result) if not with_product.empty else {}
         product_column = [product_ids.get(s) if s else None for s in rows["sku"]]

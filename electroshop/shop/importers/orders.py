@@ -14,6 +14,7 @@ from electroshop.seam.adapter import ORDER_SESSION_PREFIX
 from electroshop.shop.models import Event, Order, OrderLine
 
 from .dates import parse_datetimes
+from .identities import IDENTITY_COLUMNS, identity_fields, order_identities
 from .rows import (
     BadRowLimit, ImportFileError, ImportResult, Reasons, customer_ids, flag_too_long, parse_cents, parse_int, read_csv,
     until_timestamp,
@@ -28,7 +29,7 @@ ORDER_EVENT_KEY_PREFIX = "order:"
 
 ONLINE_RETAIL_COLUMNS = ["InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID", "Country"]
 GENERIC_ORDER_COLUMNS = ["order_id", "customer_id", "sku", "quantity", "unit_price", "ordered_at"]
-GENERIC_ORDER_OPTIONAL = ["product_name", "category", "brand", "country"]
+GENERIC_ORDER_OPTIONAL = ["product_name", "category", "brand", "country", *IDENTITY_COLUMNS]
 ORDER_FORMATS = ("online-retail", "generic")
 
 
@@ -123,16 +124,21 @@ def _import_order_frame(
         if not new_numbers.empty:
             amounts = new_numbers["quantity"] * new_numbers["price_cents"]
             grouped = new_numbers.assign(amount=amounts).groupby("number", sort=False)
+            with_identities = all(column in new_numbers for column in IDENTITY_COLUMNS)
             heads = grouped.agg(
                 created_at=("created_at", "min"),
                 customer_id=("customer_id", "first"),
                 country=("country", "first"),
                 cancelled=("cancelled", "first"),
                 total=("amount", "sum"),
+                **({column: (column, "first") for column in IDENTITY_COLUMNS} if with_identities else {}),
             )
             for head in heads.itertuples():
                 number = head.Index
                 country = (head.country or "").strip()[:100]
+                fields = {"billing_country": country, "shipping_country": country}
+                if with_identities:  # a file's billing / shipping country wins over its country
+                    fields.update({k: v for k, v in identity_fields(head).items() if v or k not in fields})
                 orders.append(
                     Order(
                         number=number,
@@ -141,8 +147,7 @@ def _import_order_frame(
                         status=Order.Status.CANCELLED if head.cancelled else Order.Status.COMPLETED,
                         total=Decimal(int(head.total)).scaleb(-2),
                         currency=electroshop_settings.CURRENCY,
-                        billing_country=country,
-                        shipping_country=country,
+                        **fields,
                     )
                 )
         order_ids = {n: pk for n, (pk, _, _) in existing_orders.items()}
@@ -272,7 +277,8 @@ def import_generic_orders(
     progress: bool = False,
 ) -> ImportResult:
     """Import a generic order file: order_id, customer_id, sku, quantity, unit_price, ordered_at
-    (+ optional product_name, category ``A/B/C``, brand, country). All orders get status completed."""
+    (+ optional product_name, category ``A/B/C``, brand, country, and the order identities fraud
+    scoring uses: :data:`IDENTITY_COLUMNS`). All orders get status completed."""
     frame, bad, data_lines = read_csv(Path(path), required=GENERIC_ORDER_COLUMNS, optional=GENERIC_ORDER_OPTIONAL)
     result = ImportResult(data_lines=data_lines, bad_rows=bad)
     reasons = Reasons(frame)
@@ -291,6 +297,7 @@ def import_generic_orders(
     customer_id = customer_ids(frame["customer_id"], reasons, "customer_id")
     flag_too_long(reasons, "category", 1000)
     flag_too_long(reasons, "brand", 200)
+    identities = order_identities(frame, reasons)
     canonical = pd.DataFrame(
         {
             "line": frame["line"],
@@ -305,6 +312,7 @@ def import_generic_orders(
             "category": frame["category"].map(normalise_path),
             "brand": frame["brand"].str.strip(),
             "cancelled": False,
+            **identities,
         }
     )
     _import_order_frame(canonical, reasons, result, until=until, max_bad_rows=max_bad_rows, progress=progress)

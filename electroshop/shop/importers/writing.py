@@ -204,16 +204,20 @@ def ensure_brands(*, names: Iterable[str]) -> dict[str, int]:
 
 
 def ensure_customers(frame: pd.DataFrame, result: ImportResult) -> None:
-    """Create the customers of ``frame`` (columns customer_id, country) that do not exist yet."""
-    known = frame.loc[frame["customer_id"].notna(), ["customer_id", "country"]]
+    """Create the customers of ``frame`` (columns customer_id, country, created_at) that do not exist yet.
+
+    A new customer's account dates from their first order in the file (the earliest the shop knew
+    them), not from the import: fraud scoring reads an account's age at each order.
+    """
+    known = frame.loc[frame["customer_id"].notna(), ["customer_id", "country", "created_at"]]
     if known.empty:
         return
     countries = known.assign(country=known["country"].str.strip()).replace({"country": {"": None}})
-    firsts = countries.groupby("customer_id", sort=False)["country"].first()
+    firsts = countries.groupby("customer_id", sort=False).agg(country=("country", "first"), since=("created_at", "min"))
     existing = {pk for (pk,) in existing_values(Customer.objects, "pk", [int(i) for i in firsts.index], "pk")}
     new = [
-        Customer(id=int(pk), country=(country or "")[:100])
-        for pk, country in firsts.items()
+        Customer(id=int(pk), country=(country or "")[:100], created_at=since.to_pydatetime())
+        for pk, country, since in zip(firsts.index, firsts["country"], firsts["since"])
         if int(pk) not in existing
     ]
     Customer.objects.bulk_create(new, batch_size=int(electroshop_settings.IMPORT_BATCH_SIZE))
