@@ -66,7 +66,17 @@ DEFAULTS: dict[str, Any] = {
     # --- fraud ---
     "FRAUD_REVIEW_THRESHOLD": 50,  # score (0-100) at or above which an order goes to review
     "FRAUD_BLOCK_THRESHOLD": 85,  # score at or above which an order is blocked
-    "FRAUD_LABEL_DELAY_DAYS": 7,  # labels (chargebacks, decisions) count only after this delay
+    # An order older than this with no label is presumed genuine (a training row); entity risk divides
+    # the frauds known on an entity by its orders at least this old.
+    "FRAUD_LABEL_DELAY_DAYS": 7,
+    # A fraud label (chargeback, rejection) counts in entity risk from the day it is known, whatever its
+    # delay, if its order is at most this many days old: chargebacks arrive 30 to 90 days late.
+    "FRAUD_LABEL_LOOKBACK_DAYS": 120,
+    # The customer's usual amount is measured over this many days, so a few weeks of fraudulent amounts
+    # do not become the norm.
+    "FRAUD_PROFILE_DAYS": 90,
+    "FRAUD_TRAIN_DAYS": 180,  # orders of this many days before the as-of day are training rows
+    "FRAUD_TREES": 200,  # trees of the supervised random forest and of the isolation forest
 }
 
 

@@ -5,15 +5,15 @@ One definition for training (a DataFrame of orders, :func:`order_features_frame`
 ``fraud.ml.features`` with the same :func:`feature_config`, and both add the same per-order
 features with :func:`order_attributes`. No Django here: the callers read the database.
 
-Labels: an order's label feeds entity risk only if it was known within the label delay
-(``known_at <= order time + delay``); the feature code itself uses a label only for orders at
-least the delay older than the order being scored. Together: a label never influences the score of
-an order placed before the label was known, and training and serving see the same labels.
+Labels count by time of knowledge: an order's fraud label (a chargeback, a rejection) feeds the
+entity risk of the orders placed from the moment it was known (``fraud_known_at``), whatever its
+delay, for orders at most ``FRAUD_LABEL_LOOKBACK_DAYS`` younger than it (see ``fraud.ml.features``).
+A label never influences the score of an order placed before it was known, and training and serving
+see the same labels.
 """
 from __future__ import annotations
 
 import math
-from datetime import datetime
 from typing import Any, Iterable, Mapping
 
 import numpy as np
@@ -32,6 +32,7 @@ from fraud.ml.features import (
 # Entity columns a fraudster reuses; each gets velocity counters and label-delayed risk.
 ENTITY_COLS = ("email", "device_id", "ip_address", "card_fingerprint", "shipping_address")
 TIME_COL, AMOUNT_COL, LABEL_COL, CUSTOMER_COL = "created_at", "total", "is_fraud", "customer"
+KNOWN_COL = "fraud_known_at"  # when the order's fraud label became known (NaT: none known)
 
 # Per-order features added to fraud.ml's (same code both paths).
 EXTRA_FEATURES = [
@@ -55,11 +56,19 @@ EXTRA_MESSAGES = {
 }
 
 
-def feature_config(*, label_delay_days: float) -> FeatureConfig:
+def feature_config(*, label_delay_days: float, profile_days: float | None = None,
+                   label_lookback_days: float | None = None) -> FeatureConfig:
+    """The shop's feature definition; profile and label lookback default to the settings (a trained
+    model keeps the ones it was trained with)."""
+    from electroshop.conf import electroshop_settings
+
     return FeatureConfig(
         time_col=TIME_COL, amount_col=AMOUNT_COL, label_col=LABEL_COL, customer_col=CUSTOMER_COL,
         entity_cols=ENTITY_COLS, windows_days=(1, 7, 30), velocity_hours=(1,),
-        label_delay_days=float(label_delay_days), customer_risk=True,
+        label_delay_days=float(label_delay_days), customer_risk=True, known_col=KNOWN_COL,
+        profile_days=float(electroshop_settings.FRAUD_PROFILE_DAYS if profile_days is None else profile_days),
+        label_lookback_days=float(electroshop_settings.FRAUD_LABEL_LOOKBACK_DAYS
+                                  if label_lookback_days is None else label_lookback_days),
     )
 
 
@@ -153,36 +162,28 @@ def transaction_of(order: Mapping[str, Any], *, row_id: Any) -> dict[str, Any]:
     return tx
 
 
-def label_for_features(*, is_fraud: bool | None, known_at: datetime | None, order_time: datetime,
-                       delay_days: float) -> float:
-    """The label an order contributes to entity risk: only if known within the delay, else NaN."""
-    if is_fraud is None or known_at is None:
-        return float("nan")
-    if one_to_seconds(known_at) > one_to_seconds(order_time) + delay_days * DAY:
-        return float("nan")
-    return 1.0 if is_fraud else 0.0
-
-
 def order_features_online(order: Mapping[str, Any], history: Iterable[Mapping[str, Any]], *,
                           config: FeatureConfig, order_row_id: Any = "new") -> dict[str, float]:
     """Features of one order from the earlier orders sharing any of its entities.
 
     ``history`` rows: order fields (created_at, total, customer_id, email, entity columns) plus
-    ``is_fraud`` (label for features, NaN when none; see :func:`label_for_features`).
+    ``fraud_known_at`` (when a fraud label on it became known, None when none was known by then).
     """
     tx = transaction_of(order, row_id=order_row_id)
     rows = [(transaction_of(h, row_id=h.get("id")), h) for h in history]
+    known_at = [-1 if h.get(KNOWN_COL) is None else one_to_seconds(h[KNOWN_COL]) for _, h in rows]
     hist: dict[str, EntityHistory] = {}
     for col in config.history_cols:
         key = tx[col]
         if key.startswith("~none:"):
             continue
-        mine = [(one_to_seconds(t[TIME_COL]), t[AMOUNT_COL], float(h.get(LABEL_COL, np.nan)))
-                for t, h in rows if t[col] == key]
+        mine = [(one_to_seconds(t[TIME_COL]), t[AMOUNT_COL], known)
+                for (t, h), known in zip(rows, known_at) if t[col] == key]
         if mine:
             mine.sort(key=lambda r: r[0])
-            hist[col] = EntityHistory(np.array([r[0] for r in mine], np.int64),
-                                      np.array([r[1] for r in mine], float), np.array([r[2] for r in mine], float))
+            known = np.array([r[2] for r in mine], np.int64)
+            hist[col] = EntityHistory(np.array([r[0] for r in mine], np.int64), np.array([r[1] for r in mine], float),
+                                      (known >= 0).astype(float), known)
     features = features_for_transaction(tx, hist, config)
     extras, _ = order_attributes(order)
     features.update(extras)
@@ -200,13 +201,16 @@ def order_features_frame(orders: pd.DataFrame, *, config: FeatureConfig,
     """Features of every order in ``orders`` (batch; the frame holds the history it needs).
 
     Columns of ``orders``: id, created_at, total, customer_id, customer_created_at, email, the entity
-    columns, the countries, and ``is_fraud`` (label for features, NaN when none). ``extras``: the
+    columns, the countries, and ``fraud_known_at`` (when a fraud label on the order became known,
+    NaT when none). ``extras``: the
     orders' :func:`order_extras_frame`, for a caller that computes features for several label sets.
     """
     frame = pd.DataFrame(index=orders.index)
     frame[TIME_COL] = pd.to_datetime(orders["created_at"], utc=True)
     frame[AMOUNT_COL] = orders["total"].astype(float)
-    frame[LABEL_COL] = orders[LABEL_COL].astype(float) if LABEL_COL in orders else np.nan
+    known = pd.to_datetime(orders[KNOWN_COL], utc=True) if KNOWN_COL in orders else pd.Series(pd.NaT, orders.index)
+    frame[LABEL_COL] = known.notna().astype(float).to_numpy()
+    frame[KNOWN_COL] = known
     ids = orders["id"].tolist()
     frame[CUSTOMER_COL] = [customer_key(c, e, row_id=i) for c, e, i in
                            zip(orders["customer_id"].tolist(), orders["email"].tolist(), ids)]

@@ -81,22 +81,31 @@ class ChargebackFileError(ValueError):
     pass
 
 
-def _parse_day(text: str) -> date:
+def _parse_known_at(text: str) -> tuple[datetime, bool]:
+    """(when the chargeback became known, whether the text gave a time of day): an ISO date-time, or a
+    date (ISO, D/M/YYYY or M/D/YYYY) meaning its start in the shop's time zone."""
     text = text.strip()
-    try:
-        return date.fromisoformat(text[:10]) if len(text) >= 10 else date.fromisoformat(text)
-    except ValueError:
-        pass
-    for fmt in ("%d/%m/%Y", "%m/%d/%Y"):
+    if len(text) > 10:
         try:
-            return datetime.strptime(text, fmt).date()
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            pass
+        else:
+            return (timezone.make_aware(moment) if timezone.is_naive(moment) else moment), True
+    for parse in (date.fromisoformat, lambda t: datetime.strptime(t, "%d/%m/%Y").date(),
+                  lambda t: datetime.strptime(t, "%m/%d/%Y").date()):
+        try:
+            return timezone.make_aware(datetime.combine(parse(text), dtime.min)), False
         except ValueError:
             continue
-    raise ValueError(f"chargeback_date {text!r} is not a date (use YYYY-MM-DD)")
+    raise ValueError(f"chargeback_date {text!r} is not a date (use YYYY-MM-DD or an ISO date-time)")
 
 
 def import_chargebacks(*, stream: io.TextIOBase, recorded_by: str = "import") -> ChargebackImport:
     """Import ``order_number,chargeback_date[,reason]`` rows as fraud labels, all in one transaction.
+
+    ``chargeback_date`` is the day the shop learned of it (the label counts from the start of that
+    day, or from the order if it was placed that day) or the exact date-time.
 
     A bad row (unknown order, bad date, chargeback before the order) is reported with its line and
     skipped; a chargeback already recorded for the order (or repeated in the file) is a duplicate.
@@ -107,7 +116,7 @@ def import_chargebacks(*, stream: io.TextIOBase, recorded_by: str = "import") ->
     if missing:
         raise ChargebackFileError(f"missing column(s): {', '.join(sorted(missing))} "
                                   "(expected order_number,chargeback_date[,reason])")
-    parsed: list[tuple[int, str, date, str]] = []
+    parsed: list[tuple[int, str, tuple[datetime, bool], str]] = []
     report = ChargebackImport()
     for row in reader:
         line = reader.line_num
@@ -117,7 +126,7 @@ def import_chargebacks(*, stream: io.TextIOBase, recorded_by: str = "import") ->
             report.bad.append((line, "order_number is empty"))
             continue
         try:
-            day = _parse_day(row.get("chargeback_date", ""))
+            day = _parse_known_at(row.get("chargeback_date", ""))
         except ValueError as exc:
             report.bad.append((line, str(exc)))
             continue
@@ -133,9 +142,11 @@ def import_chargebacks(*, stream: io.TextIOBase, recorded_by: str = "import") ->
                 report.bad.append((line, f"no order with number {number!r}"))
                 continue
             order_id, created_at = orders[number]
-            known_at = timezone.make_aware(datetime.combine(day, dtime.min))
-            if day < timezone.localtime(created_at).date():
-                report.bad.append((line, f"chargeback_date {day} is before the order ({created_at:%Y-%m-%d})"))
+            known_at, timed = day
+            if (known_at < created_at) if timed else (known_at.date() < timezone.localtime(created_at).date()):
+                shown = known_at.isoformat() if timed else known_at.date().isoformat()
+                report.bad.append((line, f"chargeback_date {shown} is before the order "
+                                         f"({timezone.localtime(created_at):%Y-%m-%d %H:%M})"))
                 continue
             if order_id in existing:
                 report.duplicates += 1

@@ -94,25 +94,18 @@ def level_for_score(score: float, config: FraudConfig) -> str:
     return Level.ALLOW
 
 
-def labels_for_features(*, orders: Iterable[tuple[int, datetime]], until: datetime, delay_days: float) -> dict[int, float]:
-    """order id -> label usable in features at ``until`` (one query).
-
-    A label counts only if it was known by ``until`` and within the label delay of its order (see
-    ``fraud.features``); of several, the latest known wins.
-    """
-    times = dict(orders)
-    if not times:
+def fraud_known_at(*, order_ids: Iterable[int], until: datetime) -> dict[int, datetime]:
+    """order id -> when a fraud label on it first became known, for those known by ``until`` (one query)."""
+    ids = list(order_ids)
+    if not ids:
         return {}
-    out: dict[int, tuple[datetime, float]] = {}
-    rows = FraudLabel.objects.filter(order_id__in=list(times), known_at__lte=until).values_list(
-        "order_id", "is_fraud", "known_at"
-    )
-    for order_id, is_fraud, known_at in rows:
-        if known_at > times[order_id] + timedelta(days=delay_days):
-            continue
-        if order_id not in out or known_at >= out[order_id][0]:
-            out[order_id] = (known_at, 1.0 if is_fraud else 0.0)
-    return {order_id: label for order_id, (_, label) in out.items()}
+    out: dict[int, datetime] = {}
+    rows = FraudLabel.objects.filter(order_id__in=ids, is_fraud=True, known_at__lte=until).values_list(
+        "order_id", "known_at")
+    for order_id, known_at in rows:
+        if order_id not in out or known_at < out[order_id]:
+            out[order_id] = known_at
+    return out
 
 
 def review_queue() -> QuerySet[RiskAssessment]:

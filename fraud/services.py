@@ -25,16 +25,18 @@ import pandas as pd
 from django.utils import timezone
 from tqdm import tqdm
 
+from electroshop.conf import electroshop_settings
 from electroshop.mlops import services as registry
 from electroshop.mlops.models import ModelVersion
 from electroshop.mlops.selectors import active_version_id
 from electroshop.seam import get_adapter
 
-from fraud.ml.features import TransactionHistory, to_seconds
+from fraud.ml.features import FeatureConfig, TransactionHistory, to_seconds
 
 from . import selectors
 from .features import (
     ENTITY_COLS,
+    KNOWN_COL,
     describe,
     feature_config,
     model_feature_names,
@@ -47,7 +49,6 @@ from .rules import first_matching_rule, heuristic_score, identities_of, list_hit
 
 logger = logging.getLogger("electroshop.fraud")
 
-TRAIN_DAYS = 180  # orders of this many days before the as-of day are training rows
 MIN_FRAUD_LABELS = 5  # fewer confirmed frauds (or genuine orders) than this: isolation forest only
 # With enough labels the supervised model scores alone: on the handbook data blending in the
 # isolation forest lowers average precision (0.730 -> 0.717, benchmarks/fraud_quality.py).
@@ -192,7 +193,7 @@ def json_safe(value: Any) -> Any:
     return value
 
 
-def _history(order: Mapping[str, Any], *, order_id: int | None, lookback_seconds: int, delay_days: float) -> list[dict]:
+def _history(order: Mapping[str, Any], *, order_id: int | None, lookback_seconds: int) -> list[dict]:
     t = order["created_at"]
     entities = {col: order.get(col) for col in ENTITY_COLS}
     rows = get_adapter().orders_sharing_entities(
@@ -201,11 +202,17 @@ def _history(order: Mapping[str, Any], *, order_id: int | None, lookback_seconds
     )
     # Orders at the same instant count only if they came first (lower id), as in the batch path.
     rows = [r for r in rows if r["created_at"] < t or (order_id is not None and r["id"] < order_id)]
-    labels = selectors.labels_for_features(orders=[(r["id"], r["created_at"]) for r in rows], until=t,
-                                           delay_days=delay_days)
+    known = selectors.fraud_known_at(order_ids=[r["id"] for r in rows], until=t)
     for r in rows:
-        r["is_fraud"] = labels.get(r["id"], float("nan"))
+        r[KNOWN_COL] = known.get(r["id"])
     return rows
+
+
+def _feature_config_of(bundle: dict) -> FeatureConfig:
+    """The features a model was trained on (a model saved before its bundle kept them: the 30-day
+    profile and the delay it was trained with)."""
+    return bundle.get("feature_config") or feature_config(label_delay_days=float(bundle["label_delay_days"]),
+                                                          profile_days=30, label_lookback_days=0)
 
 
 @dataclass
@@ -231,10 +238,9 @@ def evaluate_order(order: Mapping[str, Any], *, order_id: int | None) -> Scored:
         except Exception:  # a missing or corrupt artifact degrades to rules-only, never a 500
             logger.exception("fraud model version %s could not be loaded; scoring with rules only", version_id)
             version_id = None
-    # Features with the label delay the model was trained with, so serving matches training.
-    delay = float(bundle["label_delay_days"]) if bundle else config.label_delay_days
-    fconfig = feature_config(label_delay_days=delay)
-    history = _history(order, order_id=order_id, lookback_seconds=fconfig.lookback_seconds, delay_days=delay)
+    # Features as the model was trained (delay, profile, label lookback), so serving matches training.
+    fconfig = _feature_config_of(bundle) if bundle else feature_config(label_delay_days=config.label_delay_days)
+    history = _history(order, order_id=order_id, lookback_seconds=fconfig.lookback_seconds)
     features = order_features_online(order, history, config=fconfig, order_row_id=order_id or "new")
     _, attributes = order_attributes(order)
 
@@ -358,49 +364,48 @@ def _labels_frame(*, since: datetime, until: datetime) -> pd.DataFrame:
     return frame.sort_values("known_at", kind="stable")
 
 
-def training_frame(*, as_of: datetime, delay_days: float) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(features, orders with ``target``) of the orders before ``as_of``, point in time.
+def training_frame(*, as_of: datetime, fconfig: FeatureConfig, train_days: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(features, orders with ``target``) of the orders of ``train_days`` before ``as_of``, point in time.
 
-    ``target`` is the latest label known by ``as_of``; an order older than the delay with no label
-    is presumed genuine; a younger one is unknown (NaN) and not a supervised training row.
+    ``target`` is the latest label known by ``as_of``, however late it came; an order older than the
+    delay with no label is presumed genuine; a younger one is unknown (NaN) and not a supervised
+    training row. Features count each fraud label from the moment it was known, as serving does.
     """
-    fconfig = feature_config(label_delay_days=delay_days)
-    since = as_of - timedelta(days=TRAIN_DAYS, seconds=fconfig.lookback_seconds)
+    since = as_of - timedelta(days=train_days, seconds=fconfig.lookback_seconds)
     orders = get_adapter().orders_risk_frame(since=since, until=as_of)
     labels = _labels_frame(since=since, until=as_of)
     latest = labels.drop_duplicates("order_id", keep="last").set_index("order_id")["is_fraud"].astype(float)
-    # Labels usable as features: known within the delay of their order (same rule as serving).
-    merged = labels.merge(orders[["id", "created_at"]], left_on="order_id", right_on="id")
-    in_time = merged[merged["known_at"] <= merged["created_at"] + pd.Timedelta(days=delay_days)]
-    feature_labels = in_time.drop_duplicates("order_id", keep="last").set_index("order_id")["is_fraud"].astype(float)
-    orders["is_fraud"] = orders["id"].map(feature_labels).astype(float)
+    frauds = labels[labels["is_fraud"].astype(bool)]
+    orders[KNOWN_COL] = orders["id"].map(frauds.groupby("order_id")["known_at"].min())
     target = orders["id"].map(latest).astype(float)
-    old_enough = orders["created_at"] <= pd.Timestamp(as_of) - pd.Timedelta(days=delay_days)
+    old_enough = orders["created_at"] <= pd.Timestamp(as_of) - pd.Timedelta(days=fconfig.label_delay_days)
     orders["target"] = target.where(target.notna(), np.where(old_enough, 0.0, np.nan))
     features = order_features_frame(orders, config=fconfig)
-    keep = (orders["created_at"] >= pd.Timestamp(as_of) - pd.Timedelta(days=TRAIN_DAYS)).to_numpy()
+    keep = (orders["created_at"] >= pd.Timestamp(as_of) - pd.Timedelta(days=train_days)).to_numpy()
     return features[keep], orders[keep]
 
 
-def _fit_models(X: pd.DataFrame, y: pd.Series):
+def _fit_models(X: pd.DataFrame, y: pd.Series, *, trees: int):
+    """The order-risk model: the supervised random forest with enough labels, else the isolation
+    forest on label-free features (amounts and how unusual they are for the customer)."""
     from fraud.ml.models import AnomalyFraudModel, ScoreCombiner, SupervisedFraudModel
 
     labelled = y.notna().to_numpy()
     n_fraud = int((y[labelled] == 1).sum())
     n_genuine = int((y[labelled] == 0).sum())
     if n_fraud >= MIN_FRAUD_LABELS and n_genuine >= MIN_FRAUD_LABELS:
-        supervised = SupervisedFraudModel(n_estimators=100, n_jobs=1).fit(X[labelled], y[labelled].astype(int))
+        supervised = SupervisedFraudModel(n_estimators=trees, n_jobs=1).fit(X[labelled], y[labelled].astype(int))
         if SUPERVISED_WEIGHT >= 1:
             return ScoreCombiner({"supervised": supervised}, {"supervised": 1.0}), "supervised", n_fraud, n_genuine
-        anomaly = AnomalyFraudModel(n_estimators=100).fit(X)
+        anomaly = AnomalyFraudModel(n_estimators=trees).fit(X)
         model = ScoreCombiner({"supervised": supervised, "anomaly": anomaly},
                               {"supervised": SUPERVISED_WEIGHT, "anomaly": 1 - SUPERVISED_WEIGHT})
         return model, "supervised+isolation_forest", n_fraud, n_genuine
-    anomaly = AnomalyFraudModel(n_estimators=100).fit(X)
+    anomaly = AnomalyFraudModel(n_estimators=trees).fit(X)
     return ScoreCombiner({"anomaly": anomaly}, {"anomaly": 1.0}), "isolation_forest", n_fraud, n_genuine
 
 
-def _holdout_metrics(X: pd.DataFrame, y: pd.Series, times: pd.Series) -> dict:
+def _holdout_metrics(X: pd.DataFrame, y: pd.Series, times: pd.Series, *, trees: int) -> dict:
     """AUC ROC and AP of a model trained on the older 75% of labelled rows, tested on the newest 25%."""
     from sklearn.metrics import average_precision_score, roc_auc_score
 
@@ -412,7 +417,7 @@ def _holdout_metrics(X: pd.DataFrame, y: pd.Series, times: pd.Series) -> dict:
     train, test = (tl <= cut).to_numpy(), (tl > cut).to_numpy()
     if yl[test].nunique() < 2:
         return {}
-    model, _, _, _ = _fit_models(Xl[train], yl[train])
+    model, _, _, _ = _fit_models(Xl[train], yl[train], trees=trees)
     scores = model.predict_proba(Xl[test])
     return {"holdout_auc_roc": float(roc_auc_score(yl[test], scores)),
             "holdout_average_precision": float(average_precision_score(yl[test], scores)),
@@ -424,28 +429,31 @@ def train_fraud(*, run_id: int, as_of: datetime | None, sync: bool) -> None:
     are enough moderated reviews), register, store and activate new versions."""
     as_of = _aware(as_of or timezone.now())
     delay = selectors.fraud_config().label_delay_days
+    fconfig = feature_config(label_delay_days=delay)
+    train_days, trees = float(electroshop_settings.FRAUD_TRAIN_DAYS), int(electroshop_settings.FRAUD_TREES)
     registry.report_progress(run_id=run_id, progress=0.05, stage="reading orders and labels")
     started = time.perf_counter()
-    X, orders = training_frame(as_of=as_of, delay_days=delay)
+    X, orders = training_frame(as_of=as_of, fconfig=fconfig, train_days=train_days)
     if X.empty:
         raise ValueError("no orders before the as-of day: nothing to learn from (import orders first)")
     y = orders["target"]
     registry.append_run_log(run_id=run_id, line=f"{len(X):,} orders, {int((y == 1).sum())} confirmed frauds, "
                                                 f"{int(y.isna().sum())} too recent to be labelled (delay {delay:g} days)")
     registry.report_progress(run_id=run_id, progress=0.3, stage="evaluating on a time holdout")
-    metrics = _holdout_metrics(X, y, orders["created_at"])
+    metrics = _holdout_metrics(X, y, orders["created_at"], trees=trees)
     registry.report_progress(run_id=run_id, progress=0.6, stage="training")
-    model, kind_of_model, n_fraud, n_genuine = _fit_models(X, y)
+    model, kind_of_model, n_fraud, n_genuine = _fit_models(X, y, trees=trees)
     train_seconds = time.perf_counter() - started
     metrics.update({"rows": int(len(X)), "frauds": n_fraud, "genuine": n_genuine, "model": kind_of_model})
     version = registry.register_model_version(
         app=selectors.APP, kind=selectors.KIND, as_of=as_of, run_id=run_id,
-        parameters={"label_delay_days": delay, "train_days": TRAIN_DAYS, "model": kind_of_model,
+        parameters={"label_delay_days": delay, "train_days": train_days, "trees": trees, "model": kind_of_model,
+                    "profile_days": fconfig.profile_days, "label_lookback_days": fconfig.label_lookback_days,
                     "supervised_weight": SUPERVISED_WEIGHT if kind_of_model != "isolation_forest" else 0.0},
         data_start=orders["created_at"].min().to_pydatetime(), data_end=orders["created_at"].max().to_pydatetime(),
     )
-    bundle = {"model": model, "label_delay_days": delay,
-              "feature_names": list(model_feature_names(feature_config(label_delay_days=delay)))}
+    bundle = {"model": model, "label_delay_days": delay, "feature_config": fconfig,
+              "feature_names": list(model_feature_names(fconfig))}
     registry.save_artifact(version_id=version.pk, obj=bundle)
     _keep_loaded(version.pk, bundle)  # activation loads it into this process: no need to read it back
     registry.mark_version_ready(version_id=version.pk, metrics=metrics, train_seconds=train_seconds)

@@ -10,8 +10,8 @@ and the fraud app's own scoring code, deterministically from the seed:
   days go to review (a ``FraudRule`` the demo shop has, editable in the admin like any other).
 * **Review decisions**: every order the scoring sent to review or blocked is decided by a reviewer
   1-72 hours after it was placed: a fraud is rejected (one in ten slips through and is
-  approved), a genuine order approved. A decision is a training label known at its time, so it
-  feeds the entity-risk features of later orders (``FRAUD_LABEL_DELAY_DAYS``); orders flagged
+  approved), a genuine order approved. A decision is a training label known at its time, so a
+  rejection feeds the entity-risk features of the orders placed after it; orders flagged
   because of such a label are reviewed in turn (repeated until nothing changes). Rejected orders
   become ``cancelled``. Orders whose decision would fall after the end of the history are still
   pending: the review queue.
@@ -86,13 +86,13 @@ def _review(orders: pd.DataFrame, *, rejects: np.ndarray, decided_at: np.ndarray
     fconfig = feature_config(label_delay_days=config.label_delay_days)
     records = orders.to_dict("records")
     extras = order_extras_frame(orders)  # the same in every round
-    # Decisions known within the label delay of their order feed the features (as in serving).
-    in_time = decided_at <= _seconds(orders["created_at"]) + config.label_delay_days * DAY
+    # A rejection is a fraud label known from its decision on (as in serving).
     scored: list[Scored | None] = [None] * len(orders)
-    labels = np.full(len(orders), np.nan)
+    known = np.full(len(orders), -1, np.int64)
     previous = None
     for _ in range(MAX_REVIEW_ROUNDS):
-        features = order_features_frame(orders.assign(is_fraud=labels), config=fconfig, extras=extras)
+        known_at = pd.to_datetime(np.where(known >= 0, known, np.nan), unit="s", utc=True)
+        features = order_features_frame(orders.assign(fraud_known_at=known_at), config=fconfig, extras=extras)
         values = features.to_numpy(float)
         if previous is None:
             changed = np.arange(len(orders))
@@ -105,10 +105,10 @@ def _review(orders: pd.DataFrame, *, rejects: np.ndarray, decided_at: np.ndarray
                                version_id=None, config=config)
         flagged = np.array([s.level != Level.ALLOW for s in scored])
         reviewed = flagged & (decided_at < end_ts)
-        new_labels = np.where(reviewed & in_time, rejects.astype(float), np.nan)
-        if np.array_equal(new_labels, labels, equal_nan=True):
+        new_known = np.where(reviewed & rejects, decided_at, -1)
+        if np.array_equal(new_known, known):
             break
-        labels, previous = new_labels, values
+        known, previous = new_known, values
     return scored, reviewed
 
 

@@ -1,10 +1,15 @@
 """Point-in-time transaction features, shared by training (batch) and checkout scoring (online).
 
 Every feature of a transaction is computed from that transaction and the transactions that came
-*before* it (in time order; rows with the same timestamp keep their input order). Fraud labels are
-used only once they are known: a transaction's label becomes visible ``label_delay_days`` after
-it happened, so the risk of an entity at time ``t`` counts the labels of its transactions in
-``(t - delay - w, t - delay]`` (the handbook's definition). Unknown labels (NaN) count as not fraud.
+*before* it (in time order; rows with the same timestamp keep their input order). Fraud labels count
+by time of knowledge: a fraud counts in an entity's ``nb_fraud_<w>d`` at time ``t`` when it became
+known in ``(t - w, t]``, whatever its delay, provided its transaction is at most
+``label_lookback_days`` old (the history the scoring path reads). When it became known is the
+``known_col`` column (a chargeback's date, a reviewer's decision), or, without one, ``label_delay_days``
+after the transaction (the handbook's assumption: then the count is the handbook's frauds among the
+transactions in ``(t - delay - w, t - delay]``). ``risk_<w>d`` divides it by the entity's transactions
+in ``(t - delay - w, t - delay]``, those whose labels are due by ``t`` (at most 1). Unknown labels
+(NaN) count as not fraud.
 
 Two implementations of the same definitions:
 
@@ -47,6 +52,12 @@ class FeatureConfig:
     windows_days: tuple[float, ...] = (1, 7, 30)
     velocity_hours: tuple[float, ...] = (1,)
     label_delay_days: float = 7
+    # When each row's fraud became known (datetime; NaT: no known fraud). None: ``label_delay_days``
+    # after the transaction.
+    known_col: str | None = None
+    # A fraud known late still counts if its transaction is at most this many days old (at least the
+    # longest window plus the delay).
+    label_lookback_days: float = 0
     customer_risk: bool = False  # also compute label-delayed risk for the customer
     # The customer's "usual amount" (z-score of the log amount) is measured over this many days:
     # longer than the windows so a few recent fraudulent amounts do not become the norm.
@@ -58,8 +69,13 @@ class FeatureConfig:
         """How much history (seconds before a transaction) the features need."""
         longest = max(max(self.windows_days), self.profile_days) * DAY
         if self.risk_cols:
-            longest = max(longest, (max(self.windows_days) + self.label_delay_days) * DAY)
+            longest = max(longest, self.label_lookback_seconds)
         return int(np.ceil(longest))
+
+    @property
+    def label_lookback_seconds(self) -> int:
+        """How old a transaction may be for its (late) fraud label to count."""
+        return int(round(max(max(self.windows_days) + self.label_delay_days, self.label_lookback_days) * DAY))
 
     @property
     def risk_cols(self) -> tuple[str, ...]:
@@ -157,6 +173,7 @@ class _Grouped:
         self.order = np.lexsort((np.arange(len(tsec)), tsec, codes))
         c = codes[self.order].astype(np.int64)
         t = tsec[self.order]
+        self.codes = c
         self.t = t
         tmin = int(t.min()) if len(t) else 0
         self.span = (int(t.max()) - tmin + 1) if len(t) else 1
@@ -197,7 +214,6 @@ def build_features(df: pd.DataFrame, config: FeatureConfig = FeatureConfig()) ->
     else:
         label = np.zeros(n)
     out = _time_features(tsec, amount, config)
-    delay_s = int(round(config.label_delay_days * DAY))
 
     if config.customer_col:
         g = _Grouped(df[config.customer_col].to_numpy(), tsec)
@@ -237,36 +253,74 @@ def build_features(df: pd.DataFrame, config: FeatureConfig = FeatureConfig()) ->
         for w in config.windows_days:
             lo, hi = g.bounds(int(round(w * DAY)))
             out[f"{p}_nb_tx_{_wname(w)}"] = g.unsort((hi - lo).astype(float))
+    known = _fraud_known_seconds(df, tsec, label, config)
     for e in config.risk_cols:
         g = groups.get(e) or _Grouped(df[e].to_numpy(), tsec)
         p = _prefix(e)
-        lab = label[g.order]
-        cl = g.csum(lab)
-        for w in config.windows_days:
-            lo, hi = g.bounds(int(round(w * DAY)), lag_s=delay_s)
-            cnt = (hi - lo).astype(float)
-            fr = cl[hi] - cl[lo]
-            out[f"{p}_risk_{_wname(w)}"] = g.unsort(_risk(fr, cnt))
-            out[f"{p}_nb_fraud_{_wname(w)}"] = g.unsort(np.round(fr))
-        lo, hi = g.bounds(int(round(max(config.windows_days) * DAY)), lag_s=delay_s)
-        n = len(lab)
-        last = np.maximum(hi - 1, 0)
-        has = hi > lo
-        out[f"{p}_last_known_label"] = g.unsort(np.where(has, lab[last] if n else 0.0, 0.0))
-        # Index of the latest fraud at or before each row, and of the earliest at or after it.
-        is_f = lab > 0
-        prev_f = np.maximum.accumulate(np.where(is_f, np.arange(n), -1)) if n else lab
-        nxt = np.where(is_f, np.arange(n), n)
-        next_f = np.minimum.accumulate(nxt[::-1])[::-1] if n else lab
-        pf = prev_f[last] if n else np.zeros(0, int)
-        ok_last = has & (pf >= lo)
-        nf = next_f[np.minimum(lo, max(n - 1, 0))] if n else np.zeros(0, int)
-        ok_first = has & (nf < hi)
-        tl = np.where(ok_last, g.t[np.maximum(pf, 0)], -1)
-        tf = np.where(ok_first, g.t[np.minimum(nf, max(n - 1, 0))], -1)
-        out[f"{p}_secs_since_last_known_fraud"] = g.unsort(_since_known(g.t, tl, config))
-        out[f"{p}_secs_since_first_known_fraud"] = g.unsort(_since_known(g.t, tf, config))
+        for name, values in _known_fraud_features(g, known[g.order], config).items():
+            out[f"{p}_{name}"] = g.unsort(values)
     return pd.DataFrame({k: out[k] for k in feature_names(config)}, index=df.index)
+
+
+def _fraud_known_seconds(df: pd.DataFrame, tsec: np.ndarray, label: np.ndarray, config: FeatureConfig) -> np.ndarray:
+    """When each row's fraud became known (epoch seconds, at least a second after the transaction);
+    -1: not a fraud, or not known."""
+    if config.known_col and config.known_col in df:
+        when = pd.to_datetime(df[config.known_col], utc=True)
+        known = np.where(when.notna().to_numpy(), to_seconds(when.fillna(pd.Timestamp(0, tz="UTC"))), -1)
+    else:
+        known = tsec + int(round(config.label_delay_days * DAY))
+    return np.where((label > 0) & (known >= 0), np.maximum(known, tsec + 1), -1).astype(np.int64)
+
+
+def _known_fraud_features(g: "_Grouped", known: np.ndarray, config: FeatureConfig) -> dict[str, np.ndarray]:
+    """The label features of every row of one entity column (rows in ``g``'s sorted order).
+
+    A fraud (row f: entity, transaction time tf, known at kf) counts for the rows of its entity at
+    times t in [kf, min(kf + w, tf + lookback)). Counting is two binary searches over the intervals'
+    ends as (entity, time) keys; the time since the latest / first counted fraud became known is a
+    pass over the frauds, a few per cent of the rows.
+    """
+    delay_s = int(round(config.label_delay_days * DAY))
+    lookback = config.label_lookback_seconds
+    longest = int(round(max(config.windows_days) * DAY))
+    t, codes = g.t, g.codes
+    frauds = np.flatnonzero(known >= 0)
+    base = int(t.min()) if len(t) else 0
+    span = (max(int(t.max()), int(known.max())) if len(t) else 0) - base + longest + 2
+    row_keys = codes * span + (t - base)
+    out: dict[str, np.ndarray] = {}
+    for w in config.windows_days:
+        ws = int(round(w * DAY))
+        kf, tf, fc = known[frauds], t[frauds], codes[frauds]
+        end = np.minimum(kf + ws, tf + lookback)
+        live = end > kf
+        starts = np.sort(fc[live] * span + (kf[live] - base))
+        ends = np.sort(fc[live] * span + (end[live] - base))
+        nb = (np.searchsorted(starts, row_keys, side="right") - np.searchsorted(ends, row_keys, side="right")).astype(float)
+        lo, hi = g.bounds(ws, lag_s=delay_s)
+        due = (hi - lo).astype(float)  # transactions whose labels are due by t
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[f"risk_{_wname(w)}"] = np.where(nb > 0, nb / np.maximum(due, nb), 0.0)
+        out[f"nb_fraud_{_wname(w)}"] = nb
+    lo, hi = g.bounds(longest, lag_s=delay_s)
+    last = np.maximum(hi - 1, 0)
+    out["last_known_label"] = ((hi > lo) & (known[last] >= 0) & (known[last] <= t)).astype(float) if len(t) else np.zeros(0)
+    latest = np.full(len(t), -1, np.int64)
+    first = np.full(len(t), np.iinfo(np.int64).max)
+    for f in frauds:
+        kf = int(known[f])
+        stop = min(kf + longest, int(t[f]) + lookback)
+        if stop <= kf:
+            continue
+        a = int(np.searchsorted(row_keys, codes[f] * span + (kf - base), side="left"))
+        b = int(np.searchsorted(row_keys, codes[f] * span + (stop - base), side="left"))
+        latest[a:b] = np.maximum(latest[a:b], kf)
+        first[a:b] = np.minimum(first[a:b], kf)
+    first[first == np.iinfo(np.int64).max] = -1
+    out["secs_since_last_known_fraud"] = _since_known(t, latest, config)
+    out["secs_since_first_known_fraud"] = _since_known(t, first, config)
+    return out
 
 
 def _ratio(amount, mean):
@@ -288,10 +342,10 @@ def _risk(frauds, count):
         return np.where(count > 0, frauds / np.maximum(count, 1), 0.0)
 
 
-def _since_known(t, fraud_t, config: FeatureConfig):
-    """Seconds since a known fraud, capped at (and meaning "none" at) the risk lookback."""
-    cap = int(round((max(config.windows_days) + config.label_delay_days) * DAY))
-    return np.where(fraud_t >= 0, np.minimum(t - fraud_t, cap), cap).astype(float)
+def _since_known(t, known_t, config: FeatureConfig):
+    """Seconds since a fraud became known, capped at (and meaning "none" at) the longest window."""
+    cap = int(round(max(config.windows_days) * DAY))
+    return np.where(known_t >= 0, np.minimum(t - known_t, cap), cap).astype(float)
 
 
 def _secs_since(t, prev_t, config: FeatureConfig):
@@ -307,14 +361,21 @@ def _secs_since(t, prev_t, config: FeatureConfig):
 class EntityHistory:
     """Earlier transactions of one entity value, oldest first (what a DB query returns).
 
-    ``labels`` holds the confirmed label of each transaction, NaN when not (yet) known; the
-    feature code itself ignores labels younger than the label delay, so passing every known label
-    is safe.
+    ``labels`` holds the confirmed label of each transaction, NaN when not (yet) known; ``known``,
+    when given, when each fraud became known (epoch seconds, -1: none): a fraud counts only from
+    then. Without ``known`` a fraud is known ``label_delay_days`` after its transaction, so passing
+    every label is safe.
     """
 
     times: np.ndarray  # int64 epoch seconds
     amounts: np.ndarray
     labels: np.ndarray
+    known: np.ndarray | None = None
+
+    def fraud_known(self, config: FeatureConfig) -> np.ndarray:
+        """When each transaction's fraud became known (epoch seconds, after it happened); -1: none."""
+        known = self.times + int(round(config.label_delay_days * DAY)) if self.known is None else self.known
+        return np.where((np.nan_to_num(self.labels) > 0) & (known >= 0), np.maximum(known, self.times + 1), -1)
 
     @classmethod
     def empty(cls) -> "EntityHistory":
@@ -349,7 +410,8 @@ def features_for_transaction(
             return EntityHistory.empty()
         # Times are oldest first, so every window below is a slice found by binary search.
         end = int(np.searchsorted(h.times, t, side="right"))  # anything later is not history
-        return EntityHistory(h.times[:end], h.amounts[:end], h.labels[:end])
+        return EntityHistory(h.times[:end], h.amounts[:end], h.labels[:end],
+                             None if h.known is None else h.known[:end])
 
     def since(h: EntityHistory, start: int) -> int:
         """Index of the first transaction after ``start`` (epoch seconds)."""
@@ -386,24 +448,26 @@ def features_for_transaction(
             out[f"{p}_nb_tx_{hh:g}h"] = float(n - since(h, t - int(round(hh * 3600))))
         for w in config.windows_days:
             out[f"{p}_nb_tx_{_wname(w)}"] = float(n - since(h, t - int(round(w * DAY))))
+    longest = int(round(max(config.windows_days) * DAY))
     for e in config.risk_cols:
         h = hist(e)
         p = _prefix(e)
-        known_end = since(h, t - delay_s)  # labels of transactions at least the delay old
+        known = h.fraud_known(config)
+        counted = (known >= 0) & (known <= t) & (h.times > t - config.label_lookback_seconds)
+        due_end = since(h, t - delay_s)  # transactions whose labels are due by t
         for w in config.windows_days:
-            start = since(h, t - delay_s - int(round(w * DAY)))
-            cnt = float(max(known_end - start, 0))
-            fr = float(np.nansum(h.labels[start:known_end])) if cnt else 0.0
-            out[f"{p}_risk_{_wname(w)}"] = fr / cnt if cnt else 0.0
-            out[f"{p}_nb_fraud_{_wname(w)}"] = fr
-        start = since(h, t - delay_s - int(round(max(config.windows_days) * DAY)))
-        labs = np.nan_to_num(h.labels[start:known_end])
-        out[f"{p}_last_known_label"] = float(labs[-1]) if len(labs) else 0.0
-        ft = h.times[start:known_end][labs > 0]
+            ws = int(round(w * DAY))
+            nb = float(np.count_nonzero(counted & (known > t - ws)))
+            due = float(max(due_end - since(h, t - delay_s - ws), 0))
+            out[f"{p}_risk_{_wname(w)}"] = nb / max(due, nb) if nb else 0.0
+            out[f"{p}_nb_fraud_{_wname(w)}"] = nb
+        has = due_end > since(h, t - delay_s - longest)
+        out[f"{p}_last_known_label"] = float(has and 0 <= known[due_end - 1] <= t)
+        recent = known[counted & (known > t - longest)]
         out[f"{p}_secs_since_last_known_fraud"] = float(
-            _since_known(t, ft[-1] if len(ft) else -1, config))
+            _since_known(t, recent.max() if len(recent) else -1, config))
         out[f"{p}_secs_since_first_known_fraud"] = float(
-            _since_known(t, ft[0] if len(ft) else -1, config))
+            _since_known(t, recent.min() if len(recent) else -1, config))
     return {k: out[k] for k in feature_names(config)}
 
 

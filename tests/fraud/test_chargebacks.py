@@ -77,3 +77,13 @@ def test_the_import_is_one_transaction(tmp_path, monkeypatch):
         with open(path) as stream:
             labels.import_chargebacks(stream=stream)
     assert not FraudLabel.objects.exists()
+
+
+def test_a_chargeback_date_may_be_a_date_time(tmp_path):
+    a, b = make_order(), make_order()
+    out, err = _run(tmp_path, "order_number,chargeback_date\n"
+                              f"{a.number},2026-03-09T12:00:00+00:00\n"
+                              f"{b.number},2026-03-02 11:00:00+00:00\n")  # an hour before its order
+    assert out[-1] == "1 rows imported, 1 bad rows, 0 duplicate rows"
+    assert err == ["line 3: chargeback_date 2026-03-02T11:00:00+00:00 is before the order (2026-03-02 12:00)"]
+    assert FraudLabel.objects.get().known_at == T0 + timedelta(days=7)

@@ -61,26 +61,50 @@ def test_with_no_labels_the_trainer_falls_back_to_the_isolation_forest(synthetic
     assert version.parameters["model"] == "isolation_forest"
 
 
-def test_training_never_sees_labels_known_after_the_as_of_day(synthetic_shop):
+def _training_frame(as_of):
+    from fraud.features import feature_config
     from fraud.services import training_frame
 
+    return training_frame(as_of=as_of, fconfig=feature_config(label_delay_days=7), train_days=180)
+
+
+def test_training_never_sees_labels_known_after_the_as_of_day(synthetic_shop):
     as_of = T0 - timedelta(days=30)
-    _, orders = training_frame(as_of=as_of, delay_days=7)
+    _, orders = _training_frame(as_of)
     late = FraudLabel.objects.filter(known_at__gt=as_of).values_list("order_id", flat=True)
     target = orders.set_index("id")["target"]
     assert all(np.isnan(target.get(pk, np.nan)) or target.get(pk) == 0 for pk in late if pk in target.index)
     assert orders["created_at"].max() < as_of
 
 
-def test_a_chargeback_reported_weeks_after_its_order_is_a_training_target_not_a_feature(synthetic_shop):
+def test_a_chargeback_reported_weeks_after_its_order_is_a_target_and_a_feature_from_its_day(synthetic_shop):
     from django.db.models import F
 
-    from fraud.services import training_frame
-
     FraudLabel.objects.update(known_at=F("order_created_at") + timedelta(days=30))
-    _, orders = training_frame(as_of=T0 + timedelta(days=30), delay_days=7)  # every chargeback is known by then
-    frauds = set(FraudLabel.objects.values_list("order_id", flat=True))
+    features, orders = _training_frame(T0 + timedelta(days=30))  # every chargeback is known by then
+    frauds = dict(FraudLabel.objects.values_list("order_id", "known_at"))
     charged_back = orders[orders["id"].isin(frauds)]
     assert len(charged_back) == len(frauds) > 5
     assert (charged_back["target"] == 1).all()  # labels of the training rows
-    assert charged_back["is_fraud"].isna().all()  # but too late for the entity-risk features
+    # and known to the features of the orders placed from the day each became known
+    assert (charged_back["fraud_known_at"] == charged_back["id"].map(frauds)).all()
+    device_frauds = features["device_id_nb_fraud_30d"]
+    first_known = min(frauds.values())
+    assert (device_frauds[(orders["created_at"] < first_known).to_numpy()] == 0).all()
+    assert device_frauds[(orders["created_at"] >= first_known).to_numpy()].max() > 0
+
+
+def test_training_features_are_the_features_serving_computes(synthetic_shop):
+    from django.db.models import F
+
+    # Chargebacks from 1 to 50 days late: the batch (training) and online (serving) paths count each
+    # from its day, the same way.
+    for i, label in enumerate(FraudLabel.objects.order_by("pk")):
+        FraudLabel.objects.filter(pk=label.pk).update(known_at=F("order_created_at") + timedelta(days=1 + 7 * (i % 8)))
+    as_of = T0 + timedelta(days=1)
+    features, orders = _training_frame(as_of)
+    for i in range(0, len(orders), 17):
+        order_id = int(orders["id"].iloc[i])
+        online = services.evaluate_order(services.get_adapter().order_for_risk(order_id), order_id=order_id).features
+        batch = features.iloc[i]
+        assert {n: online[n] for n in batch.index} == pytest.approx(batch.to_dict(), rel=1e-7, abs=1e-7), order_id

@@ -127,20 +127,26 @@ def test_a_label_cannot_influence_a_score_before_it_is_known():
     label = FraudLabel.objects.create(order_id=old.pk, order_created_at=old.created_at, is_fraud=True,
                                       source="chargeback", known_at=T0 + timedelta(hours=1))
     assert _device_fraud_count(scored) == 0
-    # known before, and within the label delay of its order (7 days): it counts
+    # known before: it counts
     label.known_at = old.created_at + timedelta(days=2)
     label.save()
     assert _device_fraud_count(scored) == 1
 
 
-def test_a_label_of_an_order_younger_than_the_delay_does_not_count_yet():
+def test_a_label_counts_from_the_day_it_is_known_whatever_its_delay():
+    # A review rejection two days after its order, and a chargeback 60 days after its order.
     recent = make_order(created_at=T0 - timedelta(days=2), device_id="dev-y")
     FraudLabel.objects.create(order_id=recent.pk, order_created_at=recent.created_at, is_fraud=True,
                               source="review", known_at=T0 - timedelta(days=1))
-    scored = make_order(created_at=T0, device_id="dev-y")
-    assert _device_fraud_count(scored) == 0
-    FraudSettings.objects.create(label_delay_days=1)
-    assert _device_fraud_count(scored) == 1
+    assert _device_fraud_count(make_order(created_at=T0, device_id="dev-y")) == 1
+    assert _device_fraud_count(make_order(created_at=T0 - timedelta(days=1, hours=1), device_id="dev-y")) == 0
+    charged = make_order(created_at=T0 - timedelta(days=70), device_id="dev-z")
+    FraudLabel.objects.create(order_id=charged.pk, order_created_at=charged.created_at, is_fraud=True,
+                              source="chargeback", known_at=T0 - timedelta(days=10))
+    assert _device_fraud_count(make_order(created_at=T0 - timedelta(days=11), device_id="dev-z")) == 0
+    assert _device_fraud_count(make_order(created_at=T0, device_id="dev-z")) == 1  # known 10 days ago
+    # It counts for the 30-day window after it became known, not longer.
+    assert _device_fraud_count(make_order(created_at=T0 + timedelta(days=21), device_id="dev-z")) == 0
 
 
 def test_account_age_and_guest_checkout_features():

@@ -73,7 +73,8 @@ def test_online_ignores_labels_younger_than_the_delay_even_if_supplied():
     f = features_for_transaction(tx, hist, CONFIG)
     assert f["terminal_id_nb_fraud_30d"] == 1.0
     assert f["terminal_id_risk_1d"] == 1.0
-    assert f["terminal_id_secs_since_last_known_fraud"] == pytest.approx(7.5 * DAY)
+    # Known 7 days after it happened (the default delay): known for half a day.
+    assert f["terminal_id_secs_since_last_known_fraud"] == pytest.approx(0.5 * DAY)
 
 
 def test_first_transaction_has_neutral_features():
@@ -115,3 +116,47 @@ def test_missing_entity_values_share_no_history():
     assert (batch.loc[~no_device, "device_id_nb_tx_30d"] > 0).any()
     online = features_online(df, TransactionHistory(config), config)
     np.testing.assert_allclose(online.to_numpy(), batch.to_numpy(), rtol=1e-7, atol=1e-7)
+
+
+def _online_with_known(df: pd.DataFrame, config: FeatureConfig) -> pd.DataFrame:
+    """Each row scored from the earlier rows of its entities, with their labels' known times."""
+    tsec = df["TX_DATETIME"].to_numpy().astype("datetime64[s]").astype(np.int64)
+    known = np.where(df["KNOWN_AT"].notna(), df["KNOWN_AT"].to_numpy().astype("datetime64[s]").astype(np.int64), -1)
+    rows = []
+    for i in range(len(df)):
+        hist = {}
+        for col in config.history_cols:
+            mine = np.flatnonzero((df[col].to_numpy() == df[col].iloc[i]) & (np.arange(len(df)) < i))
+            if len(mine):
+                hist[col] = EntityHistory(tsec[mine], df["TX_AMOUNT"].to_numpy()[mine],
+                                          df["TX_FRAUD"].to_numpy(float)[mine], known[mine])
+        rows.append(features_for_transaction(df.iloc[i].to_dict(), hist, config))
+    return pd.DataFrame(rows, index=df.index, columns=feature_names(config))
+
+
+def test_a_fraud_counts_from_the_day_it_became_known_whatever_its_delay():
+    config = FeatureConfig(windows_days=(1, 7, 30), label_delay_days=7, customer_risk=True, profile_days=45,
+                           known_col="KNOWN_AT", label_lookback_days=120)
+    df = synthetic_transactions(n=300, days=150, seed=7).drop(index=11).reset_index(drop=True)
+    delays = np.random.default_rng(0).uniform(0.5, 90, len(df))  # chargebacks from hours to 90 days late
+    df["KNOWN_AT"] = (df["TX_DATETIME"] + pd.to_timedelta(delays, unit="D")).where(df["TX_FRAUD"] == 1)
+    batch = build_features(df, config)
+    np.testing.assert_allclose(_online_with_known(df, config).to_numpy(), batch.to_numpy(), rtol=1e-7, atol=1e-7)
+
+    # A 60-day-late chargeback: nothing before it is known, then it counts for the window's length.
+    terminal = df["TERMINAL_ID"] == 2
+    late = df.index[terminal & (df["TX_FRAUD"] == 1)][0]
+    only = df.assign(TX_FRAUD=0, KNOWN_AT=pd.NaT)
+    only.loc[late, ["TX_FRAUD", "KNOWN_AT"]] = 1, df.loc[late, "TX_DATETIME"] + pd.Timedelta(days=60)
+    f = build_features(only, config)
+    t = only["TX_DATETIME"]
+    known_at = only.loc[late, "KNOWN_AT"]
+    counted = f.loc[terminal, "terminal_id_nb_fraud_30d"]
+    assert (counted[t[terminal] < known_at] == 0).all()
+    assert (counted[(t[terminal] >= known_at) & (t[terminal] < known_at + pd.Timedelta(days=30))] == 1).all()
+    assert (counted[t[terminal] >= known_at + pd.Timedelta(days=30)] == 0).all()
+    assert ((t[terminal] >= known_at) & (t[terminal] < known_at + pd.Timedelta(days=30))).any()
+    # Without a known time, the same fraud counts from 7 days after it (the handbook's assumption).
+    assumed = build_features(only.drop(columns="KNOWN_AT"), config)
+    assert (assumed.loc[terminal & (t >= t[late] + pd.Timedelta(days=7)) & (t < t[late] + pd.Timedelta(days=37)),
+                        "terminal_id_nb_fraud_30d"] == 1).all()
