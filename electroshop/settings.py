@@ -165,6 +165,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {
         "write": env.str("THROTTLE_WRITE", default="600/min"),
+        # The fraud score endpoint's own rate per service token or staff user: a backfill or a replay
+        # scores in bulk, which the browsers' write rate would stop.
+        "fraud_score": env.str("THROTTLE_FRAUD_SCORE", default="60000/min"),
         "collect": env.str("THROTTLE_COLLECT", default="120/min"),
     },
     "EXCEPTION_HANDLER": "electroshop.api.exceptions.json_exception_handler",

@@ -88,6 +88,10 @@ def load_active_model() -> int | None:
     return version_id
 
 
+def forget_loaded_models() -> None:
+    _loaded.clear()
+
+
 def _keep_loaded(version_id: int, bundle: dict) -> None:
     if len(_loaded) >= 4:
         _loaded.clear()

@@ -27,6 +27,12 @@ class WriteThrottle(_LiveRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
+class FraudScoreThrottle(WriteThrottle):
+    """The fraud score endpoint's own rate (``THROTTLE_FRAUD_SCORE``): service clients score in bulk."""
+
+    scope = "fraud_score"
+
+
 class CollectThrottle(_LiveRateThrottle):
     """Per client IP address for the public browser collector (one browser cannot flood it)."""
 

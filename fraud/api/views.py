@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 
 from electroshop.api.permissions import IsStaffOrServiceToken
 from electroshop.api.schema import FORBIDDEN_STAFF, THROTTLED, UNAUTHENTICATED, VALIDATION_ERROR
-from electroshop.api.throttling import WriteThrottle
+from electroshop.api.throttling import FraudScoreThrottle
 from electroshop.mlops.selectors import version_number
 from electroshop.seam import get_adapter
 
@@ -30,7 +30,7 @@ class ScoreOrderView(APIView):
     """Score an order now: a saved one by id, or a checkout's fields before it is saved (staff and service tokens)."""
 
     permission_classes = [IsStaffOrServiceToken]
-    throttle_classes = [WriteThrottle]
+    throttle_classes = [FraudScoreThrottle]
     parser_classes = [JSONParser]
 
     @extend_schema(

@@ -94,3 +94,14 @@ def test_scoring_a_saved_order_uses_a_few_queries(staff_api, django_assert_max_n
     # token auth (1), order (1), history (1), labels (1), insert (1), throttle/config from cache
     with django_assert_max_num_queries(6):
         assert staff_api.post(URL, {"order_id": order.pk}, format="json").status_code == 200
+
+
+def test_bulk_scoring_has_its_own_rate_not_the_browsers_write_rate(staff_api, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    orders = [make_order() for _ in range(4)]
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK,
+                               "DEFAULT_THROTTLE_RATES": {"write": "2/min", "collect": "120/min", "fraud_score": "3/min"}}
+    codes = [staff_api.post(URL, {"order_id": o.pk}, format="json").status_code for o in orders]
+    assert codes == [200, 200, 200, 429]  # past the write rate of 2, stopped by its own rate of 3
