@@ -77,6 +77,11 @@ DEFAULTS: dict[str, Any] = {
     "FRAUD_PROFILE_DAYS": 90,
     "FRAUD_TRAIN_DAYS": 180,  # orders of this many days before the as-of day are training rows
     "FRAUD_TREES": 200,  # trees of the supervised random forest and of the isolation forest
+    # Scoring a new order when it is saved: "inline" scores it in the shop's request within
+    # FRAUD_SCORE_BUDGET_MS (past it, the rules alone, reason MODEL_TIMEOUT); "queue" hands it to a
+    # Celery worker (the request waits for nothing).
+    "FRAUD_SCORE_ON_CREATE": "inline",
+    "FRAUD_SCORE_BUDGET_MS": 50,
 }
 
 

@@ -124,7 +124,8 @@ def backtest_handbook(df: pd.DataFrame, protocol: Protocol, *, use_labels: bool 
     start, test_start, test_end = (pd.Timestamp(protocol.start_training), pd.Timestamp(protocol.test_start),
                                    pd.Timestamp(protocol.test_end))
     window = df[(df["TX_DATETIME"] >= start - history) & (df["TX_DATETIME"] < test_end)]
-    train, test = train_test_split(df[df["TX_DATETIME"] < test_end], protocol)
+    in_training = (window["TX_DATETIME"] >= start) & (window["TX_DATETIME"] < start + pd.Timedelta(days=protocol.delta_train))
+    train, test = train_test_split(window, protocol) if in_training.any() else (window[:0], window[:0])
     if train.empty or test.empty or train["TX_FRAUD"].nunique() < 2:
         raise HandbookFileError("the training days need both fraud and genuine transactions, and the test days "
                                 "transactions; check --train-start")

@@ -34,6 +34,7 @@ from electroshop.seam import get_adapter
 from fraud.ml.features import FeatureConfig, TransactionHistory, to_seconds
 
 from . import selectors
+from .budget import BudgetExceeded, reads_within
 from .features import (
     ENTITY_COLS,
     KNOWN_COL,
@@ -231,11 +232,23 @@ class Scored:
     probability: float | None = None  # the model's unrounded probability (backtest metrics)
 
 
-def evaluate_order(order: Mapping[str, Any], *, order_id: int | None) -> Scored:
-    """Score one order (a dict of its fields) as of its creation time. Reads, never writes."""
+MODEL_TIMEOUT = {"code": "MODEL_TIMEOUT", "weight": 0.0,
+                 "message": "model timeout: the score's time budget ran out, so the rules alone scored this order"}
+
+
+def evaluate_order(order: Mapping[str, Any], *, order_id: int | None, deadline: float | None = None) -> Scored:
+    """Score one order (a dict of its fields) as of its creation time. Reads, never writes.
+
+    ``deadline`` (``time.perf_counter()`` seconds): past it, the rules alone score the order, with
+    the reason ``MODEL_TIMEOUT`` (a model not loaded in this process yet counts as past it: loading
+    one takes seconds); the history read is cut off at it (``fraud.budget``).
+    """
     config = selectors.fraud_config()
     version_id = active_version_id(app=selectors.APP, kind=selectors.KIND)
     bundle = None
+    timed_out = False
+    if version_id is not None and deadline is not None and version_id not in _loaded:
+        version_id, timed_out = None, True
     if version_id is not None:
         try:
             bundle = model_for_version(version_id)
@@ -244,10 +257,19 @@ def evaluate_order(order: Mapping[str, Any], *, order_id: int | None) -> Scored:
             version_id = None
     # Features as the model was trained (delay, profile, label lookback), so serving matches training.
     fconfig = _feature_config_of(bundle) if bundle else feature_config(label_delay_days=config.label_delay_days)
-    history = _history(order, order_id=order_id, lookback_seconds=fconfig.lookback_seconds)
+    try:
+        with reads_within(deadline):
+            history = _history(order, order_id=order_id, lookback_seconds=fconfig.lookback_seconds)
+    except BudgetExceeded:
+        history, timed_out = [], True
     features = order_features_online(order, history, config=fconfig, order_row_id=order_id or "new")
     _, attributes = order_attributes(order)
-
+    if deadline is not None and time.perf_counter() >= deadline:
+        timed_out = True
+    if timed_out:
+        scored = assess(features, attributes, identities_of(order), model=None, version_id=None, config=config)
+        scored.reasons = [MODEL_TIMEOUT] + scored.reasons
+        return scored
     return assess(features, attributes, identities_of(order), model=bundle["model"] if bundle else None,
                   version_id=version_id, config=config)
 
@@ -333,12 +355,14 @@ class OrderNotFound(LookupError):
     pass
 
 
-def score_order(*, order_id: int, source: str = "order") -> RiskAssessment:
-    """Score a saved order as of its creation time and store the assessment."""
+def score_order(*, order_id: int, source: str = "order", budget_ms: float | None = None) -> RiskAssessment:
+    """Score a saved order as of its creation time and store the assessment (within ``budget_ms``
+    when given: see :func:`evaluate_order`)."""
+    deadline = None if budget_ms is None else time.perf_counter() + budget_ms / 1000
     order = get_adapter().order_for_risk(order_id)
     if order is None:
         raise OrderNotFound(f"no order with id {order_id}")
-    return _store(order, evaluate_order(order, order_id=order_id), order_id=order_id, source=source)
+    return _store(order, evaluate_order(order, order_id=order_id, deadline=deadline), order_id=order_id, source=source)
 
 
 def score_checkout(*, payload: Mapping[str, Any]) -> RiskAssessment:
@@ -351,9 +375,23 @@ def score_checkout(*, payload: Mapping[str, Any]) -> RiskAssessment:
 
 
 def score_new_order(order_id: int) -> None:
-    """``post_save`` → ``on_commit`` hook: score a new order; a failure is logged, never raised into the shop."""
+    """The ``order_placed`` → ``on_commit`` hook: never delays the shop's request by more than the budget.
+
+    ``FRAUD_SCORE_ON_CREATE = "queue"``: a Celery task scores it (with the broker down, it is scored
+    here within the budget); ``"inline"`` (default): scored here within ``FRAUD_SCORE_BUDGET_MS``,
+    past which the rules alone score it (reason ``MODEL_TIMEOUT``). A failure is logged, never raised
+    into the shop.
+    """
     try:
-        score_order(order_id=order_id, source="order")
+        if electroshop_settings.FRAUD_SCORE_ON_CREATE == "queue":
+            from .tasks import score_order_task
+
+            try:
+                score_order_task.delay(order_id)
+                return
+            except Exception:
+                logger.warning("could not queue the score of order %s; scoring it now within the budget", order_id)
+        score_order(order_id=order_id, source="order", budget_ms=float(electroshop_settings.FRAUD_SCORE_BUDGET_MS))
     except Exception:
         logger.exception("scoring new order %s failed", order_id)
 

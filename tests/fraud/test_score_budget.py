@@ -1,0 +1,62 @@
+"""Scoring on order creation never delays the shop: a hard time budget, past which the rules alone score."""
+import time
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from fraud import services
+from fraud.budget import BudgetExceeded, reads_within
+from fraud.models import RiskAssessment
+
+from .conftest import T0, make_order
+
+pytestmark = pytest.mark.django_db
+
+SLOW_QUERY = ("WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t WHERE n < 200000000) "
+              "SELECT count(*) FROM t")
+
+
+def test_a_read_past_the_deadline_is_cut_off_and_the_connection_stays_usable():
+    started = time.perf_counter()
+    with pytest.raises(BudgetExceeded):
+        with reads_within(time.perf_counter() + 0.05), connection.cursor() as cursor:
+            cursor.execute(SLOW_QUERY)
+    assert time.perf_counter() - started < 2  # the query alone would run for minutes
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        assert cursor.fetchone() == (1,)
+    with reads_within(time.perf_counter() + 5), connection.cursor() as cursor:  # time enough: it runs
+        cursor.execute("SELECT 2")
+        assert cursor.fetchone() == (2,)
+
+
+def test_past_the_budget_the_rules_alone_score_with_the_reason_model_timeout(synthetic_shop):
+    call_command("retrain", "fraud", "--sync", "--as-of", "2026-03-02", stdout=None, stderr=None)
+    order = make_order(created_at=T0 + timedelta(hours=1), device_id="bad-1", total="900.00")
+    in_time = services.score_order(order_id=order.pk, budget_ms=60_000)
+    assert in_time.model_version_id is not None and in_time.reasons[0]["code"] != "MODEL_TIMEOUT"
+    late = services.score_order(order_id=order.pk, budget_ms=0.001)
+    assert late.model_version_id is None and late.model_score is None
+    assert late.reasons[0]["code"] == "MODEL_TIMEOUT" and "model timeout" in late.reasons[0]["message"]
+    assert len(late.reasons) > 1  # and the rules' own reasons follow
+    # A model not loaded in this process yet is past any budget (loading takes seconds).
+    services.forget_loaded_models()
+    assert services.score_order(order_id=order.pk, budget_ms=60_000).reasons[0]["code"] == "MODEL_TIMEOUT"
+    assert services.score_order(order_id=order.pk).model_version_id is not None  # on demand: it loads
+
+
+def test_a_new_order_is_scored_within_the_settings_budget(django_capture_on_commit_callbacks, settings):
+    settings.ELECTROSHOP = {**settings.ELECTROSHOP, "FRAUD_SCORE_BUDGET_MS": 0.001}
+    with django_capture_on_commit_callbacks(execute=True):
+        order = make_order(email="budget@example.com")
+    assert RiskAssessment.objects.get(order_id=order.pk).reasons[0]["code"] == "MODEL_TIMEOUT"
+
+
+def test_queued_scoring_hands_the_order_to_a_task(django_capture_on_commit_callbacks, settings, eager_celery):
+    settings.ELECTROSHOP = {**settings.ELECTROSHOP, "FRAUD_SCORE_ON_CREATE": "queue", "FRAUD_SCORE_BUDGET_MS": 0.001}
+    with django_capture_on_commit_callbacks(execute=True):
+        order = make_order(email="queued@example.com")
+    assessment = RiskAssessment.objects.get(order_id=order.pk)
+    assert assessment.source == "task" and assessment.reasons[0]["code"] != "MODEL_TIMEOUT"  # no budget off the request
