@@ -64,8 +64,14 @@ DEFAULTS: dict[str, Any] = {
     "FORECAST_FILL_CHUNK_SIZE": 5000,  # products per forecast sub-task: one global model each, whose fit costs the same from ~1,500 products up (its rows are capped)
     "FORECAST_BASELINE_SAMPLE": 200,  # products per run whose baselines (SeasonalNaive, AutoETS) are backtested for the accuracy table
     # --- fraud ---
-    "FRAUD_REVIEW_THRESHOLD": 50,  # score (0-100) at or above which an order goes to review
-    "FRAUD_BLOCK_THRESHOLD": 85,  # score at or above which an order is blocked
+    # With a trained model, unless the merchant sets thresholds in the admin, each version derives
+    # them from its training window's (out-of-sample) scores: at most these shares of orders go to
+    # review and to block.
+    "FRAUD_REVIEW_SHARE": 0.03,
+    "FRAUD_BLOCK_SHARE": 0.01,
+    # Without a model (rules-only points): score (0-100) at or above which an order goes to review, is blocked.
+    "FRAUD_REVIEW_THRESHOLD": 50,
+    "FRAUD_BLOCK_THRESHOLD": 85,
     # An order older than this with no label is presumed genuine (a training row); entity risk divides
     # the frauds known on an entity by its orders at least this old.
     "FRAUD_LABEL_DELAY_DAYS": 7,

@@ -11,6 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html_join
 
+from electroshop.conf import electroshop_settings
 from electroshop.admin_lists import BigTableAdmin
 from electroshop.mlops.dashboard import ModelDashboardAdmin, metrics_over_versions, numeric_metric_names, version_rows
 from electroshop.mlops.formatting import format_number
@@ -293,5 +294,8 @@ class FraudDashboardAdmin(ModelDashboardAdmin):
             "version_rows": version_rows(versions, names), "metric_names": names,
             "chart": metrics_over_versions(versions, CHART_METRICS, title="Time hold-out metrics by version"),
             "score_chart": score_chart(), "retrain_url": self.retrain_url(request),
+            "limits": selectors.active_thresholds(), "load": selectors.expected_daily_load(),
+            "review_share": f"{100 * electroshop_settings.FRAUD_REVIEW_SHARE:g}",
+            "block_share": f"{100 * electroshop_settings.FRAUD_BLOCK_SHARE:g}",
         }
         return TemplateResponse(request, "admin/fraud/dashboard.html", context)

@@ -30,6 +30,7 @@ _CONFIG_KEY = "fraud:config"
 class FraudConfig:
     review_threshold: float
     block_threshold: float
+    merchant_thresholds: bool  # the merchant set them (else the active model's capacity thresholds apply)
     label_delay_days: float
     review_hold_threshold: float
     signup_review_threshold: float
@@ -66,6 +67,7 @@ def _config(row: FraudSettings | None, rules: tuple, lists: dict) -> FraudConfig
     return FraudConfig(
         review_threshold=pick("review_threshold", defaults.FRAUD_REVIEW_THRESHOLD),
         block_threshold=pick("block_threshold", defaults.FRAUD_BLOCK_THRESHOLD),
+        merchant_thresholds=row is not None and (row.review_threshold is not None or row.block_threshold is not None),
         label_delay_days=pick("label_delay_days", defaults.FRAUD_LABEL_DELAY_DAYS),
         review_hold_threshold=pick("review_hold_threshold", 70),
         signup_review_threshold=pick("signup_review_threshold", 60),
@@ -86,10 +88,54 @@ def forget_fraud_config() -> None:
     cache.delete(_CONFIG_KEY)
 
 
-def level_for_score(score: float, config: FraudConfig) -> str:
-    if score >= config.block_threshold:
+@dataclass(frozen=True)
+class Thresholds:
+    review: float
+    block: float
+    source: str  # "merchant" (fraud settings), "capacity" (the active model's), "default" (ELECTROSHOP)
+
+
+def thresholds(config: FraudConfig, model_thresholds: dict | None) -> Thresholds:
+    """The review and block thresholds in force: the merchant's when set; else those the active model
+    derived from its score distribution and the review capacity (``FRAUD_REVIEW_SHARE``,
+    ``FRAUD_BLOCK_SHARE``); else the settings' (rules-only points)."""
+    if config.merchant_thresholds or not model_thresholds:
+        return Thresholds(config.review_threshold, config.block_threshold,
+                          "merchant" if config.merchant_thresholds else "default")
+    return Thresholds(float(model_thresholds["review"]), float(model_thresholds["block"]), "capacity")
+
+
+def active_thresholds() -> Thresholds:
+    """The thresholds in force now (for the admin): from the active version's parameters."""
+    from electroshop.mlops.models import ModelVersion
+
+    parameters = (ModelVersion.objects.filter(app=APP, kind=KIND, status=ModelVersion.Status.ACTIVE)
+                  .values_list("parameters", flat=True).first()) or {}
+    return thresholds(fraud_config(), parameters.get("thresholds"))
+
+
+def expected_daily_load() -> dict | None:
+    """Orders a day expected in review and blocked at the thresholds in force, from the active
+    version's training window (its orders a day and out-of-sample score distribution); None without one."""
+    from electroshop.mlops.models import ModelVersion
+
+    parameters = (ModelVersion.objects.filter(app=APP, kind=KIND, status=ModelVersion.Status.ACTIVE)
+                  .values_list("parameters", flat=True).first()) or {}
+    derived = parameters.get("thresholds")
+    if not derived or "orders_per_day" not in derived:
+        return None
+    limits = thresholds(fraud_config(), derived)
+    if limits.source != "capacity":
+        return None  # the merchant's thresholds were not measured on the training window's scores
+    per_day = float(derived["orders_per_day"])
+    return {"orders_per_day": per_day, "review": per_day * derived["review_share"], "block": per_day * derived["block_share"],
+            "review_pct": 100 * derived["review_share"], "block_pct": 100 * derived["block_share"]}
+
+
+def level_for_score(score: float, limits: Thresholds) -> str:
+    if score >= limits.block:
         return Level.BLOCK
-    if score >= config.review_threshold:
+    if score >= limits.review:
         return Level.REVIEW
     return Level.ALLOW
 

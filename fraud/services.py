@@ -271,11 +271,12 @@ def evaluate_order(order: Mapping[str, Any], *, order_id: int | None, deadline: 
         scored.reasons = [MODEL_TIMEOUT] + scored.reasons
         return scored
     return assess(features, attributes, identities_of(order), model=bundle["model"] if bundle else None,
-                  version_id=version_id, config=config)
+                  version_id=version_id, config=config, model_thresholds=bundle.get("thresholds") if bundle else None)
 
 
 def assess(features: Mapping[str, float], attributes: Mapping[str, Any], identities: Mapping[str, Any], *,
-           model: Any | None, version_id: int | None, config: selectors.FraudConfig) -> Scored:
+           model: Any | None, version_id: int | None, config: selectors.FraudConfig,
+           model_thresholds: dict | None = None) -> Scored:
     """The decision for one order's features: the model's score and reasons (rules-only points
     without a model), then block list, allow list, the merchant's rules (first match wins) and the
     thresholds. No database access: checkout scoring and the backtest replay both call this."""
@@ -314,7 +315,7 @@ def assess(features: Mapping[str, float], attributes: Mapping[str, Any], identit
             reasons = [{"code": f"RULE_{rule.id}", "message": f"rule {rule.name!r} matched: {rule.action}",
                         "weight": 0.0}] + reasons
         else:
-            level = selectors.level_for_score(score, config)
+            level = selectors.level_for_score(score, selectors.thresholds(config, model_thresholds))
     snapshot = {k: json_safe(v) for k, v in values.items()}
     snapshot["identities"] = identities
     return Scored(score=float(score), level=str(level), reasons=reasons, rules_matched=rules_matched,
@@ -447,6 +448,44 @@ def _fit_models(X: pd.DataFrame, y: pd.Series, *, trees: int):
     return ScoreCombiner({"anomaly": anomaly}, {"anomaly": 1.0}), "isolation_forest", n_fraud, n_genuine
 
 
+def out_of_sample_scores(model, X: pd.DataFrame, y: pd.Series) -> np.ndarray:
+    """Scores (0-100, as served) of the training window's orders, none by a model that saw its label:
+    the supervised forest's calibrated out-of-bag votes for its labelled rows, the model's score for
+    the rest; the isolation forest, trained without labels, scores every row."""
+    scores = np.round(100 * model.predict_proba(X), 2)
+    component = getattr(model, "models", {}).get("supervised")
+    if component is not None and len(model.models) == 1:
+        labelled = y.notna().to_numpy()
+        oob = component.forest_.oob_decision_function_[:, 1]
+        known = ~np.isnan(oob)
+        scores[np.flatnonzero(labelled)[known]] = np.round(100 * component._calibrate(oob[known]), 2)
+    return scores
+
+
+def capacity_thresholds(scores: np.ndarray, *, review_share: float, block_share: float) -> dict:
+    """The lowest review and block thresholds that send at most ``review_share`` of the orders to
+    review and at most ``block_share`` to block (ties at a threshold all go the same way), with the
+    shares they give on ``scores``."""
+    values = np.sort(np.asarray(scores, float))
+    n = len(values)
+
+    def lowest_with_at_most(share: float) -> float:
+        allowed = int(np.floor(share * n))
+        if allowed <= 0:
+            return 100.0 if n == 0 or values[-1] < 100 else float(np.nextafter(100.0, np.inf))
+        candidate = values[n - allowed]
+        if allowed < n and values[n - allowed - 1] == candidate:  # a tie would let more through
+            above = values[values > candidate]
+            return float(above[0]) if len(above) else float(np.nextafter(candidate, np.inf))
+        return float(candidate)
+
+    block = lowest_with_at_most(block_share)
+    review = min(lowest_with_at_most(review_share + block_share), block)
+    return {"review": review, "block": block,
+            "review_share": float(np.mean((values >= review) & (values < block))) if n else 0.0,
+            "block_share": float(np.mean(values >= block)) if n else 0.0, "orders": n}
+
+
 def _holdout_metrics(X: pd.DataFrame, y: pd.Series, times: pd.Series, *, trees: int) -> dict:
     """AUC ROC and AP of a model trained on the older 75% of labelled rows, tested on the newest 25%."""
     from sklearn.metrics import average_precision_score, roc_auc_score
@@ -485,16 +524,21 @@ def train_fraud(*, run_id: int, as_of: datetime | None, sync: bool) -> None:
     metrics = _holdout_metrics(X, y, orders["created_at"], trees=trees)
     registry.report_progress(run_id=run_id, progress=0.6, stage="training")
     model, kind_of_model, n_fraud, n_genuine = _fit_models(X, y, trees=trees)
+    limits = capacity_thresholds(out_of_sample_scores(model, X, y), review_share=electroshop_settings.FRAUD_REVIEW_SHARE,
+                                 block_share=electroshop_settings.FRAUD_BLOCK_SHARE)
+    days = max((orders["created_at"].max() - orders["created_at"].min()).total_seconds() / 86_400, 1.0)
+    limits["orders_per_day"] = round(len(X) / days, 1)
     train_seconds = time.perf_counter() - started
     metrics.update({"rows": int(len(X)), "frauds": n_fraud, "genuine": n_genuine, "model": kind_of_model})
     version = registry.register_model_version(
         app=selectors.APP, kind=selectors.KIND, as_of=as_of, run_id=run_id,
         parameters={"label_delay_days": delay, "train_days": train_days, "trees": trees, "model": kind_of_model,
                     "profile_days": fconfig.profile_days, "label_lookback_days": fconfig.label_lookback_days,
-                    "supervised_weight": SUPERVISED_WEIGHT if kind_of_model != "isolation_forest" else 0.0},
+                    "supervised_weight": SUPERVISED_WEIGHT if kind_of_model != "isolation_forest" else 0.0,
+                    "thresholds": limits},
         data_start=orders["created_at"].min().to_pydatetime(), data_end=orders["created_at"].max().to_pydatetime(),
     )
-    bundle = {"model": model, "label_delay_days": delay, "feature_config": fconfig,
+    bundle = {"model": model, "label_delay_days": delay, "feature_config": fconfig, "thresholds": limits,
               "feature_names": list(model_feature_names(fconfig))}
     registry.save_artifact(version_id=version.pk, obj=bundle)
     _keep_loaded(version.pk, bundle)  # activation loads it into this process: no need to read it back

@@ -30,7 +30,7 @@ def test_replay_scores_each_transaction_from_its_past_only_and_matches_the_batch
     batch = model.predict_proba(features.loc[future.index, feature_names(CONFIG)])
     assert np.allclose(replayed["probability"], batch, atol=1e-9)
     assert (replayed["score"] == np.round(100 * replayed["probability"], 2)).all()
-    expected_levels = [selectors.level_for_score(s, config) for s in replayed["score"]]
+    expected_levels = [selectors.level_for_score(s, selectors.thresholds(config, None)) for s in replayed["score"]]
     assert list(replayed["level"]) == expected_levels
     assert replayed["reason"].str.len().gt(0).all()
 

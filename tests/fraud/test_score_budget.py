@@ -60,3 +60,18 @@ def test_queued_scoring_hands_the_order_to_a_task(django_capture_on_commit_callb
         order = make_order(email="queued@example.com")
     assessment = RiskAssessment.objects.get(order_id=order.pk)
     assert assessment.source == "task" and assessment.reasons[0]["code"] != "MODEL_TIMEOUT"  # no budget off the request
+
+
+def test_capacity_thresholds_send_at_most_the_shares_to_review_and_block():
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    scores = np.round(np.concatenate([rng.beta(1, 30, 9_000) * 100, np.full(500, 12.5), rng.uniform(50, 100, 500)]), 2)
+    limits = services.capacity_thresholds(scores, review_share=0.03, block_share=0.01)
+    reviewed = np.mean((scores >= limits["review"]) & (scores < limits["block"]))
+    blocked = np.mean(scores >= limits["block"])
+    assert reviewed <= 0.03 and blocked <= 0.01
+    assert reviewed > 0.025 and blocked > 0.008  # the lowest such thresholds, not needlessly high ones
+    assert (limits["review_share"], limits["block_share"]) == (reviewed, blocked)
+    tied = services.capacity_thresholds(np.full(100, 40.0), review_share=0.03, block_share=0.01)
+    assert tied["review"] > 40 and tied["review_share"] == tied["block_share"] == 0  # a tie never floods the queue
