@@ -38,11 +38,13 @@ KNOWN_COL = "fraud_known_at"  # when the order's fraud label became known (NaT: 
 EXTRA_FEATURES = [
     "account_age_days", "is_guest", "ip_billing_mismatch", "billing_shipping_mismatch",
     "ip_shipping_mismatch", "card_billing_mismatch",
+    # the payment provider's checks (0 when the shop sends none)
+    "avs_mismatch", "cvc_mismatch", "three_ds_failed", "three_ds_authenticated",
 ]
 # Order attributes rules may test (not model features).
 ATTRIBUTES = [
     "currency", "billing_country", "shipping_country", "ip_country", "card_country", "payment_method",
-    "email_domain", "card_bin", "customer_id",
+    "email_domain", "card_bin", "customer_id", "avs_result", "cvc_result", "three_ds_result",
 ]
 SCORE_FEATURES = ["model_score", "score"]
 
@@ -53,6 +55,12 @@ EXTRA_MESSAGES = {
     "billing_shipping_mismatch": lambda v: "shipping country differs from the billing country" if v else "billing and shipping countries agree",
     "ip_shipping_mismatch": lambda v: "IP country differs from the shipping country" if v else "IP and shipping countries agree",
     "card_billing_mismatch": lambda v: "card country differs from the billing country" if v else "card and billing countries agree",
+    "avs_mismatch": lambda v: ("the billing address failed address verification" if v >= 1 else
+                               "the billing address partly failed address verification" if v else
+                               "address verification did not fail"),
+    "cvc_mismatch": lambda v: "the card security code did not match" if v else "the card security code did not fail",
+    "three_ds_failed": lambda v: "3-D Secure authentication failed" if v else "3-D Secure did not fail",
+    "three_ds_authenticated": lambda v: "the cardholder passed 3-D Secure" if v else "no 3-D Secure authentication",
 }
 
 
@@ -115,6 +123,12 @@ def _mismatch(a: Any, b: Any) -> float:
     return float(bool(a and b and a != b))
 
 
+def _signal(order: Mapping[str, Any], name: str) -> str:
+    """A payment check's value (``PAYMENT_SIGNAL_VALUES``), "" when the shop sent none."""
+    value = order.get(name)
+    return "" if _blank(value) else str(value).strip().lower()
+
+
 def order_attributes(order: Mapping[str, Any]) -> tuple[dict[str, float], dict[str, Any]]:
     """(extra numeric features, attributes for rules) of one order.
 
@@ -134,6 +148,10 @@ def order_attributes(order: Mapping[str, Any]) -> tuple[dict[str, float], dict[s
         "billing_shipping_mismatch": _mismatch(order.get("billing_country"), order.get("shipping_country")),
         "ip_shipping_mismatch": _mismatch(order.get("ip_country"), order.get("shipping_country")),
         "card_billing_mismatch": _mismatch(order.get("card_country"), order.get("billing_country")),
+        "avs_mismatch": {"no_match": 1.0, "partial": 0.5}.get(_signal(order, "avs_result"), 0.0),
+        "cvc_mismatch": float(_signal(order, "cvc_result") == "no_match"),
+        "three_ds_failed": float(_signal(order, "three_ds_result") == "failed"),
+        "three_ds_authenticated": float(_signal(order, "three_ds_result") == "authenticated"),
     }
     email = "" if _blank(order.get("email")) else str(order["email"]).strip().lower()
     attrs = {
@@ -146,6 +164,9 @@ def order_attributes(order: Mapping[str, Any]) -> tuple[dict[str, float], dict[s
         "email_domain": email.rpartition("@")[2] if "@" in email else "",
         "card_bin": str(order.get("card_bin") or ""),
         "customer_id": None if guest else int(order["customer_id"]),
+        "avs_result": _signal(order, "avs_result"),
+        "cvc_result": _signal(order, "cvc_result"),
+        "three_ds_result": _signal(order, "three_ds_result"),
     }
     return extras, attrs
 

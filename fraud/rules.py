@@ -193,6 +193,11 @@ def heuristic_signals(f: Mapping[str, float]) -> list[Signal]:
             from .features import describe
 
             out.append(Signal(name.upper(), points, describe(name, 1.0)))
+    for name, points in (("three_ds_failed", 25), ("cvc_mismatch", 20), ("avs_mismatch", 10)):
+        if g(name):
+            from .features import describe
+
+            out.append(Signal(name.upper(), points * min(g(name), 1.0), describe(name, g(name))))
     if g("customer_nb_tx_30d") >= 2 and g("customer_amount_ratio_profile") >= 5:
         out.append(Signal("AMOUNT_SPIKE", 15, f"amount is {g('customer_amount_ratio_profile'):.1f}x this customer's usual"))
     if not g("is_guest") and g("account_age_days") < 1:

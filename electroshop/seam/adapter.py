@@ -34,8 +34,14 @@ PROMOTION_COLUMNS = ["id", "name", "product_id", "category_id", "starts_on", "en
 ORDER_RISK_FIELDS = [
     "id", "number", "customer_id", "email", "created_at", "status", "total", "currency", "billing_country",
     "shipping_country", "shipping_address", "ip_address", "ip_country", "device_id", "user_agent",
-    "payment_method", "card_fingerprint", "card_bin", "card_country",
+    "payment_method", "card_fingerprint", "card_bin", "card_country", "avs_result", "cvc_result", "three_ds_result",
 ]
+# The payment provider's checks, when the shop sends them (each optional): the values an order field holds.
+PAYMENT_SIGNAL_VALUES = {
+    "avs_result": ("match", "partial", "no_match", "unavailable"),  # address verification
+    "cvc_result": ("match", "no_match", "unavailable"),  # card security code
+    "three_ds_result": ("authenticated", "attempted", "failed", "not_enrolled"),  # 3-D Secure outcome
+}
 ORDER_ENTITY_FIELDS = ("email", "device_id", "ip_address", "card_fingerprint", "shipping_address")
 REVIEW_STATUSES = ("held", "published", "rejected")
 # interactions_frame's session of a purchase: this prefix and the order number.

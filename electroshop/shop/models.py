@@ -140,7 +140,12 @@ class Order(models.Model):
     card_fingerprint = models.CharField(max_length=128, blank=True, db_index=True)
     card_bin = models.CharField(max_length=8, blank=True)
     card_last4 = models.CharField(max_length=4, blank=True)
-    card_country = models.CharField(max_length=100, blank=True)
+    card_country = models.CharField(max_length=100, blank=True, help_text="the card's country (from its BIN)")
+    # The payment provider's checks, when the shop has them (values: seam.adapter.PAYMENT_SIGNAL_VALUES).
+    avs_result = models.CharField(max_length=16, blank=True, help_text="address verification: match, partial, no_match, unavailable")
+    cvc_result = models.CharField(max_length=16, blank=True, help_text="card security code: match, no_match, unavailable")
+    three_ds_result = models.CharField(max_length=16, blank=True,
+                                       help_text="3-D Secure: authenticated, attempted, failed, not_enrolled")
 
     class Meta:
         ordering = ["-created_at"]

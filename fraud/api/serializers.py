@@ -1,11 +1,13 @@
 from drf_spectacular.utils import OpenApiExample
 from rest_framework import serializers
 
+from electroshop.seam.adapter import PAYMENT_SIGNAL_VALUES
+
 MAX_ID = 2**63 - 1
 ORDER_FIELDS = (
     "number", "created_at", "customer_id", "email", "total", "currency", "billing_country", "shipping_country",
     "shipping_address", "ip_address", "ip_country", "device_id", "user_agent", "payment_method", "card_fingerprint",
-    "card_bin", "card_country",
+    "card_bin", "card_country", "avs_result", "cvc_result", "three_ds_result",
 )
 
 
@@ -41,7 +43,15 @@ class ScoreRequestSerializer(serializers.Serializer):
     payment_method = serializers.CharField(required=False, max_length=32, allow_blank=True)
     card_fingerprint = serializers.CharField(required=False, max_length=128, allow_blank=True)
     card_bin = serializers.CharField(required=False, max_length=8, allow_blank=True)
-    card_country = serializers.CharField(required=False, max_length=100, allow_blank=True)
+    card_country = serializers.CharField(required=False, max_length=100, allow_blank=True,
+                                         help_text="the card's country, from its BIN")
+    avs_result = serializers.ChoiceField(required=False, allow_blank=True, choices=PAYMENT_SIGNAL_VALUES["avs_result"],
+                                         help_text="the payment provider's address verification")
+    cvc_result = serializers.ChoiceField(required=False, allow_blank=True, choices=PAYMENT_SIGNAL_VALUES["cvc_result"],
+                                         help_text="the payment provider's card security code check")
+    three_ds_result = serializers.ChoiceField(required=False, allow_blank=True,
+                                              choices=PAYMENT_SIGNAL_VALUES["three_ds_result"],
+                                              help_text="the 3-D Secure outcome")
 
     def validate(self, attrs):
         given = [name for name in ORDER_FIELDS if name in attrs]
@@ -82,6 +92,7 @@ SCORE_PAYLOAD_EXAMPLE = OpenApiExample("a checkout not saved yet", request_only=
     "ip_address": "203.0.113.7", "ip_country": "Nigeria", "billing_country": "United Kingdom",
     "shipping_country": "United Kingdom", "shipping_address": "1 High St, London", "device_id": "d-83f2",
     "card_fingerprint": "fp_9a8b7c", "card_country": "United States", "payment_method": "card",
+    "avs_result": "no_match", "cvc_result": "match", "three_ds_result": "attempted",
 })
 SCORE_RESPONSE_EXAMPLE = OpenApiExample("needs review", response_only=True, value={
     "assessment_id": 5531, "order_id": 1042, "score": 63.4, "level": "review",

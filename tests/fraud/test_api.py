@@ -105,3 +105,23 @@ def test_bulk_scoring_has_its_own_rate_not_the_browsers_write_rate(staff_api, se
                                "DEFAULT_THROTTLE_RATES": {"write": "2/min", "collect": "120/min", "fraud_score": "3/min"}}
     codes = [staff_api.post(URL, {"order_id": o.pk}, format="json").status_code for o in orders]
     assert codes == [200, 200, 200, 429]  # past the write rate of 2, stopped by its own rate of 3
+
+
+def test_payment_checks_are_optional_inputs_and_rule_features(staff_api):
+    from fraud.models import FraudRule
+
+    body = {"total": "120.00", "email": "p@example.com", "billing_country": "United Kingdom",
+            "card_country": "United States", "avs_result": "no_match", "cvc_result": "no_match",
+            "three_ds_result": "failed"}
+    answer = staff_api.post(URL, body, format="json").json()
+    codes = {r["code"] for r in answer["reasons"]}
+    assert {"THREE_DS_FAILED", "CVC_MISMATCH", "AVS_MISMATCH", "CARD_BILLING_MISMATCH"} <= codes
+    assessment = RiskAssessment.objects.get(pk=answer["assessment_id"])
+    assert assessment.features["three_ds_result"] == "failed" and assessment.features["cvc_mismatch"] == 1
+    # a merchant rule on the 3-D Secure outcome
+    FraudRule.objects.create(name="3DS failed", action="block",
+                             conditions=[{"feature": "three_ds_result", "op": "==", "value": "failed"}])
+    assert staff_api.post(URL, body, format="json").json()["level"] == "block"
+    assert staff_api.post(URL, {**body, "three_ds_result": "authenticated"}, format="json").json()["level"] != "block"
+    bad = staff_api.post(URL, {**body, "cvc_result": "maybe"}, format="json")
+    assert bad.status_code == 400 and "cvc_result" in bad.json()

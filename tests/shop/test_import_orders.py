@@ -405,3 +405,15 @@ def test_bad_identities_are_bad_rows_with_their_line(tmp_path):
         (5, "card_fingerprint longer than 128 characters"),
     ]
     assert list(Order.objects.values_list("number", "device_id")) == [("B5", "D1")]
+
+
+def test_generic_orders_carry_the_payment_providers_checks(tmp_path):
+    path = write(tmp_path, "order_id,customer_id,sku,quantity,unit_price,ordered_at,avs_result,cvc_result,three_ds_result\n"
+                           "P1,1,SKU1,1,10.00,2024-03-01T10:00:00,No_Match,match,authenticated\n"
+                           "P2,1,SKU1,1,10.00,2024-03-01T11:00:00,,,\n"
+                           "P3,1,SKU1,1,10.00,2024-03-01T12:00:00,,,passed\n")
+    result = import_generic_orders(path=path, max_bad_rows=BadRowLimit.parse("100%"))
+    assert [(b.line, b.reason) for b in result.bad_rows] == [
+        (4, "three_ds_result 'passed' is not one of authenticated, attempted, failed, not_enrolled")]
+    assert list(Order.objects.order_by("number").values_list("number", "avs_result", "cvc_result", "three_ds_result")) == [
+        ("P1", "no_match", "match", "authenticated"), ("P2", "", "", "")]

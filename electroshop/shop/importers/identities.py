@@ -3,7 +3,8 @@
 Each column is optional; an order takes the values of its first row in the file. A value is bad
 (its row reported with its line, the rest of the file imported) when it is too long for its
 ``Order`` column, an ``email`` that is not an e-mail address, an ``ip_address`` that is not an IPv4
-or IPv6 address, or a ``card_bin`` that is not 6 to 8 digits.
+or IPv6 address, a ``card_bin`` that is not 6 to 8 digits, or a payment check (``avs_result``,
+``cvc_result``, ``three_ds_result``) that is none of its values (``PAYMENT_SIGNAL_VALUES``).
 """
 from __future__ import annotations
 
@@ -13,13 +14,14 @@ import pandas as pd
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from electroshop.seam.adapter import PAYMENT_SIGNAL_VALUES
 from electroshop.shop.models import Order
 
 from .rows import Reasons, flag_too_long
 
 IDENTITY_COLUMNS = [
     "email", "device_id", "ip_address", "ip_country", "card_fingerprint", "card_bin", "card_country",
-    "billing_country", "shipping_country", "shipping_address", "payment_method",
+    "billing_country", "shipping_country", "shipping_address", "payment_method", *PAYMENT_SIGNAL_VALUES,
 ]
 
 
@@ -53,6 +55,11 @@ def order_identities(frame: pd.DataFrame, reasons: Reasons) -> dict[str, pd.Seri
             reasons.flag(given & ~values.map(_is_email), "email " + reasons.value(column) + " is not an e-mail address")
         elif column == "ip_address":
             reasons.flag(given & ~values.map(_is_ip), "ip_address " + reasons.value(column) + " is not an IP address")
+        elif column in PAYMENT_SIGNAL_VALUES:
+            values = values.str.lower()
+            allowed = PAYMENT_SIGNAL_VALUES[column]
+            reasons.flag(given & ~values.isin(allowed), f"{column} " + reasons.value(column)
+                         + f" is not one of {', '.join(allowed)}")
         elif column == "card_bin":
             reasons.flag(given & ~values.str.fullmatch(r"\d{6,8}"), "card_bin " + reasons.value(column)
                          + " is not 6 to 8 digits")
