@@ -61,6 +61,16 @@ class FraudRuleForm(forms.ModelForm):
               'email_domain, model_score (0-100, missing without a model), score.')}
 
 
+def _percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{100 * value:.1f}%"
+
+
+def _quality(preview: selectors.RulePreview) -> str:
+    return (f"precision {_percent(preview.precision)}, recall {_percent(preview.recall)} against "
+            f"{preview.labelled} orders with a known outcome ({preview.frauds} fraud); "
+            f"approval rate {_percent(preview.approval_rate)}")
+
+
 @admin.register(FraudRule)
 class FraudRuleAdmin(admin.ModelAdmin):
     form = FraudRuleForm
@@ -79,10 +89,11 @@ class FraudRuleAdmin(admin.ModelAdmin):
     @admin.action(description=f"Preview: what would these rules have matched in the last {PREVIEW_DAYS} days?")
     def preview_matches(self, request: HttpRequest, queryset) -> None:
         for rule in queryset:
-            preview = selectors.preview_rule(conditions=rule.conditions, days=PREVIEW_DAYS)
+            preview = selectors.preview_rule(conditions=rule.conditions, action=rule.action, days=PREVIEW_DAYS)
             levels = ", ".join(f"{k}: {v}" for k, v in sorted(preview.by_current_level.items())) or "none"
             self.message_user(request, f"{rule.name}: would have matched {preview.matched} of {preview.total} orders "
-                                       f"scored in the last {PREVIEW_DAYS} days (currently {levels}).")
+                                       f"scored in the last {PREVIEW_DAYS} days (currently {levels}); "
+                                       f"{_quality(preview)}.")
 
     def get_urls(self):
         return [path("<int:rule_id>/preview/", self.admin_site.admin_view(self.preview_view), name="fraud_rule_preview")
@@ -93,7 +104,7 @@ class FraudRuleAdmin(admin.ModelAdmin):
         context = {
             **self.admin_site.each_context(request), "title": f"Preview of rule {rule.name}", "opts": self.model._meta,
             "rule": rule, "days": PREVIEW_DAYS,
-            "preview": selectors.preview_rule(conditions=rule.conditions, days=PREVIEW_DAYS),
+            "preview": selectors.preview_rule(conditions=rule.conditions, action=rule.action, days=PREVIEW_DAYS),
             "back_url": reverse("admin:fraud_fraudrule_change", args=[rule.pk]),
         }
         return TemplateResponse(request, "admin/fraud/rule_preview.html", context)
@@ -278,6 +289,17 @@ class ReviewAssessmentAdmin(_ReadOnlyBigTable):
     list_filter = ("held", "moderation")
 
 
+class ThresholdSimulatorForm(forms.Form):
+    review = forms.FloatField(min_value=0, max_value=100, label="review from")
+    block = forms.FloatField(min_value=0, max_value=100, label="block from")
+
+    def clean(self):
+        data = super().clean()
+        if "review" in data and "block" in data and data["review"] > data["block"]:
+            self.add_error("block", "must be at least the review threshold")
+        return data
+
+
 CHART_METRICS = ("holdout_auc_roc", "holdout_average_precision")
 @admin.register(FraudDashboard)
 class FraudDashboardAdmin(ModelDashboardAdmin):
@@ -287,6 +309,10 @@ class FraudDashboardAdmin(ModelDashboardAdmin):
 
     def changelist_view(self, request: HttpRequest, extra_context=None) -> HttpResponse:
         versions = versions_for(app=selectors.APP, kind=selectors.KIND)
+        limits = selectors.active_thresholds()
+        simulator = ThresholdSimulatorForm(request.GET or {"review": round(limits.review, 2), "block": round(limits.block, 2)})
+        simulation = (selectors.simulate_thresholds(review=simulator.cleaned_data["review"], block=simulator.cleaned_data["block"],
+                                                    days=PREVIEW_DAYS) if simulator.is_valid() else None)
         names = numeric_metric_names(versions)
         context = {
             **self.admin_site.each_context(request), "title": "Fraud model", "opts": self.model._meta,
@@ -294,7 +320,8 @@ class FraudDashboardAdmin(ModelDashboardAdmin):
             "version_rows": version_rows(versions, names), "metric_names": names,
             "chart": metrics_over_versions(versions, CHART_METRICS, title="Time hold-out metrics by version"),
             "score_chart": score_chart(), "retrain_url": self.retrain_url(request),
-            "limits": selectors.active_thresholds(), "load": selectors.expected_daily_load(),
+            "limits": limits, "load": selectors.expected_daily_load(), "simulator": simulator, "simulation": simulation,
+            "days": PREVIEW_DAYS,
             "review_share": f"{100 * electroshop_settings.FRAUD_REVIEW_SHARE:g}",
             "block_share": f"{100 * electroshop_settings.FRAUD_BLOCK_SHARE:g}",
         }

@@ -180,32 +180,112 @@ def score_distribution(*, days: int, bin_width: int = 5, now: datetime | None = 
     return counts
 
 
+def _recent_assessments(*, days: int, now: datetime | None, limit: int) -> list[tuple]:
+    """The newest assessment of each order (and each checkout) scored in the last ``days`` (at most
+    ``limit``, newest first): (pk, order id, order number, score, level, features)."""
+    now = now or timezone.now()
+    rows = RiskAssessment.objects.filter(created_at__gte=now - timedelta(days=days)).order_by("-created_at").values_list(
+        "pk", "order_id", "order_number", "score", "level", "features")[:limit]
+    seen: set[int] = set()
+    out = []
+    for row in rows:
+        if row[1] is not None:
+            if row[1] in seen:
+                continue
+            seen.add(row[1])
+        out.append(row)
+    return out
+
+
+def known_outcomes(order_ids: Iterable[int]) -> dict[int, bool]:
+    """order id -> fraud (True) or genuine (False), by the latest label known now; unlabelled orders are absent."""
+    ids = [pk for pk in order_ids if pk is not None]
+    latest: dict[int, tuple[datetime, bool]] = {}
+    for start in range(0, len(ids), 900):
+        for order_id, is_fraud, known_at in FraudLabel.objects.filter(order_id__in=ids[start:start + 900]).values_list(
+                "order_id", "is_fraud", "known_at"):
+            if order_id not in latest or known_at >= latest[order_id][0]:
+                latest[order_id] = (known_at, is_fraud)
+    return {order_id: is_fraud for order_id, (_, is_fraud) in latest.items()}
+
+
 @dataclass
 class RulePreview:
     total: int
     matched: int
     by_current_level: dict
     examples: list  # [(assessment id, order number, score, level)]
+    labelled: int = 0  # orders with a known outcome (a chargeback or a review decision)
+    frauds: int = 0  # of which fraud
+    matched_frauds: int = 0
+    matched_labelled: int = 0
+    approval_rate: float | None = None  # share of orders approved if this rule decided them
+
+    @property
+    def precision(self) -> float | None:
+        return self.matched_frauds / self.matched_labelled if self.matched_labelled else None
+
+    @property
+    def recall(self) -> float | None:
+        return self.matched_frauds / self.frauds if self.frauds else None
 
 
-def preview_rule(*, conditions: list, days: int = 30, now: datetime | None = None, limit: int = 5000,
-                 examples: int = 20) -> RulePreview:
-    """What these conditions would have matched among the assessments of the last ``days``.
-
-    Evaluated over each assessment's stored feature snapshot (the newest ``limit`` assessments).
-    """
-    now = now or timezone.now()
-    rows = RiskAssessment.objects.filter(created_at__gte=now - timedelta(days=days)).order_by("-created_at").values_list(
-        "pk", "order_number", "score", "level", "features"
-    )[:limit]
-    total = matched = 0
-    by_level: dict[str, int] = {}
-    sample = []
-    for pk, number, score, level, features in rows:
-        total += 1
+def preview_rule(*, conditions: list, action: str = Level.REVIEW, days: int = 30, now: datetime | None = None,
+                 limit: int = 5000, examples: int = 20) -> RulePreview:
+    """What these conditions would have matched among the orders scored in the last ``days`` (each
+    order's newest assessment, the newest ``limit``), evaluated over each stored feature snapshot;
+    with precision and recall against the outcomes known now, and the approval rate (the share of
+    orders an allow rule matches, or a review or block rule lets through)."""
+    rows = _recent_assessments(days=days, now=now, limit=limit)
+    outcomes = known_outcomes(row[1] for row in rows)
+    preview = RulePreview(total=len(rows), matched=0, by_current_level={}, examples=[])
+    for pk, order_id, number, score, level, features in rows:
+        outcome = outcomes.get(order_id)
+        preview.labelled += outcome is not None
+        preview.frauds += outcome is True
         if conditions_hold(conditions, features or {}):
-            matched += 1
-            by_level[level] = by_level.get(level, 0) + 1
-            if len(sample) < examples:
-                sample.append((pk, number, score, level))
-    return RulePreview(total=total, matched=matched, by_current_level=by_level, examples=sample)
+            preview.matched += 1
+            preview.by_current_level[level] = preview.by_current_level.get(level, 0) + 1
+            preview.matched_labelled += outcome is not None
+            preview.matched_frauds += outcome is True
+            if len(preview.examples) < examples:
+                preview.examples.append((pk, number, score, level))
+    if preview.total:
+        approved = preview.matched if action == Level.ALLOW else preview.total - preview.matched
+        preview.approval_rate = approved / preview.total
+    return preview
+
+
+@dataclass
+class ThresholdSimulation:
+    review: float
+    block: float
+    orders: int
+    reviewed: int
+    blocked: int
+    labelled_frauds: int
+    frauds_passed: int  # known frauds scored below the review threshold
+    fraud_amount_passed: float
+
+    @property
+    def fraud_pass_rate(self) -> float | None:
+        return self.frauds_passed / self.labelled_frauds if self.labelled_frauds else None
+
+
+def simulate_thresholds(*, review: float, block: float, days: int = 30, now: datetime | None = None,
+                        limit: int = 50_000) -> ThresholdSimulation:
+    """How many of the last ``days``' orders these thresholds would send to review and block, and how
+    much known fraud (by count and amount) would pass, over each order's newest stored score."""
+    rows = _recent_assessments(days=days, now=now, limit=limit)
+    outcomes = known_outcomes(row[1] for row in rows)
+    sim = ThresholdSimulation(review=review, block=block, orders=len(rows), reviewed=0, blocked=0,
+                              labelled_frauds=0, frauds_passed=0, fraud_amount_passed=0.0)
+    for _, order_id, _, score, _, features in rows:
+        sim.blocked += score >= block
+        sim.reviewed += review <= score < block
+        if outcomes.get(order_id) is True:
+            sim.labelled_frauds += 1
+            if score < review:
+                sim.frauds_passed += 1
+                sim.fraud_amount_passed += float((features or {}).get("amount") or 0.0)
+    return sim
