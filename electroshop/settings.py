@@ -212,3 +212,5 @@ LOGGING = {
 ELECTROSHOP = env.json("ELECTROSHOP_JSON", default={})
 ELECTROSHOP.setdefault("PRODUCT_IMAGE_URL", "/product-images/{sku}.svg")  # the demo shop's placeholder pictures
 ELECTROSHOP.setdefault("ARTIFACT_DIR", env.str("ARTIFACT_DIR", default=str(BASE_DIR / "var" / "artifacts")))
+ELECTROSHOP.setdefault("FRAUD_WEBHOOK_URL", env.str("FRAUD_WEBHOOK_URL", default=""))
+ELECTROSHOP.setdefault("FRAUD_WEBHOOK_SECRET", env.str("FRAUD_WEBHOOK_SECRET", default=""))

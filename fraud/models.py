@@ -174,6 +174,12 @@ class FraudSettings(models.Model):
     label_delay_days = models.FloatField(null=True, blank=True,
                                          help_text="labels count in features only this many days after the order "
                                                    "(takes effect at the next retrain)")
+    class BlockAction(models.TextChoices):
+        HOLD = "hold", "hold the order until a decision"
+        CANCEL = "cancel", "cancel the order"
+
+    block_action = models.CharField(max_length=8, choices=BlockAction.choices, default=BlockAction.HOLD,
+                                    help_text="what a new order scored 'block' does (a 'review' order is always held)")
     review_hold_threshold = models.FloatField(default=70, help_text="review-authenticity score (0-100) that holds a review")
     signup_review_threshold = models.FloatField(default=60, help_text="sign-up risk (0-100) flagged for review")
     updated_at = models.DateTimeField(auto_now=True)
@@ -199,6 +205,58 @@ class FraudSettings(models.Model):
             errors["label_delay_days"] = "cannot be negative"
         if errors:
             raise ValidationError(errors)
+
+
+class CaseEvent(models.Model):
+    """What happened to an assessed order, in order: holds, releases, cancellations, decisions, notes."""
+
+    class Kind(models.TextChoices):
+        HOLD = "hold"
+        RELEASE = "release"
+        CANCEL = "cancel"
+        DECISION = "decision"
+        NOTE = "note"
+
+    assessment = models.ForeignKey(RiskAssessment, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    detail = models.CharField(max_length=1000, blank=True)
+    data = models.JSONField(default=dict, blank=True, help_text="e.g. the order status a hold replaced")
+    by = models.CharField(max_length=150, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.detail}"
+
+
+class WebhookDelivery(models.Model):
+    """One message to the shop's webhook (``FRAUD_WEBHOOK_URL``), retried with back-off until delivered."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        DELIVERED = "delivered"
+        FAILED = "failed", "failed (no more attempts)"
+
+    event = models.CharField(max_length=64)
+    assessment = models.ForeignKey(RiskAssessment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    url = models.URLField(max_length=500)
+    payload = models.JSONField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    response_status = models.IntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "webhook deliveries"
+
+    def __str__(self) -> str:
+        return f"{self.event} -> {self.url} ({self.status})"
 
 
 class SignupAssessment(models.Model):

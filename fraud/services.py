@@ -363,7 +363,13 @@ def score_order(*, order_id: int, source: str = "order", budget_ms: float | None
     order = get_adapter().order_for_risk(order_id)
     if order is None:
         raise OrderNotFound(f"no order with id {order_id}")
-    return _store(order, evaluate_order(order, order_id=order_id, deadline=deadline), order_id=order_id, source=source)
+    assessment = _store(order, evaluate_order(order, order_id=order_id, deadline=deadline), order_id=order_id,
+                        source=source)
+    if source in ("order", "task"):  # a new order: hold or cancel it by its level (fraud.actions)
+        from .actions import act_on_level
+
+        act_on_level(assessment)
+    return assessment
 
 
 def score_checkout(*, payload: Mapping[str, Any]) -> RiskAssessment:

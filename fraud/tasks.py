@@ -17,3 +17,15 @@ def score_signup_task(customer_id: int) -> None:
 @shared_task(name="fraud.score_review")
 def score_review_task(review_id: int) -> None:
     reviews.score_review(review_id=review_id)
+
+
+@shared_task(name="fraud.deliver_webhook", bind=True, acks_late=True, max_retries=None)
+def deliver_webhook_task(self, delivery_id: int) -> None:
+    """One delivery attempt; a failed one is retried by Celery after the back-off its row records.
+    Without a broker (tasks run in the request), a failed delivery waits on its row for the admin's
+    "send again" instead of holding the request."""
+    from . import webhooks
+
+    wait = webhooks.attempt_delivery(delivery_id)
+    if wait is not None and not self.request.is_eager:
+        raise self.retry(countdown=wait)

@@ -91,7 +91,7 @@ def _review(orders: pd.DataFrame, *, rejects: np.ndarray, decided_at: np.ndarray
     known = np.full(len(orders), -1, np.int64)
     previous = None
     for _ in range(MAX_REVIEW_ROUNDS):
-        known_at = pd.to_datetime(np.where(known >= 0, known, np.nan), unit="s", utc=True)
+        known_at = pd.to_datetime(np.where(known >= 0, known.astype("datetime64[s]"), np.datetime64("NaT")), utc=True)
         features = order_features_frame(orders.assign(fraud_known_at=known_at), config=fconfig, extras=extras)
         values = features.to_numpy(float)
         if previous is None:

@@ -307,6 +307,20 @@ class ShopAdapter(ABC):
         """review_id -> {product, rating, title, text, created_at} for moderators. Default: none."""
         return {}
 
+    # Order statuses the fraud app sets on a new order it holds (review, or block per the merchant's
+    # setting) or cancels; None: the shop cannot, and the action is recorded as not taken.
+    fraud_hold_status: str | None = None
+    fraud_cancel_status: str | None = None
+
+    def order_status(self, order_id: int) -> str | None:
+        """An order's status (None: no such order, or the shop keeps none). Default: none."""
+        return None
+
+    def set_order_status(self, order_id: int, status: str, *, expected: str | None = None) -> bool:
+        """Set an order's status, only if it is still ``expected`` when given (a shop's own change
+        since wins). Returns whether it changed. Default: the shop takes no such write."""
+        return False
+
     def set_review_status(self, review_id: int, status: str) -> bool:
         """The one write the plugin asks of a shop. ``status`` is one of REVIEW_STATUSES: "held"
         hides a pending or published review until a moderator decides (a decision already taken

@@ -131,6 +131,19 @@ class ModelRiskReads:
         return {pk: {"product": product, "rating": rating, "title": title, "text": text, "created_at": created_at}
                 for pk, product, rating, title, text, created_at in rows}
 
+    def order_status(self, order_id: int) -> str | None:
+        if "status" not in self._present(self.order_model, ["status"]):
+            return None
+        return self.order_model.objects.filter(pk=order_id).values_list("status", flat=True).first()
+
+    def set_order_status(self, order_id: int, status: str, *, expected: str | None = None) -> bool:
+        if "status" not in self._present(self.order_model, ["status"]):
+            return False
+        orders = self.order_model.objects.filter(pk=order_id)
+        if expected is not None:
+            orders = orders.filter(status=expected)
+        return orders.update(status=status) > 0
+
     def set_review_status(self, review_id: int, status: str) -> bool:
         if self.review_model is None:
             return super().set_review_status(review_id, status)

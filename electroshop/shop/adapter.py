@@ -20,6 +20,8 @@ class BuiltinShopAdapter(ModelShopAdapter):
     promotion_model = Promotion
     event_model = Event
     not_demand_statuses = (Order.Status.CANCELLED.value, Order.Status.REFUNDED.value)
+    fraud_hold_status = Order.Status.ON_HOLD.value
+    fraud_cancel_status = Order.Status.CANCELLED.value
     review_hideable_statuses = (Review.Status.PENDING.value, Review.Status.PUBLISHED.value)
     mirrored_purchase_event_prefix = ORDER_EVENT_KEY_PREFIX
     user_customer_relation = "customer"

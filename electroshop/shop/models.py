@@ -115,6 +115,7 @@ class Order(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending"
         PAID = "paid"
+        ON_HOLD = "on_hold", "on hold (fraud review)"
         SHIPPED = "shipped"
         COMPLETED = "completed"
         CANCELLED = "cancelled"
@@ -142,9 +143,10 @@ class Order(models.Model):
     card_last4 = models.CharField(max_length=4, blank=True)
     card_country = models.CharField(max_length=100, blank=True, help_text="the card's country (from its BIN)")
     # The payment provider's checks, when the shop has them (values: seam.adapter.PAYMENT_SIGNAL_VALUES).
-    avs_result = models.CharField(max_length=16, blank=True, help_text="address verification: match, partial, no_match, unavailable")
-    cvc_result = models.CharField(max_length=16, blank=True, help_text="card security code: match, no_match, unavailable")
-    three_ds_result = models.CharField(max_length=16, blank=True,
+    # (db_default: rows written by bulk SQL that predates these columns get blanks)
+    avs_result = models.CharField(max_length=16, blank=True, db_default="", help_text="address verification: match, partial, no_match, unavailable")
+    cvc_result = models.CharField(max_length=16, blank=True, db_default="", help_text="card security code: match, no_match, unavailable")
+    three_ds_result = models.CharField(max_length=16, blank=True, db_default="",
                                        help_text="3-D Secure: authenticated, attempted, failed, not_enrolled")
 
     class Meta:
