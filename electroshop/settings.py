@@ -196,6 +196,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RecommendationSourceEnum": "recommendations.api.serializers.RECOMMENDATION_SOURCES",
         "ForecastSourceEnum": ["model", "fallback"],
+        "FraudScoreSourceEnum": ["model", "rules_only"],
     },
 }
 

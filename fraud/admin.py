@@ -5,11 +5,11 @@ import json
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 
 from electroshop.conf import electroshop_settings
 from electroshop.admin_lists import BigTableAdmin
@@ -19,10 +19,11 @@ from electroshop.mlops.models import ModelVersion
 from electroshop.mlops.selectors import versions_for
 from electroshop.seam import get_adapter
 
-from . import labels, reviews, selectors
+from . import actions, labels, reviews, selectors, webhooks
 from .charts import score_chart
 from .models import (
     FraudDashboard,
+    WebhookDelivery,
     FraudLabel,
     FraudRule,
     FraudSettings,
@@ -146,29 +147,70 @@ class _ReadOnlyBigTable(_ReadOnly, BigTableAdmin):
     """A read-only list over a table that grows with every order, customer or review (capped count)."""
 
 
+@admin.display(description="case")
+def case_link(obj) -> str:
+    return format_html('<a href="{}">case</a>', reverse("admin:fraud_case", args=[obj.pk]))
+
+
+class CaseNoteForm(forms.Form):
+    note = forms.CharField(max_length=1000, widget=forms.Textarea(attrs={"rows": 2, "cols": 60}))
+
+
 @admin.register(RiskAssessment)
 class RiskAssessmentAdmin(_ReadOnlyBigTable):
-    list_display = ("id", "order_number", score_shown, "level", "decision", "model_version", "source", "created_at")
+    list_display = ("id", "order_number", score_shown, "level", "decision", "model_version", "source", "created_at",
+                    case_link)
     list_filter = ("level", "decision", "source", "created_at")
     list_select_related = ("model_version",)
     search_fields = ("=order_number",)
 
+    def get_urls(self):
+        return [path("<int:assessment_id>/case/", self.admin_site.admin_view(self.case_view), name="fraud_case")
+                ] + super().get_urls()
+
+    def case_view(self, request: HttpRequest, assessment_id: int) -> HttpResponse:
+        """The case page: the order, its customer's and linked orders, the reasons, notes, decisions."""
+        get_object_or_404(RiskAssessment, pk=assessment_id)
+        note_form = CaseNoteForm()
+        if request.method == "POST":
+            if not (request.user.is_staff and request.user.has_perm("fraud.view_riskassessment")):
+                return HttpResponse(status=403)
+            user = request.user.get_username()
+            if request.POST.get("decision") in actions.DECISIONS:
+                actions.decide(assessment_id=assessment_id, decision=request.POST["decision"], decided_by=user,
+                               note=request.POST.get("note", "")[:500])
+                self.message_user(request, f"{request.POST['decision'].capitalize()}d.")
+                return HttpResponseRedirect(request.path)
+            note_form = CaseNoteForm(request.POST)
+            if note_form.is_valid():
+                actions.add_note(assessment_id=assessment_id, text=note_form.cleaned_data["note"], by=user)
+                return HttpResponseRedirect(request.path)
+        found = selectors.case(assessment_id)
+        context = {
+            **self.admin_site.each_context(request), "opts": self.model._meta, "case": found,
+            "title": f"Case {found.assessment.order_number or found.assessment.pk}: score {found.assessment.score:.1f}, "
+                     f"{found.assessment.level}", "note_form": note_form,
+            "order_status": get_adapter().order_status(found.assessment.order_id) if found.assessment.order_id else None,
+        }
+        return TemplateResponse(request, "admin/fraud/case.html", context)
+
 
 
 def _decide(admin_obj, request, queryset, decision: str, verb: str) -> None:
+    """The API's decision for each selected assessment: label, release or cancel, case event, webhook."""
     user = request.user.get_username()
-    labelled = 0
-    for pk in queryset.values_list("pk", flat=True):
-        if labels.record_decision(assessment_id=pk, decision=decision, decided_by=user) is not None:
-            labelled += 1
-    admin_obj.message_user(request, f"{verb} {queryset.count()} order(s); {labelled} training label(s) recorded.")
+    decided = [actions.decide(assessment_id=pk, decision=decision, decided_by=user)
+               for pk in list(queryset.values_list("pk", flat=True))]
+    labelled = sum(1 for a in decided if a.order_id is not None)
+    admin_obj.message_user(request, f"{verb} {len(decided)} order(s); {labelled} training label(s) recorded.")
 
 
 @admin.register(ReviewQueueItem)
 class ReviewQueueAdmin(_ReadOnlyBigTable):
     """Orders at ``review`` waiting for a decision, highest score first."""
 
-    list_display = ("order_number", score_shown, "reasons_list", "customer_id", "order_created_at", "model_version")
+    list_display = ("order_number", score_shown, "reasons_list", "customer_id", "order_created_at", "model_version",
+                    case_link)
     list_display_links = None
     actions = ["approve", "reject_as_fraud", "block_identities"]
 
@@ -185,11 +227,11 @@ class ReviewQueueAdmin(_ReadOnlyBigTable):
 
     @admin.action(description="Approve (genuine)")
     def approve(self, request, queryset):
-        _decide(self, request, queryset, RiskAssessment.Decision.APPROVED, "Approved")
+        _decide(self, request, queryset, "approve", "Approved")
 
     @admin.action(description="Reject as fraud")
     def reject_as_fraud(self, request, queryset):
-        _decide(self, request, queryset, RiskAssessment.Decision.REJECTED, "Rejected")
+        _decide(self, request, queryset, "reject", "Rejected")
 
     @admin.action(description="Reject as fraud and block its e-mail, device, IP and payment fingerprint")
     def block_identities(self, request, queryset):
@@ -197,8 +239,31 @@ class ReviewQueueAdmin(_ReadOnlyBigTable):
         for pk in list(queryset.values_list("pk", flat=True)):
             added += len(labels.block_identities_of_assessment(assessment_id=pk,
                                                                  created_by=request.user.get_username()))
-        _decide(self, request, queryset, RiskAssessment.Decision.REJECTED, "Rejected")
+        _decide(self, request, queryset, "reject", "Rejected")
         self.message_user(request, f"{added} block-list entr{'y' if added == 1 else 'ies'} added.")
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(_ReadOnlyBigTable):
+    """The delivery log of the shop's webhook: every message, its attempts and the last answer."""
+
+    list_display = ("id", "event", "status", "attempts", "response_status", "last_error", "created_at", "delivered_at",
+                    "next_attempt_at")
+    list_filter = ("status", "event")
+    actions = ["send_again"]
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.is_active and request.user.is_staff  # the action needs it; no edit form is linked
+
+    @admin.action(description="Send again now (failed or waiting messages)")
+    def send_again(self, request, queryset):
+        again = list(queryset.exclude(status=WebhookDelivery.Status.DELIVERED).values_list("pk", flat=True))
+        queryset.filter(pk__in=again).update(status=WebhookDelivery.Status.PENDING)
+        delivered = 0
+        for pk in again:
+            webhooks.attempt_delivery(pk)
+            delivered += WebhookDelivery.objects.filter(pk=pk, status=WebhookDelivery.Status.DELIVERED).exists()
+        self.message_user(request, f"{delivered} of {len(again)} message(s) delivered.")
 
 
 @admin.register(FraudLabel)

@@ -289,3 +289,56 @@ def simulate_thresholds(*, review: float, block: float, days: int = 30, now: dat
                 sim.frauds_passed += 1
                 sim.fraud_amount_passed += float((features or {}).get("amount") or 0.0)
     return sim
+
+
+LINK_KINDS = {"email": "e-mail", "device_id": "device", "ip_address": "IP address", "card_fingerprint": "card",
+              "shipping_address": "shipping address"}
+
+
+@dataclass
+class Case:
+    assessment: RiskAssessment
+    order: dict | None
+    lines: list
+    customer_orders: list  # the same customer's other orders: dicts with their latest score, level, outcome
+    linked_orders: list  # other customers' or guests' orders sharing an e-mail, device, IP, card or address
+    events: list
+
+
+def case(assessment_id: int, *, history_days: int = 365, limit: int = 50) -> Case:
+    """A reviewer's view of one assessment: the order and its lines, the customer's other orders, the
+    orders linked to it by a shared identity (with what they share), and the case history."""
+    from electroshop.seam import get_adapter
+
+    assessment = RiskAssessment.objects.get(pk=assessment_id)
+    adapter = get_adapter()
+    order = adapter.order_for_risk(assessment.order_id) if assessment.order_id else None
+    identities = {k: v for k, v in ((assessment.features or {}).get("identities") or {}).items()}
+    source = order or {"customer_id": assessment.customer_id, "email": identities.get("email"),
+                       "device_id": identities.get("device"), "ip_address": identities.get("ip"),
+                       "card_fingerprint": identities.get("card_fingerprint")}
+    t = assessment.order_created_at
+    entities = {field: source.get(field) for field in LINK_KINDS}
+    rows = adapter.orders_sharing_entities(customer_id=source.get("customer_id"), entities=entities,
+                                           since=t - timedelta(days=history_days), until=timezone.now(),
+                                           exclude_order_id=assessment.order_id)
+    rows.sort(key=lambda r: r["created_at"], reverse=True)
+    latest = {}
+    for order_id, score, level in (RiskAssessment.objects.filter(order_id__in=[r["id"] for r in rows])
+                                   .order_by("created_at").values_list("order_id", "score", "level")):
+        latest[order_id] = (score, level)
+    outcomes = known_outcomes(r["id"] for r in rows)
+    customer_orders, linked = [], []
+    for r in rows:
+        r["score"], r["level"] = latest.get(r["id"], (None, ""))
+        r["outcome"] = {True: "fraud", False: "genuine"}.get(outcomes.get(r["id"]), "")
+        shared = [label for field, label in LINK_KINDS.items()
+                  if entities.get(field) and r.get(field) and str(r[field]).lower() == str(entities[field]).lower()]
+        r["shared"] = ", ".join(shared)
+        if source.get("customer_id") is not None and r.get("customer_id") == source.get("customer_id"):
+            customer_orders.append(r)
+        elif shared:
+            linked.append(r)
+    return Case(assessment=assessment, order=order, lines=adapter.order_lines(assessment.order_id) if order else [],
+                customer_orders=customer_orders[:limit], linked_orders=linked[:limit],
+                events=list(assessment.events.all()))

@@ -312,6 +312,10 @@ class ShopAdapter(ABC):
     fraud_hold_status: str | None = None
     fraud_cancel_status: str | None = None
 
+    def order_lines(self, order_id: int) -> list[dict]:
+        """An order's lines for a reviewer: dicts of sku, name, quantity, unit_price. Default: none."""
+        return []
+
     def order_status(self, order_id: int) -> str | None:
         """An order's status (None: no such order, or the shop keeps none). Default: none."""
         return None

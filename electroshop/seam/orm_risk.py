@@ -131,6 +131,13 @@ class ModelRiskReads:
         return {pk: {"product": product, "rating": rating, "title": title, "text": text, "created_at": created_at}
                 for pk, product, rating, title, text, created_at in rows}
 
+    def order_lines(self, order_id: int) -> list[dict]:
+        if self.order_line_model is None:
+            return super().order_lines(order_id)
+        rows = self.order_line_model.objects.filter(order_id=order_id).order_by("pk").values_list(
+            "product__sku", "product__name", "quantity", "unit_price")
+        return [{"sku": sku, "name": name, "quantity": quantity, "unit_price": price} for sku, name, quantity, price in rows]
+
     def order_status(self, order_id: int) -> str | None:
         if "status" not in self._present(self.order_model, ["status"]):
             return None

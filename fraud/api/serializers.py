@@ -110,3 +110,26 @@ SCORE_RULES_ONLY_EXAMPLE = OpenApiExample("rules only, a rule matched", response
     "rules_matched": [{"type": "rule", "id": 3, "name": "Big orders from abroad", "action": "block"}],
     "model_version": None, "source": "rules_only",
 })
+
+
+class DecisionRequestSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=["approve", "reject"],
+                                       help_text="approve (genuine: a held order is released) or reject (fraud: cancelled)")
+    note = serializers.CharField(required=False, allow_blank=True, max_length=500, help_text="kept on the case page")
+
+
+class DecisionResponseSerializer(ScoreResponseSerializer):
+    decision = serializers.ChoiceField(choices=["pending", "approved", "rejected"])
+    decided_by = serializers.CharField()
+    order_status = serializers.CharField(allow_null=True, help_text="the order's status after the decision (null: none kept)")
+
+
+DECISION_EXAMPLE = OpenApiExample("reject as fraud", request_only=True,
+                                  value={"decision": "reject", "note": "card reported stolen by the bank"})
+DECISION_RESPONSE_EXAMPLE = OpenApiExample("rejected and cancelled", response_only=True, value={
+    "assessment_id": 5531, "order_id": 1042, "score": 63.4, "level": "review",
+    "reasons": [{"code": "CARD_FINGERPRINT_NB_TX_1H", "message": "4 earlier transactions of this card fingerprint "
+                 "in the last 1h", "weight": 21.7}],
+    "rules_matched": [], "model_version": 12, "source": "model", "decision": "rejected", "decided_by": "fraud-backend",
+    "order_status": "cancelled",
+})

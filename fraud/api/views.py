@@ -1,18 +1,18 @@
 """Thin views: parse input, call a service, shape the answer."""
 from drf_spectacular.utils import extend_schema
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from electroshop.api.permissions import IsStaffOrServiceToken
-from electroshop.api.schema import FORBIDDEN_STAFF, THROTTLED, UNAUTHENTICATED, VALIDATION_ERROR
-from electroshop.api.throttling import FraudScoreThrottle
+from electroshop.api.schema import FORBIDDEN_STAFF, NOT_FOUND, THROTTLED, UNAUTHENTICATED, VALIDATION_ERROR
+from electroshop.api.throttling import FraudScoreThrottle, WriteThrottle
 from electroshop.mlops.selectors import version_number
 from electroshop.seam import get_adapter
 
-from .. import services
+from .. import actions, services
 from ..models import RiskAssessment
 from . import serializers as s
 
@@ -62,3 +62,30 @@ class ScoreOrderView(APIView):
         if payload.get("ip_address") == "":
             payload["ip_address"] = None
         return Response(assessment_body(services.score_checkout(payload=payload)))
+
+
+class DecisionView(APIView):
+    """Approve or reject an assessed order (staff and service tokens): a training label, the held
+    order released or cancelled, the case history and the shop's webhook."""
+
+    permission_classes = [IsStaffOrServiceToken]
+    throttle_classes = [WriteThrottle]
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        request=s.DecisionRequestSerializer, examples=[s.DECISION_EXAMPLE, s.DECISION_RESPONSE_EXAMPLE],
+        responses={200: s.DecisionResponseSerializer, 400: VALIDATION_ERROR, 401: UNAUTHENTICATED,
+                   403: FORBIDDEN_STAFF, 404: NOT_FOUND, 429: THROTTLED},
+    )
+    def post(self, request: Request, assessment_id: int) -> Response:
+        if not isinstance(request.data, dict):
+            raise ValidationError({"non_field_errors": ["send a JSON object"]})
+        body = s.DecisionRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        if not RiskAssessment.objects.filter(pk=assessment_id).exists():
+            raise NotFound(f"no assessment with id {assessment_id}")
+        assessment = actions.decide(assessment_id=assessment_id, decision=body.validated_data["decision"],
+                                    decided_by=request.user.get_username(), note=body.validated_data.get("note", ""))
+        order_status = get_adapter().order_status(assessment.order_id) if assessment.order_id else None
+        return Response({**assessment_body(assessment), "decision": assessment.decision,
+                         "decided_by": assessment.decided_by, "order_status": order_status})
