@@ -275,9 +275,22 @@ class FraudLabelAdmin(BigTableAdmin):
 
 @admin.register(SignupAssessment)
 class SignupAssessmentAdmin(_ReadOnlyBigTable):
-    list_display = ("customer_id", score_shown, "level", "reasons_list", "updated_at")
+    list_display = ("customer_id", score_shown, "level", "reasons_list", "scored_by", "updated_at")
     list_filter = ("level",)
     search_fields = ("customer_id",)
+
+    @admin.display(description="scored by")
+    def scored_by(self, obj):
+        return (obj.features or {}).get("scored_by", "")
+
+    def changelist_view(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        from electroshop.mlops.selectors import active_version_id, version_number
+
+        version_id = active_version_id(app=selectors.APP, kind=selectors.SIGNUP_KIND)
+        active = (f"the trained sign-up model v{version_number(version_id)} scores sign-ups at their first purchase"
+                  if version_id else "the points table scores sign-ups (cold start: the sign-up model trains once "
+                                     "enough sign-ups are labelled by decisions and chargebacks)")
+        return super().changelist_view(request, {**(extra_context or {}), "title": f"Sign-up risk: {active}"})
 
     @admin.display(description="reasons")
     def reasons_list(self, obj):

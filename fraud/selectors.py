@@ -22,6 +22,7 @@ from .rules import CompiledRule, conditions_hold
 APP = "fraud"
 KIND = "order_risk"
 REVIEW_KIND = "review_authenticity"
+SIGNUP_KIND = "signup_risk"
 CONFIG_CACHE_SECONDS = 300
 _CONFIG_KEY = "fraud:config"
 

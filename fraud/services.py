@@ -454,17 +454,27 @@ def _fit_models(X: pd.DataFrame, y: pd.Series, *, trees: int):
     return ScoreCombiner({"anomaly": anomaly}, {"anomaly": 1.0}), "isolation_forest", n_fraud, n_genuine
 
 
+MIN_RECENT_FOR_THRESHOLDS = 500
+
+
 def out_of_sample_scores(model, X: pd.DataFrame, y: pd.Series) -> np.ndarray:
-    """Scores (0-100, as served) of the training window's orders, none by a model that saw its label:
-    the supervised forest's calibrated out-of-bag votes for its labelled rows, the model's score for
-    the rest; the isolation forest, trained without labels, scores every row."""
+    """Scores (0-100, as served) of training-window orders by a model that never saw their labels.
+
+    The orders too recent to be labelled (not training rows), scored by the final model as serving
+    will score the next ones, when there are at least ``MIN_RECENT_FOR_THRESHOLDS``; else every row,
+    the labelled ones by the supervised forest's calibrated out-of-bag votes (noisier: the votes of
+    a third of the trees). The isolation forest, trained without labels, scores every row.
+    """
     scores = np.round(100 * model.predict_proba(X), 2)
     component = getattr(model, "models", {}).get("supervised")
-    if component is not None and len(model.models) == 1:
-        labelled = y.notna().to_numpy()
-        oob = component.forest_.oob_decision_function_[:, 1]
-        known = ~np.isnan(oob)
-        scores[np.flatnonzero(labelled)[known]] = np.round(100 * component._calibrate(oob[known]), 2)
+    if component is None or len(model.models) != 1:
+        return scores
+    labelled = y.notna().to_numpy()
+    if (~labelled).sum() >= MIN_RECENT_FOR_THRESHOLDS:
+        return scores[~labelled]
+    oob = component.forest_.oob_decision_function_[:, 1]
+    known = ~np.isnan(oob)
+    scores[np.flatnonzero(labelled)[known]] = np.round(100 * component._calibrate(oob[known]), 2)
     return scores
 
 
@@ -551,6 +561,10 @@ def train_fraud(*, run_id: int, as_of: datetime | None, sync: bool) -> None:
     registry.mark_version_ready(version_id=version.pk, metrics=metrics, train_seconds=train_seconds)
     registry.activate_model_version(version_id=version.pk)
     registry.append_run_log(run_id=run_id, line=f"activated {version.label} ({kind_of_model}) {metrics}")
+    registry.report_progress(run_id=run_id, progress=0.8, stage="sign-up model")
+    from .signups import train_signup_model
+
+    train_signup_model(run_id=run_id, as_of=as_of, delay_days=delay)
     registry.report_progress(run_id=run_id, progress=0.85, stage="review-authenticity model")
     _train_review_model(run_id=run_id, as_of=as_of)
     registry.finish_training_run(run_id=run_id, model_version=version)

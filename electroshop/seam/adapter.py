@@ -284,7 +284,7 @@ class ShopAdapter(ABC):
 
     def customer_for_signup(self, customer_id: int) -> dict | None:
         """Sign-up facts (id, email, created_at, signup_ip, signup_device_id, signup_source, country,
-        first_order_at). Default: None, so sign-ups are not scored."""
+        first_order_at, first_order_total). Default: None, so sign-ups are not scored."""
         return None
 
     def signups_sharing(self, *, customer_id: int, signup_ip: str | None, device_id: str, since: datetime,
@@ -311,6 +311,13 @@ class ShopAdapter(ABC):
     # setting) or cancels; None: the shop cannot, and the action is recorded as not taken.
     fraud_hold_status: str | None = None
     fraud_cancel_status: str | None = None
+
+    def signups_frame(self, *, since: datetime, until: datetime) -> pd.DataFrame:
+        """Customers who signed up in ``[since, until)``: id, created_at, email, signup_ip, signup_device_id,
+        signup_source, country, and their first order's time and total (NaT / NaN before one). Default:
+        none (sign-ups are then scored by the points table only)."""
+        return pd.DataFrame(columns=["id", "created_at", "email", "signup_ip", "signup_device_id", "signup_source",
+                                     "country", "first_order_at", "first_order_total"])
 
     def order_lines(self, order_id: int) -> list[dict]:
         """An order's lines for a reviewer: dicts of sku, name, quantity, unit_price. Default: none."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Iterable
 
+import numpy as np
 import pandas as pd
 from django.db.models import F, Q
 
@@ -71,11 +72,28 @@ class ModelRiskReads:
         if row is None:
             return None
         row = with_blanks(row, SIGNUP_FIELDS)
-        row["first_order_at"] = (
-            self.order_model.objects.filter(customer_id=customer_id).order_by("created_at")
-            .values_list("created_at", flat=True).first()
-        )
+        first = (self.order_model.objects.filter(customer_id=customer_id).order_by("created_at", "pk")
+                 .values_list("created_at", "total").first())
+        row["first_order_at"], row["first_order_total"] = first if first else (None, None)
         return row
+
+    def signups_frame(self, *, since: datetime, until: datetime) -> pd.DataFrame:
+        """Two queries: the customers, then their orders' first time and total."""
+        present = self._present(self.customer_model, SIGNUP_FIELDS)
+        rows = list(self.customer_model.objects.filter(created_at__gte=since, created_at__lt=until).order_by("created_at", "pk")
+                    .values(*present))
+        frame = pd.DataFrame([with_blanks(row, SIGNUP_FIELDS) for row in rows], columns=list(SIGNUP_FIELDS))
+        firsts: dict[int, tuple] = {}
+        ids = frame["id"].tolist()
+        for start in range(0, len(ids), 900):
+            for customer_id, created_at, total in (self.order_model.objects.filter(customer_id__in=ids[start:start + 900])
+                                                   .order_by("customer_id", "created_at", "pk")
+                                                   .values_list("customer_id", "created_at", "total")):
+                firsts.setdefault(customer_id, (created_at, total))
+        frame["first_order_at"] = pd.to_datetime(frame["id"].map(lambda pk: firsts.get(pk, (None,))[0]), utc=True)
+        frame["first_order_total"] = frame["id"].map(lambda pk: float(firsts[pk][1]) if pk in firsts else np.nan)
+        frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True)
+        return frame
 
     def signups_sharing(self, *, customer_id: int, signup_ip: str | None, device_id: str, since: datetime,
                         until: datetime) -> list[dict]:

@@ -53,6 +53,10 @@ def _parse_times(values) -> pd.Series:
 class SignupFeatureConfig:
     shared_cols: tuple[str, ...] = ("device_id", "ip_address")
     quick_purchase_seconds: int = 60
+    # Earlier sign-ups sharing a device or IP count only within this many days (None: all of them).
+    window_days: float | None = None
+    # Leave out features a source lacks (a shop records no age, sex or browser of its customers).
+    without: tuple[str, ...] = ()
 
 
 def _base_features(signup_t: pd.Series, purchase_t: pd.Series, frame: pd.DataFrame,
@@ -74,12 +78,21 @@ def _base_features(signup_t: pd.Series, purchase_t: pd.Series, frame: pd.DataFra
     }
 
 
+def _countries(frame: pd.DataFrame, ip_lookup: IpCountryLookup | None) -> np.ndarray:
+    """Each sign-up's country: from its IP with a lookup table, else its own ``country`` column."""
+    if ip_lookup is not None:
+        return ip_lookup.lookup(frame["ip_address"])
+    if "country" in frame:
+        return frame["country"].fillna("").astype(str).replace("", "Unknown").to_numpy(object)
+    return np.full(len(frame), "Unknown", object)
+
+
 def signup_feature_names(config: SignupFeatureConfig = SignupFeatureConfig()) -> list[str]:
     names = ["secs_to_purchase", "quick_purchase", "purchase_value", "age", "signup_hour",
              "signup_weekday", "purchase_hour", "purchase_weekday"]
     for c in config.shared_cols:
         names += [f"{c}_earlier_signups", f"{c}_secs_since_prev_signup"]
-    return names + list(CATEGORICAL)
+    return [n for n in names + list(CATEGORICAL) if n not in config.without]
 
 
 def build_signup_features(signups: pd.DataFrame, ip_lookup: IpCountryLookup | None = None,
@@ -87,8 +100,7 @@ def build_signup_features(signups: pd.DataFrame, ip_lookup: IpCountryLookup | No
     """Features for every sign-up in ``signups`` (batch), indexed like the input."""
     st = _parse_times(signups["signup_time"]).reset_index(drop=True)
     pt = _parse_times(signups["purchase_time"]).reset_index(drop=True)
-    countries = (ip_lookup.lookup(signups["ip_address"]) if ip_lookup is not None
-                 else np.full(len(signups), "Unknown", object))
+    countries = _countries(signups, ip_lookup)
     out = _base_features(st, pt, signups, countries, config)
     order = np.lexsort((np.arange(len(st)), st.to_numpy()))
     tsec = st.to_numpy("datetime64[s]").astype(np.int64)
@@ -96,6 +108,17 @@ def build_signup_features(signups: pd.DataFrame, ip_lookup: IpCountryLookup | No
         key = pd.Series(signups[c].to_numpy()[order])
         earlier = key.groupby(key, sort=False).cumcount().to_numpy(float)
         t_sorted = pd.Series(tsec[order])
+        if config.window_days is not None:  # minus those of the group older than the window
+            window = int(round(config.window_days * 86_400))
+            codes = pd.factorize(key)[0].astype(np.int64)
+            span = int(t_sorted.max() - t_sorted.min()) + window + 2 if len(t_sorted) else 1
+            composite = codes * span + (t_sorted.to_numpy() - (int(t_sorted.min()) if len(t_sorted) else 0))
+            by_group = np.lexsort((np.arange(len(composite)), composite))
+            ordered = composite[by_group]
+            too_old = np.searchsorted(ordered, composite - window, side="left")
+            group_start = np.searchsorted(ordered, codes * span, side="left")
+            older = np.maximum(too_old - group_start, 0).astype(float)
+            earlier = earlier - np.minimum(older, earlier)
         prev = t_sorted.groupby(key, sort=False).shift(1)
         gap = np.minimum((t_sorted - prev).fillna(GAP_CAP_SECONDS).to_numpy(float),
                          GAP_CAP_SECONDS)
@@ -112,8 +135,7 @@ def signup_features_for_one(signup: Mapping, earlier: Mapping[str, Sequence],
     of earlier accounts sharing ``signup[col]`` (e.g. from a DB query on device / IP)."""
     frame = pd.DataFrame([signup])
     st, pt = _parse_times(frame["signup_time"]), _parse_times(frame["purchase_time"])
-    countries = (ip_lookup.lookup(frame["ip_address"]) if ip_lookup is not None
-                 else np.array(["Unknown"], object))
+    countries = _countries(frame, ip_lookup)
     out = {k: v[0] for k, v in _base_features(st, pt, frame, countries, config).items()}
     t = int(st.to_numpy("datetime64[s]").astype(np.int64)[0])
     for c in config.shared_cols:
@@ -140,9 +162,12 @@ class SignupRiskModel(_Explainable):
         self.max_countries = max_countries
         self.random_state = random_state
 
+    def _categorical(self) -> list[str]:
+        return [c for c in CATEGORICAL if c in self.feature_names_]
+
     def _encode(self, X: pd.DataFrame) -> pd.DataFrame:
         X = X.loc[:, self.feature_names_].copy()
-        for c in CATEGORICAL:
+        for c in self._categorical():
             cats = self.categories_[c]
             X[c] = pd.Categorical(X[c].astype(str).where(X[c].astype(str).isin(cats), "other"),
                                   categories=cats).codes.astype(float)
@@ -151,7 +176,7 @@ class SignupRiskModel(_Explainable):
     def fit(self, X: pd.DataFrame, y) -> "SignupRiskModel":
         self.feature_names_ = list(X.columns)
         self.categories_ = {}
-        for c in CATEGORICAL:
+        for c in self._categorical():
             top = X[c].astype(str).value_counts()
             keep = list(top.index[: self.max_countries]) if c == "country" else list(top.index)
             self.categories_[c] = sorted(set(keep) | {"other"})
@@ -160,11 +185,11 @@ class SignupRiskModel(_Explainable):
             max_iter=self.max_iter, learning_rate=self.learning_rate,
             max_leaf_nodes=self.max_leaf_nodes, min_samples_leaf=self.min_samples_leaf,
             l2_regularization=self.l2_regularization, early_stopping=False,
-            categorical_features=[Xe.columns.get_loc(c) for c in CATEGORICAL],
+            categorical_features=[Xe.columns.get_loc(c) for c in self._categorical()],
             random_state=self.random_state)
         self.model_.fit(Xe, np.asarray(y).astype(int))
         # Occlusion baseline: medians for numbers, most frequent code for categories.
-        self.baseline_ = np.array([Xe[c].mode().iloc[0] if c in CATEGORICAL else Xe[c].median()
+        self.baseline_ = np.array([Xe[c].mode().iloc[0] if c in self._categorical() else Xe[c].median()
                                    for c in Xe.columns], float)
         self._encoded_names = list(Xe.columns)
         return self
@@ -172,7 +197,7 @@ class SignupRiskModel(_Explainable):
     def predict_proba(self, X) -> np.ndarray:
         if isinstance(X, Mapping) or isinstance(X, pd.Series):
             X = pd.DataFrame([dict(X)])
-        if all(pd.api.types.is_numeric_dtype(X[c]) for c in CATEGORICAL):
+        if all(pd.api.types.is_numeric_dtype(X[c]) for c in self._categorical()):
             Xe = X.loc[:, self.feature_names_].astype(float)  # already encoded (occlusion probes)
         else:
             Xe = self._encode(X)
@@ -187,7 +212,7 @@ class SignupRiskModel(_Explainable):
             if w <= min_weight:
                 continue
             v = row.iloc[0][name]
-            msg = (f"{name} is {v}" if name in CATEGORICAL else _signup_message(name, float(v)))
+            msg = (f"{name} is {v}" if name in self._categorical() else _signup_message(name, float(v)))
             out.append(Reason(name.upper(), msg, float(w)))
         return out or [Reason("NO_RISK_SIGNAL", "no feature raises the risk above what is typical",
                               0.0)]
