@@ -85,7 +85,7 @@ DEFAULTS: dict[str, Any] = {
     "FRAUD_TREES": 200,  # trees of the supervised random forest and of the isolation forest
     # Scoring a new order when it is saved: "inline" scores it in the shop's request within
     # FRAUD_SCORE_BUDGET_MS (past it, the rules alone, reason MODEL_TIMEOUT); "queue" hands it to a
-    # Celery worker (the request waits for nothing).
+    # Celery worker (the request waits for nothing); "off" leaves scoring to the shop's own API calls.
     "FRAUD_SCORE_ON_CREATE": "inline",
     "FRAUD_SCORE_BUDGET_MS": 50,
     # The shop's webhook for fraud decisions and actions (empty: none), signed with HMAC-SHA256 of the

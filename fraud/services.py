@@ -386,11 +386,14 @@ def score_new_order(order_id: int) -> None:
 
     ``FRAUD_SCORE_ON_CREATE = "queue"``: a Celery task scores it (with the broker down, it is scored
     here within the budget); ``"inline"`` (default): scored here within ``FRAUD_SCORE_BUDGET_MS``,
-    past which the rules alone score it (reason ``MODEL_TIMEOUT``). A failure is logged, never raised
-    into the shop.
+    past which the rules alone score it (reason ``MODEL_TIMEOUT``); ``"off"``: not scored (a shop that
+    calls the score API itself). A failure is logged, never raised into the shop.
     """
+    mode = electroshop_settings.FRAUD_SCORE_ON_CREATE
+    if mode == "off":
+        return
     try:
-        if electroshop_settings.FRAUD_SCORE_ON_CREATE == "queue":
+        if mode == "queue":
             from .tasks import score_order_task
 
             try:

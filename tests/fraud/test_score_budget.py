@@ -75,3 +75,10 @@ def test_capacity_thresholds_send_at_most_the_shares_to_review_and_block():
     assert (limits["review_share"], limits["block_share"]) == (reviewed, blocked)
     tied = services.capacity_thresholds(np.full(100, 40.0), review_share=0.03, block_share=0.01)
     assert tied["review"] > 40 and tied["review_share"] == tied["block_share"] == 0  # a tie never floods the queue
+
+
+def test_scoring_on_creation_can_be_left_to_the_shops_api_calls(django_capture_on_commit_callbacks, settings):
+    settings.ELECTROSHOP = {**settings.ELECTROSHOP, "FRAUD_SCORE_ON_CREATE": "off"}
+    with django_capture_on_commit_callbacks(execute=True):
+        order = make_order(email="off@example.com")
+    assert not RiskAssessment.objects.filter(order_id=order.pk).exists()
