@@ -88,13 +88,14 @@ DEFAULTS: dict[str, Any] = {
     # Celery worker (the request waits for nothing); "off" leaves scoring to the shop's own API calls.
     "FRAUD_SCORE_ON_CREATE": "inline",
     "FRAUD_SCORE_BUDGET_MS": 50,
-    # The shop's webhook for fraud decisions and actions (empty: none), signed with HMAC-SHA256 of the
-    # body under the secret; a failed delivery is retried FRAUD_WEBHOOK_MAX_ATTEMPTS times, waiting
-    # FRAUD_WEBHOOK_RETRY_SECONDS, then twice as long each time (at most an hour).
+    # The shop's webhook for fraud decisions and actions (empty: none), signed with HMAC-SHA256 under
+    # the secret (see fraud/webhooks.py); a failed delivery is retried FRAUD_WEBHOOK_MAX_ATTEMPTS times,
+    # waiting FRAUD_WEBHOOK_RETRY_SECONDS, then twice as long each time (at most half an hour).
     "FRAUD_WEBHOOK_URL": "",
     "FRAUD_WEBHOOK_SECRET": "",
     "FRAUD_WEBHOOK_MAX_ATTEMPTS": 8,
     "FRAUD_WEBHOOK_RETRY_SECONDS": 30,
+    "FRAUD_WEBHOOK_TIMEOUT_SECONDS": 5,
 }
 
 

@@ -16,14 +16,11 @@ from django.utils import timezone
 from electroshop.seam import get_adapter
 
 from . import labels, webhooks
+from .labels import DecisionError
 from .models import CaseEvent, FraudSettings, Level, RiskAssessment
 
 ACTED_ON_SOURCES = ("order", "task")
 DECISIONS = {"approve": RiskAssessment.Decision.APPROVED, "reject": RiskAssessment.Decision.REJECTED}
-
-
-class DecisionError(ValueError):
-    pass
 
 
 def _event(assessment: RiskAssessment, kind: str, detail: str, *, by: str = "", **data) -> CaseEvent:
@@ -81,18 +78,25 @@ def decide(*, assessment_id: int, decision: str, decided_by: str, note: str = ""
 
 
 def _release_or_cancel(assessment: RiskAssessment, *, approve: bool, by: str) -> str | None:
-    """The order's status after the decision (None: the shop keeps none, or there is no order)."""
+    """The order's status after the decision (None: the shop keeps none, or there is no order).
+
+    What the plugin did to the order (its latest hold or cancellation, whichever assessment of the
+    order it came with) is undone on approval if the order still has that status; a rejection cancels
+    an order the plugin holds, or one the shop has not moved past ``fraud_cancellable_statuses``.
+    """
     if assessment.order_id is None:
         return None
     adapter = get_adapter()
     current = adapter.order_status(assessment.order_id)
     if current is None:
         return None
+    ours = (CaseEvent.objects.filter(assessment__order_id=assessment.order_id, data__taken=True,
+                                     kind__in=[CaseEvent.Kind.HOLD, CaseEvent.Kind.CANCEL])
+            .order_by("-at", "-id").first())
     if approve:
-        hold = (assessment.events.filter(kind=CaseEvent.Kind.HOLD, data__taken=True).order_by("-at", "-id").first())
-        if hold is None or current != adapter.fraud_hold_status:
-            return current  # not held by us (or the shop moved it on): nothing to release
-        previous = hold.data.get("previous_status")
+        if ours is None or current != ours.data.get("status"):
+            return current  # not held or cancelled by us (or the shop moved it on): nothing to undo
+        previous = ours.data.get("previous_status")
         if previous and adapter.set_order_status(assessment.order_id, previous, expected=current):
             _event(assessment, CaseEvent.Kind.RELEASE, f"order status {current} -> {previous}", by=by,
                    previous_status=current, status=previous, taken=True)
@@ -101,6 +105,8 @@ def _release_or_cancel(assessment: RiskAssessment, *, approve: bool, by: str) ->
     target = adapter.fraud_cancel_status
     if target is None or current == target:
         return current
+    if current != adapter.fraud_hold_status and current not in adapter.fraud_cancellable_statuses:
+        return current  # shipped or completed: a reviewer's rejection does not undo it
     if adapter.set_order_status(assessment.order_id, target, expected=current):
         _event(assessment, CaseEvent.Kind.CANCEL, f"order status {current} -> {target} (rejected as fraud)", by=by,
                previous_status=current, status=target, taken=True)

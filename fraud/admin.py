@@ -172,8 +172,10 @@ class RiskAssessmentAdmin(_ReadOnlyBigTable):
         """The case page: the order, its customer's and linked orders, the reasons, notes, decisions."""
         get_object_or_404(RiskAssessment, pk=assessment_id)
         note_form = CaseNoteForm()
+        if not request.user.has_perm("fraud.view_riskassessment"):
+            return HttpResponse(status=403)
         if request.method == "POST":
-            if not (request.user.is_staff and request.user.has_perm("fraud.view_riskassessment")):
+            if not request.user.has_perm("fraud.change_riskassessment"):  # deciding cancels or releases orders
                 return HttpResponse(status=403)
             user = request.user.get_username()
             if request.POST.get("decision") in actions.DECISIONS:
@@ -253,7 +255,7 @@ class WebhookDeliveryAdmin(_ReadOnlyBigTable):
     actions = ["send_again"]
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return request.user.is_active and request.user.is_staff  # the action needs it; no edit form is linked
+        return request.user.has_perm("fraud.change_webhookdelivery")  # the action needs it; no edit form is linked
 
     @admin.action(description="Send again now (failed or waiting messages)")
     def send_again(self, request, queryset):

@@ -13,7 +13,11 @@ class FraudConfig(AppConfig):
         from electroshop.mlops.registry import register_app
         from electroshop.seam import signals as shop_signals
 
-        from . import models, reviews, selectors, services, signups
+        from django.core import checks
+
+        from . import models, reviews, selectors, services, signups, webhooks
+
+        checks.register(webhooks.check_settings, "fraud")
 
         # RiskAssessment rows are per order, not per version: pruning a version must not delete them.
         register_app(app=selectors.APP, kind=selectors.KIND, trainer=services.train_fraud, cached_tables=[],

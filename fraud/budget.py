@@ -8,6 +8,7 @@ A read cut short raises :class:`BudgetExceeded`.
 from __future__ import annotations
 
 import contextlib
+import math
 import time
 from typing import Iterator
 
@@ -24,7 +25,7 @@ def reads_within(deadline: float | None) -> Iterator[None]:
     if deadline is None:
         yield
         return
-    left_ms = int((deadline - time.perf_counter()) * 1000)
+    left_ms = math.ceil((deadline - time.perf_counter()) * 1000)
     if left_ms <= 0:
         raise BudgetExceeded("no time left to read")
     try:
@@ -39,9 +40,15 @@ def reads_within(deadline: float | None) -> Iterator[None]:
         else:
             yield
     except DatabaseError as exc:
-        if time.perf_counter() >= deadline:
+        if _cut_off(exc) or time.perf_counter() >= deadline:
             raise BudgetExceeded(str(exc)) from exc
         raise
+
+
+def _cut_off(exc: DatabaseError) -> bool:
+    """The read was stopped by the budget: SQLite's "interrupted", PostgreSQL's query_canceled (57014)."""
+    cause = exc.__cause__
+    return getattr(cause, "sqlstate", None) == "57014" or "interrupted" in str(exc).lower()
 
 
 @contextlib.contextmanager

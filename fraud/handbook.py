@@ -66,7 +66,7 @@ def read_handbook(path: str | Path) -> pd.DataFrame:
 @dataclass
 class HandbookBacktest:
     result: BacktestResult
-    scores: pd.DataFrame  # transaction_id, score (as the API answers) of the protocol's test rows
+    scores: pd.DataFrame  # transaction_id, score (0-1: the API's score / 100, unrounded) of the protocol's test rows
     model: str  # the kind of model the retrain activated
     orders: int
     chargebacks: int
@@ -164,7 +164,7 @@ def backtest_handbook(df: pd.DataFrame, protocol: Protocol, *, use_labels: bool 
             for number in tqdm(week["TRANSACTION_ID"].astype(str), desc="scoring", unit="order", unit_scale=True,
                                disable=None if progress else True, mininterval=0.5):
                 assessment = services.score_order(order_id=ids[number][0], source="api")
-                scores[number] = round(assessment.score, 2)
+                scores[number] = assessment.score / 100  # the API answers round(score, 2) of this
                 levels[assessment.level] = levels.get(assessment.level, 0) + 1
             seconds["scoring"] = time.perf_counter() - clock
             services.forget_loaded_models()  # their version ids are the scratch database's

@@ -37,11 +37,15 @@ def record_decision(*, assessment_id: int, decision: str, decided_by: str) -> Fr
         assessment.save(update_fields=["decision", "decided_by", "decided_at"])
     if assessment.order_id is None:
         return None  # a checkout that was never saved has no order to label
+    is_fraud = decision == RiskAssessment.Decision.REJECTED
+    label = FraudLabel.objects.select_for_update().filter(order_id=assessment.order_id,
+                                                          source=FraudLabel.Source.REVIEW).first()
+    if label is not None and label.is_fraud == is_fraud:
+        return label  # the same decision again: it was known from the first time on
     label, _ = FraudLabel.objects.update_or_create(
         order_id=assessment.order_id, source=FraudLabel.Source.REVIEW,
         defaults={"order_number": assessment.order_number, "order_created_at": assessment.order_created_at,
-                  "is_fraud": decision == RiskAssessment.Decision.REJECTED, "known_at": now,
-                  "recorded_by": decided_by, "reason": "review queue decision"},
+                  "is_fraud": is_fraud, "known_at": now, "recorded_by": decided_by, "reason": "review queue decision"},
     )
     return label
 

@@ -172,8 +172,9 @@ class FraudSettings(models.Model):
     review_threshold = models.FloatField(null=True, blank=True, help_text="score at or above which an order is reviewed")
     block_threshold = models.FloatField(null=True, blank=True, help_text="score at or above which an order is blocked")
     label_delay_days = models.FloatField(null=True, blank=True,
-                                         help_text="labels count in features only this many days after the order "
-                                                   "(takes effect at the next retrain)")
+                                         help_text="an order older than this with no label is presumed genuine; entity "
+                                                   "risk divides known frauds by the orders at least this old (takes "
+                                                   "effect at the next retrain)")
     class BlockAction(models.TextChoices):
         HOLD = "hold", "hold the order until a decision"
         CANCEL = "cancel", "cancel the order"

@@ -10,13 +10,13 @@ from datetime import datetime, timedelta
 from typing import Iterable
 
 from django.core.cache import cache
-from django.db.models import Count, F, IntegerField, QuerySet
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet
 from django.db.models.functions import Cast, Floor, Least
 from django.utils import timezone
 
 from electroshop.conf import electroshop_settings
 
-from .models import FraudLabel, FraudRule, FraudSettings, HeldReview, Level, ListEntry, RiskAssessment
+from .models import CaseEvent, FraudLabel, FraudRule, FraudSettings, HeldReview, Level, ListEntry, RiskAssessment
 from .rules import CompiledRule, conditions_hold
 
 APP = "fraud"
@@ -50,12 +50,6 @@ def _load_config() -> FraudConfig:
         .order_by("priority", "id").values_list("pk", "name", "action", "priority", "conditions")
     )
     return _config(row, rules, lists)
-
-
-def settings_fraud_config() -> FraudConfig:
-    """Thresholds and delay from settings, no rules or lists: for backtests, which replay files
-    through the scoring code without touching the shop's tables."""
-    return _config(None, (), {"allow": {}, "block": {}})
 
 
 def _config(row: FraudSettings | None, rules: tuple, lists: dict) -> FraudConfig:
@@ -156,10 +150,14 @@ def fraud_known_at(*, order_ids: Iterable[int], until: datetime) -> dict[int, da
 
 
 def review_queue() -> QuerySet[RiskAssessment]:
-    """Orders waiting for a decision, highest score first."""
-    return RiskAssessment.objects.filter(level=Level.REVIEW, decision=RiskAssessment.Decision.PENDING).order_by(
-        "-score", "created_at"
-    )
+    """Orders waiting for a decision, highest score first: each order's newest assessment, at
+    ``review``, or at ``block`` with the order held (the merchant's block action)."""
+    newer = RiskAssessment.objects.filter(order_id=OuterRef("order_id"), created_at__gt=OuterRef("created_at"))
+    held = CaseEvent.objects.filter(assessment__order_id=OuterRef("order_id"), kind=CaseEvent.Kind.HOLD, data__taken=True)
+    return (RiskAssessment.objects.filter(decision=RiskAssessment.Decision.PENDING)
+            .filter(Q(level=Level.REVIEW) | Q(level=Level.BLOCK, order_id__isnull=False) & Exists(held))
+            .exclude(Q(order_id__isnull=False) & Exists(newer))
+            .order_by("-score", "created_at"))
 
 
 def held_reviews() -> QuerySet[HeldReview]:
@@ -181,12 +179,12 @@ def score_distribution(*, days: int, bin_width: int = 5, now: datetime | None = 
     return counts
 
 
-def _recent_assessments(*, days: int, now: datetime | None, limit: int) -> list[tuple]:
+def _recent_assessments(*, days: int, now: datetime | None, limit: int, fields: tuple = ("features",)) -> list[tuple]:
     """The newest assessment of each order (and each checkout) scored in the last ``days`` (at most
-    ``limit``, newest first): (pk, order id, order number, score, level, features)."""
+    ``limit``, newest first): (pk, order id, order number, score, level, *fields)."""
     now = now or timezone.now()
     rows = RiskAssessment.objects.filter(created_at__gte=now - timedelta(days=days)).order_by("-created_at").values_list(
-        "pk", "order_id", "order_number", "score", "level", "features")[:limit]
+        "pk", "order_id", "order_number", "score", "level", *fields)[:limit]
     seen: set[int] = set()
     out = []
     for row in rows:
@@ -277,18 +275,18 @@ def simulate_thresholds(*, review: float, block: float, days: int = 30, now: dat
                         limit: int = 50_000) -> ThresholdSimulation:
     """How many of the last ``days``' orders these thresholds would send to review and block, and how
     much known fraud (by count and amount) would pass, over each order's newest stored score."""
-    rows = _recent_assessments(days=days, now=now, limit=limit)
+    rows = _recent_assessments(days=days, now=now, limit=limit, fields=("features__amount",))
     outcomes = known_outcomes(row[1] for row in rows)
     sim = ThresholdSimulation(review=review, block=block, orders=len(rows), reviewed=0, blocked=0,
                               labelled_frauds=0, frauds_passed=0, fraud_amount_passed=0.0)
-    for _, order_id, _, score, _, features in rows:
+    for _, order_id, _, score, _, amount in rows:
         sim.blocked += score >= block
         sim.reviewed += review <= score < block
         if outcomes.get(order_id) is True:
             sim.labelled_frauds += 1
             if score < review:
                 sim.frauds_passed += 1
-                sim.fraud_amount_passed += float((features or {}).get("amount") or 0.0)
+                sim.fraud_amount_passed += float(amount or 0.0)
     return sim
 
 

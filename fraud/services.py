@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 import time
 from dataclasses import dataclass
 from functools import lru_cache
@@ -23,7 +24,6 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 from django.utils import timezone
-from tqdm import tqdm
 
 from electroshop.conf import electroshop_settings
 from electroshop.mlops import services as registry
@@ -31,7 +31,7 @@ from electroshop.mlops.models import ModelVersion
 from electroshop.mlops.selectors import active_version_id
 from electroshop.seam import get_adapter
 
-from fraud.ml.features import FeatureConfig, TransactionHistory, to_seconds
+from fraud.ml.features import FeatureConfig
 
 from . import selectors
 from .budget import BudgetExceeded, reads_within
@@ -53,7 +53,6 @@ logger = logging.getLogger("electroshop.fraud")
 MIN_FRAUD_LABELS = 5  # fewer confirmed frauds (or genuine orders) than this: isolation forest only
 # With enough labels the supervised model scores alone: on the handbook data blending in the
 # isolation forest lowers average precision (0.730 -> 0.717, benchmarks/fraud_quality.py).
-SUPERVISED_WEIGHT = 1.0
 MIN_MODERATED_REVIEWS = 10  # per class, to train the review-authenticity model
 
 
@@ -86,7 +85,37 @@ def load_active_model() -> int | None:
         return None
     for component, _ in _components(bundle["model"]):
         component.packed()
+    from .signups import load_active_signup_model
+
+    load_active_signup_model()
     return version_id
+
+
+_loading: set[int] = set()
+_loading_lock = threading.Lock()
+
+
+def _load_in_background(version_id: int) -> None:
+    """Load (and pack) a version in a thread of this process, once: a web process that did not train
+    the newly activated version serves it from its next order on, without keeping one waiting."""
+    with _loading_lock:
+        if version_id in _loading or version_id in _loaded:
+            return
+        _loading.add(version_id)
+
+    def load() -> None:
+        from django.db import connection
+
+        try:
+            for component, _ in _components(model_for_version(version_id)["model"]):
+                component.packed()
+        except Exception:
+            logger.exception("loading fraud model version %s in the background failed", version_id)
+        finally:
+            _loading.discard(version_id)
+            connection.close()  # this thread's own connection
+
+    threading.Thread(target=load, name=f"fraud-model-{version_id}", daemon=True).start()
 
 
 def forget_loaded_models() -> None:
@@ -248,6 +277,7 @@ def evaluate_order(order: Mapping[str, Any], *, order_id: int | None, deadline: 
     bundle = None
     timed_out = False
     if version_id is not None and deadline is not None and version_id not in _loaded:
+        _load_in_background(version_id)  # for the next order: loading takes seconds, past any budget
         version_id, timed_out = None, True
     if version_id is not None:
         try:
@@ -283,7 +313,7 @@ def assess(features: Mapping[str, float], attributes: Mapping[str, Any], identit
     model_score = None
     if model is not None:
         probability, reasons = score_with_model(model, features)
-        score = model_score = round(100.0 * probability, 2)
+        score = model_score = 100.0 * probability  # stored unrounded; answers round it to 2 decimals
         if not reasons:  # nothing the model saw explains it: say which rule-of-thumb signals fired
             reasons = [{"code": s.code, "message": s.message, "weight": 0.0} for s in heuristic_score(features)[1]] or [
                 {"code": "NO_RISK_SIGNAL", "message": "no feature raises the risk above what is typical", "weight": 0.0}]
@@ -321,26 +351,6 @@ def assess(features: Mapping[str, float], attributes: Mapping[str, Any], identit
     return Scored(score=float(score), level=str(level), reasons=reasons, rules_matched=rules_matched,
                   model_version_id=version_id, model_score=model_score, features=snapshot,
                   probability=probability if model is not None else None)
-
-
-def replay_transactions(transactions: pd.DataFrame, *, history: TransactionHistory, model: Any,
-                        config: selectors.FraudConfig, progress: bool = False) -> pd.DataFrame:
-    """Score ``transactions`` one at a time in time order, as checkout does: each one's features
-    from the transactions before it (``history``, then the replayed ones), the decision by
-    :func:`assess`, then it joins the history. Labels in the frame count only once the feature
-    code's label delay has passed, as in serving. Returns probability, score, level and the first
-    reason code per row (same index)."""
-    fconfig = history.config
-    order = np.lexsort((np.arange(len(transactions)), to_seconds(transactions[fconfig.time_col])))
-    records = transactions.to_dict("records")
-    out = [None] * len(records)
-    for i in tqdm(order, desc="replaying", unit="tx", unit_scale=True, disable=None if progress else True,
-                  mininterval=0.5):
-        tx = records[i]
-        scored = assess(history.features(tx), {}, {}, model=model, version_id=None, config=config)
-        out[i] = (scored.probability, scored.score, scored.level, scored.reasons[0]["code"])
-        history.append(tx)
-    return pd.DataFrame(out, index=transactions.index, columns=["probability", "score", "level", "reason"])
 
 
 def _store(order: Mapping[str, Any], scored: Scored, *, order_id: int | None, source: str) -> RiskAssessment:
@@ -447,12 +457,7 @@ def _fit_models(X: pd.DataFrame, y: pd.Series, *, trees: int):
     n_genuine = int((y[labelled] == 0).sum())
     if n_fraud >= MIN_FRAUD_LABELS and n_genuine >= MIN_FRAUD_LABELS:
         supervised = SupervisedFraudModel(n_estimators=trees, n_jobs=1).fit(X[labelled], y[labelled].astype(int))
-        if SUPERVISED_WEIGHT >= 1:
-            return ScoreCombiner({"supervised": supervised}, {"supervised": 1.0}), "supervised", n_fraud, n_genuine
-        anomaly = AnomalyFraudModel(n_estimators=trees).fit(X)
-        model = ScoreCombiner({"supervised": supervised, "anomaly": anomaly},
-                              {"supervised": SUPERVISED_WEIGHT, "anomaly": 1 - SUPERVISED_WEIGHT})
-        return model, "supervised+isolation_forest", n_fraud, n_genuine
+        return ScoreCombiner({"supervised": supervised}, {"supervised": 1.0}), "supervised", n_fraud, n_genuine
     anomaly = AnomalyFraudModel(n_estimators=trees).fit(X)
     return ScoreCombiner({"anomaly": anomaly}, {"anomaly": 1.0}), "isolation_forest", n_fraud, n_genuine
 
@@ -461,14 +466,14 @@ MIN_RECENT_FOR_THRESHOLDS = 500
 
 
 def out_of_sample_scores(model, X: pd.DataFrame, y: pd.Series) -> np.ndarray:
-    """Scores (0-100, as served) of training-window orders by a model that never saw their labels.
+    """Scores (0-100) of training-window orders by a model that never saw their labels.
 
     The orders too recent to be labelled (not training rows), scored by the final model as serving
     will score the next ones, when there are at least ``MIN_RECENT_FOR_THRESHOLDS``; else every row,
     the labelled ones by the supervised forest's calibrated out-of-bag votes (noisier: the votes of
     a third of the trees). The isolation forest, trained without labels, scores every row.
     """
-    scores = np.round(100 * model.predict_proba(X), 2)
+    scores = 100 * model.predict_proba(X)
     component = getattr(model, "models", {}).get("supervised")
     if component is None or len(model.models) != 1:
         return scores
@@ -477,29 +482,32 @@ def out_of_sample_scores(model, X: pd.DataFrame, y: pd.Series) -> np.ndarray:
         return scores[~labelled]
     oob = component.forest_.oob_decision_function_[:, 1]
     known = ~np.isnan(oob)
-    scores[np.flatnonzero(labelled)[known]] = np.round(100 * component._calibrate(oob[known]), 2)
+    scores[np.flatnonzero(labelled)[known]] = 100 * component._calibrate(oob[known])
     return scores
 
 
 def capacity_thresholds(scores: np.ndarray, *, review_share: float, block_share: float) -> dict:
-    """The lowest review and block thresholds that send at most ``review_share`` of the orders to
-    review and at most ``block_share`` to block (ties at a threshold all go the same way), with the
-    shares they give on ``scores``."""
+    """The lowest block threshold that blocks at most ``block_share`` of the orders, then the lowest
+    review threshold that sends at most ``review_share`` of them to review (ties at a threshold all go
+    the same way), with the shares they give on ``scores``."""
     values = np.sort(np.asarray(scores, float))
     n = len(values)
 
-    def lowest_with_at_most(share: float) -> float:
-        allowed = int(np.floor(share * n))
-        if allowed <= 0:
-            return 100.0 if n == 0 or values[-1] < 100 else float(np.nextafter(100.0, np.inf))
-        candidate = values[n - allowed]
-        if allowed < n and values[n - allowed - 1] == candidate:  # a tie would let more through
-            above = values[values > candidate]
-            return float(above[0]) if len(above) else float(np.nextafter(candidate, np.inf))
+    def lowest_with_at_most(sorted_values: np.ndarray, allowed: int, ceiling: float) -> float:
+        m = len(sorted_values)
+        if allowed <= 0 or m == 0:
+            return ceiling
+        if allowed >= m:
+            return float(sorted_values[0])
+        candidate = sorted_values[m - allowed]
+        if sorted_values[m - allowed - 1] == candidate:  # a tie would let more through
+            above = sorted_values[sorted_values > candidate]
+            return float(above[0]) if len(above) else ceiling
         return float(candidate)
 
-    block = lowest_with_at_most(block_share)
-    review = min(lowest_with_at_most(review_share + block_share), block)
+    top = float(np.nextafter(max(100.0, values[-1] if n else 100.0), np.inf))  # above every score: none
+    block = lowest_with_at_most(values, int(np.floor(block_share * n)), top)
+    review = lowest_with_at_most(values[values < block], int(np.floor(review_share * n)), block)
     return {"review": review, "block": block,
             "review_share": float(np.mean((values >= review) & (values < block))) if n else 0.0,
             "block_share": float(np.mean(values >= block)) if n else 0.0, "orders": n}
@@ -553,7 +561,6 @@ def train_fraud(*, run_id: int, as_of: datetime | None, sync: bool) -> None:
         app=selectors.APP, kind=selectors.KIND, as_of=as_of, run_id=run_id,
         parameters={"label_delay_days": delay, "train_days": train_days, "trees": trees, "model": kind_of_model,
                     "profile_days": fconfig.profile_days, "label_lookback_days": fconfig.label_lookback_days,
-                    "supervised_weight": SUPERVISED_WEIGHT if kind_of_model != "isolation_forest" else 0.0,
                     "thresholds": limits},
         data_start=orders["created_at"].min().to_pydatetime(), data_end=orders["created_at"].max().to_pydatetime(),
     )

@@ -81,7 +81,7 @@ def signup_training_set(*, as_of: datetime, delay_days: float) -> tuple[pd.DataF
     orders = adapter.orders_risk_frame(since=since, until=as_of)
     fake = set(orders.loc[orders["id"].isin(frauds), "customer_id"].dropna().astype(int))
     decided = dict(SignupAssessment.objects.exclude(decision=RiskAssessment.Decision.PENDING)
-                   .values_list("customer_id", "decision"))
+                   .filter(updated_at__lte=as_of).values_list("customer_id", "decision"))  # decided by then
     first = pd.to_datetime(rows["first_order_at"], utc=True)
     old_enough = (first <= pd.Timestamp(as_of) - pd.Timedelta(days=delay_days)).to_numpy()
     label = np.where(rows["id"].isin(fake), 1.0, np.where(old_enough, 0.0, np.nan))
@@ -115,13 +115,29 @@ def train_signup_model(*, run_id: int, as_of: datetime, delay_days: float) -> in
     return version.pk
 
 
-def _model_score(version_id: int, ml: dict) -> tuple[float, list[dict]]:
+def _signup_model(version_id: int):
     from electroshop.mlops import services as registry
 
     if version_id not in _signup_models:
         _signup_models.clear()
         _signup_models[version_id] = registry.load_artifact(version=ModelVersion.objects.get(pk=version_id))
-    model = _signup_models[version_id]
+    return _signup_models[version_id]
+
+
+def load_active_signup_model() -> None:
+    """Load the active sign-up model into this process (the fraud app's warm-up: web and worker
+    processes load it when they start, not in the first order's request)."""
+    version_id = active_version_id(app=selectors.APP, kind=selectors.SIGNUP_KIND)
+    if version_id is None:
+        return
+    try:
+        _signup_model(version_id)
+    except Exception as exc:
+        logger.warning("sign-up model version %s could not be loaded (%s): the points table scores", version_id, exc)
+
+
+def _model_score(version_id: int, ml: dict) -> tuple[float, list[dict]]:
+    model = _signup_model(version_id)
     row = {name: ml[name] for name in model.feature_names_}
     probability = float(model.predict_proba(pd.DataFrame([row]))[0])
     reasons = [{"code": r.code, "message": r.message, "weight": float(f"{100 * r.weight:.3g}")} for r in model.reasons(row)]
@@ -174,14 +190,14 @@ def score_signup(*, customer_id: int) -> SignupAssessment | None:
         reasons.append({"code": "DISPOSABLE_EMAIL", "message": f"e-mail domain {domain} is disposable or blocked", "weight": 35.0})
     n_device = features.get("device_id_earlier_signups", 0.0) or 0.0
     if n_device >= 1:
-        reasons.append({"code": "SHARED_DEVICE", "message": f"{n_device:.0f} other sign-ups from the same device in 30 days",
+        reasons.append({"code": "SHARED_DEVICE", "message": f"{n_device:.0f} other sign-ups from the same device in {SIGNUP_WINDOW_DAYS} days",
                         "weight": min(40.0, 20.0 * n_device)})
     if features["ip_signups_1h"] >= 2:
         reasons.append({"code": "SIGNUP_VELOCITY", "message": f"{features['ip_signups_1h']:.0f} other sign-ups from "
                         "the same IP in the last hour", "weight": min(40.0, 10.0 * features["ip_signups_1h"])})
     elif (features.get("ip_address_earlier_signups") or 0) >= 3:
         reasons.append({"code": "SHARED_IP", "message": f"{features['ip_address_earlier_signups']:.0f} other sign-ups "
-                        "from the same IP in 30 days", "weight": 15.0})
+                        f"from the same IP in {SIGNUP_WINDOW_DAYS} days", "weight": 15.0})
     if features["quick_purchase"]:
         reasons.append({"code": "QUICK_PURCHASE", "message": "bought within a minute of signing up", "weight": 25.0})
     score = min(100.0, sum(r["weight"] for r in reasons))

@@ -29,3 +29,14 @@ def deliver_webhook_task(self, delivery_id: int) -> None:
     wait = webhooks.attempt_delivery(delivery_id)
     if wait is not None and not self.request.is_eager:
         raise self.retry(countdown=wait)
+
+
+@shared_task(name="fraud.retry_webhooks")
+def retry_webhooks_task() -> int:
+    """The sweep: queue every webhook message whose attempt is due (see ``fraud.webhooks``)."""
+    from . import webhooks
+
+    due = webhooks.due_deliveries()
+    for delivery_id in due:
+        deliver_webhook_task.delay(delivery_id)
+    return len(due)

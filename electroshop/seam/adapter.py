@@ -311,6 +311,8 @@ class ShopAdapter(ABC):
     # setting) or cancels; None: the shop cannot, and the action is recorded as not taken.
     fraud_hold_status: str | None = None
     fraud_cancel_status: str | None = None
+    # Statuses a reviewer's rejection may still cancel (beyond the hold status): not shipped yet.
+    fraud_cancellable_statuses: tuple[str, ...] = ()
 
     def signups_frame(self, *, since: datetime, until: datetime) -> pd.DataFrame:
         """Customers who signed up in ``[since, until)``: id, created_at, email, signup_ip, signup_device_id,

@@ -22,6 +22,7 @@ class BuiltinShopAdapter(ModelShopAdapter):
     not_demand_statuses = (Order.Status.CANCELLED.value, Order.Status.REFUNDED.value)
     fraud_hold_status = Order.Status.ON_HOLD.value
     fraud_cancel_status = Order.Status.CANCELLED.value
+    fraud_cancellable_statuses = (Order.Status.PENDING.value, Order.Status.PAID.value)
     review_hideable_statuses = (Review.Status.PENDING.value, Review.Status.PUBLISHED.value)
     mirrored_purchase_event_prefix = ORDER_EVENT_KEY_PREFIX
     user_customer_relation = "customer"

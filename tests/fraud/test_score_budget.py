@@ -82,3 +82,16 @@ def test_scoring_on_creation_can_be_left_to_the_shops_api_calls(django_capture_o
     with django_capture_on_commit_callbacks(execute=True):
         order = make_order(email="off@example.com")
     assert not RiskAssessment.objects.filter(order_id=order.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_process_that_did_not_train_the_model_loads_it_in_the_background(synthetic_shop):
+    call_command("retrain", "fraud", "--sync", "--as-of", "2026-03-02", stdout=None, stderr=None)
+    services.forget_loaded_models()  # as a web process that did not train it
+    order = make_order(created_at=T0 + timedelta(hours=1), device_id="bad-1", total="900.00")  # scored on commit
+    assert RiskAssessment.objects.get(order_id=order.pk, source="order").reasons[0]["code"] == "MODEL_TIMEOUT"
+    deadline = time.time() + 60
+    while services._loading and time.time() < deadline:  # the load runs in a thread of this process
+        time.sleep(0.05)
+    later = services.score_order(order_id=order.pk, budget_ms=60_000)
+    assert later.model_version_id is not None and later.reasons[0]["code"] != "MODEL_TIMEOUT"

@@ -3,8 +3,9 @@
 production path (``fraud.handbook``: the transactions imported as a shop in a scratch database,
 chargebacks, ``retrain fraud``, every test-day order scored by the API's scoring service).
 
-Writes ``transaction_id,score`` of the protocol's test transactions (the score as the API answers it,
-0-100) and prints AUC ROC, AP and card precision@100 next to the handbook's published table.
+Writes ``transaction_id,score`` of the protocol's test transactions (the probability 0-1 behind the
+score the API answers, which is 100 x it rounded to 2 decimals) and prints AUC ROC, AP and card
+precision@100 next to the handbook's published table.
 """
 import datetime as dt
 import time
@@ -64,7 +65,7 @@ class Command(BaseCommand):
             f"({1000 * s['scoring'] / max(run.scored, 1):.2f} ms each; {run.result.n_test:,} in the protocol's test set); "
             "levels: " + ", ".join(f"{k} {v:,}" for k, v in sorted(run.levels.items())))
         if o["output"]:
-            run.scores.to_csv(o["output"], index=False, float_format="%.2f")
+            run.scores.to_csv(o["output"], index=False, float_format="%.6f")
         r = run.result
         label = f"this run ({run.model}{', no labels' if o['no_labels'] else ''})"
         self.stdout.write(f"\n{'model':<40} {'AUC ROC':>8} {'AP':>8} {'CP@100':>8}")

@@ -2,7 +2,7 @@
 
 The production sign-up model: the features and the model class the shop trains and serves
 (``fraud.signups.PRODUCTION_SIGNUP_FEATURES``: no age, sex or browser, earlier sign-ups sharing a
-device or IP over 30 days; the country from the IP table here, the customer's own in the shop); the
+device or IP over 180 days; the country from the IP table here, the customer's own in the shop); the
 split is fraud.ml's (test = user_id divisible by 5). Writes ``user_id,score`` for the test sign-ups
 and prints AUC ROC, AP and the recall reachable at 90% precision.
 """

@@ -17,6 +17,8 @@ DEFAULT_SCHEDULES = {
     "Hourly prune of old model versions": ("ml.prune_model_versions", {}, "15", "*"),
     # Just after midnight: carry stock levels into the new day (censored stock-out days for forecasts).
     "Daily stock snapshot": ("forecasting.snapshot_stock", {}, "5", "0"),
+    # Fraud webhook messages whose delivery task was lost (a killed worker, the broker down).
+    "Fraud webhook sweep": ("fraud.retry_webhooks", {}, "*/10", "*"),
 }
 
 
