@@ -17,7 +17,7 @@ def test_install_schedules_is_idempotent_and_keeps_admin_edits():
     _install()
     _install()
     tasks = {t.name: t for t in PeriodicTask.objects.all()}
-    assert len(tasks) == 5
+    assert len(tasks) == 6
     retrains = [t for t in tasks.values() if t.task == "ml.retrain_scheduled"]
     assert sorted(json.loads(t.kwargs)["app"] for t in retrains) == ["forecasting", "fraud", "recommendations"]
     assert len({t.crontab.hour for t in retrains}) == 3  # different hours
@@ -36,4 +36,4 @@ def test_install_schedules_is_idempotent_and_keeps_admin_edits():
     _install("--reset")
     edited.refresh_from_db()
     assert edited.enabled is True
-    assert PeriodicTask.objects.count() == 5
+    assert PeriodicTask.objects.count() == 6
