@@ -167,3 +167,12 @@ def test_blank_entity_values_include_pandas_missing_values():
     assert customer_key(pd.NA, "Guest@Example.com ", row_id=7) == "gguest@example.com"
     assert customer_key(pd.NA, None, row_id=7) == "~none:7"
     assert customer_key(12.0, "", row_id=1) == "c12"
+
+
+def test_an_accounts_age_counts_up_to_thirty_days():
+    from fraud.features import describe
+
+    old = Customer.objects.create(email="old2@example.com", created_at=T0 - timedelta(days=400))
+    features = services.score_order(order_id=make_order(customer=old).pk).features
+    assert features["account_age_days"] == 30  # established: never beyond what training saw
+    assert describe("account_age_days", 30) == "account created 30 or more days before the order"
