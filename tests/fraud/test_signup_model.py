@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 def _customer(i: int, *, fake: bool, days_ago: float) -> Customer:
     signed = T0 - timedelta(days=days_ago)
     customer = Customer.objects.create(email=f"s{i}@example.com", created_at=signed, country="United Kingdom",
-                                       signup_ip=f"198.51.100.{i % 3}" if fake else f"203.0.{i}.9",
+                                       signup_ip=f"198.51.100.{i % 3}" if fake else f"203.{i // 250}.{i % 250}.9",
                                        signup_device_id=f"farm-{i % 2}" if fake else f"dev-{i}", signup_source="ads" if fake else "seo")
     order = Order.objects.create(number=f"SU{i}", customer=customer, email=customer.email, total=Decimal("300" if fake else "45"),
                                  created_at=signed + (timedelta(seconds=40) if fake else timedelta(days=3)))
