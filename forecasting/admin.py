@@ -20,8 +20,8 @@ from . import selectors
 from .charts import category_chart, product_chart
 from .models import (
     ForecastingDashboard,
-    PurchaseOrderDraft,
-    PurchaseOrderDraftLine,
+    PurchaseOrder,
+    PurchaseOrderLine,
     ReorderSuggestion,
     ServiceLevelTarget,
     StockAlert,
@@ -133,17 +133,17 @@ class ReorderSuggestionAdmin(ActiveVersionAdmin):
 
 
 @transaction.atomic
-def create_purchase_order_drafts(*, suggestions: list[ReorderSuggestion], created_by: str) -> list[PurchaseOrderDraft]:
+def create_purchase_order_drafts(*, suggestions: list[ReorderSuggestion], created_by: str) -> list[PurchaseOrder]:
     """One draft per supplier with the suggested quantities (already whole packs and >= minimum order)."""
     by_supplier: dict[str, list[ReorderSuggestion]] = {}
     for suggestion in suggestions:
         by_supplier.setdefault(suggestion.supplier, []).append(suggestion)
     drafts = []
     for supplier, rows in sorted(by_supplier.items()):
-        draft = PurchaseOrderDraft.objects.create(supplier=supplier, model_version_id=rows[0].model_version_id,
+        draft = PurchaseOrder.objects.create(supplier=supplier, model_version_id=rows[0].model_version_id,
                                                   created_by=created_by)
-        PurchaseOrderDraftLine.objects.bulk_create([
-            PurchaseOrderDraftLine(draft=draft, product_id=r.product_id, sku=r.sku, name=r.name,
+        PurchaseOrderLine.objects.bulk_create([
+            PurchaseOrderLine(order=draft, product_id=r.product_id, sku=r.sku, name=r.name,
                                    quantity=r.suggested_quantity, pack_size=r.pack_size, stockout_date=r.stockout_date)
             for r in rows])
         drafts.append(draft)
@@ -163,16 +163,16 @@ class ServiceLevelTargetAdmin(admin.ModelAdmin):
     search_fields = ("product_id", "category_id", "note")
 
 
-class PurchaseOrderDraftLineInline(admin.TabularInline):
-    model = PurchaseOrderDraftLine
+class PurchaseOrderLineInline(admin.TabularInline):
+    model = PurchaseOrderLine
     extra = 0
 
 
-@admin.register(PurchaseOrderDraft)
-class PurchaseOrderDraftAdmin(admin.ModelAdmin):
+@admin.register(PurchaseOrder)
+class PurchaseOrderAdmin(admin.ModelAdmin):
     list_display = ("pk", "supplier", "status", "created_by", "created_at")
     list_filter = ("status", "supplier")
-    inlines = [PurchaseOrderDraftLineInline]
+    inlines = [PurchaseOrderLineInline]
 
 
 @admin.register(StockSnapshot)

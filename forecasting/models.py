@@ -30,6 +30,7 @@ class DemandForecast(IntervalForecast):
     """Forecast units of one product on one day, with 80% and 95% prediction intervals."""
 
     product_id = models.BigIntegerField()
+    model_mean = models.FloatField(null=True, blank=True, help_text="the engine's mean where a merchant override changed it")
 
     class Meta:
         ordering = ["product_id", "date"]
@@ -91,6 +92,11 @@ class ReorderSuggestion(models.Model):
     demand_class = models.CharField(max_length=16, blank=True, help_text="smooth/erratic/intermittent/lumpy/none")
     model = models.CharField(max_length=200, blank=True, help_text="the ensemble that forecast this product")
     days_since_last_sale = models.IntegerField(null=True, blank=True)
+    lead_time_std_days = models.FloatField(default=0.0)
+    next_arrival_on = models.DateField(null=True, blank=True, help_text="expected arrival of the next open purchase order")
+    needs_attention = models.BooleanField(default=False, help_text="order now, stock-out within the horizon, "
+                                                                   "overstock or dead stock")
+    reason = models.CharField(max_length=500, blank=True, help_text="the advice in words")
 
     class Meta:
         ordering = ["-urgency", "stockout_date", "sku"]
@@ -211,42 +217,196 @@ class ServiceLevelTarget(models.Model):
         return f"{target}: {self.service_level:.1%}"
 
 
-class PurchaseOrderDraft(models.Model):
-    """A purchase order a merchant builds from reorder suggestions, before sending it to a supplier."""
+class Supplier(models.Model):
+    """A supplier the merchant buys from: its lead time (mean and variability) and ordering terms.
+
+    A product linked to a supplier (``SupplierProduct``) takes its lead time, minimum order and pack size
+    from the link or the supplier, before the shop's own stock fields.
+    """
+
+    name = models.CharField(max_length=200, unique=True)
+    email = models.EmailField(blank=True)
+    lead_time_days = models.PositiveIntegerField(default=7, help_text="mean days from sending an order to receipt")
+    lead_time_std_days = models.FloatField(default=0.0, validators=[MinValueValidator(0.0)],
+                                           help_text="standard deviation of the lead time in days")
+    minimum_order_quantity = models.PositiveIntegerField(default=1, help_text="units per product line, at least")
+    pack_size = models.PositiveIntegerField(default=1, validators=[MinValueValidator(1)])
+    price_breaks = models.JSONField(default=list, blank=True,
+                                    help_text='unit price by quantity, e.g. [{"min_quantity": 100, "unit_price": 9.5}]')
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SupplierProduct(models.Model):
+    """The supplier a product is bought from (one per product), with optional per-product terms."""
+
+    supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="products")
+    product_id = models.BigIntegerField(unique=True)
+    supplier_sku = models.CharField(max_length=64, blank=True)
+    unit_cost = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    lead_time_days = models.PositiveIntegerField(null=True, blank=True, help_text="blank: the supplier's")
+    minimum_order_quantity = models.PositiveIntegerField(null=True, blank=True, help_text="blank: the supplier's")
+    pack_size = models.PositiveIntegerField(null=True, blank=True, validators=[MinValueValidator(1)],
+                                            help_text="blank: the supplier's")
+
+    def __str__(self) -> str:
+        return f"{self.product_id} from {self.supplier}"
+
+
+class PurchaseOrder(models.Model):
+    """A purchase order: drafted from reorder suggestions, sent to a supplier, received in parts.
+
+    Lifecycle: draft -> sent -> partly received -> received (or cancelled before it is received).
+    Sending adds its quantities to the products' on-order stock; a receipt moves units from on order
+    to on hand (through the shop seam) and logs them.
+    """
 
     class Status(models.TextChoices):
         DRAFT = "draft"
         SENT = "sent"
+        PARTLY_RECEIVED = "partly_received", "partly received"
+        RECEIVED = "received"
         CANCELLED = "cancelled"
 
     supplier = models.CharField(max_length=200, blank=True)
+    supplier_ref = models.ForeignKey(Supplier, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
     model_version = models.ForeignKey(ModelVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_by = models.CharField(max_length=150, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    expected_on = models.DateField(null=True, blank=True, help_text="expected arrival (set when sent)")
     note = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"PO draft {self.pk} {self.supplier or '(no supplier)'}"
+        return f"PO {self.pk} {self.supplier or '(no supplier)'}"
 
 
-class PurchaseOrderDraftLine(models.Model):
-    draft = models.ForeignKey(PurchaseOrderDraft, on_delete=models.CASCADE, related_name="lines")
+class PurchaseOrderLine(models.Model):
+    order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="lines")
     product_id = models.BigIntegerField()
     sku = models.CharField(max_length=64)
     name = models.CharField(max_length=300, blank=True)
     quantity = models.PositiveIntegerField()
+    received_quantity = models.PositiveIntegerField(default=0)
+    unit_cost = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     pack_size = models.PositiveIntegerField(default=1)
     stockout_date = models.DateField(null=True, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["draft", "product_id"], name="fc_po_line_unique")]
+        constraints = [models.UniqueConstraint(fields=["order", "product_id"], name="fc_po_line_unique")]
+        indexes = [models.Index(fields=["product_id"], name="fc_po_line_product")]
 
     def __str__(self) -> str:
         return f"{self.sku} x{self.quantity}"
+
+
+class StockReceipt(models.Model):
+    """Units of a purchase-order line received into stock (the stock log of receipts)."""
+
+    line = models.ForeignKey(PurchaseOrderLine, on_delete=models.CASCADE, related_name="receipts")
+    product_id = models.BigIntegerField()
+    quantity = models.PositiveIntegerField()
+    received_at = models.DateTimeField(default=timezone.now)
+    received_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+
+
+class ForecastOverride(models.Model):
+    """A merchant's correction of a product's forecast over a period: a value (units per day) or a
+    percentage change. Production forecasts apply it; the accuracy report scores it separately."""
+
+    product_id = models.BigIntegerField(db_index=True)
+    starts_on = models.DateField()
+    ends_on = models.DateField(help_text="inclusive")
+    units_per_day = models.FloatField(null=True, blank=True, validators=[MinValueValidator(0.0)])
+    percent = models.FloatField(null=True, blank=True, validators=[MinValueValidator(-100.0)],
+                                help_text="e.g. 20 = forecast +20%, -50 = halved")
+    note = models.CharField(max_length=300, blank=True)
+    created_by = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-starts_on", "product_id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(units_per_day__isnull=False) & Q(percent__isnull=True))
+                | (Q(units_per_day__isnull=True) & Q(percent__isnull=False)),
+                name="fc_override_value_or_percent"),
+            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="fc_override_period"),
+        ]
+
+    def __str__(self) -> str:
+        change = f"{self.units_per_day:g}/day" if self.units_per_day is not None else f"{self.percent:+g}%"
+        return f"product {self.product_id} {self.starts_on}..{self.ends_on}: {change}"
+
+
+class ForecastEvent(models.Model):
+    """A merchant-entered event (a planned campaign, a launch) on days of a product, a category or the
+    whole shop (both blank): a known input of the forecast, learned from past events."""
+
+    class Kind(models.TextChoices):
+        CAMPAIGN = "campaign"
+        LAUNCH = "launch"
+        OTHER = "other"
+
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.CAMPAIGN)
+    product_id = models.BigIntegerField(null=True, blank=True)
+    category_id = models.BigIntegerField(null=True, blank=True)
+    starts_on = models.DateField()
+    ends_on = models.DateField(help_text="inclusive")
+
+    class Meta:
+        ordering = ["-starts_on"]
+        constraints = [models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")),
+                                              name="fc_event_period")]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.starts_on}..{self.ends_on}"
+
+
+class IssuedForecast(models.Model):
+    """The latest forecast issued for a product and day before that day came (kept for bias tracking
+    and the override report): ``model_mean`` is the engine's, ``mean`` the one served (overridden or not)."""
+
+    product_id = models.BigIntegerField()
+    date = models.DateField()
+    origin = models.DateField()
+    mean = models.FloatField()
+    model_mean = models.FloatField()
+    overridden = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["product_id", "date"], name="fc_issued_unique")]
+        indexes = [models.Index(fields=["date"], name="fc_issued_date")]
+
+
+class LostSales(models.Model):
+    """Estimated demand lost on one product's stock-out day (a censored day) of the recent past."""
+
+    model_version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="+")
+    product_id = models.BigIntegerField()
+    sku = models.CharField(max_length=64)
+    date = models.DateField()
+    expected_units = models.FloatField()
+    sold_units = models.FloatField()
+    lost_units = models.FloatField()
+    lost_revenue = models.FloatField()
+
+    class Meta:
+        ordering = ["-date", "sku"]
+        constraints = [models.UniqueConstraint(fields=["model_version", "product_id", "date"], name="fc_lost_unique")]
 
 
 class ForecastingDashboard(ModelVersion):

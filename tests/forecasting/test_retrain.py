@@ -9,7 +9,7 @@ from django.core.management import call_command
 
 from electroshop.mlops.models import ModelVersion, TrainingRun, TrainingRunChunk
 from electroshop.shop.models import Order, OrderLine
-from forecasting.models import DemandForecast, PurchaseOrderDraft, ReorderSuggestion, StockAlert
+from forecasting.models import DemandForecast, PurchaseOrder, ReorderSuggestion, StockAlert
 from tests.factories import CustomerFactory
 
 from .conftest import AS_OF, at
@@ -77,7 +77,7 @@ def test_retrain_sync_as_of_produces_an_active_version_served_by_the_api(
     rows = list(csv.DictReader(io.StringIO(export.content.decode())))
     assert len(rows) == 4 and rows[0]["urgency"] == "critical"
     staff_session_client.post(changelist, {"action": "create_purchase_order_draft", "_selected_action": ids})
-    drafts = {d.supplier: d for d in PurchaseOrderDraft.objects.all()}
+    drafts = {d.supplier: d for d in PurchaseOrder.objects.all()}
     ordered = {r.sku: r.suggested_quantity for r in ReorderSuggestion.objects.filter(suggested_quantity__gt=0)}
     lines = {line.sku: line.quantity for d in drafts.values() for line in d.lines.all()}
     assert lines == ordered and set(drafts) <= {"Acme", "CaseCo"}
