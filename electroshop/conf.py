@@ -63,6 +63,16 @@ DEFAULTS: dict[str, Any] = {
     "FORECAST_REVIEW_PERIOD_DAYS": 7,
     "FORECAST_FILL_CHUNK_SIZE": 5000,  # products per forecast sub-task: one global model each, whose fit costs the same from ~1,500 products up (its rows are capped)
     "FORECAST_BASELINE_SAMPLE": 200,  # products per run whose baselines (SeasonalNaive, AutoETS) are backtested for the accuracy table
+    # New products: an active, in-stock product with fewer than this many days since its launch is forecast
+    # from analogues (same category, brand, price band) over their first this many days, blended with its
+    # own forecast as its history accumulates (forecasting/README.md, "New products").
+    "FORECAST_ANALOGUE_DAYS": 28,
+    "FORECAST_ANALOGUE_PRICE_BAND": 0.5,  # analogue prices within [price / 1.5, price x 1.5]
+    # Issued forecasts (bias tracking, override report): the first this many days of each activated
+    # forecast are kept per product and day (a newer origin overwrites), for this many days.
+    "FORECAST_ISSUED_DAYS": 7,
+    "FORECAST_ISSUED_KEEP_DAYS": 120,
+    "FORECAST_BIAS_WEEKS": 4,  # bias = issued forecast minus actual units over this many weeks (dashboard, API default)
     # --- fraud ---
     # With a trained model, unless the merchant sets thresholds in the admin, each version derives
     # them from its training window's (out-of-sample) scores: at most these shares of orders go to

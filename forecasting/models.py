@@ -5,6 +5,7 @@ a version deletes its rows. Shop rows are referenced by plain indexed id columns
 constraint) so these migrations never touch the shop's tables. SKU and name are copied into the
 inventory tables so that list reads need no join with the shop.
 """
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -42,7 +43,8 @@ class DemandForecast(IntervalForecast):
 class CategoryForecast(IntervalForecast):
     """Forecast units of a category and its subcategories on one day (category_id 0 = the whole shop).
 
-    Forecast as its own aggregate series, so its intervals are not a (wrong) sum of product intervals.
+    The sum of its products' DemandForecast means (bottom-up, ``forecasting.hierarchy``); its intervals
+    come from the summed product variances with a covariance scale, not from summed intervals.
     """
 
     category_id = models.BigIntegerField()
@@ -51,6 +53,26 @@ class CategoryForecast(IntervalForecast):
         ordering = ["category_id", "date"]
         constraints = [
             models.UniqueConstraint(fields=["model_version", "category_id", "date"], name="fc_category_unique"),
+        ]
+
+
+class AggregateBacktest(models.Model):
+    """One fill chunk's product backtest forecasts (the last horizon before the origin) summed per
+    aggregate (a category with its subcategories; 0 = the whole shop) and day. The finaliser adds the
+    chunks up and compares the sums with the aggregates' actual units: the covariance scale of the
+    aggregates' intervals (``forecasting.ml.hierarchy.covariance_scales``)."""
+
+    model_version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="+")
+    chunk = models.PositiveIntegerField()
+    category_id = models.BigIntegerField()
+    date = models.DateField()
+    mean = models.FloatField()
+    variance = models.FloatField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["model_version", "chunk", "category_id", "date"],
+                                    name="fc_aggregate_backtest_unique"),
         ]
 
 
@@ -345,6 +367,15 @@ class ForecastOverride(models.Model):
                 name="fc_override_value_or_percent"),
             models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="fc_override_period"),
         ]
+
+    def clean(self) -> None:
+        errors = {}
+        if (self.units_per_day is None) == (self.percent is None):
+            errors["units_per_day"] = "Give either units per day or a percent (exactly one of them)."
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            errors["ends_on"] = "The period ends before it starts."
+        if errors:
+            raise ValidationError(errors)
 
     def __str__(self) -> str:
         change = f"{self.units_per_day:g}/day" if self.units_per_day is not None else f"{self.percent:+g}%"

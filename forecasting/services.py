@@ -12,9 +12,12 @@ The pipeline (``train_forecasts``) is what ``retrain forecasting`` and the night
    product and the baselines on a fixed sample of products (``_backtest_rows``), computes the inventory
    advice (``forecasting.ml.inventory``) and writes DemandForecast, ReorderSuggestion, StockAlert
    and ForecastBacktest rows, replacing its own rows so a retried chunk never duplicates them;
-3. the finaliser forecasts every category (rolled up) and the whole shop as their own series,
-   pools the chunks' backtest scores into the version's metrics, marks it ready and activates it
-   (a newer origin always replaces the older forecast), then prunes old versions.
+   New products get their analogues' forecast (``new_products``) and the merchant's overrides
+   are applied (``overrides``) before the inventory advice and the writes;
+3. the finaliser sums the product forecasts into every category (rolled up) and the whole shop
+   (``hierarchy``), records the issued forecasts (``issued``), pools the chunks' backtest scores into
+   the version's metrics, marks it ready and activates it (a newer origin always replaces the older
+   forecast), then prunes old versions and old issued forecasts.
 """
 from __future__ import annotations
 
@@ -35,9 +38,9 @@ from electroshop.mlops import services as registry
 from electroshop.mlops.models import ModelVersion, TrainingRun
 from electroshop.seam import get_adapter
 
-from . import selectors
+from . import hierarchy, issued, selectors
+from .hierarchy import write_aggregate_backtest
 from .models import (
-    CategoryForecast,
     DemandForecast,
     ForecastBacktest,
     ReorderSuggestion,
@@ -45,6 +48,8 @@ from .models import (
     StockSnapshot,
     Urgency,
 )
+from .new_products import apply_analogues
+from .overrides import apply_chunk_overrides, model_mean_or_none
 from .selectors import APP, KIND
 
 logger = logging.getLogger("electroshop.forecasting")
@@ -316,6 +321,10 @@ def fill_forecast_chunk(*, run_id: int, index: int, payload: list[list]) -> int:
         warnings.simplefilter("ignore")
         forecasts, info = forecast(history, origin=pd.Timestamp(origin), horizon=horizon, freq="D",
                                    future_exog=future, exog_cols=exog, censored_col="censored", return_info=True)
+    # new products from their analogues, then the merchant's overrides: what is served and advised on
+    forecasts, analogue_labels = apply_analogues(forecasts, product_ids=product_ids, origin=origin, history=history,
+                                                 history_days=HISTORY_DAYS)
+    forecasts = apply_chunk_overrides(forecasts, product_ids=product_ids, origin=origin, horizon=horizon)
     # the run's baseline sample, spread over the chunks in proportion to their size
     share = int(electroshop_settings.FORECAST_BASELINE_SAMPLE) * len(product_ids)
     sample = baseline_sample(product_ids, -(-share // max(int(version.parameters.get("products") or 1), 1)))
@@ -326,11 +335,12 @@ def fill_forecast_chunk(*, run_id: int, index: int, payload: list[list]) -> int:
     suggestions, alerts = inventory_rows(
         version_id=version.pk, origin=origin, horizon=horizon, forecasts=forecasts, product_ids=product_ids,
         abc=abc, xyz=_xyz(history, origin), demand_class={int(k): v for k, v in info.classes.items()},
-        model_label={int(k): v for k, v in info.ensemble.items()}, last_sale=last_sale,
+        model_label={**{int(k): v for k, v in info.ensemble.items()}, **analogue_labels}, last_sale=last_sale,
     )
     rows = [DemandForecast(model_version_id=version.pk, product_id=int(r.series_id), date=r.date.date(),
                            mean=float(r.mean), lo80=float(r.lo80), hi80=float(r.hi80), lo95=float(r.lo95),
-                           hi95=float(r.hi95)) for r in forecasts.itertuples()]
+                           hi95=float(r.hi95), model_mean=model_mean_or_none(r.model_mean))
+            for r in forecasts.itertuples()]
     with transaction.atomic():
         for table in (DemandForecast, ReorderSuggestion, StockAlert):
             table.objects.filter(model_version_id=version.pk, product_id__in=product_ids).delete()
@@ -339,33 +349,17 @@ def fill_forecast_chunk(*, run_id: int, index: int, payload: list[list]) -> int:
         ReorderSuggestion.objects.bulk_create(suggestions, batch_size=BULK_BATCH)
         StockAlert.objects.bulk_create(alerts, batch_size=BULK_BATCH)
         ForecastBacktest.objects.bulk_create(backtests, batch_size=BULK_BATCH)
+    write_aggregate_backtest(version_id=version.pk, index=index, holdout=info.holdout, product_ids=product_ids)
     return len(product_ids)
 
 
-def fill_category_forecasts(*, version: ModelVersion) -> int:
-    """Forecast every category (with its subcategories) and the whole shop as their own series."""
-    from .ml.engine import forecast
-
-    origin = date.fromisoformat(version.parameters["origin"])
-    horizon = int(version.parameters["horizon"])
-    until = _midnight(origin)
-    rolled = selectors.category_demand_history(until=until, since=until - timedelta(days=HISTORY_DAYS))
-    CategoryForecast.objects.filter(model_version_id=version.pk).delete()
-    if rolled.empty:
-        return 0
-    ids = sorted(rolled["category_id"].unique().tolist())
-    calendar = pd.date_range(rolled["date"].min(), pd.Timestamp(origin - timedelta(days=1)))
-    full = pd.MultiIndex.from_product([ids, calendar], names=["series_id", "date"])
-    dense = (rolled.rename(columns={"category_id": "series_id", "units": "y"}).set_index(["series_id", "date"])[["y"]]
-             .reindex(full, fill_value=0).reset_index())
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        forecasts = forecast(dense, origin=pd.Timestamp(origin), horizon=horizon, freq="D", exog_cols=[])
-    rows = [CategoryForecast(model_version_id=version.pk, category_id=int(r.series_id), date=r.date.date(),
-                             mean=float(r.mean), lo80=float(r.lo80), hi80=float(r.hi80), lo95=float(r.lo95),
-                             hi95=float(r.hi95)) for r in forecasts.itertuples()]
-    CategoryForecast.objects.bulk_create(rows, batch_size=BULK_BATCH)
-    return len(ids)
+def fill_category_forecasts(*, version: ModelVersion) -> tuple[int, dict[int, float]]:
+    """Every category (with its subcategories, rolled up) and the whole shop as the sum of the version's
+    product forecasts (``forecasting.hierarchy``); records the issued forecasts on the way."""
+    forecasts = hierarchy.version_product_forecasts(version.pk)
+    out = hierarchy.fill_category_forecasts(version=version, forecasts=forecasts)
+    issued.record_issued_forecasts(forecasts=forecasts, origin=date.fromisoformat(version.parameters["origin"]))
+    return out
 
 
 def pooled_backtest_metrics(*, version_id: int) -> dict[str, dict[str, float | None]]:
@@ -392,12 +386,14 @@ def finalize_forecasts(*, run_id: int) -> ModelVersion:
     started = time.perf_counter()
     version = _version_of_run(run_id)
     registry.report_progress(run_id=run_id, progress=0.88, stage="forecasting categories")
-    categories = fill_category_forecasts(version=version)
+    categories, scales = fill_category_forecasts(version=version)
     backtest = pooled_backtest_metrics(version_id=version.pk)
     metrics: dict[str, Any] = {"origin": version.parameters["origin"], "horizon": version.parameters["horizon"],
                                "products": DemandForecast.objects.filter(model_version_id=version.pk)
                                .values("product_id").distinct().count(),
-                               "categories": categories, "backtest": backtest}
+                               "categories": categories, "backtest": backtest,
+                               "covariance_scale": hierarchy.scale_summary(scales),
+                               "overrides": issued.override_report(until=date.fromisoformat(version.parameters["origin"]))}
     for method, scores in backtest.items():  # flat numbers for the registry's tables and charts
         for name in ("wrmsse", "wape", "coverage95"):
             if scores.get(name) is not None:
@@ -414,6 +410,7 @@ def finalize_forecasts(*, run_id: int) -> ModelVersion:
                                                 f"backtest WRMSSE engine {engine.get('wrmsse')} vs {baselines}")
     registry.finish_training_run(run_id=run_id, model_version=version)
     registry.prune_model_versions(app=APP, kind=KIND)
+    issued.prune_issued_forecasts(today=date.fromisoformat(version.parameters["origin"]))
     return version
 
 

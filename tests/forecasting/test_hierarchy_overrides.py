@@ -1,0 +1,124 @@
+"""Through a real ``retrain forecasting --sync``: categories are the sum of their products, a new
+in-stock product gets its category's analogue forecast, overrides reach the endpoint, the reorder
+advice and the issued forecasts, and the override report scores them against actual units."""
+import io
+from datetime import timedelta
+from decimal import Decimal
+
+import numpy as np
+import pytest
+from django.core.management import call_command
+
+from electroshop.mlops.models import ModelVersion
+from electroshop.shop.models import Order, OrderLine, Stock
+from forecasting import issued
+from forecasting.models import CategoryForecast, DemandForecast, IssuedForecast, ReorderSuggestion
+from tests.factories import CustomerFactory, ProductFactory
+
+from .conftest import AS_OF, at
+
+
+def retrain():
+    call_command("retrain", "forecasting", "--sync", "--as-of", AS_OF.isoformat(), stdout=io.StringIO(),
+                 stderr=io.StringIO())
+    return ModelVersion.objects.get(app="forecasting", kind="demand", status=ModelVersion.Status.ACTIVE)
+
+
+@pytest.fixture
+def shop(synthetic_shop):
+    """The synthetic shop plus two products listed three days before the origin under Phones: NEW-5 in
+    stock, NEW-6 not. Neither has sold."""
+    phones = synthetic_shop["phones"]
+    for sku, on_hand in (("NEW-5", 30), ("NEW-6", 0)):
+        product = ProductFactory(sku=sku, category=phones, price=Decimal("10.00"),
+                                 created_at=at(AS_OF - timedelta(days=3)))
+        Stock.objects.create(product=product, on_hand=on_hand, lead_time_days=7)
+        synthetic_shop["products"][sku] = product
+    return synthetic_shop
+
+
+def means(version, product):
+    return np.array(DemandForecast.objects.filter(model_version=version, product_id=product.pk).order_by("date")
+                    .values_list("mean", flat=True))
+
+
+@pytest.mark.django_db
+def test_categories_are_the_sum_of_their_products_and_a_new_product_is_forecast_from_its_category(
+        shop, staff_client):
+    version = retrain()
+    products = shop["products"]
+    subtree = {shop["phones"].pk: ["PH/1", "CASE-2", "NEW-5", "NEW-6"], shop["cases"].pk: ["CASE-2"],
+               shop["cables"].pk: ["CABLE-3", "OLD-4"], 0: list(products)}
+    for category_id, skus in subtree.items():
+        rows = list(CategoryForecast.objects.filter(model_version=version, category_id=category_id).order_by("date"))
+        assert len(rows) == 28
+        total = sum(means(version, products[sku]) for sku in skus)
+        assert [r.mean for r in rows] == pytest.approx(total.tolist())
+        assert all(r.lo95 <= r.lo80 <= r.mean <= r.hi80 <= r.hi95 for r in rows)
+    # the whole shop's interval is wider than any one product's (summed variances, covariance scale >= 1)
+    shop_rows = CategoryForecast.objects.filter(model_version=version, category_id=0).order_by("date")
+    widest = max(r.hi95 - r.lo95 for r in DemandForecast.objects.filter(model_version=version))
+    assert min(r.hi95 - r.lo95 for r in shop_rows) >= widest * 0.99
+    assert version.metrics["covariance_scale"]["shop"] >= 1.0
+
+    new = staff_client.get("/api/v1/forecasts/products/NEW-5/").json()
+    assert new["source"] == "model"
+    daily = [p["mean"] for p in new["points"]]
+    assert min(daily) > 0 and 2.0 < np.mean(daily) < 8.0        # Phones' products sell ~6 and ~3 a day
+    assert all(p["lo95"] <= p["lo80"] <= p["mean"] <= p["hi80"] <= p["hi95"] for p in new["points"])
+    label = ReorderSuggestion.objects.get(model_version=version, sku="NEW-5").model
+    assert label.startswith("analogue x0.89") and "category" in label     # 3 of 28 days of its own history
+    out_of_stock = ReorderSuggestion.objects.get(model_version=version, sku="NEW-6")
+    assert not out_of_stock.model.startswith("analogue")                   # not in stock: no analogue
+
+
+@pytest.mark.django_db
+def test_overrides_reach_the_endpoint_the_reorder_advice_and_the_override_report(shop, staff_client):
+    products = shop["products"]
+    created = staff_client.post("/api/v1/forecasts/overrides/", {
+        "sku": "PH/1", "starts_on": AS_OF.isoformat(), "ends_on": (AS_OF + timedelta(days=6)).isoformat(),
+        "units_per_day": 20, "note": "TV advert"}, format="json")
+    assert created.status_code == 201 and created.json()["product_id"] == products["PH/1"].pk
+    staff_client.post("/api/v1/forecasts/overrides/", {
+        "product_id": products["CASE-2"].pk, "starts_on": (AS_OF - timedelta(days=5)).isoformat(),
+        "ends_on": (AS_OF + timedelta(days=60)).isoformat(), "percent": -50}, format="json")
+    version = retrain()
+
+    phone = staff_client.get("/api/v1/forecasts/products/PH/1/").json()["points"]
+    assert [p["mean"] for p in phone[:7]] == [20.0] * 7 and all(p["mean"] < 20 for p in phone[7:])
+    assert all(p["lo95"] <= p["lo80"] <= p["mean"] <= p["hi80"] <= p["hi95"] for p in phone)
+    rows = list(DemandForecast.objects.filter(model_version=version, product_id=products["PH/1"].pk).order_by("date"))
+    assert all(2 < r.model_mean < 12 for r in rows[:7]) and all(r.model_mean is None for r in rows[7:])
+    case = DemandForecast.objects.filter(model_version=version, product_id=products["CASE-2"].pk)
+    assert all(r.mean == pytest.approx(0.5 * r.model_mean) for r in case)
+    # the reorder advice is computed on the served (overridden) forecast
+    advice = ReorderSuggestion.objects.get(model_version=version, sku="PH/1")
+    assert advice.daily_demand == pytest.approx(np.mean([r.mean for r in rows]))
+    assert advice.lead_time_demand >= 7 * 20 - 1e-6                  # a 7-day lead time at 20 a day
+    # the category sums are of the overridden forecasts
+    phones = CategoryForecast.objects.filter(model_version=version, category_id=shop["phones"].pk).order_by("date")
+    served = sum(means(version, products[s]) for s in ("PH/1", "CASE-2", "NEW-5", "NEW-6"))
+    assert [r.mean for r in phones] == pytest.approx(served.tolist())
+
+    # issued: the first 7 days of every product, flagged where overridden
+    assert IssuedForecast.objects.count() == 7 * len(products)
+    ph_issued = IssuedForecast.objects.filter(product_id=products["PH/1"].pk)
+    assert all(r.overridden and r.mean == 20 and r.origin == AS_OF for r in ph_issued)
+    assert not IssuedForecast.objects.filter(product_id=products["CABLE-3"].pk, overridden=True).exists()
+    assert version.metrics["overrides"]["n"] == 0              # nothing issued before this origin yet
+
+    # a week of actual sales: the phone sold 8 a day, the cases 1 a day
+    customer = CustomerFactory()
+    for k in range(7):
+        for sku, units in (("PH/1", 8), ("CASE-2", 1)):
+            order = Order.objects.create(number=f"A{sku}{k}", customer=customer, created_at=at(AS_OF + timedelta(days=k)))
+            OrderLine.objects.create(order=order, product=products[sku], quantity=units, unit_price=1)
+    report = issued.override_report(until=AS_OF + timedelta(days=30))
+    case_issued = list(IssuedForecast.objects.filter(product_id=products["CASE-2"].pk))
+    model = sum(r.model_mean for r in ph_issued) + sum(r.model_mean for r in case_issued)
+    assert report["n"] == 14 and report["products"] == 2 and report["actual_units"] == 7 * 8 + 7 * 1
+    assert report["override"]["bias_units"] == pytest.approx(7 * 20 + sum(r.mean for r in case_issued) - 63, abs=1e-3)
+    assert report["model"]["bias_units"] == pytest.approx(model - 63, abs=1e-3)
+    wape = (sum(abs(20 - 8) for _ in range(7)) + sum(abs(r.mean - 1) for r in case_issued)) / 63
+    assert report["override"]["wape"] == pytest.approx(wape, abs=1e-4)
+    assert report["start"] == AS_OF.isoformat() and report["end"] == (AS_OF + timedelta(days=6)).isoformat()
