@@ -3,6 +3,7 @@ projected stock and its stock-out date, retrain), the reorder list (CSV export, 
 drafts), stock alerts, service-level targets and the stock-out log."""
 import csv
 
+from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -14,12 +15,13 @@ from electroshop.admin_lists import BigTableAdmin
 from electroshop.mlops.dashboard import ModelDashboardAdmin, ReadOnlyAdminMixin, metrics_over_versions, version_rows
 from electroshop.mlops.formatting import format_number
 from electroshop.mlops.models import ModelVersion
-from electroshop.seam import reads
+from electroshop.seam import get_adapter, reads
 
-from . import selectors
-from .charts import category_chart, product_chart
+from . import issued, selectors
+from .charts import bias_chart, category_chart, product_chart
 from .models import (
     ForecastingDashboard,
+    ForecastOverride,
     PurchaseOrder,
     PurchaseOrderLine,
     ReorderSuggestion,
@@ -78,11 +80,26 @@ class ForecastingDashboardAdmin(ModelDashboardAdmin):
             "chart": chart,
             "chart_error": chart_error,
             "alerts": selectors.stock_alerts(limit=50),
+            "override_report": (active.metrics or {}).get("overrides") if active else None,
+            **bias_context(),
             "retrain_url": self.retrain_url(request),
             "reorder_url": reverse("admin:forecasting_reordersuggestion_changelist"),
+            "overrides_url": reverse("admin:forecasting_forecastoverride_changelist"),
         }
         return TemplateResponse(request, "admin/forecasting/dashboard.html", context)
 
+
+
+def bias_context(rows: int = 15) -> dict:
+    """The bias block: issued forecast minus actual units over the last FORECAST_BIAS_WEEKS weeks, per
+    category (chart and table) and the products with the largest bias in units."""
+    categories = issued.forecast_bias(level="category", limit=rows)
+    products = issued.forecast_bias(level="product", limit=rows)
+    weeks = categories["weeks"]
+    return {"bias_weeks": weeks, "bias_window": (categories["start"], categories["end"]),
+            "bias_categories": categories["results"], "bias_products": products["results"],
+            "bias_chart": bias_chart(title=f"Bias by category, last {weeks} weeks (issued - actual, % of actual)",
+                                     rows=categories["results"])}
 
 
 class ActiveVersionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
@@ -182,3 +199,47 @@ class StockSnapshotAdmin(BigTableAdmin):
     list_display = ("product_id", "date", "on_hand", "on_order", "out_of_stock")
     list_filter = ("out_of_stock", "date")
     search_fields = ("=product_id",)
+
+
+class ForecastOverrideForm(forms.ModelForm):
+    """The product is given by SKU."""
+
+    sku = forms.CharField(max_length=64, help_text="the product's SKU")
+
+    class Meta:
+        model = ForecastOverride
+        fields = ("sku", "starts_on", "ends_on", "units_per_day", "percent", "note")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            card = get_adapter().product_summaries([self.instance.product_id]).get(self.instance.product_id, {})
+            self.fields["sku"].initial = card.get("sku", "")
+
+    def clean_sku(self) -> str:
+        sku = self.cleaned_data["sku"].strip()
+        product_id = reads.product_id_for_sku(sku)
+        if product_id is None:
+            raise forms.ValidationError(f"No product with SKU {sku!r}.")
+        self.instance.product_id = product_id
+        return sku
+
+
+@admin.register(ForecastOverride)
+class ForecastOverrideAdmin(admin.ModelAdmin):
+    """The merchant's overrides; they take effect at the next retrain."""
+
+    form = ForecastOverrideForm
+    list_display = ("sku", "starts_on", "ends_on", "units_per_day", "percent", "note", "created_by", "created_at")
+    list_filter = ("starts_on",)
+    search_fields = ("=product_id", "note")
+
+    @admin.display(description="SKU")
+    def sku(self, obj: ForecastOverride) -> str:
+        return get_adapter().product_summaries([obj.product_id]).get(obj.product_id, {}).get("sku", str(obj.product_id))
+
+    def save_model(self, request: HttpRequest, obj: ForecastOverride, form, change: bool) -> None:
+        if not change:
+            obj.created_by = request.user.get_username()
+        super().save_model(request, obj, form, change)
+        self.message_user(request, "The override takes effect at the next retrain.", messages.INFO)
