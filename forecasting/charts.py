@@ -93,7 +93,8 @@ def bias_chart(*, title: str, rows: list[dict], width: int = 760) -> SafeString:
     plot_w = width - label_w - 100  # room for the value written past each bar's end
     zero = label_w + 50 + plot_w / 2
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" role="img" '
-             f'aria-label="{escape(title)}" style="max-width:{width}px;font:11px sans-serif"><title>{escape(title)}</title>',
+             f'aria-label="{escape(title)}" style="max-width:{width}px;font:11px sans-serif">'
+             f"<title>{escape(title)}</title>",
              f'<text x="0" y="16" font-weight="bold" font-size="13">{escape(title)}</text>',
              f'<line x1="{zero:.1f}" x2="{zero:.1f}" y1="{top - 4}" y2="{height - 20}" stroke="#4b5563"/>']
     for i, row in enumerate(rows):

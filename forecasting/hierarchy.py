@@ -55,7 +55,8 @@ def version_product_forecasts(version_id: int) -> pd.DataFrame:
     query of plain tuples (280,000 rows for 10,000 products x 28 days). ``variance`` is the stored one
     when the model has that column and it is filled, else derived from the 95% interval."""
     names = {f.name for f in DemandForecast._meta.get_fields()}
-    columns = ["product_id", "date", "mean", "lo95", "hi95", "model_mean"] + (["variance"] if "variance" in names else [])
+    columns = ["product_id", "date", "mean", "lo95", "hi95", "model_mean"]
+    columns += ["variance"] if "variance" in names else []
     rows = DemandForecast.objects.filter(model_version_id=version_id).order_by().values_list(*columns)
     frame = pd.DataFrame.from_records(list(rows), columns=columns)
     frame["date"] = pd.to_datetime(frame["date"])

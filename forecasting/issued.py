@@ -90,7 +90,8 @@ def issued_with_actuals(*, start: date, end: date, overridden_only: bool = False
 
 
 def _window(weeks: int, until: date | None) -> tuple[date, date] | None:
-    last = last_actual_day(until=until, lookback_days=max(7 * weeks, int(electroshop_settings.FORECAST_ISSUED_KEEP_DAYS)))
+    lookback = max(7 * weeks, int(electroshop_settings.FORECAST_ISSUED_KEEP_DAYS))
+    last = last_actual_day(until=until, lookback_days=lookback)
     if last is None:
         return None
     end = last + timedelta(days=1)

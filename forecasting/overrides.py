@@ -57,8 +57,12 @@ def create_override(*, product_id: int, starts_on: date, ends_on: date, units_pe
     return override
 
 
-def delete_override(override_id: int) -> bool:
-    return ForecastOverride.objects.filter(pk=override_id).delete()[0] > 0
+def delete_override(override_id: int) -> ForecastOverride | None:
+    """Delete the override and return it as it was (None if there is none)."""
+    override = ForecastOverride.objects.filter(pk=override_id).first()
+    if override is not None:
+        ForecastOverride.objects.filter(pk=override_id).delete()
+    return override
 
 
 def list_overrides(*, product_id: int | None = None, active_on: date | None = None, limit: int = 100,

@@ -382,10 +382,12 @@ def pooled_backtest_metrics(*, version_id: int) -> dict[str, dict[str, float | N
 
 
 def finalize_forecasts(*, run_id: int) -> ModelVersion:
-    """Category forecasts, pooled accuracy, ready, activate, finish, prune."""
+    """Category forecasts (bottom-up), issued forecasts, pooled accuracy and the override report, ready,
+    activate, finish, prune."""
     started = time.perf_counter()
     version = _version_of_run(run_id)
-    registry.report_progress(run_id=run_id, progress=0.88, stage="forecasting categories")
+    origin = date.fromisoformat(version.parameters["origin"])
+    registry.report_progress(run_id=run_id, progress=0.88, stage="summing category forecasts")
     categories, scales = fill_category_forecasts(version=version)
     backtest = pooled_backtest_metrics(version_id=version.pk)
     metrics: dict[str, Any] = {"origin": version.parameters["origin"], "horizon": version.parameters["horizon"],
@@ -393,7 +395,7 @@ def finalize_forecasts(*, run_id: int) -> ModelVersion:
                                .values("product_id").distinct().count(),
                                "categories": categories, "backtest": backtest,
                                "covariance_scale": hierarchy.scale_summary(scales),
-                               "overrides": issued.override_report(until=date.fromisoformat(version.parameters["origin"]))}
+                               "overrides": issued.override_report(until=origin)}
     for method, scores in backtest.items():  # flat numbers for the registry's tables and charts
         for name in ("wrmsse", "wape", "coverage95"):
             if scores.get(name) is not None:
@@ -410,7 +412,7 @@ def finalize_forecasts(*, run_id: int) -> ModelVersion:
                                                 f"backtest WRMSSE engine {engine.get('wrmsse')} vs {baselines}")
     registry.finish_training_run(run_id=run_id, model_version=version)
     registry.prune_model_versions(app=APP, kind=KIND)
-    issued.prune_issued_forecasts(today=date.fromisoformat(version.parameters["origin"]))
+    issued.prune_issued_forecasts(today=origin)
     return version
 
 

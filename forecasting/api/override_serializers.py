@@ -122,6 +122,7 @@ OVERRIDE_REQUEST_EXAMPLES = [
                           "note": "discontinued in June"}),
 ]
 OVERRIDE_EXAMPLE = OpenApiExample("created", value=OVERRIDE, response_only=True, status_codes=["201"])
+OVERRIDE_DELETED_EXAMPLE = OpenApiExample("deleted (as it was)", value=OVERRIDE, response_only=True)
 OVERRIDE_LIST_EXAMPLE = OpenApiExample("overrides", value={"count": 1, "results": [OVERRIDE]}, response_only=True)
 BIAS_EXAMPLE = OpenApiExample(
     "per product", response_only=True,

@@ -2,7 +2,7 @@
 
 An override takes effect at the next retrain: the version being served is not changed."""
 from django.http import Http404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -58,11 +58,14 @@ class OverridesView(MerchantView):
 class OverrideView(MerchantView):
     """Delete one override (the next retrain no longer applies it)."""
 
-    @extend_schema(responses={204: OpenApiResponse(description="deleted"), **ERRORS, 404: NOT_FOUND})
+    @extend_schema(examples=[s.OVERRIDE_DELETED_EXAMPLE],
+                   responses={200: s.OverrideSerializer, **ERRORS, 404: NOT_FOUND})
     def delete(self, request: Request, override_id: int) -> Response:
-        if override_id > MAX_ID or not overrides.delete_override(override_id):
+        """Deletes the override and answers it as it was."""
+        override = overrides.delete_override(override_id) if override_id <= MAX_ID else None
+        if override is None:
             raise Http404(f"no override with id {override_id}")
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response(s.OverrideSerializer(_override_body([override])[0]).data)
 
 
 class BiasView(MerchantView):

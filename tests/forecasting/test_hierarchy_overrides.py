@@ -18,8 +18,8 @@ from tests.factories import CustomerFactory, ProductFactory
 from .conftest import AS_OF, at
 
 
-def retrain():
-    call_command("retrain", "forecasting", "--sync", "--as-of", AS_OF.isoformat(), stdout=io.StringIO(),
+def retrain(as_of=AS_OF):
+    call_command("retrain", "forecasting", "--sync", "--as-of", as_of.isoformat(), stdout=io.StringIO(),
                  stderr=io.StringIO())
     return ModelVersion.objects.get(app="forecasting", kind="demand", status=ModelVersion.Status.ACTIVE)
 
@@ -73,7 +73,8 @@ def test_categories_are_the_sum_of_their_products_and_a_new_product_is_forecast_
 
 
 @pytest.mark.django_db
-def test_overrides_reach_the_endpoint_the_reorder_advice_and_the_override_report(shop, staff_client):
+def test_overrides_reach_the_endpoint_the_reorder_advice_and_the_override_report(shop, staff_client,
+                                                                                 staff_session_client):
     products = shop["products"]
     created = staff_client.post("/api/v1/forecasts/overrides/", {
         "sku": "PH/1", "starts_on": AS_OF.isoformat(), "ends_on": (AS_OF + timedelta(days=6)).isoformat(),
@@ -111,7 +112,8 @@ def test_overrides_reach_the_endpoint_the_reorder_advice_and_the_override_report
     customer = CustomerFactory()
     for k in range(7):
         for sku, units in (("PH/1", 8), ("CASE-2", 1)):
-            order = Order.objects.create(number=f"A{sku}{k}", customer=customer, created_at=at(AS_OF + timedelta(days=k)))
+            order = Order.objects.create(number=f"A{sku}{k}", customer=customer,
+                                         created_at=at(AS_OF + timedelta(days=k)))
             OrderLine.objects.create(order=order, product=products[sku], quantity=units, unit_price=1)
     report = issued.override_report(until=AS_OF + timedelta(days=30))
     case_issued = list(IssuedForecast.objects.filter(product_id=products["CASE-2"].pk))
@@ -122,3 +124,11 @@ def test_overrides_reach_the_endpoint_the_reorder_advice_and_the_override_report
     wape = (sum(abs(20 - 8) for _ in range(7)) + sum(abs(r.mean - 1) for r in case_issued)) / 63
     assert report["override"]["wape"] == pytest.approx(wape, abs=1e-4)
     assert report["start"] == AS_OF.isoformat() and report["end"] == (AS_OF + timedelta(days=6)).isoformat()
+
+    # the next retrain scores them in its metrics, and the admin's accuracy block shows them
+    later = retrain(AS_OF + timedelta(days=7))
+    assert later.metrics["overrides"] == report
+    html = staff_session_client.get("/admin/forecasting/forecastingdashboard/").content.decode()
+    assert "Merchant overrides, scored separately" in html and "with the override" in html
+    assert IssuedForecast.objects.filter(origin=AS_OF).count() == 7 * len(products)      # the older week is kept
+    assert IssuedForecast.objects.filter(origin=AS_OF + timedelta(days=7)).count() == 7 * len(products)
