@@ -93,13 +93,13 @@ class ForecastingDashboardAdmin(ModelDashboardAdmin):
 def bias_context(rows: int = 15) -> dict:
     """The bias block: issued forecast minus actual units over the last FORECAST_BIAS_WEEKS weeks, per
     category (chart and table) and the products with the largest bias in units."""
-    categories = issued.forecast_bias(level="category", limit=rows)
-    products = issued.forecast_bias(level="product", limit=rows)
-    weeks = categories["weeks"]
-    return {"bias_weeks": weeks, "bias_window": (categories["start"], categories["end"]),
-            "bias_categories": categories["results"], "bias_products": products["results"],
+    head, frame = issued.issued_bias()
+    categories = issued.bias_rows(frame, level="category", limit=rows)[1]
+    weeks = head["weeks"]
+    return {"bias_weeks": weeks, "bias_window": (head["start"], head["end"]), "bias_categories": categories,
+            "bias_products": issued.bias_rows(frame, level="product", limit=rows)[1],
             "bias_chart": bias_chart(title=f"Bias by category, last {weeks} weeks (issued - actual, % of actual)",
-                                     rows=categories["results"])}
+                                     rows=categories)}
 
 
 class ActiveVersionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):

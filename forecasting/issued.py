@@ -82,8 +82,8 @@ def issued_with_actuals(*, start: date, end: date, overridden_only: bool = False
         return frame.assign(actual=pd.Series(dtype=float))
     frame["date"] = pd.to_datetime(frame["date"])
     window = selectors._fallback_window(end)[1]
-    sales = get_adapter().daily_units_for_products(product_ids=frame["product_id"].unique().tolist(), until=window,
-                                                   since=window - timedelta(days=(end - start).days))
+    # the shop's daily units in the window (no list of ids: the window is short, the catalogue may be long)
+    sales = get_adapter().daily_units_frame(until=window, since=window - timedelta(days=(end - start).days))
     sales = sales.rename(columns={"units": "actual"})[["product_id", "date", "actual"]]
     merged = frame.merge(sales, on=["product_id", "date"], how="left").fillna({"actual": 0.0})
     return merged.astype({"actual": float, "mean": float, "model_mean": float})
@@ -104,23 +104,26 @@ def _bias_row(issued: float, actual: float, days: int) -> dict:
             "bias_percent": round(100 * bias / actual, 2) if actual > 0 else None, "days": int(days)}
 
 
-def forecast_bias(*, level: str = "product", weeks: int | None = None, until: date | None = None,
-                  limit: int = 100) -> dict:
-    """Bias of the issued forecasts over the last ``weeks`` weeks with actuals: per product or per
-    category (with subcategories, rolled up to ancestors; 0 = the whole shop), sum(issued - actual)
-    in units and as a percentage of actual units. Rows sorted by the size of the bias in units."""
-    if level not in LEVELS:
-        raise ValueError(f"level must be one of {LEVELS}")
+def issued_bias(*, weeks: int | None = None, until: date | None = None) -> tuple[dict, pd.DataFrame]:
+    """(window description, issued rows with actuals) of the last ``weeks`` weeks with actuals."""
     weeks = int(weeks or electroshop_settings.FORECAST_BIAS_WEEKS)
     window = _window(weeks, until)
-    body = {"level": level, "weeks": weeks, "start": None, "end": None, "count": 0, "results": []}
+    head = {"weeks": weeks, "start": None, "end": None}
     if window is None:
-        return body
+        return head, pd.DataFrame()
     start, end = window
-    body.update(start=start.isoformat(), end=(end - timedelta(days=1)).isoformat())
-    frame = issued_with_actuals(start=start, end=end)
+    head.update(start=start.isoformat(), end=(end - timedelta(days=1)).isoformat())
+    return head, issued_with_actuals(start=start, end=end)
+
+
+def bias_rows(frame: pd.DataFrame, *, level: str, limit: int) -> tuple[int, list[dict]]:
+    """(count, rows) of ``issued_bias``'s frame per product or per category (with subcategories, rolled up
+    to ancestors; 0 = the whole shop): sum(issued - actual) in units and as a percentage of actual units,
+    the largest bias in units first."""
+    if level not in LEVELS:
+        raise ValueError(f"level must be one of {LEVELS}")
     if frame.empty:
-        return body
+        return 0, []
     if level == "category":
         members = aggregate_members(sorted(frame["product_id"].unique().tolist()))
         frame = frame.merge(members, on="product_id").rename(columns={"aggregate_id": "key"})
@@ -128,12 +131,19 @@ def forecast_bias(*, level: str = "product", weeks: int | None = None, until: da
         frame = frame.rename(columns={"product_id": "key"})
     sums = frame.groupby("key").agg(issued=("mean", "sum"), actual=("actual", "sum"), days=("date", "nunique"))
     sums = sums.assign(size=(sums["issued"] - sums["actual"]).abs()).sort_values(["size"], ascending=False)
-    body["count"] = int(len(sums))
     top = sums.head(limit)
     names = _names(level, [int(k) for k in top.index])
-    body["results"] = [{"id": int(k), **names.get(int(k), {}), **_bias_row(r.issued, r.actual, r.days)}
+    return len(sums), [{"id": int(k), **names.get(int(k), {}), **_bias_row(r.issued, r.actual, r.days)}
                        for k, r in top.iterrows()]
-    return body
+
+
+def forecast_bias(*, level: str = "product", weeks: int | None = None, until: date | None = None,
+                  limit: int = 100) -> dict:
+    """The bias of the issued forecasts over the last ``weeks`` weeks with actuals (default
+    FORECAST_BIAS_WEEKS), per product or per category (``bias_rows``): the API's body."""
+    head, frame = issued_bias(weeks=weeks, until=until)
+    count, rows = bias_rows(frame, level=level, limit=limit)
+    return {"level": level, **head, "count": count, "results": rows}
 
 
 def _names(level: str, ids: list[int]) -> dict[int, dict]:
