@@ -26,14 +26,18 @@ def retrain(as_of=AS_OF):
 
 @pytest.fixture
 def shop(synthetic_shop):
-    """The synthetic shop plus two products listed three days before the origin under Phones: NEW-5 in
-    stock, NEW-6 not. Neither has sold."""
+    """The synthetic shop plus three products under Phones: NEW-5 and NEW-6 listed three days before the
+    origin, unsold, NEW-5 in stock and NEW-6 not; NEW-7 listed two weeks before, selling 1 a day since."""
     phones = synthetic_shop["phones"]
-    for sku, on_hand in (("NEW-5", 30), ("NEW-6", 0)):
+    customer = CustomerFactory()
+    for sku, on_hand, age in (("NEW-5", 30, 3), ("NEW-6", 0, 3), ("NEW-7", 30, 14)):
         product = ProductFactory(sku=sku, category=phones, price=Decimal("10.00"),
-                                 created_at=at(AS_OF - timedelta(days=3)))
+                                 created_at=at(AS_OF - timedelta(days=age), 8))
         Stock.objects.create(product=product, on_hand=on_hand, lead_time_days=7)
         synthetic_shop["products"][sku] = product
+    for k in range(1, 15):
+        order = Order.objects.create(number=f"N7-{k}", customer=customer, created_at=at(AS_OF - timedelta(days=k)))
+        OrderLine.objects.create(order=order, product=synthetic_shop["products"]["NEW-7"], quantity=1, unit_price=10)
     return synthetic_shop
 
 
@@ -47,7 +51,7 @@ def test_categories_are_the_sum_of_their_products_and_a_new_product_is_forecast_
         shop, staff_client):
     version = retrain()
     products = shop["products"]
-    subtree = {shop["phones"].pk: ["PH/1", "CASE-2", "NEW-5", "NEW-6"], shop["cases"].pk: ["CASE-2"],
+    subtree = {shop["phones"].pk: ["PH/1", "CASE-2", "NEW-5", "NEW-6", "NEW-7"], shop["cases"].pk: ["CASE-2"],
                shop["cables"].pk: ["CABLE-3", "OLD-4"], 0: list(products)}
     for category_id, skus in subtree.items():
         rows = list(CategoryForecast.objects.filter(model_version=version, category_id=category_id).order_by("date"))
@@ -70,6 +74,10 @@ def test_categories_are_the_sum_of_their_products_and_a_new_product_is_forecast_
     assert label.startswith("analogue x0.89") and "category" in label     # 3 of 28 days of its own history
     out_of_stock = ReorderSuggestion.objects.get(model_version=version, sku="NEW-6")
     assert not out_of_stock.model.startswith("analogue")                   # not in stock: no analogue
+    # two weeks of its own history: half the analogue's, half its own (it sells 1 a day, Phones ~4.5)
+    half = ReorderSuggestion.objects.get(model_version=version, sku="NEW-7")
+    assert half.model.startswith("analogue x0.50")
+    assert 1.0 < np.mean(means(version, products["NEW-7"])) < np.mean(daily)
 
 
 @pytest.mark.django_db
@@ -98,7 +106,7 @@ def test_overrides_reach_the_endpoint_the_reorder_advice_and_the_override_report
     assert advice.lead_time_demand >= 7 * 20 - 1e-6                  # a 7-day lead time at 20 a day
     # the category sums are of the overridden forecasts
     phones = CategoryForecast.objects.filter(model_version=version, category_id=shop["phones"].pk).order_by("date")
-    served = sum(means(version, products[s]) for s in ("PH/1", "CASE-2", "NEW-5", "NEW-6"))
+    served = sum(means(version, products[s]) for s in ("PH/1", "CASE-2", "NEW-5", "NEW-6", "NEW-7"))
     assert [r.mean for r in phones] == pytest.approx(served.tolist())
 
     # issued: the first 7 days of every product, flagged where overridden
