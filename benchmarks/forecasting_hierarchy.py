@@ -162,7 +162,8 @@ def main(argv=None) -> None:
         return frame.merge(actual, on=["aggregate_id", "date"], how="left").fillna({"actual": 0.0})
 
     pd.set_option("display.width", 160)
-    for name, frame in (("bottom-up, covariance scale (served)", served), ("bottom-up, independent products", independent),
+    for name, frame in (("bottom-up, covariance scale (served)", served),
+                        ("bottom-up, independent products", independent),
                         ("each aggregate its own series (before)", previous)):
         print(f"\n{name}:\n{_scores(with_actual(frame), level).round(3).to_string()}")
 

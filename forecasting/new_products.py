@@ -7,8 +7,13 @@ whole shop, only when the chunk has a new product:
 
 * launched products: created within the history window at least ``FORECAST_ANALOGUE_DAYS`` days
   before the origin, without a sale before their creation; their first weeks' daily units;
-* established sellers: sold in the history window before the last ``FORECAST_ANALOGUE_DAYS`` days;
-  their units over those last days before the origin.
+* established sellers: sold in the ``ESTABLISHED_DAYS`` days before the last ``FORECAST_ANALOGUE_DAYS``
+  days; their units over those last days before the origin.
+
+A product created since the last retrain is not in the served version: the request path's fallback
+(``selectors.product_forecast``) gives it, when it is active, in stock, created fewer than
+``FORECAST_ANALOGUE_DAYS`` days ago and unsold in the last four weeks, its category's established
+sellers' mean (``fallback_analogue``) instead of the seasonal naive's zeros.
 """
 from __future__ import annotations
 
@@ -22,10 +27,17 @@ from electroshop.conf import electroshop_settings
 from electroshop.seam import get_adapter
 
 from . import selectors
-from .ml.analogues import analogue_demand, blend, window_stats
+from .ml.analogues import AnalogueMatch, analogue_demand, blend, window_stats
 from .ml.hierarchy import interval_columns, variance_of
 
 logger = logging.getLogger("electroshop.forecasting")
+
+ESTABLISHED_DAYS = 91  # a seller "established" in a category sold in the quarter before the recent weeks
+
+
+def _empty_stats() -> pd.DataFrame:
+    return pd.DataFrame({"product_id": pd.Series(dtype="int64"), "mean": pd.Series(dtype=float),
+                         "var": pd.Series(dtype=float)})
 
 
 def _launch_days(summaries: dict[int, dict], first_sale: dict[int, date], origin: date) -> dict[int, int]:
@@ -70,7 +82,7 @@ def _analogue_pool(*, new: dict[int, int], origin: date, history_days: int) -> t
     since = until - timedelta(days=history_days)
     last_launch = origin - timedelta(days=days)
     launched = pool[(pool["created"] > since.date()) & (pool["created"] <= last_launch)]
-    launch = pd.DataFrame(columns=["product_id", "mean", "var"])
+    launch = _empty_stats()
     if not launched.empty:
         start = selectors._fallback_window(min(launched["created"]))[1]
         daily = adapter.daily_units_for_products(product_ids=launched["id"].tolist(), until=until, since=start)
@@ -79,14 +91,8 @@ def _analogue_pool(*, new: dict[int, int], origin: date, history_days: int) -> t
         before = daily.merge(starts.rename("start"), left_on="product_id", right_index=True)
         sold_before = set(before.loc[before["date"] < before["start"], "product_id"])  # launched earlier than created
         launch = window_stats(daily, starts.drop(list(sold_before)), days)
-    established = set(adapter.product_revenue(until=until - timedelta(days=days), since=since))
-    sellers = pool[pool["id"].isin(list(established))]
-    recent = pd.DataFrame(columns=["product_id", "mean", "var"])
-    if not sellers.empty:
-        start = until - timedelta(days=days)
-        daily = adapter.daily_units_for_products(product_ids=sellers["id"].tolist(), until=until, since=start)
-        recent = window_stats(daily.rename(columns={"units": "y"}),
-                              pd.Series(pd.Timestamp(start.date()), index=sellers["id"].to_numpy()), days)
+    sellers = pool[pool["id"].isin(list(_established_ids(origin)))]
+    recent = _recent_stats(sellers["id"].tolist(), origin)
     frame = pool.rename(columns={"id": "product_id", "brand_name": "brand"})[
         ["product_id", "categories", "brand", "price"]]
     frame = frame.merge(launch.rename(columns={"mean": "launch_mean", "var": "launch_var"}), on="product_id",
@@ -94,6 +100,50 @@ def _analogue_pool(*, new: dict[int, int], origin: date, history_days: int) -> t
     frame = frame.merge(recent.rename(columns={"mean": "recent_mean", "var": "recent_var"}), on="product_id",
                         how="left")
     return frame.astype({"launch_mean": float, "launch_var": float, "recent_mean": float, "recent_var": float}), targets
+
+
+def _established_ids(origin: date) -> set[int]:
+    """Products sold in the ESTABLISHED_DAYS days before the last FORECAST_ANALOGUE_DAYS days before ``origin``."""
+    until = selectors._fallback_window(origin)[1] - timedelta(days=int(electroshop_settings.FORECAST_ANALOGUE_DAYS))
+    return set(get_adapter().product_revenue(until=until, since=until - timedelta(days=ESTABLISHED_DAYS)))
+
+
+def _recent_stats(product_ids: list[int], origin: date) -> pd.DataFrame:
+    """[product_id, mean, var] of daily units over the last FORECAST_ANALOGUE_DAYS days before ``origin``."""
+    if not product_ids:
+        return _empty_stats()
+    days = int(electroshop_settings.FORECAST_ANALOGUE_DAYS)
+    until = selectors._fallback_window(origin)[1]
+    start = until - timedelta(days=days)
+    daily = get_adapter().daily_units_for_products(product_ids=product_ids, until=until, since=start)
+    return window_stats(daily.rename(columns={"units": "y"}),
+                        pd.Series(pd.Timestamp(start.date()), index=list(product_ids)), days)
+
+
+def fallback_analogue(product_id: int, *, origin: date) -> AnalogueMatch | None:
+    """The analogue forecast of a product missing from the served version (created since the retrain):
+    its category's established sellers' mean daily units, when it is active, in stock and created fewer
+    than FORECAST_ANALOGUE_DAYS days before ``origin``; else None. A handful of queries."""
+    days = int(electroshop_settings.FORECAST_ANALOGUE_DAYS)
+    adapter = get_adapter()
+    card = adapter.product_summaries([product_id]).get(product_id)
+    if (days <= 0 or not card or not card["is_active"] or not card.get("created_at")
+            or (origin - timezone.localdate(card["created_at"])).days >= days):
+        return None
+    level = adapter.stock_levels([product_id]).get(product_id)
+    categories = adapter.product_category_ids([product_id]).get(product_id, [])
+    if level is None or level.on_hand <= 0 or not categories:
+        return None
+    established = sorted(_established_ids(origin) - {product_id})
+    ancestors = adapter.product_category_ids(established)
+    members = [pid for pid in established if set(categories) & set(ancestors.get(pid, ()))]
+    if not members:
+        return None
+    stats = _recent_stats(members, origin)
+    pool = pd.DataFrame({"product_id": members, "categories": [tuple(ancestors[pid]) for pid in members],
+                         "brand": "", "price": 0.0, "launch_mean": float("nan"), "launch_var": float("nan")})
+    pool = pool.merge(stats.rename(columns={"mean": "recent_mean", "var": "recent_var"}), on="product_id", how="left")
+    return analogue_demand({"categories": categories, "brand": "", "price": 0.0}, pool)
 
 
 def apply_analogues(forecasts: pd.DataFrame, *, product_ids: list[int], origin: date, history: pd.DataFrame,
@@ -124,3 +174,13 @@ def apply_analogues(forecasts: pd.DataFrame, *, product_ids: list[int], origin: 
         logger.info("analogue forecasts for %d new products", len(labels))
     return forecasts, labels
 
+
+
+def fallback_analogue_points(product_id: int, *, origin: date, horizon: int) -> list[dict]:
+    """``fallback_analogue`` as the API's points (flat mean, count-distribution intervals); [] if none."""
+    match = fallback_analogue(product_id, origin=origin)
+    if match is None or match.mean <= 0:
+        return []
+    bands = {name: float(values[0]) for name, values in interval_columns([match.mean], [match.variance]).items()}
+    return [selectors._point(origin + timedelta(days=k), match.mean, bands["lo80"], bands["hi80"], bands["lo95"],
+                             bands["hi95"]) for k in range(horizon)]

@@ -219,6 +219,12 @@ def product_forecast(*, product_id: int, horizon: int) -> ForecastAnswer:
     origin = timezone.localdate()
     since, until = _fallback_window(origin)
     history = get_adapter().recent_daily_units(since=since, until=until, product_id=product_id)
+    if not history:  # unsold: a product created since the retrain gets its category's analogue (new_products)
+        from .new_products import fallback_analogue_points
+
+        points = fallback_analogue_points(product_id, origin=origin, horizon=horizon)
+        if points:
+            return ForecastAnswer("fallback", None, origin, points)
     return ForecastAnswer("fallback", None, origin, seasonal_naive_points(history, origin=origin, horizon=horizon))
 
 

@@ -192,3 +192,31 @@ def test_admin_shows_bias_and_manages_overrides_by_sku(bias_shop, staff_session_
     assert bad.status_code == 200 and "No product with SKU" in bad.content.decode()
     listing = staff_session_client.get("/admin/forecasting/forecastoverride/")
     assert listing.status_code == 200 and ">A<" in listing.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_new_product_created_since_the_retrain_falls_back_to_its_category_not_to_zeros(staff_client):
+    """Between its creation and the next retrain a product is not in the served version: the fallback
+    gives an active, in-stock, recently created, unsold product its category's sellers' mean."""
+    from electroshop.shop.models import Stock
+
+    phones = CategoryFactory(name="Phones")
+    sellers = [ProductFactory(sku=f"S{rate}", category=phones) for rate in (2, 4)]
+    today = timezone.localdate()
+    customer = CustomerFactory()
+    for k in range(1, 120):
+        for product, rate in zip(sellers, (2, 4)):
+            order = Order.objects.create(number=f"{product.sku}-{k}", customer=customer,
+                                         created_at=at(today - timedelta(days=k)))
+            OrderLine.objects.create(order=order, product=product, quantity=rate, unit_price=1)
+    fresh = ProductFactory(sku="FRESH", category=phones, created_at=at(today - timedelta(days=2), 8))
+    gone = ProductFactory(sku="EMPTY", category=phones, created_at=at(today - timedelta(days=2), 8))
+    old = ProductFactory(sku="OLD", category=phones, created_at=at(today - timedelta(days=60), 8))
+    for product, on_hand in ((fresh, 10), (gone, 0), (old, 10)):
+        Stock.objects.create(product=product, on_hand=on_hand)
+
+    body = staff_client.get("/api/v1/forecasts/products/FRESH/?horizon=7").json()
+    assert body["source"] == "fallback" and [p["mean"] for p in body["points"]] == [3.0] * 7   # (2 + 4) / 2
+    assert all(p["lo95"] <= p["lo80"] <= p["mean"] <= p["hi80"] <= p["hi95"] for p in body["points"])
+    for sku in ("EMPTY", "OLD"):  # out of stock; listed two months ago and never sold: no analogue
+        assert all(p["mean"] == 0 for p in staff_client.get(f"/api/v1/forecasts/products/{sku}/").json()["points"])
