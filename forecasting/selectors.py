@@ -11,7 +11,8 @@ Demand history
 Request path
     One or two queries on the cached tables of the active version; no model computation. A product
     or category with nothing cached gets a seasonal-naive forecast from its last weeks of daily units
-    (one query), marked ``"source": "fallback"``. A product's points also go through the Django
+    (one query), marked ``"source": "fallback"`` (an unsold new product: its category's analogue,
+    ``new_products.fallback_analogue``). A product's points also go through the Django
     cache (a version's rows never change), so a warm product read is one cache round trip.
 """
 from __future__ import annotations
