@@ -41,8 +41,8 @@ def window_stats(daily: pd.DataFrame, starts: pd.Series, days: int) -> pd.DataFr
     else:
         frame = daily.merge(starts.rename("start"), left_on="product_id", right_index=True)
         offset = (frame["date"] - frame["start"]).dt.days
-        frame = frame[(offset >= 0) & (offset < days)]
-        sums = frame.groupby("product_id").agg(s1=("y", "sum"), s2=("y", lambda y: float((y ** 2).sum())))
+        frame = frame[(offset >= 0) & (offset < days)].assign(y2=lambda f: f["y"].astype(float) ** 2)
+        sums = frame.groupby("product_id").agg(s1=("y", "sum"), s2=("y2", "sum"))
     sums = sums.reindex(starts.index).fillna(0.0)
     mean = sums["s1"] / days
     var = np.clip(sums["s2"] / days - mean ** 2, 0.0, None)
