@@ -84,6 +84,8 @@ class ReorderSuggestion(models.Model):
     inventory_position = models.FloatField()
     reorder_now = models.BooleanField()
     suggested_quantity = models.PositiveIntegerField()
+    unit_price = models.FloatField(null=True, blank=True, help_text="the supplier's unit price at the suggested "
+                                                                    "quantity (price breaks applied); blank: unknown")
     stockout_date = models.DateField(null=True, blank=True)
     days_of_cover = models.FloatField(null=True, blank=True)
     urgency = models.SmallIntegerField(choices=Urgency.choices, default=Urgency.NONE)
