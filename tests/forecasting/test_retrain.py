@@ -55,8 +55,12 @@ def test_retrain_sync_as_of_produces_an_active_version_served_by_the_api(
 
     risks = staff_client.get("/api/v1/inventory/stockout-risks/?within_days=14").json()["results"]
     assert "PH/1" in [r["sku"] for r in risks]                            # 20 on hand, ~6 a day
-    reorder = staff_client.get("/api/v1/inventory/reorder-suggestions/").json()
+    reorder = staff_client.get("/api/v1/inventory/reorder-suggestions/?all=true").json()
     assert reorder["count"] == 4 and reorder["results"][0]["urgency"] == "critical"
+    assert all(r["reason"] and r["reorder_now"] == (r["suggested_quantity"] > 0) for r in reorder["results"])
+    attention = staff_client.get("/api/v1/inventory/reorder-suggestions/").json()["results"]
+    assert [r["sku"] for r in attention] == [r["sku"] for r in reorder["results"] if r["needs_attention"]]
+    assert "CASE-2" not in [r["sku"] for r in attention]                 # 200 on hand, ~3 a day: nothing to do
     ph = next(r for r in reorder["results"] if r["sku"] == "PH/1")
     assert ph["suggested_quantity"] % 10 == 0 and ph["suggested_quantity"] >= 10   # packs of 10
     assert ph["abc_class"] == "A"
@@ -75,7 +79,9 @@ def test_retrain_sync_as_of_produces_an_active_version_served_by_the_api(
     ids = [str(pk) for pk in ReorderSuggestion.objects.filter(model_version=version).values_list("pk", flat=True)]
     export = staff_session_client.post(changelist, {"action": "export_csv", "_selected_action": ids})
     rows = list(csv.DictReader(io.StringIO(export.content.decode())))
-    assert len(rows) == 4 and rows[0]["urgency"] == "critical"
+    assert len(rows) == 3 and rows[0]["urgency"] == "critical" and rows[0]["reason"]  # the list needing attention
+    export = staff_session_client.post(changelist + "?show=all", {"action": "export_csv", "_selected_action": ids})
+    assert len(list(csv.DictReader(io.StringIO(export.content.decode())))) == 4        # the whole catalogue
     staff_session_client.post(changelist, {"action": "create_purchase_order_draft", "_selected_action": ids})
     drafts = {d.supplier: d for d in PurchaseOrder.objects.all()}
     ordered = {r.sku: r.suggested_quantity for r in ReorderSuggestion.objects.filter(suggested_quantity__gt=0)}
