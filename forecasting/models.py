@@ -234,7 +234,8 @@ class Supplier(models.Model):
     minimum_order_quantity = models.PositiveIntegerField(default=1, help_text="units per product line, at least")
     pack_size = models.PositiveIntegerField(default=1, validators=[MinValueValidator(1)])
     price_breaks = models.JSONField(default=list, blank=True,
-                                    help_text='unit price by quantity, e.g. [{"min_quantity": 100, "unit_price": 9.5}]')
+                                    help_text='unit price by quantity, e.g. [{"min_quantity": 100, "unit_price": 9.5}], '
+                                              'or off the unit cost: [{"min_quantity": 50, "discount_percent": 5}]')
     note = models.CharField(max_length=300, blank=True)
 
     class Meta:

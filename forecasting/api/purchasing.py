@@ -84,7 +84,14 @@ class ReceiveSerializer(serializers.Serializer):
 
 class PriceBreakSerializer(serializers.Serializer):
     min_quantity = serializers.IntegerField(min_value=1)
-    unit_price = serializers.FloatField(min_value=0)
+    unit_price = serializers.FloatField(min_value=0, required=False, help_text="the unit price from min_quantity on")
+    discount_percent = serializers.FloatField(min_value=0, max_value=100, required=False,
+                                              help_text="or: percent off each product's unit cost")
+
+    def validate(self, attrs: dict) -> dict:
+        if ("unit_price" in attrs) == ("discount_percent" in attrs):
+            raise serializers.ValidationError({"unit_price": ["give either unit_price or discount_percent"]})
+        return attrs
 
 
 class SupplierSerializer(serializers.ModelSerializer):
@@ -100,8 +107,7 @@ class SupplierSerializer(serializers.ModelSerializer):
         quantities = [b["min_quantity"] for b in value]
         if len(set(quantities)) != len(quantities):
             raise serializers.ValidationError("each min_quantity at most once")
-        return sorted(({"min_quantity": b["min_quantity"], "unit_price": float(b["unit_price"])} for b in value),
-                      key=lambda b: b["min_quantity"])
+        return sorted(value, key=lambda b: b["min_quantity"])
 
 
 class SupplierListSerializer(serializers.Serializer):

@@ -18,8 +18,9 @@ Conventions (documented choices):
   reorder point. Only then is a quantity suggested: order-up-to level S = the same quantile over
   lead time + review period; quantity = S − position (at least 1), raised to the minimum order and
   rounded *up* to whole packs. So ``reorder_now`` <=> ``suggested_order_qty > 0``.
-* **Price breaks** (``[{"min_quantity": q, "unit_price": p}]``): the unit price at a quantity is the
-  break with the highest ``min_quantity`` at or below it, else the base unit cost. The quantity is
+* **Price breaks** (``[{"min_quantity": q, "unit_price": p}]``, or ``"discount_percent": d`` off the
+  base unit cost): the unit price at a quantity is the break with the highest ``min_quantity`` at or
+  below it, else the base unit cost. The quantity is
   raised to a break (in whole packs) only when that costs no more in total (more units for the same
   or less money); among several such breaks the cheapest total wins.
 * **Overstock**: inventory position above S plus ``overstock_days`` of forecast demand.
@@ -93,15 +94,25 @@ def round_order_quantity(quantity: float, *, pack_size: int = 1, min_order: int 
     return int(math.ceil(q / pack - 1e-9) * pack)
 
 
-def _breaks(price_breaks) -> list[tuple[int, float]]:
-    return sorted((int(b["min_quantity"]), float(b["unit_price"])) for b in price_breaks or ()
-                  if b.get("min_quantity") is not None and b.get("unit_price") is not None)
+def _breaks(price_breaks, unit_cost: float | None) -> list[tuple[int, float]]:
+    """[(min_quantity, unit price)] sorted; a break given as ``discount_percent`` is off ``unit_cost``
+    (dropped when the unit cost is unknown)."""
+    out = []
+    for b in price_breaks or ():
+        if b.get("min_quantity") is None:
+            continue
+        if b.get("unit_price") is not None:
+            out.append((int(b["min_quantity"]), float(b["unit_price"])))
+        elif b.get("discount_percent") is not None and unit_cost is not None:
+            out.append((int(b["min_quantity"]), round(unit_cost * (1 - float(b["discount_percent"]) / 100), 4)))
+    return sorted(out)
 
 
 def unit_price_at(quantity: int, *, unit_cost: float | None, price_breaks=()) -> float | None:
-    """The unit price at ``quantity``: the highest break at or below it, else ``unit_cost`` (None: unknown)."""
+    """The unit price at ``quantity``: the highest break at or below it, else ``unit_cost`` (None: unknown).
+    A break is ``{"min_quantity": q, "unit_price": p}`` or ``{"min_quantity": q, "discount_percent": d}``."""
     price = unit_cost
-    for minimum, break_price in _breaks(price_breaks):
+    for minimum, break_price in _breaks(price_breaks, unit_cost):
         if quantity >= minimum:
             price = break_price
     return price
@@ -117,7 +128,7 @@ def apply_price_breaks(quantity: int, *, pack_size: int = 1, unit_cost: float | 
         return quantity, price
     best = (quantity * price, -quantity)
     pack = max(int(pack_size), 1)
-    for minimum, _ in _breaks(price_breaks):
+    for minimum, _ in _breaks(price_breaks, unit_cost):
         if minimum <= quantity:
             continue
         raised = int(math.ceil(minimum / pack) * pack)

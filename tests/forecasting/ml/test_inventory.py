@@ -104,6 +104,9 @@ def test_price_breaks_round_up_only_when_it_costs_no_more():
     assert apply_price_breaks(40, pack_size=1, unit_cost=10.0, price_breaks=breaks) == (40, 10.0)
     # 90 x 9 = 810 >= 100 x 8 = 800: up to the second break
     assert apply_price_breaks(90, pack_size=1, unit_cost=10.0, price_breaks=breaks) == (100, 8.0)
+    # a break as a discount off the unit cost
+    assert unit_price_at(60, unit_cost=10.0, price_breaks=[{"min_quantity": 50, "discount_percent": 5}]) == 9.5
+    assert unit_price_at(60, unit_cost=None, price_breaks=[{"min_quantity": 50, "discount_percent": 5}]) is None
     # packs of 30: the 50 break means 60 units = 540 > 46 x 10: stays
     assert apply_price_breaks(46, pack_size=30, unit_cost=10.0, price_breaks=breaks) == (46, 10.0)
     # order up to the 95% quantile of Poisson(40) = 51 over 10 days; 5 on hand: 46 needed, 50 cost less
