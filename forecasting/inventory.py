@@ -147,11 +147,10 @@ def inventory_rows(*, version_id: int, origin: date, horizon: int, forecasts: pd
             service_level=levels[product_id], pack_size=term.pack_size, min_order=term.minimum_order_quantity,
             unit_cost=term.unit_cost, price_breaks=term.price_breaks, overstock_days=OVERSTOCK_DAYS,
             days_since_last_sale=since_sale, dead_days=DEAD_STOCK_DAYS,
+            judge_overstock=product_id in last_sale or listed >= DEAD_STOCK_DAYS,  # else too new to judge
         )
         sku = card.get("sku", str(product_id))
         urgency = _urgency(advice, origin=origin, lead_time_days=term.lead_time_days, horizon=horizon)
-        too_new = product_id not in last_sale and listed < DEAD_STOCK_DAYS
-        overstock = advice.overstock and not advice.dead_stock and not too_new
         on_order = int(round(advice.inventory_position)) - max(level.on_hand, 0)
         suggestions.append(ReorderSuggestion(
             model_version_id=version_id, product_id=product_id, sku=sku, name=card.get("name", "")[:300],
@@ -168,7 +167,7 @@ def inventory_rows(*, version_id: int, origin: date, horizon: int, forecasts: pd
             xyz_class=xyz.get(product_id, "Z"), demand_class=demand_class.get(product_id, "none"),
             model=model_label.get(product_id, "")[:200], days_since_last_sale=since_sale,
             needs_attention=bool(advice.reorder_now or advice.stockout_date is not None or advice.dead_stock
-                                 or overstock),
+                                 or advice.overstock),
             reason=advice.reason,
         ))
         if urgency >= Urgency.HIGH and advice.stockout_date is not None:
@@ -179,7 +178,7 @@ def inventory_rows(*, version_id: int, origin: date, horizon: int, forecasts: pd
             alerts.append(StockAlert(model_version_id=version_id, product_id=product_id, sku=sku,
                                      kind=StockAlert.Kind.DEAD_STOCK,
                                      message=f"{level.on_hand} on hand, no sale for {since_sale} days"))
-        elif overstock:
+        elif advice.overstock:
             cover = f"{advice.days_of_cover:.0f} days of cover" if advice.days_of_cover else "no forecast demand"
             alerts.append(StockAlert(model_version_id=version_id, product_id=product_id, sku=sku,
                                      kind=StockAlert.Kind.OVERSTOCK,

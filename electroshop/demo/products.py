@@ -413,7 +413,8 @@ def fit_stock_to_sales(*, stock: dict[str, Any], orders: dict[str, Any], order_l
     """Stock levels that match the generated demand (in place): on hand = 1 to 10 weeks of the product's
     sales over the last 8 weeks (a tenth of the products 20 to 40 weeks: overstock), at least 1; the
     products chosen to be out of stock stay at 0. Stock on order = about one lead time of sales, at
-    least the minimum order, in whole packs. Its own random stream: the rest of the shop is unchanged."""
+    least the minimum order, in whole packs, for the products that sold in those weeks. Its own random
+    stream: the rest of the shop is unchanged."""
     rng = np.random.default_rng(seed + 101)
     ids = np.asarray(stock["product_id"])
     recent = np.asarray(orders["created_at"]) >= end_ts - 56 * 86400
@@ -430,4 +431,5 @@ def fit_stock_to_sales(*, stock: dict[str, Any], orders: dict[str, Any], order_l
     lead_weeks = np.asarray(stock["lead_time_days"]) / 7
     wanted = np.maximum(weekly * lead_weeks * rng.uniform(1, 2, n), moq)
     on_order = np.ceil(wanted / pack) * pack
-    stock["on_order"] = np.where(np.asarray(stock["on_order"]) > 0, on_order, 0).astype(np.int64)
+    # only products that sell are on order (nobody orders the minimum of a product that sold nothing lately)
+    stock["on_order"] = np.where((np.asarray(stock["on_order"]) > 0) & (weekly > 0), on_order, 0).astype(np.int64)

@@ -3,7 +3,7 @@
 Conventions (documented choices):
 
 * **Stock-out date**: the first forecast day on which cumulative forecast demand exceeds the
-  stock available that day. Available stock = on hand, plus each expected arrival (a list of
+  stock available that day by half a unit or more (an expected lost sale, rounded). Available stock = on hand, plus each expected arrival (a list of
   ``(date, quantity)``: the open purchase orders' remaining lines on their expected dates) from
   its arrival day on. Stock on order whose arrival is unknown is given the end of the lead time
   by the caller: the pessimistic end of "within lead time", so a stock-out before the delivery is
@@ -12,8 +12,9 @@ Conventions (documented choices):
   from ``ml.distribution``: ``(m_L, v_L) = lead_time_demand(mean, variance, lead_time_days,
   lead_time_std_days)`` and ``ROP = demand_quantile(m_L, v_L, service_level)`` (whole units; a
   negative binomial, or Poisson when the variance is not above the mean). Safety stock = ROP − m_L,
-  so it grows with both the demand's and the lead time's variability. A product without any
-  forecast demand over the lead time has ROP −1: it is never reordered on its own.
+  so it grows with both the demand's and the lead time's variability. A product with under half a
+  unit of forecast demand over lead time + review period has ROP −1: it is never reordered on its
+  own (an order would be minimum-order stock that nobody buys).
 * **Reorder now** exactly when the inventory position (on hand + on order) is at or below the
   reorder point. Only then is a quantity suggested: order-up-to level S = the same quantile over
   lead time + review period; quantity = S − position (at least 1), raised to the minimum order and
@@ -23,7 +24,8 @@ Conventions (documented choices):
   below it, else the base unit cost. The quantity is
   raised to a break (in whole packs) only when that costs no more in total (more units for the same
   or less money); among several such breaks the cheapest total wins.
-* **Overstock**: inventory position above S plus ``overstock_days`` of forecast demand.
+* **Overstock**: inventory position more than a whole unit above S plus ``overstock_days`` of forecast
+  demand.
   **Dead stock**: stock on hand, no sale for ``dead_days`` days and (almost) no forecast demand.
 * **Lost sales** on a stock-out (censored) day: expected demand = the mean of the product's
   uncensored days within ``neighbour_days`` of it, times its weekday factor (the weekday's mean over
@@ -48,6 +50,8 @@ __all__ = ["service_level_z", "sigma_from_interval", "variance_from_interval", "
            "advice_reason", "lost_sales", "abc_classes", "xyz_classes"]
 
 Arrival = tuple[date, float]
+SHORTFALL_UNITS = 0.5     # a stock-out: expected unmet demand of at least half a unit (a sale, rounded)
+MIN_COVER_DEMAND = 0.5    # below this many units expected over lead time + review period: never reordered
 
 
 def service_level_z(service_level: float) -> float:
@@ -81,7 +85,7 @@ def projected_stockout_date(*, on_hand: float, daily_forecast, start: date,
     available = np.full(f.size, float(on_hand))
     for day, quantity in arrivals:
         available += np.where(days >= (day - start).days, float(quantity), 0.0)
-    short = np.flatnonzero(np.cumsum(f) > available + 1e-9)
+    short = np.flatnonzero(np.cumsum(f) >= available + SHORTFALL_UNITS)
     return start + timedelta(days=int(short[0])) if short.size else None
 
 
@@ -167,6 +171,8 @@ def _day(d: date) -> str:
 
 
 def _units(x: float) -> str:
+    if abs(x) < 0.05:
+        return "0" if abs(x) < 5e-4 else f"{x:.1g}"      # a slow mover's 0.003, never "-0.0"
     return f"{x:,.0f}" if abs(x - round(x)) < 1e-9 else f"{x:,.1f}"
 
 
@@ -209,7 +215,8 @@ def advice_reason(advice: ReorderAdvice, *, start: date, lead_time_days: float, 
                  else "no forecast demand")
         parts.append(f"overstock: {_units(advice.inventory_position)} in stock and on order, {cover}")
     elif advice.reorder_point < 0:
-        parts.append("no forecast demand over the lead time: nothing to order")
+        parts.append(f"under {MIN_COVER_DEMAND:g} units expected over the lead time and review period: "
+                     f"not reordered")
     else:
         parts.append(f"no order needed: {_units(advice.inventory_position)} in stock and on order is above the "
                      f"reorder point {_units(advice.reorder_point)}")
@@ -223,12 +230,13 @@ def reorder_advice(*, on_hand: float, mean, variance=None, lo95=None, hi95=None,
                    lead_time_std_days: float = 0.0, review_days: int = 7, service_level: float = 0.95,
                    pack_size: int = 1, min_order: int = 0, unit_cost: float | None = None, price_breaks=(),
                    overstock_days: int = 90, days_since_last_sale: int | None = None,
-                   dead_days: int = 90) -> ReorderAdvice:
+                   dead_days: int = 90, judge_overstock: bool = True) -> ReorderAdvice:
     """All inventory figures for one product from its daily forecast: ``mean`` and ``variance`` of
     units per day (or, without ``variance``, the 95% band it is read off).
 
     ``arrivals``: the expected deliveries ``[(date, quantity)]``; without them ``on_order`` arrives at
-    the end of the lead time. The inventory position is on hand + everything on order."""
+    the end of the lead time. The inventory position is on hand + everything on order.
+    ``judge_overstock`` False (a product too new to have sold): never overstock or dead stock."""
     mean = np.clip(np.asarray(mean, float), 0, None)
     if variance is None:
         variance = (variance_from_interval(lo95, hi95) if lo95 is not None and hi95 is not None
@@ -242,10 +250,10 @@ def reorder_advice(*, on_hand: float, mean, variance=None, lo95=None, hi95=None,
                                       lead_time_std_days=lead_time_std_days)
     m_cover, v_cover = lead_time_demand(mean, variance, lead_time_days=lead_time_days + review_days,
                                         lead_time_std_days=lead_time_std_days)
-    if m_lead > 1e-9:
+    if m_cover >= MIN_COVER_DEMAND:
         rop = float(demand_quantile(m_lead, v_lead, service_level))
         order_up_to = max(float(demand_quantile(m_cover, v_cover, service_level)), rop)
-    else:  # no forecast demand over the lead time: never reordered on its own
+    else:  # (almost) no forecast demand: an order would only be minimum-order stock nobody buys
         rop, order_up_to = -1.0, 0.0
     safety = rop - m_lead if rop >= 0 else 0.0
     reorder_now = position <= rop
@@ -255,9 +263,11 @@ def reorder_advice(*, on_hand: float, mean, variance=None, lo95=None, hi95=None,
     daily = float(mean.mean()) if mean.size else 0.0
     cover = position / daily if daily > 0 else None
     m_over, _ = lead_time_demand(mean, variance, lead_time_days=lead_time_days + review_days + overstock_days)
-    overstock = position > order_up_to + (m_over - m_cover) and position > 0
-    dead = (on_hand > 0 and days_since_last_sale is not None and days_since_last_sale >= dead_days
-            and float(mean.sum()) < 1.0)
+    # more than a whole unit beyond S and the next overstock_days of demand
+    overstock = judge_overstock and position > math.ceil(order_up_to + (m_over - m_cover) - 1e-9)
+    dead = (judge_overstock and on_hand > 0 and days_since_last_sale is not None
+            and days_since_last_sale >= dead_days and float(mean.sum()) < 1.0)
+    overstock = overstock and not dead
     stockout = projected_stockout_date(on_hand=on_hand, daily_forecast=mean, start=start, arrivals=arrivals)
     upcoming = sorted(d for d, _ in arrivals)
     advice = ReorderAdvice(stockout_date=stockout, lead_time_demand=m_lead, lead_time_variance=v_lead,

@@ -27,6 +27,8 @@ def test_stockout_date_counts_each_arrival_only_from_its_day():
                                    arrivals=[(date(2025, 3, 6), 20), (date(2025, 3, 3), 10)]) == date(2025, 3, 5)
     assert projected_stockout_date(on_hand=17, daily_forecast=f, start=START,
                                    arrivals=[(date(2025, 3, 6), 20), (date(2025, 3, 3), 10)]) == date(2025, 3, 10)
+    # a stock-out is an expected shortfall of half a unit: 0.3 a day from nothing is short on day 1
+    assert projected_stockout_date(on_hand=0, daily_forecast=[0.3] * 5, start=START) == date(2025, 3, 2)
     # an overdue delivery counts from day 0; exactly enough stock is not a stock-out
     assert projected_stockout_date(on_hand=0, daily_forecast=f, start=START,
                                    arrivals=[(START - timedelta(days=3), 50)]) is None
@@ -82,7 +84,11 @@ def test_reorder_now_exactly_at_or_below_the_reorder_point_with_moq_and_packs():
 def test_no_forecast_demand_is_never_reordered():
     adv = reorder_advice(on_hand=0, mean=[0] * 14, variance=[0] * 14, start=START, lead_time_days=4)
     assert adv.reorder_point == -1 and not adv.reorder_now and adv.suggested_order_qty == 0
-    assert adv.reason == "no forecast demand over the lead time: nothing to order"
+    assert adv.reason == "under 0.5 units expected over the lead time and review period: not reordered"
+    # a slow mover: 0.02 a day is 0.22 units over 4 + 7 days: an order of the minimum 20 would sit on the shelf
+    slow = reorder_advice(on_hand=0, mean=[0.02] * 14, variance=[0.02] * 14, start=START, lead_time_days=4,
+                          min_order=20)
+    assert slow.reorder_point == -1 and not slow.reorder_now and slow.stockout_date is None
 
 
 def test_order_quantity_rounding():
