@@ -350,7 +350,7 @@ class ShopAdapter(ABC):
         return False
 
     def set_review_status(self, review_id: int, status: str) -> bool:
-        """The one write the plugin asks of a shop. ``status`` is one of REVIEW_STATUSES: "held"
+        """A write the plugin asks of a shop. ``status`` is one of REVIEW_STATUSES: "held"
         hides a pending or published review until a moderator decides (a decision already taken
         stays); "published" and "rejected" are the moderator's decision. Returns whether a review
         changed. Default: nothing to change."""
