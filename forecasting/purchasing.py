@@ -110,9 +110,15 @@ def _locked(order_id: int) -> PurchaseOrder:
         raise ValidationError({"order": [f"no purchase order {order_id}"]}) from exc
 
 
+def _add_note(order: PurchaseOrder, note: str) -> None:
+    if note:
+        order.note = f"{order.note}\n{note}".strip()
+        order.save(update_fields=["note"])
+
+
 @transaction.atomic
-def send(*, order_id: int, today: date | None = None) -> PurchaseOrder:
-    """Send a draft: its quantities go on order, arriving today + the lead time."""
+def send(*, order_id: int, today: date | None = None, note: str = "") -> PurchaseOrder:
+    """Send a draft: its quantities go on order, arriving today + the lead time. ``note``: added to the order's."""
     order = _locked(order_id)
     if order.status != Status.DRAFT:
         raise ValidationError({"status": [f"only a draft can be sent; this order is {order.get_status_display()}"]})
@@ -125,6 +131,7 @@ def send(*, order_id: int, today: date | None = None) -> PurchaseOrder:
     order.sent_at = timezone.now()
     order.expected_on = (today or timezone.localdate()) + timedelta(days=order_lead_time_days(order))
     order.save(update_fields=["status", "sent_at", "expected_on"])
+    _add_note(order, note)
     return order
 
 
@@ -167,7 +174,7 @@ def receive(*, order_id: int, quantities: dict[int, int] | None = None, received
 
 
 @transaction.atomic
-def cancel(*, order_id: int) -> PurchaseOrder:
+def cancel(*, order_id: int, note: str = "") -> PurchaseOrder:
     """Cancel a draft, or an open order whose remaining quantities are taken back off on order."""
     order = _locked(order_id)
     if order.status not in (Status.DRAFT, *OPEN):
@@ -179,4 +186,5 @@ def cancel(*, order_id: int) -> PurchaseOrder:
                 _adjust(line.product_id, on_order=-remaining)
     order.status = Status.CANCELLED
     order.save(update_fields=["status"])
+    _add_note(order, note)
     return order

@@ -337,6 +337,11 @@ def stock_alert_counts() -> dict[str, int]:
 
 # --- lost sales ---------------------------------------------------------------------------------------
 
+def _lost_sales(version_id: int, origin: date | None, days: int):
+    rows = LostSales.objects.filter(model_version_id=version_id)
+    return rows.filter(date__gte=origin - timedelta(days=days)) if origin is not None else rows
+
+
 def lost_sales_totals(*, days: int, limit: int = 100, offset: int = 0,
                       ) -> tuple[int | None, date | None, int, list[dict]]:
     """(version number, origin, products, page): per product the units and revenue estimated lost on
@@ -345,8 +350,7 @@ def lost_sales_totals(*, days: int, limit: int = 100, offset: int = 0,
     if version_id is None:
         return None, None, 0, []
     number, origin = version_info(version_id)
-    rows = (LostSales.objects.filter(model_version_id=version_id, date__gte=origin - timedelta(days=days))
-            .order_by().values("product_id", "sku")
+    rows = (_lost_sales(version_id, origin, days).order_by().values("product_id", "sku")
             .annotate(lost_units=Sum("lost_units"), lost_revenue=Sum("lost_revenue"), stockout_days=Count("pk")))
     count = rows.count()
     page = rows.order_by("-lost_revenue", "sku")[offset:offset + limit]
@@ -359,7 +363,5 @@ def lost_sales_by_day(*, days: int) -> list[tuple[date, float, float]]:
     version_id = current_version_id()
     if version_id is None:
         return []
-    origin = version_info(version_id)[1]
-    return list(LostSales.objects.filter(model_version_id=version_id, date__gte=origin - timedelta(days=days))
-                .order_by("date").values("date").annotate(units=Sum("lost_units"), revenue=Sum("lost_revenue"))
+    return list(_lost_sales(version_id, version_info(version_id)[1], days).order_by("date").values("date").annotate(units=Sum("lost_units"), revenue=Sum("lost_revenue"))
                 .values_list("date", "units", "revenue"))

@@ -66,6 +66,11 @@ class DraftsSerializer(serializers.Serializer):
     results = PurchaseOrderSerializer(many=True, help_text="one draft per supplier")
 
 
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, max_length=1000,
+                                 help_text="added to the order's note (e.g. the supplier's reference)")
+
+
 class ReceiveLineSerializer(serializers.Serializer):
     product_id = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     sku = serializers.CharField(required=False, max_length=64)
@@ -135,6 +140,8 @@ CREATE_ALL = OpenApiExample("every product to reorder now", value={}, request_on
 RECEIVE_EXAMPLE = OpenApiExample("a partial receipt", request_only=True,
                                  value={"lines": [{"product_id": 412, "quantity": 30}, {"sku": "CB-0007", "quantity": 12}]})
 RECEIVE_ALL = OpenApiExample("everything that remains", value={}, request_only=True)
+SEND_EXAMPLE = OpenApiExample("with a note", value={"note": "confirmed by phone, ref. ET-5512"}, request_only=True)
+CANCEL_EXAMPLE = OpenApiExample("with a note", value={"note": "supplier out of stock"}, request_only=True)
 BAD_RECEIPT = OpenApiExample("more than remains", response_only=True, status_codes=["400"],
                              value={"lines": ["PH-0412: 60 is more than the 50 that remain to be received"]})
 SUPPLIER = {"id": 2, "name": "EuroTech Wholesale", "email": "orders@eurotech.example", "lead_time_days": 10,
@@ -176,7 +183,8 @@ def _answer(order_id: int) -> Response:
 class PurchaseOrdersView(MerchantView):
     """Purchase orders, newest first (GET); drafts from the reorder suggestions, one per supplier (POST)."""
 
-    @extend_schema(parameters=[PurchaseOrderQuerySerializer], examples=[ORDER_LIST_EXAMPLE],
+    @extend_schema(operation_id="inventory_purchase_orders_list", parameters=[PurchaseOrderQuerySerializer],
+                   examples=[ORDER_LIST_EXAMPLE],
                    responses={200: PurchaseOrderListSerializer, **ERRORS})
     def get(self, request: Request) -> Response:
         query = PurchaseOrderQuerySerializer(data=request.query_params)
@@ -214,11 +222,13 @@ class PurchaseOrderView(MerchantView):
 class SendPurchaseOrderView(MerchantView):
     """Send a draft: its quantities go on order, expected today + the supplier's lead time."""
 
-    @extend_schema(parameters=[ORDER_ID], request=None, examples=[ORDER_EXAMPLE],
+    @extend_schema(parameters=[ORDER_ID], request=NoteSerializer, examples=[SEND_EXAMPLE, ORDER_EXAMPLE],
                    responses={200: PurchaseOrderSerializer, **ERRORS, 404: NOT_FOUND})
     def post(self, request: Request, order_id: int) -> Response:
         _order(order_id)
-        purchasing.send(order_id=order_id)
+        body = NoteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        purchasing.send(order_id=order_id, note=body.validated_data.get("note", ""))
         return _answer(order_id)
 
 
@@ -252,11 +262,13 @@ class ReceivePurchaseOrderView(MerchantView):
 class CancelPurchaseOrderView(MerchantView):
     """Cancel a draft or an open order (its remaining quantities are taken back off on order)."""
 
-    @extend_schema(parameters=[ORDER_ID], request=None, examples=[ORDER_EXAMPLE],
+    @extend_schema(parameters=[ORDER_ID], request=NoteSerializer, examples=[CANCEL_EXAMPLE, ORDER_EXAMPLE],
                    responses={200: PurchaseOrderSerializer, **ERRORS, 404: NOT_FOUND})
     def post(self, request: Request, order_id: int) -> Response:
         _order(order_id)
-        purchasing.cancel(order_id=order_id)
+        body = NoteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        purchasing.cancel(order_id=order_id, note=body.validated_data.get("note", ""))
         return _answer(order_id)
 
 
