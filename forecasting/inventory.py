@@ -27,7 +27,16 @@ from electroshop.seam.adapter import StockLevel
 
 from . import selectors
 from .ml.inventory import lost_sales, reorder_advice, variance_from_interval
-from .models import LostSales, PurchaseOrder, PurchaseOrderLine, ReorderSuggestion, StockAlert, Supplier, SupplierProduct, Urgency
+from .models import (
+    LostSales,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    ReorderSuggestion,
+    StockAlert,
+    Supplier,
+    SupplierProduct,
+    Urgency,
+)
 
 HISTORY_DAYS = 730          # the demand history window (a product never sold in it counts from its launch)
 OVERSTOCK_DAYS = 90         # stock beyond the order-up-to level + this many days of demand

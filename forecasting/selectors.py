@@ -363,5 +363,6 @@ def lost_sales_by_day(*, days: int) -> list[tuple[date, float, float]]:
     version_id = current_version_id()
     if version_id is None:
         return []
-    return list(_lost_sales(version_id, version_info(version_id)[1], days).order_by("date").values("date").annotate(units=Sum("lost_units"), revenue=Sum("lost_revenue"))
+    return list(_lost_sales(version_id, version_info(version_id)[1], days).order_by("date").values("date")
+                .annotate(units=Sum("lost_units"), revenue=Sum("lost_revenue"))
                 .values_list("date", "units", "revenue"))

@@ -137,8 +137,8 @@ DRAFTS_EXAMPLE = OpenApiExample("drafts", response_only=True, value={"results": 
         {**LINE, "received_quantity": 0, "remaining": 80}]}]})
 CREATE_CHOSEN = OpenApiExample("these products", value={"product_ids": [412, 413]}, request_only=True)
 CREATE_ALL = OpenApiExample("every product to reorder now", value={}, request_only=True)
-RECEIVE_EXAMPLE = OpenApiExample("a partial receipt", request_only=True,
-                                 value={"lines": [{"product_id": 412, "quantity": 30}, {"sku": "CB-0007", "quantity": 12}]})
+RECEIVE_EXAMPLE = OpenApiExample("a partial receipt", request_only=True, value={
+    "lines": [{"product_id": 412, "quantity": 30}, {"sku": "CB-0007", "quantity": 12}]})
 RECEIVE_ALL = OpenApiExample("everything that remains", value={}, request_only=True)
 SEND_EXAMPLE = OpenApiExample("with a note", value={"note": "confirmed by phone, ref. ET-5512"}, request_only=True)
 CANCEL_EXAMPLE = OpenApiExample("with a note", value={"note": "supplier out of stock"}, request_only=True)

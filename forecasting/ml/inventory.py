@@ -3,11 +3,12 @@
 Conventions (documented choices):
 
 * **Stock-out date**: the first forecast day on which cumulative forecast demand exceeds the
-  stock available that day by half a unit or more (an expected lost sale, rounded). Available stock = on hand, plus each expected arrival (a list of
-  ``(date, quantity)``: the open purchase orders' remaining lines on their expected dates) from
-  its arrival day on. Stock on order whose arrival is unknown is given the end of the lead time
-  by the caller: the pessimistic end of "within lead time", so a stock-out before the delivery is
-  reported rather than hidden by stock that is not there yet.
+  stock available that day by half a unit or more (an expected lost sale, rounded). Available
+  stock = on hand, plus each expected arrival (a list of ``(date, quantity)``: the open purchase
+  orders' remaining lines on their expected dates) from its arrival day on. Stock on order whose
+  arrival is unknown is given the end of the lead time by the caller: the pessimistic end of "within
+  lead time", so a stock-out before the delivery is reported rather than hidden by stock that is
+  not there yet.
 * **Reorder point** = the ``service_level`` quantile of the demand over the (uncertain) lead time,
   from ``ml.distribution``: ``(m_L, v_L) = lead_time_demand(mean, variance, lead_time_days,
   lead_time_std_days)`` and ``ROP = demand_quantile(m_L, v_L, service_level)`` (whole units; a
@@ -21,9 +22,9 @@ Conventions (documented choices):
   rounded *up* to whole packs. So ``reorder_now`` <=> ``suggested_order_qty > 0``.
 * **Price breaks** (``[{"min_quantity": q, "unit_price": p}]``, or ``"discount_percent": d`` off the
   base unit cost): the unit price at a quantity is the break with the highest ``min_quantity`` at or
-  below it, else the base unit cost. The quantity is
-  raised to a break (in whole packs) only when that costs no more in total (more units for the same
-  or less money); among several such breaks the cheapest total wins.
+  below it, else the base unit cost. The quantity is raised to a break (in whole packs) only when
+  that costs no more in total (more units for the same or less money); among several such breaks
+  the cheapest total wins.
 * **Overstock**: inventory position more than a whole unit above S plus ``overstock_days`` of forecast
   demand.
   **Dead stock**: stock on hand, no sale for ``dead_days`` days and (almost) no forecast demand.
