@@ -297,8 +297,8 @@ def lost_sales(history: pd.DataFrame, *, origin: date, window_days: int = 90, ne
     recent = history[history["date"] >= first - pd.Timedelta(days=neighbour_days)]
     wanted = recent[recent["censored"] & (recent["date"] >= first)]["series_id"].unique()
     out = []
-    for series_id in wanted:
-        rows = recent[recent["series_id"] == series_id].sort_values("date")
+    for series_id, rows in recent[recent["series_id"].isin(wanted)].groupby("series_id"):
+        rows = rows.sort_values("date")
         y = rows["y"].to_numpy(float)
         seen = ~rows["censored"].to_numpy(bool)
         dates = rows["date"].to_numpy()
