@@ -1,11 +1,11 @@
 """Merchant screens: the demand model (accuracy next to the baselines, per-product chart with the
-projected stock and its stock-out date, retrain), the reorder list (CSV export, purchase-order
-drafts), stock alerts, service-level targets and the stock-out log."""
+projected stock and its stock-out date, retrain), the reorder list (reasons, CSV export, purchase-order
+drafts), stock alerts, service-level targets and the stock-out log. Purchase orders, suppliers and lost
+sales: ``admin_inventory``."""
 import csv
 
 from django import forms
 from django.contrib import admin, messages
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -17,13 +17,11 @@ from electroshop.mlops.formatting import format_number
 from electroshop.mlops.models import ModelVersion
 from electroshop.seam import get_adapter, reads
 
-from . import issued, selectors
+from . import issued, purchasing, selectors
 from .charts import bias_chart, category_chart, product_chart
 from .models import (
     ForecastingDashboard,
     ForecastOverride,
-    PurchaseOrder,
-    PurchaseOrderLine,
     ReorderSuggestion,
     ServiceLevelTarget,
     StockAlert,
@@ -32,9 +30,10 @@ from .models import (
 
 ACCURACY_CHART_METRICS = ("wape_engine", "wape_seasonal_naive", "wape_auto_ets")
 VERSION_TABLE_METRICS = ("products", "wrmsse_engine", "wrmsse_seasonal_naive", "wrmsse_auto_ets", "wape_engine")
-CSV_COLUMNS = ("sku", "name", "supplier", "urgency", "stockout_date", "on_hand", "on_order", "lead_time_days",
-               "reorder_point", "safety_stock", "suggested_quantity", "pack_size", "minimum_order_quantity",
-               "service_level", "abc_class", "xyz_class", "demand_class", "daily_demand", "days_of_cover")
+CSV_COLUMNS = ("sku", "name", "supplier", "urgency", "stockout_date", "on_hand", "on_order", "next_arrival_on",
+               "lead_time_days", "lead_time_std_days", "reorder_point", "safety_stock", "suggested_quantity",
+               "unit_price", "pack_size", "minimum_order_quantity", "service_level", "abc_class", "xyz_class",
+               "demand_class", "daily_demand", "days_of_cover", "reason")
 
 
 def accuracy_rows(version: ModelVersion | None) -> list[dict]:
@@ -109,11 +108,31 @@ class ActiveVersionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return super().get_queryset(request).filter(model_version_id=selectors.current_version_id())
 
 
+class AttentionFilter(admin.SimpleListFilter):
+    """By default the products that need attention (order now, stock-out within the horizon, overstock,
+    dead stock); "whole catalogue" shows every stocked product."""
+
+    title = "show"
+    parameter_name = "show"
+
+    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
+        return [("all", "whole catalogue")]
+
+    def choices(self, changelist):
+        yield {"selected": self.value() is None, "query_string": changelist.get_query_string(remove=["show"]),
+               "display": "needs attention"}
+        yield {"selected": self.value() == "all", "query_string": changelist.get_query_string({"show": "all"}),
+               "display": "whole catalogue"}
+
+    def queryset(self, request: HttpRequest, queryset):
+        return queryset if self.value() == "all" else queryset.filter(needs_attention=True)
+
+
 @admin.register(ReorderSuggestion)
 class ReorderSuggestionAdmin(ActiveVersionAdmin):
     list_display = ("sku", "name", "urgency", "stockout_date", "on_hand", "on_order", "reorder_point_shown",
-                    "suggested_quantity", "pack_size", "abc_class", "xyz_class", "supplier", "chart_link")
-    list_filter = ("urgency", "abc_class", "xyz_class", "reorder_now", "supplier")
+                    "suggested_quantity", "unit_price", "reason", "supplier", "abc_class", "xyz_class", "chart_link")
+    list_filter = (AttentionFilter, "urgency", "abc_class", "xyz_class", "reorder_now", "supplier")
     search_fields = ("sku", "name", "supplier")
     ordering = ("-urgency", "stockout_date", "sku")
     actions = ["export_csv", "create_purchase_order_draft"]
@@ -140,31 +159,13 @@ class ReorderSuggestionAdmin(ActiveVersionAdmin):
 
     @admin.action(description="Create purchase order draft(s) from selected (one per supplier)")
     def create_purchase_order_draft(self, request: HttpRequest, queryset) -> None:
-        drafts = create_purchase_order_drafts(suggestions=list(queryset.filter(suggested_quantity__gt=0)),
-                                              created_by=request.user.get_username())
+        drafts = purchasing.create_drafts(suggestions=list(queryset.filter(suggested_quantity__gt=0)),
+                                          created_by=request.user.get_username())
         if not drafts:
             self.message_user(request, "Nothing to order in the selection.", messages.WARNING)
             return
         self.message_user(request, f"Created {len(drafts)} purchase order draft(s): "
                                    + ", ".join(f"#{d.pk} {d.supplier or '(no supplier)'}" for d in drafts))
-
-
-@transaction.atomic
-def create_purchase_order_drafts(*, suggestions: list[ReorderSuggestion], created_by: str) -> list[PurchaseOrder]:
-    """One draft per supplier with the suggested quantities (already whole packs and >= minimum order)."""
-    by_supplier: dict[str, list[ReorderSuggestion]] = {}
-    for suggestion in suggestions:
-        by_supplier.setdefault(suggestion.supplier, []).append(suggestion)
-    drafts = []
-    for supplier, rows in sorted(by_supplier.items()):
-        draft = PurchaseOrder.objects.create(supplier=supplier, model_version_id=rows[0].model_version_id,
-                                                  created_by=created_by)
-        PurchaseOrderLine.objects.bulk_create([
-            PurchaseOrderLine(order=draft, product_id=r.product_id, sku=r.sku, name=r.name,
-                                   quantity=r.suggested_quantity, pack_size=r.pack_size, stockout_date=r.stockout_date)
-            for r in rows])
-        drafts.append(draft)
-    return drafts
 
 
 @admin.register(StockAlert)
@@ -178,18 +179,6 @@ class StockAlertAdmin(ActiveVersionAdmin):
 class ServiceLevelTargetAdmin(admin.ModelAdmin):
     list_display = ("__str__", "product_id", "category_id", "service_level", "note")
     search_fields = ("product_id", "category_id", "note")
-
-
-class PurchaseOrderLineInline(admin.TabularInline):
-    model = PurchaseOrderLine
-    extra = 0
-
-
-@admin.register(PurchaseOrder)
-class PurchaseOrderAdmin(admin.ModelAdmin):
-    list_display = ("pk", "supplier", "status", "created_by", "created_at")
-    list_filter = ("status", "supplier")
-    inlines = [PurchaseOrderLineInline]
 
 
 @admin.register(StockSnapshot)
@@ -243,3 +232,6 @@ class ForecastOverrideAdmin(admin.ModelAdmin):
             obj.created_by = request.user.get_username()
         super().save_model(request, obj, form, change)
         self.message_user(request, "The override takes effect at the next retrain.", messages.INFO)
+
+
+from . import admin_inventory  # noqa: E402,F401  (registers the purchasing screens)

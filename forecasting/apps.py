@@ -15,7 +15,7 @@ class ForecastingConfig(AppConfig):
         register_app(
             app=selectors.APP, kind=selectors.KIND, trainer=services.train_forecasts,
             cached_tables=[models.DemandForecast, models.CategoryForecast, models.ReorderSuggestion,
-                           models.StockAlert, models.ForecastBacktest],
+                           models.StockAlert, models.ForecastBacktest, models.LostSales],
         )
 
         def log_stock_levels(*, levels, **kwargs) -> None:

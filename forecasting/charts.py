@@ -42,7 +42,9 @@ def forecast_chart(*, title: str, history: list[tuple], points: list, suggestion
              Band("80% interval", pad + [p.lo80 for p in points], pad + [p.hi80 for p in points], color="#93c5fd")]
     markers = [Marker("origin", n_hist, color="#4b5563")]
     if suggestion is not None:
-        arrival = suggestion.lead_time_days
+        # everything on order drawn arriving with the next delivery (the stock-out date itself uses each one)
+        arrival = ((suggestion.next_arrival_on - origin).days if suggestion.next_arrival_on
+                   else suggestion.lead_time_days)
         used = np.cumsum(mean)
         stock = [suggestion.on_hand + (suggestion.on_order if k >= arrival else 0) - float(used[k])
                  for k in range(n_fc)]

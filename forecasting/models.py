@@ -106,6 +106,8 @@ class ReorderSuggestion(models.Model):
     inventory_position = models.FloatField()
     reorder_now = models.BooleanField()
     suggested_quantity = models.PositiveIntegerField()
+    unit_price = models.FloatField(null=True, blank=True, help_text="the supplier's unit price at the suggested "
+                                                                    "quantity (price breaks applied); blank: unknown")
     stockout_date = models.DateField(null=True, blank=True)
     days_of_cover = models.FloatField(null=True, blank=True)
     urgency = models.SmallIntegerField(choices=Urgency.choices, default=Urgency.NONE)
@@ -254,7 +256,8 @@ class Supplier(models.Model):
     minimum_order_quantity = models.PositiveIntegerField(default=1, help_text="units per product line, at least")
     pack_size = models.PositiveIntegerField(default=1, validators=[MinValueValidator(1)])
     price_breaks = models.JSONField(default=list, blank=True,
-                                    help_text='unit price by quantity, e.g. [{"min_quantity": 100, "unit_price": 9.5}]')
+                                    help_text='unit price by quantity, e.g. [{"min_quantity": 100, "unit_price": 9.5}], '
+                                              'or off the unit cost: [{"min_quantity": 50, "discount_percent": 5}]')
     note = models.CharField(max_length=300, blank=True)
 
     class Meta:

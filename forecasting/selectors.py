@@ -24,7 +24,7 @@ from datetime import date, datetime, time, timedelta
 import numpy as np
 import pandas as pd
 from django.core.cache import cache
-from django.db.models import Case, Count, When
+from django.db.models import Case, Count, Sum, When
 from django.utils import timezone
 
 from electroshop.cache import CacheBatch, cache_get
@@ -33,7 +33,15 @@ from electroshop.mlops.models import ModelVersion
 from electroshop.mlops.selectors import active_version_id, active_version_key, last_seen_version_id
 from electroshop.seam import get_adapter, reads
 
-from .models import CategoryForecast, DemandForecast, ReorderSuggestion, ServiceLevelTarget, StockAlert, StockSnapshot
+from .models import (
+    CategoryForecast,
+    DemandForecast,
+    LostSales,
+    ReorderSuggestion,
+    ServiceLevelTarget,
+    StockAlert,
+    StockSnapshot,
+)
 
 APP, KIND = "forecasting", "demand"
 TOTAL_CATEGORY_ID = 0  # the whole shop in CategoryForecast and the categories endpoint
@@ -248,27 +256,32 @@ SUGGESTION_FIELDS = (
     "product_id", "sku", "name", "supplier", "origin", "on_hand", "on_order", "lead_time_days", "pack_size",
     "minimum_order_quantity", "service_level", "daily_demand", "safety_stock", "reorder_point", "order_up_to",
     "suggested_quantity", "reorder_now", "stockout_date", "days_of_cover", "urgency", "abc_class", "xyz_class",
-    "demand_class",
+    "demand_class", "lead_time_std_days", "lead_time_demand", "inventory_position", "unit_price", "next_arrival_on",
+    "needs_attention", "reason",
 )
 
 
 def _suggestion_dict(row: dict) -> dict:
     out = dict(row)
     out["urgency"] = ReorderSuggestion._meta.get_field("urgency").choices[row["urgency"]][1]
-    for key in ("daily_demand", "safety_stock", "reorder_point", "order_up_to", "days_of_cover"):
+    for key in ("daily_demand", "safety_stock", "reorder_point", "order_up_to", "days_of_cover", "lead_time_demand",
+                "inventory_position", "unit_price"):
         if out[key] is not None:
             out[key] = round(out[key], 3)
     return out
 
 
 def reorder_suggestions(*, abc: str | None = None, xyz: str | None = None, urgency: int | None = None,
-                        reorder_only: bool = False, limit: int = 100, offset: int = 0,
+                        reorder_only: bool = False, everything: bool = False, limit: int = 100, offset: int = 0,
                         ) -> tuple[int | None, date | None, int, list[dict]]:
-    """(version number, origin, total count, page) of the active version, most urgent first. Two queries."""
+    """(version number, origin, total count, page) of the active version, most urgent first: the products
+    that need attention, or with ``everything`` the whole stocked catalogue. Two queries."""
     version_id = current_version_id()
     if version_id is None:
         return None, None, 0, []
     queryset = ReorderSuggestion.objects.filter(model_version_id=version_id)
+    if not everything:
+        queryset = queryset.filter(needs_attention=True)
     if abc:
         queryset = queryset.filter(abc_class=abc)
     if xyz:
@@ -327,3 +340,36 @@ def stock_alert_counts() -> dict[str, int]:
         return {}
     return dict(StockAlert.objects.filter(model_version_id=version_id).order_by()
                 .values_list("kind").annotate(n=Count("pk")).values_list("kind", "n"))
+
+
+# --- lost sales ---------------------------------------------------------------------------------------
+
+def _lost_sales(version_id: int, origin: date | None, days: int):
+    rows = LostSales.objects.filter(model_version_id=version_id)
+    return rows.filter(date__gte=origin - timedelta(days=days)) if origin is not None else rows
+
+
+def lost_sales_totals(*, days: int, limit: int = 100, offset: int = 0,
+                      ) -> tuple[int | None, date | None, int, list[dict]]:
+    """(version number, origin, products, page): per product the units and revenue estimated lost on
+    its stock-out days of the ``days`` before the active version's origin, the largest revenue first."""
+    version_id = current_version_id()
+    if version_id is None:
+        return None, None, 0, []
+    number, origin = version_info(version_id)
+    rows = (_lost_sales(version_id, origin, days).order_by().values("product_id", "sku")
+            .annotate(lost_units=Sum("lost_units"), lost_revenue=Sum("lost_revenue"), stockout_days=Count("pk")))
+    count = rows.count()
+    page = rows.order_by("-lost_revenue", "sku")[offset:offset + limit]
+    return number, origin, count, [{**row, "lost_units": round(row["lost_units"], 2),
+                                    "lost_revenue": round(row["lost_revenue"], 2)} for row in page]
+
+
+def lost_sales_by_day(*, days: int) -> list[tuple[date, float, float]]:
+    """[(date, lost units, lost revenue)] of the active version's last ``days`` before its origin."""
+    version_id = current_version_id()
+    if version_id is None:
+        return []
+    return list(_lost_sales(version_id, version_info(version_id)[1], days).order_by("date").values("date")
+                .annotate(units=Sum("lost_units"), revenue=Sum("lost_revenue"))
+                .values_list("date", "units", "revenue"))

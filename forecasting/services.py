@@ -38,15 +38,15 @@ from electroshop.mlops import services as registry
 from electroshop.mlops.models import ModelVersion, TrainingRun
 from electroshop.seam import get_adapter
 
-from . import hierarchy, issued, selectors
+from . import hierarchy, inventory, issued, selectors
 from .hierarchy import write_aggregate_backtest
 from .models import (
     DemandForecast,
     ForecastBacktest,
+    LostSales,
     ReorderSuggestion,
     StockAlert,
     StockSnapshot,
-    Urgency,
 )
 from .new_products import apply_analogues
 from .overrides import apply_chunk_overrides, model_mean_or_none
@@ -58,8 +58,6 @@ BULK_BATCH = 5000
 HISTORY_DAYS = 730          # at most two years of daily history per product
 ABC_DAYS = 365              # revenue window of the ABC ranking
 XYZ_WEEKS = 26              # weekly demand window of the XYZ classes
-OVERSTOCK_DAYS = 90         # stock beyond the order-up-to level + this many days of demand
-DEAD_STOCK_DAYS = 90        # no sale for this many days (and almost no forecast demand)
 BASELINES = ("seasonal_naive", "auto_ets")  # backtested on FORECAST_BASELINE_SAMPLE products per run
 
 
@@ -233,78 +231,6 @@ def _xyz(history: pd.DataFrame, origin: date) -> dict[int, str]:
     return {int(k): v for k, v in xyz_classes(table).items()}
 
 
-def _urgency(advice, *, origin: date, lead_time_days: int, horizon: int) -> int:
-    if advice.stockout_date is not None and advice.stockout_date < origin + timedelta(days=lead_time_days):
-        return Urgency.CRITICAL
-    if advice.reorder_now and advice.suggested_order_qty > 0:
-        return Urgency.HIGH
-    if advice.stockout_date is not None and advice.stockout_date < origin + timedelta(days=horizon):
-        return Urgency.LOW
-    return Urgency.NONE
-
-
-def inventory_rows(*, version_id: int, origin: date, horizon: int, forecasts: pd.DataFrame,
-                   product_ids: list[int], abc: dict[int, str], xyz: dict[int, str], demand_class: dict[int, str],
-                   model_label: dict[int, str], last_sale: dict[int, date]) -> tuple[list, list]:
-    """ReorderSuggestion and StockAlert rows for the stock-managed products of a chunk."""
-    from .ml.inventory import reorder_advice
-
-    stock = get_adapter().stock_levels(product_ids)
-    info = get_adapter().product_summaries(list(stock))
-    levels = selectors.service_levels(list(stock))
-    review = int(electroshop_settings.FORECAST_REVIEW_PERIOD_DAYS)
-    by_product = {pid: frame for pid, frame in forecasts.groupby("series_id")}
-    suggestions, alerts = [], []
-    for product_id, level in stock.items():
-        frame = by_product.get(product_id)
-        if frame is None:
-            mean = lo95 = hi95 = np.zeros(horizon)
-        else:
-            frame = frame.sort_values("date")
-            mean, lo95, hi95 = (frame[c].to_numpy(float) for c in ("mean", "lo95", "hi95"))
-        card = info.get(product_id, {})
-        # Never sold in the window: count from the product's launch, so a new product is not "dead".
-        listed = (origin - timezone.localdate(card["created_at"])).days if card.get("created_at") else HISTORY_DAYS
-        since_sale = (origin - last_sale[product_id]).days if product_id in last_sale else min(listed, HISTORY_DAYS)
-        advice = reorder_advice(
-            on_hand=max(level.on_hand, 0), mean=mean, lo95=lo95, hi95=hi95, start=origin, on_order=level.on_order,
-            lead_time_days=level.lead_time_days, review_days=review, service_level=levels[product_id],
-            pack_size=level.pack_size, min_order=level.minimum_order_quantity, overstock_days=OVERSTOCK_DAYS,
-            days_since_last_sale=since_sale, dead_days=DEAD_STOCK_DAYS,
-        )
-        sku = card.get("sku", str(product_id))
-        urgency = _urgency(advice, origin=origin, lead_time_days=level.lead_time_days, horizon=horizon)
-        suggestions.append(ReorderSuggestion(
-            model_version_id=version_id, product_id=product_id, sku=sku, name=card.get("name", "")[:300],
-            supplier=card.get("supplier", "")[:200], origin=origin, on_hand=level.on_hand, on_order=level.on_order,
-            lead_time_days=level.lead_time_days, pack_size=level.pack_size,
-            minimum_order_quantity=level.minimum_order_quantity, service_level=levels[product_id],
-            daily_demand=float(np.mean(mean)) if len(mean) else 0.0, lead_time_demand=advice.lead_time_demand,
-            safety_stock=advice.safety_stock, reorder_point=advice.reorder_point, order_up_to=advice.order_up_to,
-            inventory_position=advice.inventory_position, reorder_now=advice.reorder_now,
-            suggested_quantity=advice.suggested_order_qty, stockout_date=advice.stockout_date,
-            days_of_cover=advice.days_of_cover, urgency=urgency, abc_class=abc.get(product_id, "C"),
-            xyz_class=xyz.get(product_id, "Z"), demand_class=demand_class.get(product_id, "none"),
-            model=model_label.get(product_id, "")[:200], days_since_last_sale=since_sale,
-        ))
-        if urgency >= Urgency.HIGH and advice.stockout_date is not None:
-            alerts.append(StockAlert(model_version_id=version_id, product_id=product_id, sku=sku,
-                                     kind=StockAlert.Kind.STOCKOUT_RISK, stockout_date=advice.stockout_date,
-                                     message=f"projected to run out on {advice.stockout_date} "
-                                             f"(lead time {level.lead_time_days} days); "
-                                             f"order {advice.suggested_order_qty}"))
-        if advice.dead_stock:
-            alerts.append(StockAlert(model_version_id=version_id, product_id=product_id, sku=sku,
-                                     kind=StockAlert.Kind.DEAD_STOCK,
-                                     message=f"{level.on_hand} on hand, no sale for {since_sale} days"))
-        elif advice.overstock and not (product_id not in last_sale and listed < DEAD_STOCK_DAYS):  # too new to judge
-            cover = f"{advice.days_of_cover:.0f} days of cover" if advice.days_of_cover else "no forecast demand"
-            alerts.append(StockAlert(model_version_id=version_id, product_id=product_id, sku=sku,
-                                     kind=StockAlert.Kind.OVERSTOCK,
-                                     message=f"{int(advice.inventory_position)} in stock and on order: {cover}"))
-    return suggestions, alerts
-
-
 def fill_forecast_chunk(*, run_id: int, index: int, payload: list[list]) -> int:
     """Forecast, backtest and advise one chunk of products. Idempotent: a retry replaces its rows."""
     from .ml.engine import forecast
@@ -332,22 +258,24 @@ def fill_forecast_chunk(*, run_id: int, index: int, payload: list[list]) -> int:
                                revenue=revenue, sample=sample, version_id=version.pk, index=index)
     sold = history[history["y"] > 0]
     last_sale = {int(pid): d.date() for pid, d in sold.groupby("series_id")["date"].max().items()}
-    suggestions, alerts = inventory_rows(
+    suggestions, alerts = inventory.inventory_rows(
         version_id=version.pk, origin=origin, horizon=horizon, forecasts=forecasts, product_ids=product_ids,
         abc=abc, xyz=_xyz(history, origin), demand_class={int(k): v for k, v in info.classes.items()},
         model_label={**{int(k): v for k, v in info.ensemble.items()}, **analogue_labels}, last_sale=last_sale,
     )
+    lost = inventory.lost_sales_rows(version_id=version.pk, origin=origin, history=history)
     rows = [DemandForecast(model_version_id=version.pk, product_id=int(r.series_id), date=r.date.date(),
                            mean=float(r.mean), lo80=float(r.lo80), hi80=float(r.hi80), lo95=float(r.lo95),
                            hi95=float(r.hi95), model_mean=model_mean_or_none(r.model_mean))
             for r in forecasts.itertuples()]
     with transaction.atomic():
-        for table in (DemandForecast, ReorderSuggestion, StockAlert):
+        for table in (DemandForecast, ReorderSuggestion, StockAlert, LostSales):
             table.objects.filter(model_version_id=version.pk, product_id__in=product_ids).delete()
         ForecastBacktest.objects.filter(model_version_id=version.pk, chunk=index).delete()
         DemandForecast.objects.bulk_create(rows, batch_size=BULK_BATCH)
         ReorderSuggestion.objects.bulk_create(suggestions, batch_size=BULK_BATCH)
         StockAlert.objects.bulk_create(alerts, batch_size=BULK_BATCH)
+        LostSales.objects.bulk_create(lost, batch_size=BULK_BATCH)
         ForecastBacktest.objects.bulk_create(backtests, batch_size=BULK_BATCH)
     write_aggregate_backtest(version_id=version.pk, index=index, holdout=info.holdout, product_ids=product_ids)
     return len(product_ids)

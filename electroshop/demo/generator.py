@@ -24,7 +24,7 @@ import numpy as np
 
 from electroshop.demo import catalog as cat
 from electroshop.demo.customers import Customers, build_customers, customer_tastes
-from electroshop.demo.products import Products, build_categories, build_products
+from electroshop.demo.products import Products, build_categories, build_products, fit_stock_to_sales
 from electroshop.demo.sampling import hex_ids as _hex_ids
 from electroshop.demo.sampling import pick as _pick
 from electroshop.demo.sampling import random_ips as _ips
@@ -139,6 +139,7 @@ def generate_demo_data(
 
     step("assembling")
     customers, orders, lines, events, reviews = b.assemble()
+    fit_stock_to_sales(stock=stock, orders=orders, order_lines=lines, end_ts=end_ts, seed=seed)
     truth = b.resolve_truth(truth)
     tastes = customer_tastes(cust=cust, cust_id=b.cust_id, brand_names=brands["name"])
     truth.update({"seed": seed, "scale": scale if isinstance(scale, str) else "custom",

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from electroshop.demo import catalog as cat
 from electroshop.demo import product_ranges as pr
@@ -390,7 +391,7 @@ def _stock(*, rng: np.random.Generator, leaf: np.ndarray, model_of: np.ndarray, 
     """Weeks of cover vary; ~7% stock-outs; one supplier per model; packs and minimums for small items."""
     n = len(leaf)
     weekly_sales = 1 + 8 * popularity / popularity.mean()
-    on_hand = rng.poisson(weekly_sales * rng.uniform(1, 6, n)) + 1
+    on_hand = rng.poisson(weekly_sales * rng.uniform(1, 6, n)) + 1  # refitted to the sales: fit_stock_to_sales
     on_hand[rng.random(n) < 0.07] = 0
     is_device = np.array([s.is_device for s in cat.LEAVES])[leaf]
     dev_pick = np.asarray(cat.DEVICE_SUPPLIERS)[rng.integers(0, len(cat.DEVICE_SUPPLIERS), model_of.max() + 1)]
@@ -405,3 +406,30 @@ def _stock(*, rng: np.random.Generator, leaf: np.ndarray, model_of: np.ndarray, 
     return {"id": ids, "product_id": ids, "on_hand": on_hand, "on_order": on_order, "lead_time_days": lead,
             "supplier": np.array([s[0] for s in cat.SUPPLIERS], dtype=object)[supplier_idx].tolist(),
             "pack_size": pack, "minimum_order_quantity": moq}
+
+
+def fit_stock_to_sales(*, stock: dict[str, Any], orders: dict[str, Any], order_lines: dict[str, Any], end_ts: int,
+                       seed: int) -> None:
+    """Stock levels that match the generated demand (in place): on hand = 1 to 10 weeks of the product's
+    sales over the last 8 weeks (a tenth of the products 20 to 40 weeks: overstock), at least 1; the
+    products chosen to be out of stock stay at 0. Stock on order = about one lead time of sales, at
+    least the minimum order, in whole packs, for the products that sold in those weeks. Its own random
+    stream: the rest of the shop is unchanged."""
+    rng = np.random.default_rng(seed + 101)
+    ids = np.asarray(stock["product_id"])
+    recent = np.asarray(orders["created_at"]) >= end_ts - 56 * 86400
+    recent_ids = set(np.asarray(orders["id"])[recent].tolist())
+    line_recent = np.isin(np.asarray(order_lines["order_id"]), list(recent_ids))
+    units = pd.Series(np.asarray(order_lines["quantity"])[line_recent],
+                      index=np.asarray(order_lines["product_id"])[line_recent]).groupby(level=0).sum()
+    weekly = units.reindex(ids, fill_value=0).to_numpy(float) / 8
+    n = len(ids)
+    weeks = np.where(rng.random(n) < 0.1, rng.uniform(20, 40, n), rng.uniform(1, 10, n))
+    on_hand = np.asarray(stock["on_hand"])
+    stock["on_hand"] = np.where(on_hand == 0, 0, np.maximum(np.round(weekly * weeks), 1)).astype(np.int64)
+    pack, moq = np.asarray(stock["pack_size"]), np.asarray(stock["minimum_order_quantity"])
+    lead_weeks = np.asarray(stock["lead_time_days"]) / 7
+    wanted = np.maximum(weekly * lead_weeks * rng.uniform(1, 2, n), moq)
+    on_order = np.ceil(wanted / pack) * pack
+    # only products that sell are on order (nobody orders the minimum of a product that sold nothing lately)
+    stock["on_order"] = np.where((np.asarray(stock["on_order"]) > 0) & (weekly > 0), on_order, 0).astype(np.int64)

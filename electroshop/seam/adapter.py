@@ -70,6 +70,10 @@ class StockLevel:
     minimum_order_quantity: int
 
 
+class StockWriteNotSupported(NotImplementedError):
+    """The shop's adapter takes no stock writes: purchase orders can be drafted but not sent or received."""
+
+
 class ShopAdapter(ABC):
     """One shop's data as the AI apps see it. One instance serves the whole process."""
 
@@ -118,6 +122,17 @@ class ShopAdapter(ABC):
     @abstractmethod
     def stocked_product_ids(self) -> list[int]:
         """Sorted ids of the active, stock-managed products."""
+
+    def adjust_stock(self, product_id: int, *, on_hand: int = 0, on_order: int = 0) -> StockLevel:
+        """Add ``on_hand`` and ``on_order`` (either may be negative) to a stock-managed product's stock,
+        in the caller's transaction, and return its new level; on order never goes below 0. The
+        forecasting app's purchase orders call it: sending adds to on order, a receipt moves units
+        from on order to on hand, a cancellation takes the rest back. A shop that sends
+        ``signals.stock_changed`` itself does so here. Default: the shop takes no such write
+        (:class:`StockWriteNotSupported`)."""
+        raise StockWriteNotSupported(
+            f"{type(self).__name__} cannot write stock: implement ShopAdapter.adjust_stock to send or receive "
+            "purchase orders through the plugin")
 
     # --- customers -----------------------------------------------------------------------------
 
@@ -335,7 +350,7 @@ class ShopAdapter(ABC):
         return False
 
     def set_review_status(self, review_id: int, status: str) -> bool:
-        """The one write the plugin asks of a shop. ``status`` is one of REVIEW_STATUSES: "held"
+        """A write the plugin asks of a shop. ``status`` is one of REVIEW_STATUSES: "held"
         hides a pending or published review until a moderator decides (a decision already taken
         stays); "published" and "rejected" are the moderator's decision. Returns whether a review
         changed. Default: nothing to change."""

@@ -35,6 +35,7 @@ from .adapter import (
     EventType,
     ShopAdapter,
     StockLevel,
+    StockWriteNotSupported,
 )
 from .frames import decimal_with_places, in_window, to_compact_frame, to_frame
 from .orm_risk import ModelRiskReads
@@ -224,6 +225,20 @@ class ModelShopAdapter(ModelRiskReads, ShopAdapter):
     def stocked_product_ids(self) -> list[int]:
         return list(self.stock_model.objects.filter(product__is_active=True).order_by("product_id")
                     .values_list("product_id", flat=True))
+
+    def adjust_stock(self, product_id: int, *, on_hand: int = 0, on_order: int = 0) -> StockLevel:
+        """Through the stock model's ``save()`` (so the shop's own signals run), when the product has
+        exactly one stock row; a shop keeping several (e.g. per warehouse) overrides this."""
+        rows = list(self.stock_model.objects.select_for_update().filter(product_id=product_id)[:2])
+        if len(rows) != 1:
+            raise StockWriteNotSupported(
+                f"product {product_id} has {'no' if not rows else 'several'} stock rows: "
+                f"{type(self).__name__}.adjust_stock writes a single row per product")
+        row = rows[0]
+        row.on_hand += on_hand
+        row.on_order = max(row.on_order + on_order, 0)
+        row.save()
+        return self.stock_levels([product_id])[product_id]
 
     # --- customers -----------------------------------------------------------------------------
 

@@ -29,7 +29,11 @@ class ReorderQuerySerializer(serializers.Serializer):
     urgency = serializers.ChoiceField(choices=URGENCY_CHOICES, required=False,
                                       help_text="only suggestions at least this urgent")
     reorder_only = serializers.BooleanField(required=False, default=False,
-                                            help_text="only products with a quantity to order")
+                                            help_text="only products with a quantity to order (= reorder_now)")
+    all = serializers.BooleanField(required=False, default=False,
+                                   help_text="the whole stocked catalogue; by default only the products that need "
+                                             "attention (reorder now, stock-out within the horizon, overstock or "
+                                             "dead stock)")
     limit = serializers.IntegerField(required=False, default=100, min_value=1, max_value=1000)
     offset = serializers.IntegerField(required=False, default=0, min_value=0, max_value=10**7)
 
@@ -82,10 +86,21 @@ class ReorderSuggestionSerializer(serializers.Serializer):
     safety_stock = serializers.FloatField()
     reorder_point = serializers.FloatField()
     order_up_to = serializers.FloatField()
-    suggested_quantity = serializers.IntegerField(help_text="covers lead time + review period; whole packs, "
-                                                            "at least the minimum order")
-    reorder_now = serializers.BooleanField()
-    stockout_date = serializers.DateField(allow_null=True, help_text="projected from on hand + on order - forecast")
+    lead_time_std_days = serializers.FloatField(help_text="the supplier's lead-time variability (days)")
+    lead_time_demand = serializers.FloatField(help_text="expected units over the lead time")
+    inventory_position = serializers.FloatField(help_text="on hand + on order")
+    suggested_quantity = serializers.IntegerField(help_text="> 0 exactly when reorder_now: up to the order-up-to level "
+                                                            "(lead time + review period), whole packs, at least the "
+                                                            "minimum order, raised to a price break when that costs "
+                                                            "no more")
+    unit_price = serializers.FloatField(allow_null=True, help_text="the supplier's unit price at the suggested "
+                                                                   "quantity; null: unknown")
+    reorder_now = serializers.BooleanField(help_text="inventory position at or below the reorder point")
+    stockout_date = serializers.DateField(allow_null=True, help_text="projected from on hand, the expected "
+                                                                     "deliveries and the forecast")
+    next_arrival_on = serializers.DateField(allow_null=True, help_text="expected arrival of the next delivery")
+    needs_attention = serializers.BooleanField()
+    reason = serializers.CharField(help_text="the advice in words")
     days_of_cover = serializers.FloatField(allow_null=True)
     urgency = serializers.ChoiceField(choices=URGENCY_CHOICES)
     abc_class = serializers.CharField()
@@ -98,6 +113,29 @@ class ReorderListSerializer(serializers.Serializer):
     origin = serializers.DateField(allow_null=True)
     count = serializers.IntegerField()
     results = ReorderSuggestionSerializer(many=True)
+
+
+class LostSalesQuerySerializer(serializers.Serializer):
+    days = serializers.IntegerField(required=False, default=90, min_value=1, max_value=90,
+                                    help_text="stock-out days within this many days before the forecast origin")
+    limit = serializers.IntegerField(required=False, default=100, min_value=1, max_value=1000)
+    offset = serializers.IntegerField(required=False, default=0, min_value=0, max_value=10**7)
+
+
+class LostSalesRowSerializer(serializers.Serializer):
+    product_id = serializers.IntegerField()
+    sku = serializers.CharField()
+    stockout_days = serializers.IntegerField(help_text="stock-out days with demand lost")
+    lost_units = serializers.FloatField(help_text="expected demand minus units sold on those days")
+    lost_revenue = serializers.FloatField(help_text="lost units at the product's current price")
+
+
+class LostSalesListSerializer(serializers.Serializer):
+    model_version = serializers.IntegerField(allow_null=True)
+    origin = serializers.DateField(allow_null=True)
+    days = serializers.IntegerField()
+    count = serializers.IntegerField()
+    results = LostSalesRowSerializer(many=True)
 
 
 class StockoutListSerializer(serializers.Serializer):
@@ -127,9 +165,14 @@ CATEGORY_EXAMPLE = OpenApiExample(
 SUGGESTION = {
     "product_id": 412, "sku": "PH-0412", "name": "Nova X2 Phone 128GB", "supplier": "Acme", "origin": "2026-05-01",
     "on_hand": 20, "on_order": 0, "lead_time_days": 7, "pack_size": 10, "minimum_order_quantity": 5,
-    "service_level": 0.95, "daily_demand": 6.15, "safety_stock": 9.4, "reorder_point": 52.55, "order_up_to": 96.1,
+    "service_level": 0.95, "daily_demand": 6.15, "safety_stock": 9.95, "reorder_point": 53.0, "order_up_to": 96.0,
     "suggested_quantity": 80, "reorder_now": True, "stockout_date": "2026-05-04", "days_of_cover": 3.25,
-    "urgency": "critical", "abc_class": "A", "xyz_class": "Y", "demand_class": "smooth",
+    "urgency": "critical", "abc_class": "A", "xyz_class": "Y", "demand_class": "smooth", "lead_time_std_days": 1.5,
+    "lead_time_demand": 43.05, "inventory_position": 20.0, "unit_price": 182.5, "next_arrival_on": None,
+    "needs_attention": True,
+    "reason": "projected stock-out on 4 May, before an order placed today can arrive (7-day lead time); order 80 now: "
+              "20 in stock and on order is at or below the reorder point 53 (43 expected over the 7±1.5-day lead "
+              "time + 9.9 safety stock for 95% service), 76 needed, rounded up to packs of 10 at 182.50 a unit",
 }
 REORDER_EXAMPLE = OpenApiExample(
     "reorder list", value={"model_version": 4, "origin": "2026-05-01", "count": 1, "results": [SUGGESTION]},
@@ -138,4 +181,10 @@ REORDER_EXAMPLE = OpenApiExample(
 STOCKOUT_EXAMPLE = OpenApiExample(
     "at risk", value={"model_version": 4, "origin": "2026-05-01", "within_days": 14, "results": [SUGGESTION]},
     response_only=True,
+)
+LOST_SALES_EXAMPLE = OpenApiExample(
+    "lost sales", response_only=True,
+    value={"model_version": 4, "origin": "2026-05-01", "days": 90, "count": 1,
+           "results": [{"product_id": 412, "sku": "PH-0412", "stockout_days": 6, "lost_units": 31.4,
+                        "lost_revenue": 9106.0}]},
 )

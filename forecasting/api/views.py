@@ -66,7 +66,8 @@ class CategoryForecastView(MerchantView):
 
 
 class ReorderSuggestionsView(MerchantView):
-    """Reorder suggestions of the active version, most urgent first."""
+    """Reorder suggestions of the active version, most urgent first: the products that need attention
+    (``all=true``: every stocked product). Each says why in ``reason``."""
 
     @extend_schema(parameters=[s.ReorderQuerySerializer], examples=[s.REORDER_EXAMPLE],
                    responses={200: s.ReorderListSerializer, **ERRORS})
@@ -77,7 +78,7 @@ class ReorderSuggestionsView(MerchantView):
         urgency = {label: value for value, label in Urgency.choices}.get(data.get("urgency"))
         number, origin, count, rows = selectors.reorder_suggestions(
             abc=data.get("abc"), xyz=data.get("xyz"), urgency=urgency, reorder_only=data["reorder_only"],
-            limit=data["limit"], offset=data["offset"])
+            everything=data["all"], limit=data["limit"], offset=data["offset"])
         return Response({"model_version": number, "origin": origin.isoformat() if origin else None, "count": count,
                          "results": s.ReorderSuggestionSerializer(rows, many=True).data})
 
@@ -95,3 +96,19 @@ class StockoutRisksView(MerchantView):
         return Response({"model_version": number, "origin": origin.isoformat() if origin else None,
                          "within_days": data["within_days"],
                          "results": s.ReorderSuggestionSerializer(rows, many=True).data})
+
+
+class LostSalesView(MerchantView):
+    """Demand lost on stock-out days before the active version's origin, per product, largest revenue first."""
+
+    @extend_schema(parameters=[s.LostSalesQuerySerializer], examples=[s.LOST_SALES_EXAMPLE],
+                   responses={200: s.LostSalesListSerializer, **ERRORS})
+    def get(self, request: Request) -> Response:
+        query = s.LostSalesQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        number, origin, count, rows = selectors.lost_sales_totals(days=data["days"], limit=data["limit"],
+                                                                  offset=data["offset"])
+        return Response({"model_version": number, "origin": origin.isoformat() if origin else None,
+                         "days": data["days"], "count": count,
+                         "results": s.LostSalesRowSerializer(rows, many=True).data})

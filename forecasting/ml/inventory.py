@@ -3,36 +3,56 @@
 Conventions (documented choices):
 
 * **Stock-out date**: the first forecast day on which cumulative forecast demand exceeds the
-  stock available that day. Available stock = on hand, plus stock on order *from its arrival
-  day on*. When the arrival day of the open order is unknown it is assumed to arrive at the end
-  of the lead time (``start + lead_time_days``): the pessimistic end of "within lead time", so a
-  stock-out before the delivery is reported rather than hidden by stock that is not there yet.
-* **Reorder point** = expected demand over the lead time + safety stock. Safety stock =
-  z(service level) × σ_LT, where σ_LT = sqrt(Σ σ_d²) over the lead-time days and each daily σ_d is
-  read off the forecast's 95% interval under a normal approximation
-  (σ_d = (hi95 − lo95) / (2 × 1.96)); daily errors are treated as independent. Default service
-  level 95% (z ≈ 1.645, one-sided).
-* **Suggested order** covers lead time + review period: order-up-to level
-  S = demand(L + R) + z σ_(L+R); quantity = S − inventory position (on hand + on order), when
-  positive, then raised to the minimum order quantity and rounded *up* to a whole number of
-  packs. ``reorder_now`` says whether the position has reached the reorder point.
-* **Overstock**: inventory position above S plus ``overstock_days`` of forecast demand.
+  stock available that day by half a unit or more (an expected lost sale, rounded). Available
+  stock = on hand, plus each expected arrival (a list of ``(date, quantity)``: the open purchase
+  orders' remaining lines on their expected dates) from its arrival day on. Stock on order whose
+  arrival is unknown is given the end of the lead time by the caller: the pessimistic end of "within
+  lead time", so a stock-out before the delivery is reported rather than hidden by stock that is
+  not there yet.
+* **Reorder point** = the ``service_level`` quantile of the demand over the (uncertain) lead time,
+  from ``ml.distribution``: ``(m_L, v_L) = lead_time_demand(mean, variance, lead_time_days,
+  lead_time_std_days)`` and ``ROP = demand_quantile(m_L, v_L, service_level)`` (whole units; a
+  negative binomial, or Poisson when the variance is not above the mean). Safety stock = ROP − m_L,
+  so it grows with both the demand's and the lead time's variability. A product with under half a
+  unit of forecast demand over lead time + review period has ROP −1: it is never reordered on its
+  own (an order would be minimum-order stock that nobody buys).
+* **Reorder now** exactly when the inventory position (on hand + on order) is at or below the
+  reorder point. Only then is a quantity suggested: order-up-to level S = the same quantile over
+  lead time + review period; quantity = S − position (at least 1), raised to the minimum order and
+  rounded *up* to whole packs. So ``reorder_now`` <=> ``suggested_order_qty > 0``.
+* **Price breaks** (``[{"min_quantity": q, "unit_price": p}]``, or ``"discount_percent": d`` off the
+  base unit cost): the unit price at a quantity is the break with the highest ``min_quantity`` at or
+  below it, else the base unit cost. The quantity is raised to a break (in whole packs) only when
+  that costs no more in total (more units for the same or less money); among several such breaks
+  the cheapest total wins.
+* **Overstock**: inventory position more than a whole unit above S plus ``overstock_days`` of forecast
+  demand.
   **Dead stock**: stock on hand, no sale for ``dead_days`` days and (almost) no forecast demand.
+* **Lost sales** on a stock-out (censored) day: expected demand = the mean of the product's
+  uncensored days within ``neighbour_days`` of it, times its weekday factor (the weekday's mean over
+  the overall mean of uncensored days in the window), minus what sold that day (at least 0).
 * **ABC** by revenue share (A: the items making the first 80%, B: next 15%, C: last 5%).
   **XYZ** by coefficient of variation of per-period demand (X ≤ 0.5 < Y ≤ 1.0 < Z).
 """
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["service_level_z", "sigma_from_interval", "projected_stockout_date", "reorder_point",
-           "round_order_quantity", "ReorderAdvice", "reorder_advice", "abc_classes", "xyz_classes"]
+from .distribution import demand_quantile, lead_time_demand
+
+__all__ = ["service_level_z", "sigma_from_interval", "variance_from_interval", "projected_stockout_date",
+           "round_order_quantity", "unit_price_at", "apply_price_breaks", "ReorderAdvice", "reorder_advice",
+           "advice_reason", "lost_sales", "abc_classes", "xyz_classes"]
+
+Arrival = tuple[date, float]
+SHORTFALL_UNITS = 0.5     # a stock-out: expected unmet demand of at least half a unit (a sale, rounded)
+MIN_COVER_DEMAND = 0.5    # below this many units expected over lead time + review period: never reordered
 
 
 def service_level_z(service_level: float) -> float:
@@ -48,39 +68,26 @@ def sigma_from_interval(lo, hi, level: float = 0.95) -> np.ndarray:
     return np.clip((np.asarray(hi, float) - np.asarray(lo, float)) / (2 * z), 0.0, None)
 
 
-def projected_stockout_date(*, on_hand: float, daily_forecast, start: date, on_order: float = 0.0,
-                            on_order_arrival: date | None = None, lead_time_days: int = 0) -> date | None:
+def variance_from_interval(lo95, hi95) -> np.ndarray:
+    """Per-day variance read off a 95% band, ((hi95 − lo95) / 3.92)²: the fallback for a forecast
+    frame without a ``variance`` column."""
+    return sigma_from_interval(lo95, hi95, 0.95) ** 2
+
+
+def projected_stockout_date(*, on_hand: float, daily_forecast, start: date,
+                            arrivals: list[Arrival] | tuple = ()) -> date | None:
     """First day (``start`` = day 0 of ``daily_forecast``) whose cumulative demand exceeds the
-    available stock, or None if the stock lasts the whole forecast."""
+    available stock (on hand + the ``(date, quantity)`` arrivals from their day on), or None if the
+    stock lasts the whole forecast. An arrival dated before ``start`` (overdue) counts from day 0."""
     f = np.clip(np.asarray(daily_forecast, dtype=float), 0, None)
     if f.size == 0:
         return None
-    arrival = on_order_arrival if on_order_arrival is not None else start + timedelta(days=int(lead_time_days))
-    arrival_idx = (arrival - start).days
     days = np.arange(f.size)
-    available = on_hand + np.where(days >= arrival_idx, on_order, 0.0)
-    short = np.flatnonzero(np.cumsum(f) > available + 1e-9)
+    available = np.full(f.size, float(on_hand))
+    for day, quantity in arrivals:
+        available += np.where(days >= (day - start).days, float(quantity), 0.0)
+    short = np.flatnonzero(np.cumsum(f) >= available + SHORTFALL_UNITS)
     return start + timedelta(days=int(short[0])) if short.size else None
-
-
-def _horizon_stats(mean, sigma, days: int) -> tuple[float, float]:
-    """Expected demand and σ over the first ``days`` days; beyond the forecast the last day is
-    repeated (keeps the arithmetic defined for lead times longer than the horizon)."""
-    mean = np.clip(np.asarray(mean, float), 0, None)
-    sigma = np.asarray(sigma, float)
-    if days <= 0 or mean.size == 0:
-        return 0.0, 0.0
-    if days > mean.size:
-        mean = np.concatenate([mean, np.repeat(mean[-1], days - mean.size)])
-        sigma = np.concatenate([sigma, np.repeat(sigma[-1], days - sigma.size)])
-    return float(mean[:days].sum()), float(math.sqrt(np.sum(sigma[:days] ** 2)))
-
-
-def reorder_point(*, mean, sigma, lead_time_days: int, service_level: float = 0.95) -> tuple[float, float]:
-    """(reorder point, safety stock) for the lead time."""
-    d, s = _horizon_stats(mean, sigma, lead_time_days)
-    safety = service_level_z(service_level) * s
-    return d + safety, safety
 
 
 def round_order_quantity(quantity: float, *, pack_size: int = 1, min_order: int = 0) -> int:
@@ -92,58 +99,228 @@ def round_order_quantity(quantity: float, *, pack_size: int = 1, min_order: int 
     return int(math.ceil(q / pack - 1e-9) * pack)
 
 
+def _breaks(price_breaks, unit_cost: float | None) -> list[tuple[int, float]]:
+    """[(min_quantity, unit price)] sorted; a break given as ``discount_percent`` is off ``unit_cost``
+    (dropped when the unit cost is unknown)."""
+    out = []
+    for b in price_breaks or ():
+        if b.get("min_quantity") is None:
+            continue
+        if b.get("unit_price") is not None:
+            out.append((int(b["min_quantity"]), float(b["unit_price"])))
+        elif b.get("discount_percent") is not None and unit_cost is not None:
+            out.append((int(b["min_quantity"]), round(unit_cost * (1 - float(b["discount_percent"]) / 100), 4)))
+    return sorted(out)
+
+
+def unit_price_at(quantity: int, *, unit_cost: float | None, price_breaks=()) -> float | None:
+    """The unit price at ``quantity``: the highest break at or below it, else ``unit_cost`` (None: unknown).
+    A break is ``{"min_quantity": q, "unit_price": p}`` or ``{"min_quantity": q, "discount_percent": d}``."""
+    price = unit_cost
+    for minimum, break_price in _breaks(price_breaks, unit_cost):
+        if quantity >= minimum:
+            price = break_price
+    return price
+
+
+def apply_price_breaks(quantity: int, *, pack_size: int = 1, unit_cost: float | None,
+                       price_breaks=()) -> tuple[int, float | None]:
+    """(quantity, unit price): ``quantity`` raised to a price break (whole packs) when that costs no
+    more in total; the cheapest total wins, a tie goes to the larger quantity. Unchanged when the
+    price at ``quantity`` is unknown or there is nothing to order."""
+    price = unit_price_at(quantity, unit_cost=unit_cost, price_breaks=price_breaks)
+    if quantity <= 0 or price is None:
+        return quantity, price
+    best = (quantity * price, -quantity)
+    pack = max(int(pack_size), 1)
+    for minimum, _ in _breaks(price_breaks, unit_cost):
+        if minimum <= quantity:
+            continue
+        raised = int(math.ceil(minimum / pack) * pack)
+        raised_price = unit_price_at(raised, unit_cost=unit_cost, price_breaks=price_breaks)
+        if (raised * raised_price, -raised) < best and raised * raised_price <= quantity * price + 1e-9:
+            best = (raised * raised_price, -raised)
+    chosen = -best[1]
+    return chosen, unit_price_at(chosen, unit_cost=unit_cost, price_breaks=price_breaks)
+
+
 @dataclass
 class ReorderAdvice:
     stockout_date: date | None
     lead_time_demand: float
+    lead_time_variance: float
     safety_stock: float
     reorder_point: float
     order_up_to: float
     inventory_position: float
     reorder_now: bool
     suggested_order_qty: int
+    unit_price: float | None
     days_of_cover: float | None
     overstock: bool
     dead_stock: bool
+    next_arrival: date | None = None
+    reason: str = ""
+    arrivals: list = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return asdict(self)
 
 
-def reorder_advice(*, on_hand: float, mean, lo95=None, hi95=None, sigma=None, start: date,
-                   on_order: float = 0.0, on_order_arrival: date | None = None, lead_time_days: int = 7,
-                   review_days: int = 7, service_level: float = 0.95, pack_size: int = 1,
-                   min_order: int = 0, overstock_days: int = 90, days_since_last_sale: int | None = None,
-                   dead_days: int = 90) -> ReorderAdvice:
-    """All inventory figures for one product from its daily forecast (``mean`` and either the
-    95% interval bounds or per-day ``sigma``)."""
+def _day(d: date) -> str:
+    return f"{d.day} {d:%b}"
+
+
+def _units(x: float) -> str:
+    if abs(x) < 0.05:
+        return "0" if abs(x) < 5e-4 else f"{x:.1g}"      # a slow mover's 0.003, never "-0.0"
+    return f"{x:,.0f}" if abs(x - round(x)) < 1e-9 else f"{x:,.1f}"
+
+
+def advice_reason(advice: ReorderAdvice, *, start: date, lead_time_days: float, lead_time_std_days: float,
+                  service_level: float, pack_size: int, min_order: int, on_hand: float,
+                  days_since_last_sale: int | None, needed: float) -> str:
+    """The advice in words: the stock-out and the deliveries it meets, then what to do and why."""
+    parts = []
+    if advice.stockout_date is not None:
+        text = f"projected stock-out on {_day(advice.stockout_date)}"
+        later = [d for d, _ in advice.arrivals if d > advice.stockout_date]
+        if later:
+            text += f", {(min(later) - advice.stockout_date).days} days before the next delivery"
+        elif advice.stockout_date < start + timedelta(days=math.ceil(lead_time_days)):
+            text += f", before an order placed today can arrive ({lead_time_days:g}-day lead time)"
+        parts.append(text)
+    for day, quantity in sorted(advice.arrivals)[:3]:
+        when = f"overdue since {_day(day)}" if day < start else f"arriving {_day(day)}"
+        parts.append(f"{_units(quantity)} on order {when}")
+    lead = f"{lead_time_days:g}" + (f"±{lead_time_std_days:g}" if lead_time_std_days > 0 else "")
+    if advice.reorder_now:
+        text = (f"order {advice.suggested_order_qty:,} now: {_units(advice.inventory_position)} in stock and on order "
+                f"is at or below the reorder point {_units(advice.reorder_point)} "
+                f"({_units(advice.lead_time_demand)} expected over the {lead}-day lead time "
+                f"+ {_units(advice.safety_stock)} safety stock for {service_level:.0%} service)")
+        rounded = round_order_quantity(needed, pack_size=pack_size, min_order=min_order)
+        if advice.suggested_order_qty > rounded:
+            text += f", raised to {advice.suggested_order_qty:,} for a price break (no more in total)"
+        elif rounded > math.ceil(needed - 1e-9):
+            text += (f", {math.ceil(needed - 1e-9):,} needed, rounded up to the minimum order of {min_order:,}"
+                     if min_order >= math.ceil(needed - 1e-9) and min_order == rounded
+                     else f", {math.ceil(needed - 1e-9):,} needed, rounded up to packs of {pack_size}")
+        if advice.unit_price is not None:
+            text += f" at {advice.unit_price:,.2f} a unit"
+        parts.append(text)
+    elif advice.dead_stock:
+        parts.append(f"dead stock: {_units(on_hand)} on hand, no sale for {days_since_last_sale} days")
+    elif advice.overstock:
+        cover = (f"{advice.days_of_cover:,.0f} days of cover" if advice.days_of_cover is not None
+                 else "no forecast demand")
+        parts.append(f"overstock: {_units(advice.inventory_position)} in stock and on order, {cover}")
+    elif advice.reorder_point < 0:
+        parts.append(f"under {MIN_COVER_DEMAND:g} units expected over the lead time and review period: "
+                     f"not reordered")
+    else:
+        parts.append(f"no order needed: {_units(advice.inventory_position)} in stock and on order is above the "
+                     f"reorder point {_units(advice.reorder_point)}")
+        if advice.stockout_date is not None and any(d > advice.stockout_date for d, _ in advice.arrivals):
+            parts.append("bring the delivery forward to avoid the stock-out")
+    return "; ".join(parts)[:500]
+
+
+def reorder_advice(*, on_hand: float, mean, variance=None, lo95=None, hi95=None, start: date,
+                   arrivals: list[Arrival] | None = None, on_order: float = 0.0, lead_time_days: float = 7,
+                   lead_time_std_days: float = 0.0, review_days: int = 7, service_level: float = 0.95,
+                   pack_size: int = 1, min_order: int = 0, unit_cost: float | None = None, price_breaks=(),
+                   overstock_days: int = 90, days_since_last_sale: int | None = None,
+                   dead_days: int = 90, judge_overstock: bool = True) -> ReorderAdvice:
+    """All inventory figures for one product from its daily forecast: ``mean`` and ``variance`` of
+    units per day (or, without ``variance``, the 95% band it is read off).
+
+    ``arrivals``: the expected deliveries ``[(date, quantity)]``; without them ``on_order`` arrives at
+    the end of the lead time. The inventory position is on hand + everything on order.
+    ``judge_overstock`` False (a product too new to have sold): never overstock or dead stock."""
     mean = np.clip(np.asarray(mean, float), 0, None)
-    if sigma is None:
-        if lo95 is None or hi95 is None:
-            sigma = np.zeros_like(mean)
-        else:
-            sigma = sigma_from_interval(lo95, hi95, 0.95)
-    z = service_level_z(service_level)
-    lt_demand, lt_sigma = _horizon_stats(mean, sigma, lead_time_days)
-    safety = z * lt_sigma
-    rop = lt_demand + safety
-    cover_demand, cover_sigma = _horizon_stats(mean, sigma, lead_time_days + review_days)
-    order_up_to = cover_demand + z * cover_sigma
-    position = on_hand + on_order
-    qty = round_order_quantity(order_up_to - position, pack_size=pack_size, min_order=min_order)
+    if variance is None:
+        variance = (variance_from_interval(lo95, hi95) if lo95 is not None and hi95 is not None
+                    else np.zeros_like(mean))
+    variance = np.clip(np.asarray(variance, float), 0, None)
+    if arrivals is None:
+        arrivals = [(start + timedelta(days=math.ceil(lead_time_days)), on_order)] if on_order > 0 else []
+    arrivals = [(d, float(q)) for d, q in arrivals if q > 0]
+    position = on_hand + sum(q for _, q in arrivals)
+    m_lead, v_lead = lead_time_demand(mean, variance, lead_time_days=lead_time_days,
+                                      lead_time_std_days=lead_time_std_days)
+    m_cover, v_cover = lead_time_demand(mean, variance, lead_time_days=lead_time_days + review_days,
+                                        lead_time_std_days=lead_time_std_days)
+    if m_cover >= MIN_COVER_DEMAND:
+        rop = float(demand_quantile(m_lead, v_lead, service_level))
+        order_up_to = max(float(demand_quantile(m_cover, v_cover, service_level)), rop)
+    else:  # (almost) no forecast demand: an order would only be minimum-order stock nobody buys
+        rop, order_up_to = -1.0, 0.0
+    safety = rop - m_lead if rop >= 0 else 0.0
+    reorder_now = position <= rop
+    needed = max(order_up_to - position, 1.0) if reorder_now else 0.0
+    qty = round_order_quantity(needed, pack_size=pack_size, min_order=min_order)
+    qty, price = apply_price_breaks(qty, pack_size=pack_size, unit_cost=unit_cost, price_breaks=price_breaks)
     daily = float(mean.mean()) if mean.size else 0.0
     cover = position / daily if daily > 0 else None
-    over_demand, _ = _horizon_stats(mean, sigma, lead_time_days + review_days + overstock_days)
-    overstock = position > order_up_to + (over_demand - cover_demand)
-    dead = (on_hand > 0 and days_since_last_sale is not None and days_since_last_sale >= dead_days
-            and float(mean.sum()) < 1.0)
-    stockout = projected_stockout_date(on_hand=on_hand, daily_forecast=mean, start=start,
-                                       on_order=on_order, on_order_arrival=on_order_arrival,
-                                       lead_time_days=lead_time_days)
-    return ReorderAdvice(stockout_date=stockout, lead_time_demand=lt_demand, safety_stock=safety,
-                         reorder_point=rop, order_up_to=order_up_to, inventory_position=position,
-                         reorder_now=position <= rop, suggested_order_qty=qty, days_of_cover=cover,
-                         overstock=bool(overstock), dead_stock=bool(dead))
+    m_over, _ = lead_time_demand(mean, variance, lead_time_days=lead_time_days + review_days + overstock_days)
+    # more than a whole unit beyond S and the next overstock_days of demand
+    overstock = judge_overstock and position > math.ceil(order_up_to + (m_over - m_cover) - 1e-9)
+    dead = (judge_overstock and on_hand > 0 and days_since_last_sale is not None
+            and days_since_last_sale >= dead_days and float(mean.sum()) < 1.0)
+    overstock = overstock and not dead
+    stockout = projected_stockout_date(on_hand=on_hand, daily_forecast=mean, start=start, arrivals=arrivals)
+    upcoming = sorted(d for d, _ in arrivals)
+    advice = ReorderAdvice(stockout_date=stockout, lead_time_demand=m_lead, lead_time_variance=v_lead,
+                           safety_stock=safety, reorder_point=rop, order_up_to=order_up_to,
+                           inventory_position=position, reorder_now=bool(reorder_now), suggested_order_qty=qty,
+                           unit_price=price, days_of_cover=cover, overstock=bool(overstock), dead_stock=bool(dead),
+                           next_arrival=upcoming[0] if upcoming else None, arrivals=arrivals)
+    advice.reason = advice_reason(advice, start=start, lead_time_days=lead_time_days,
+                                  lead_time_std_days=lead_time_std_days, service_level=service_level,
+                                  pack_size=pack_size, min_order=min_order, on_hand=on_hand,
+                                  days_since_last_sale=days_since_last_sale, needed=needed)
+    return advice
+
+
+def lost_sales(history: pd.DataFrame, *, origin: date, window_days: int = 90, neighbour_days: int = 28,
+               ) -> pd.DataFrame:
+    """Estimated demand lost on the censored (stock-out) days of the ``window_days`` before ``origin``.
+
+    ``history``: dense [series_id, date, y, censored]. Expected demand on a censored day = the mean
+    of the series' uncensored days within ``neighbour_days`` of it, times the weekday factor (that
+    weekday's mean over the overall mean of the uncensored days from ``window_days + neighbour_days``
+    before the origin); a day without uncensored neighbours is skipped. Returns [series_id, date,
+    expected, sold, lost] with lost = max(expected − sold, 0)."""
+    columns = ["series_id", "date", "expected", "sold", "lost"]
+    first = pd.Timestamp(origin - timedelta(days=window_days))
+    recent = history[history["date"] >= first - pd.Timedelta(days=neighbour_days)]
+    wanted = recent[recent["censored"] & (recent["date"] >= first)]["series_id"].unique()
+    out = []
+    for series_id, rows in recent[recent["series_id"].isin(wanted)].groupby("series_id"):
+        rows = rows.sort_values("date")
+        y = rows["y"].to_numpy(float)
+        seen = ~rows["censored"].to_numpy(bool)
+        dates = rows["date"].to_numpy()
+        weekday = rows["date"].dt.weekday.to_numpy()
+        # cumulative sums of uncensored units and days: a window's mean in O(1)
+        units_sum = np.concatenate([[0.0], np.cumsum(np.where(seen, y, 0.0))])
+        days_sum = np.concatenate([[0], np.cumsum(seen)])
+        overall = y[seen].mean() if seen.any() else 0.0
+        factor = np.ones(7)
+        for wd in range(7):
+            mine = seen & (weekday == wd)
+            if overall > 0 and mine.sum() >= 2:
+                factor[wd] = y[mine].mean() / overall
+        for i in np.flatnonzero(~seen & (dates >= np.datetime64(first))):
+            lo, hi = max(i - neighbour_days, 0), min(i + neighbour_days + 1, len(y))
+            n = days_sum[hi] - days_sum[lo]
+            if n == 0:
+                continue
+            expected = (units_sum[hi] - units_sum[lo]) / n * factor[weekday[i]]
+            out.append((int(series_id), pd.Timestamp(dates[i]).date(), float(expected), float(y[i]),
+                        float(max(expected - y[i], 0.0))))
+    return pd.DataFrame(out, columns=columns)
 
 
 def abc_classes(revenue: pd.Series, *, a: float = 0.80, b: float = 0.15) -> pd.Series:

@@ -132,16 +132,23 @@ def test_reorder_list_filters_and_reads_in_few_queries(catalog, staff_client, dj
                   daily_demand=1, lead_time_demand=7, safety_stock=2, reorder_point=9, order_up_to=16,
                   inventory_position=3, reorder_now=True)
     ReorderSuggestion.objects.create(product_id=1, sku="X1", on_hand=3, suggested_quantity=13, urgency=2,
-                                     abc_class="A", xyz_class="X", stockout_date=ORIGIN + timedelta(days=3), **common)
+                                     abc_class="A", xyz_class="X", stockout_date=ORIGIN + timedelta(days=3),
+                                     needs_attention=True, reason="order 13 now", **common)
     ReorderSuggestion.objects.create(product_id=2, sku="X2", on_hand=3, suggested_quantity=0, urgency=0,
-                                     abc_class="C", xyz_class="Z", **common)
+                                     abc_class="C", xyz_class="Z", reason="overstock", needs_attention=True, **common)
+    ReorderSuggestion.objects.create(product_id=3, sku="X3", on_hand=30, suggested_quantity=0, urgency=0,
+                                     abc_class="C", xyz_class="Z", reason="no order needed", **common)
     staff_client.get("/api/v1/inventory/reorder-suggestions/")
     with django_assert_max_num_queries(3):  # the token, the count, the page
         body = staff_client.get("/api/v1/inventory/reorder-suggestions/?abc=A").json()
     assert [r["sku"] for r in body["results"]] == ["X1"] and body["count"] == 1
-    assert body["results"][0]["urgency"] == "high"
-    everything = staff_client.get("/api/v1/inventory/reorder-suggestions/").json()["results"]
-    assert [r["sku"] for r in everything] == ["X1", "X2"]
+    assert body["results"][0]["urgency"] == "high" and body["results"][0]["reason"] == "order 13 now"
+    attention = staff_client.get("/api/v1/inventory/reorder-suggestions/").json()
+    assert [r["sku"] for r in attention["results"]] == ["X1", "X2"] and attention["count"] == 2
+    everything = staff_client.get("/api/v1/inventory/reorder-suggestions/?all=true").json()
+    assert [r["sku"] for r in everything["results"]] == ["X1", "X2", "X3"] and everything["count"] == 3
     assert staff_client.get("/api/v1/inventory/reorder-suggestions/?urgency=high").json()["count"] == 1
     assert staff_client.get("/api/v1/inventory/reorder-suggestions/?reorder_only=true").json()["count"] == 1
     assert staff_client.get("/api/v1/inventory/reorder-suggestions/?xyz=Z").json()["results"][0]["sku"] == "X2"
+    assert staff_client.get("/api/v1/inventory/reorder-suggestions/?all=maybe").json() == {
+        "all": ["Must be a valid boolean."]}

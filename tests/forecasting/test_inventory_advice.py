@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from electroshop.shop.models import Stock
-from forecasting import selectors, services
+from forecasting import inventory, selectors
 from forecasting.models import ReorderSuggestion, ServiceLevelTarget, StockAlert
 from tests.factories import CategoryFactory, ProductFactory
 
@@ -24,7 +24,7 @@ def advise(products_and_forecasts, *, abc=None, last_sale=None):
     version = make_active_version(origin=ORIGIN)
     frames = pd.concat([f for _, f in products_and_forecasts])
     ids = [p.pk for p, _ in products_and_forecasts]
-    suggestions, alerts = services.inventory_rows(
+    suggestions, alerts = inventory.inventory_rows(
         version_id=version.pk, origin=ORIGIN, horizon=28, forecasts=frames, product_ids=ids,
         abc=abc or {}, xyz={}, demand_class={}, model_label={}, last_sale=last_sale or {})
     ReorderSuggestion.objects.bulk_create(suggestions)
@@ -35,7 +35,8 @@ def advise(products_and_forecasts, *, abc=None, last_sale=None):
 
 @pytest.mark.django_db
 def test_certain_demand_pack_size_and_minimum_order(staff_client):
-    # 10 a day for sure; 35 on hand, 20 on order arriving after the 5-day lead time.
+    # 10 a day with no spread beyond a count's own (Poisson); 35 on hand, 20 on order arriving after the
+    # 5-day lead time (no purchase order explains them).
     product = ProductFactory(sku="BOX/10", name="Box")
     Stock.objects.create(product=product, on_hand=35, on_order=20, lead_time_days=5, pack_size=12,
                          minimum_order_quantity=50, supplier="Acme")
@@ -45,37 +46,49 @@ def test_certain_demand_pack_size_and_minimum_order(staff_client):
     row = body["results"][0]
     # Cumulative demand 10, 20, 30, 40: 40 > 35 on day 3, before the order arrives on day 5.
     assert row["stockout_date"] == "2026-05-04"
-    assert row["reorder_point"] == pytest.approx(50.0)        # 5 days x 10, no safety stock without uncertainty
-    assert row["safety_stock"] == pytest.approx(0.0)
-    # Order up to (5 + 7 review days) x 10 = 120; position 35 + 20 = 55; need 65 >= minimum 50;
-    # rounded up to packs of 12: 72.
-    assert row["suggested_quantity"] == 72
-    assert row["reorder_now"] is False                          # position 55 > reorder point 50...
-    assert row["urgency"] == "critical"                         # ...but it runs out before an order could arrive
+    assert row["reorder_point"] == 62.0                        # Poisson(5 x 10) at 95%
+    assert row["safety_stock"] == pytest.approx(12.0)          # 62 - 50
+    assert row["reorder_now"] is True                          # position 35 + 20 = 55 <= 62
+    # Order up to Poisson(12 x 10) at 95% = 138 (lead 5 + review 7 days); need 83 >= minimum 50; packs of 12: 84.
+    assert row["order_up_to"] == 138.0 and row["suggested_quantity"] == 84
+    assert row["urgency"] == "critical"                        # it runs out before an order could arrive
+    assert row["next_arrival_on"] == "2026-05-06" and row["needs_attention"] is True
+    assert row["reason"] == ("projected stock-out on 4 May, 2 days before the next delivery; 20 on order arriving "
+                             "6 May; order 84 now: 55 in stock and on order is at or below the reorder point 62 "
+                             "(50 expected over the 5-day lead time + 12 safety stock for 95% service), "
+                             "83 needed, rounded up to packs of 12")
     assert body["model_version"] is not None and body["origin"] == "2026-05-01" and body["count"] == 1
     risks = staff_client.get("/api/v1/inventory/stockout-risks/?within_days=3").json()
     assert risks["results"] == []                               # day 3 is not within 3 days (days 0, 1, 2)
     risks = staff_client.get("/api/v1/inventory/stockout-risks/?within_days=4").json()
     assert [r["sku"] for r in risks["results"]] == ["BOX/10"]
-    assert StockAlert.objects.filter(kind=StockAlert.Kind.STOCKOUT_RISK, sku="BOX/10").exists()
+    assert StockAlert.objects.get(kind=StockAlert.Kind.STOCKOUT_RISK, sku="BOX/10").message == row["reason"]
 
 
 @pytest.mark.django_db
 def test_uncertain_demand_safety_stock_at_the_service_level(staff_client):
-    # 4 a day with sigma 2 a day, independent days; lead time 4.
+    # 4 a day with variance 8 a day (sigma 2.83, over-dispersed), independent days; lead time 4.
     product = ProductFactory(sku="CAB-1")
     Stock.objects.create(product=product, on_hand=10, on_order=0, lead_time_days=4, pack_size=5,
                          minimum_order_quantity=30)
-    advise([(product, flat_forecast(product.pk, mean=4.0, sigma=2.0))])
+    advise([(product, flat_forecast(product.pk, mean=4.0, sigma=8 ** 0.5))])
     row = ReorderSuggestion.objects.get()
-    z95 = 1.6448536
-    assert row.safety_stock == pytest.approx(z95 * 2.0 * 2.0, rel=1e-3)          # z x sqrt(4 x 2^2)
-    assert row.reorder_point == pytest.approx(16 + z95 * 4.0, rel=1e-3)
-    order_up_to = 11 * 4 + z95 * (11 * 4) ** 0.5                               # lead 4 + review 7 = 11 days
-    assert row.order_up_to == pytest.approx(order_up_to, rel=1e-3)
-    assert row.suggested_quantity == 45                                         # 54.9 - 10 = 44.9 -> packs of 5
-    assert row.stockout_date == ORIGIN + timedelta(days=2)                      # 4, 8, 12 > 10
+    assert row.lead_time_demand == pytest.approx(16.0)
+    assert row.reorder_point == 26.0                           # negative binomial (mean 16, variance 32) at 95%
+    assert row.safety_stock == pytest.approx(10.0)
+    assert row.order_up_to == 60.0                             # mean 44, variance 88 over lead 4 + review 7 days
+    assert row.suggested_quantity == 50                        # 60 - 10, >= 30, whole packs of 5
+    assert row.stockout_date == ORIGIN + timedelta(days=2)     # 4, 8, 12 > 10
     assert row.reorder_now and row.urgency == 3
+
+
+@pytest.mark.django_db
+def test_the_forecast_variance_column_is_read_when_present():
+    product = ProductFactory(sku="VAR-1")
+    Stock.objects.create(product=product, on_hand=100, lead_time_days=4)
+    frame = flat_forecast(product.pk, mean=4.0, sigma=0.0).assign(variance=8.0)  # the band says 0, the column 8
+    advise([(product, frame)])
+    assert ReorderSuggestion.objects.get().reorder_point == 26.0
 
 
 @pytest.mark.django_db

@@ -9,7 +9,8 @@ from django.core.management import call_command
 
 from electroshop.mlops.models import ModelVersion, TrainingRun, TrainingRunChunk
 from electroshop.shop.models import Order, OrderLine
-from forecasting.models import DemandForecast, PurchaseOrder, ReorderSuggestion, StockAlert
+from forecasting import services
+from forecasting.models import DemandForecast, LostSales, PurchaseOrder, ReorderSuggestion, StockAlert
 from tests.factories import CustomerFactory
 
 from .conftest import AS_OF, at
@@ -26,6 +27,12 @@ def test_retrain_sync_as_of_produces_an_active_version_served_by_the_api(
     # An order on the as-of day itself must not be seen by a model that treats that day as today.
     order = Order.objects.create(number="FUTURE", customer=CustomerFactory(), created_at=at(AS_OF, 9))
     OrderLine.objects.create(order=order, product=synthetic_shop["products"]["CASE-2"], quantity=5000, unit_price=1)
+    # PH/1 (~6 a day at 10.00) was out of stock for three days a month ago and sold nothing then.
+    phone = synthetic_shop["products"]["PH/1"]
+    out = [AS_OF - timedelta(days=30 + k) for k in range(3)]
+    OrderLine.objects.filter(product=phone, order__created_at__date__in=out).delete()
+    for day in out:
+        services.record_stock_level(product_id=phone.pk, on_hand=0, day=day)
 
     call_command("retrain", "forecasting", "--sync", "--as-of", AS_OF.isoformat(), stdout=io.StringIO(),
                  stderr=io.StringIO())
@@ -55,8 +62,12 @@ def test_retrain_sync_as_of_produces_an_active_version_served_by_the_api(
 
     risks = staff_client.get("/api/v1/inventory/stockout-risks/?within_days=14").json()["results"]
     assert "PH/1" in [r["sku"] for r in risks]                            # 20 on hand, ~6 a day
-    reorder = staff_client.get("/api/v1/inventory/reorder-suggestions/").json()
+    reorder = staff_client.get("/api/v1/inventory/reorder-suggestions/?all=true").json()
     assert reorder["count"] == 4 and reorder["results"][0]["urgency"] == "critical"
+    assert all(r["reason"] and r["reorder_now"] == (r["suggested_quantity"] > 0) for r in reorder["results"])
+    attention = staff_client.get("/api/v1/inventory/reorder-suggestions/").json()["results"]
+    assert [r["sku"] for r in attention] == [r["sku"] for r in reorder["results"] if r["needs_attention"]]
+    assert "CASE-2" not in [r["sku"] for r in attention]                 # 200 on hand, ~3 a day: nothing to do
     ph = next(r for r in reorder["results"] if r["sku"] == "PH/1")
     assert ph["suggested_quantity"] % 10 == 0 and ph["suggested_quantity"] >= 10   # packs of 10
     assert ph["abc_class"] == "A"
@@ -64,6 +75,19 @@ def test_retrain_sync_as_of_produces_an_active_version_served_by_the_api(
     assert old["suggested_quantity"] == 0 and old["urgency"] == "none"
     assert ReorderSuggestion.objects.get(model_version=version, sku="OLD-4").days_since_last_sale > 90
     assert StockAlert.objects.filter(model_version=version, kind="stockout_risk", sku="PH/1").exists()
+
+    # Lost sales on the stock-out days: about 6 a day expected, none sold.
+    lost = LostSales.objects.filter(model_version=version)
+    assert sorted(lost.values_list("date", flat=True)) == sorted(out)
+    assert all(row.sold_units == 0 and 2 < row.lost_units < 12 and row.lost_revenue == pytest.approx(
+        row.lost_units * 10, abs=0.01) for row in lost)
+    body = staff_client.get("/api/v1/inventory/lost-sales/").json()
+    assert [(r["sku"], r["stockout_days"]) for r in body["results"]] == [("PH/1", 3)]
+    assert body["results"][0]["lost_units"] == pytest.approx(sum(r.lost_units for r in lost), abs=0.01)
+    assert staff_client.get("/api/v1/inventory/lost-sales/?days=7").json()["count"] == 0   # older than a week
+    assert staff_client.get("/api/v1/inventory/lost-sales/?days=0").status_code == 400
+    page = staff_session_client.get("/admin/forecasting/lostsales/").content.decode()
+    assert "<svg" in page and "PH/1" in page
 
     # Admin: the dashboard with accuracy and the product chart, the reorder list, CSV and PO drafts.
     page = staff_session_client.get("/admin/forecasting/forecastingdashboard/?sku=PH/1")
@@ -75,7 +99,9 @@ def test_retrain_sync_as_of_produces_an_active_version_served_by_the_api(
     ids = [str(pk) for pk in ReorderSuggestion.objects.filter(model_version=version).values_list("pk", flat=True)]
     export = staff_session_client.post(changelist, {"action": "export_csv", "_selected_action": ids})
     rows = list(csv.DictReader(io.StringIO(export.content.decode())))
-    assert len(rows) == 4 and rows[0]["urgency"] == "critical"
+    assert len(rows) == 3 and rows[0]["urgency"] == "critical" and rows[0]["reason"]  # the list needing attention
+    export = staff_session_client.post(changelist + "?show=all", {"action": "export_csv", "_selected_action": ids})
+    assert len(list(csv.DictReader(io.StringIO(export.content.decode())))) == 4        # the whole catalogue
     staff_session_client.post(changelist, {"action": "create_purchase_order_draft", "_selected_action": ids})
     drafts = {d.supplier: d for d in PurchaseOrder.objects.all()}
     ordered = {r.sku: r.suggested_quantity for r in ReorderSuggestion.objects.filter(suggested_quantity__gt=0)}

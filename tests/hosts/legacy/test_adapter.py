@@ -68,3 +68,16 @@ def test_orders_for_risk_carry_the_identities_the_shop_records(legacy_shop):
     assert order["shipping_country"] in history.COUNTRIES and order["payment_method"] == "card"
     assert order["device_id"] == "" and order["ip_address"] is None  # not recorded: blank
     assert order["customer_created_at"] is not None
+
+
+def test_stock_writes_go_to_an_items_single_warehouse_row_and_refuse_several(legacy_shop):
+    from electroshop.seam.adapter import StockWriteNotSupported
+
+    single = _sql("SELECT item_no FROM wh_stock GROUP BY item_no HAVING COUNT(*) = 1")[0][0]
+    before = get_adapter().stock_levels([single])[single]
+    level = get_adapter().adjust_stock(single, on_hand=4, on_order=-1)
+    assert (level.on_hand, level.on_order) == (before.on_hand + 4, max(before.on_order - 1, 0))
+    assert _sql("SELECT qty_on_hand FROM wh_stock WHERE item_no = %s", [single])[0][0] == before.on_hand + 4
+    several = _sql("SELECT item_no FROM wh_stock GROUP BY item_no HAVING COUNT(*) = 3")[0][0]
+    with pytest.raises(StockWriteNotSupported, match="several stock rows"):
+        get_adapter().adjust_stock(several, on_order=5)

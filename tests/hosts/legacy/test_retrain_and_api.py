@@ -54,10 +54,12 @@ def test_product_forecast_comes_from_the_model(trained_shop, staff_client):
 
 
 def test_reorder_suggestions_use_the_stock_of_every_warehouse(trained_shop, staff_client):
-    response = staff_client.get("/api/v1/inventory/reorder-suggestions/?limit=100")
+    response = staff_client.get("/api/v1/inventory/reorder-suggestions/?limit=100&all=true")  # the catalogue
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["model_version"] == _active("forecasting").version and body["count"] == history.ITEMS
+    attention = staff_client.get("/api/v1/inventory/reorder-suggestions/?limit=100").json()["results"]
+    assert [r["sku"] for r in attention] == [r["sku"] for r in body["results"] if r["needs_attention"]]
     rows = {row["sku"]: row for row in body["results"]}
     sold_out = rows[f"LG-{history.OUT_OF_STOCK_ITEM:04d}"]
     assert sold_out["on_hand"] == 0 and sold_out["reorder_now"] and sold_out["suggested_quantity"] > 0

@@ -3,6 +3,7 @@ models (never the fallbacks), and an order placed through Oscar's OrderCreator i
 import pytest
 from oscar.core.loading import get_model
 
+from forecasting.models import PurchaseOrder, PurchaseOrderLine
 from fraud.models import RiskAssessment
 from tests.clients import service_token_client
 
@@ -38,13 +39,25 @@ def test_a_products_forecast_comes_from_the_model(api, sku):
 
 
 def test_reorder_suggestions_cover_every_stocked_oscar_product(api, oscar_shop):
-    response = api.get("/api/v1/inventory/reorder-suggestions/?limit=100")
+    response = api.get("/api/v1/inventory/reorder-suggestions/?limit=100&all=true")  # the whole catalogue
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["model_version"] is not None
     assert body["count"] == len(oscar_shop["products"]) + len(oscar_shop["children"])  # never the parent
     skus = {row["sku"] for row in body["results"]}
     assert {"UPC-000", "CASE-black"} <= skus
+    assert all(row["reason"] for row in body["results"])
+
+
+def test_a_purchase_order_cannot_be_sent_through_a_shop_that_takes_no_stock_writes(api, oscar_shop):
+    product = oscar_shop["products"][0]
+    draft = PurchaseOrder.objects.create(supplier="Oscar supplier")
+    PurchaseOrderLine.objects.create(order=draft, product_id=product.pk, sku="UPC-000", quantity=10)
+    response = api.post(f"/api/v1/inventory/purchase-orders/{draft.pk}/send/", {}, format="json")
+    assert response.status_code == 400
+    assert "OscarShopAdapter cannot write stock" in response.json()["stock"][0]
+    draft.refresh_from_db()
+    assert draft.status == "draft"
 
 
 def test_an_order_placed_through_oscar_is_scored_by_the_fraud_model(api, oscar_shop,

@@ -10,6 +10,7 @@ from tqdm import tqdm
 
 from electroshop.demo.fraud_history import delete_fraud_history, write_fraud_history
 from electroshop.demo.generator import SCALES, generate_demo_data
+from electroshop.demo.purchasing_history import delete_purchasing_history, write_purchasing_history
 from electroshop.demo.services import delete_shop_data, shop_has_data, write_demo_data, write_ground_truth
 
 
@@ -60,11 +61,13 @@ class Command(BaseCommand):
         with transaction.atomic():  # a failed write leaves the old shop in place, not an empty one
             if opts["reset"]:
                 delete_fraud_history()
+                delete_purchasing_history()
                 delete_shop_data()
             written = write_demo_data(data=data, progress=progress)
             finished = time.perf_counter()
             history = write_fraud_history(data=data, seed=opts["seed"])
-        fraud_seconds = time.perf_counter() - finished
+            fraud_seconds = time.perf_counter() - finished
+            purchasing = write_purchasing_history(data=data, seed=opts["seed"])
         path = opts["ground_truth"] or Path(settings.BASE_DIR) / "var" / "demo" / "ground_truth.json"
         path, tastes_path = write_ground_truth(data=data, path=path)
         if opts["verbosity"] > 0:
@@ -78,3 +81,6 @@ class Command(BaseCommand):
             self.stdout.write(f"Fraud history in {fraud_seconds:.1f}s: {history.assessments:,} risk assessments "
                               f"({history.pending_review} in the review queue), {history.approved:,} orders approved "
                               f"and {history.rejected:,} rejected by a reviewer, {history.chargebacks:,} chargebacks.")
+            self.stdout.write(f"Purchasing: {purchasing['suppliers']} suppliers, {purchasing['orders']} purchase orders "
+                              f"({purchasing['lines']} lines, {purchasing['receipts']} receipts), "
+                              f"{purchasing['stockout_days']} logged stock-out days.")
