@@ -63,6 +63,17 @@ DEFAULTS: dict[str, Any] = {
     "FORECAST_REVIEW_PERIOD_DAYS": 7,
     "FORECAST_FILL_CHUNK_SIZE": 5000,  # products per forecast sub-task: one global model each, whose fit costs the same from ~1,500 products up (its rows are capped)
     "FORECAST_BASELINE_SAMPLE": 200,  # products per run whose baselines (SeasonalNaive, AutoETS) are backtested for the accuracy table
+    # Public holidays of this country (ISO 3166 code, the `holidays` package) are a known input of the
+    # forecast, past and future; "" = none.
+    "FORECAST_COUNTRY": "GB",
+    # statsforecast candidates (Theta, AutoETS; Croston, TSB, ADIDA) are fitted on at most this many recent days
+    "FORECAST_STAT_WINDOW_DAYS": 364,
+    # AutoETS (~85 ms per fit of a year, three fits per series) is a candidate only in a chunk with at
+    # most this many smooth / erratic series; Theta always is
+    "FORECAST_AUTO_ETS_MAX_SERIES": 1000,
+    # a series with at least this many selling days in the backtest windows may choose its own
+    # candidate combination (shrunk toward its demand class's; the shrinkage is chosen by backtest)
+    "FORECAST_PER_SERIES_MIN_SALES": 10,
     # --- fraud ---
     # With a trained model, unless the merchant sets thresholds in the admin, each version derives
     # them from its training window's (out-of-sample) scores: at most these shares of orders go to
