@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 __all__ = ["demand_quantile", "demand_cdf", "lead_time_demand"]
 
@@ -53,11 +53,13 @@ def demand_cdf(k, mean, variance) -> np.ndarray:
     positive = (m > 1e-12) & (k >= 0)
     over = positive & (v > m * (1 + 1e-9))
     poisson = positive & ~over
+    # the special functions behind scipy.stats' cdfs, without their argument checks (calibration calls
+    # this for every grid point): Poisson P(Y <= k) = Q(k + 1, m), negative binomial I_p(n, k + 1)
     if poisson.any():
-        out[poisson] = stats.poisson.cdf(k[poisson], m[poisson])
+        out[poisson] = special.gammaincc(k[poisson] + 1, m[poisson])
     if over.any():
         p = m[over] / v[over]
-        out[over] = stats.nbinom.cdf(k[over], m[over] ** 2 / (v[over] - m[over]), p)
+        out[over] = special.betainc(m[over] ** 2 / (v[over] - m[over]), k[over] + 1, p)
     return out
 
 

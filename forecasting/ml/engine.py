@@ -255,11 +255,11 @@ def _ensemble(panel, t0, final, windows, actuals, origins, classes, scales, p, s
         bt_means = [np.where(open_mask[:, tb:tb + H], np.clip(combine(w, grid, choice), 0, None), 0.0)
                     for w, tb in zip(windows, origins)]
         table = calibrate(bt_means, actuals, classes)
-        cov95 = cross_window_coverage(bt_means, actuals, classes, 0.95)
-        cov80 = cross_window_coverage(bt_means, actuals, classes, 0.80)
+        coverage = cross_window_coverage(bt_means, actuals, classes)
+        cov80, cov95 = coverage[0.80], coverage[0.95]
     else:   # no backtest possible (short history): a wide negative binomial
         table, cov95, cov80 = {"__all__": (2.0, 1.0)}, float("nan"), float("nan")
-    phi, alpha = class_dispersion(classes, table)
+    phi, alpha = class_dispersion(classes, table, mean)
     variance = np.where(open_future, predictive_variance(mean, phi[:, None], alpha[:, None]), 0.0)
     return _Ensemble(mean=mean, variance=variance, intervals=quantile_intervals(mean, variance, open_mask=open_future),
                      labels=labels, choice=choice, table=table, shrinkage=shrinkage, coverage80=cov80,
