@@ -85,7 +85,8 @@ def _targets(product_ids: list[int], product_id, category_id, ancestors: dict[in
     return list(product_ids)
 
 
-def promotion_discounts(product_ids: list[int], start: date, end: date, ancestors: dict[int, list[int]]) -> pd.DataFrame:
+def promotion_discounts(product_ids: list[int], start: date, end: date,
+                        ancestors: dict[int, list[int]]) -> pd.DataFrame:
     """[series_id, date, promo] discount percent per product and day in [start, end)."""
     promotions = get_adapter().promotions_frame()
     spans = [(_targets(product_ids, p.product_id, p.category_id, ancestors), p.starts_on.date(), p.ends_on.date(),

@@ -31,7 +31,7 @@ class EngineSettings:
     stat_window_days: int = 364
     # FORECAST_AUTO_ETS_MAX_SERIES: AutoETS (~85 ms per fit of a year of days, three fits per series)
     # is a candidate only in a chunk with at most this many series of the classes it suits
-    auto_ets_max_series: int = 1000
+    auto_ets_max_series: int = 200
     # FORECAST_PER_SERIES_MIN_SALES: selling days in the backtest windows a series needs before it may
     # choose its own candidate combination (shrunk toward its class's)
     per_series_min_sales: int = 10
@@ -52,7 +52,7 @@ def configure(settings: EngineSettings | None = None, *, freq: str, n_series: in
         "per_series": True,                # per-series choice where supported, its shrinkage chosen by backtest
         "per_series_min_sales": int(s.per_series_min_sales),
         "weight_step": 0.1,
-        "max_nonzero": 3,                  # at most three candidates in one combination
+        "max_nonzero": 2,                  # at most two candidates in one combination
         "classify_window": 365 if freq == "D" else n_periods,
         "series_weights": None,            # optional {series_id: weight} for the selection loss (revenue)
     }

@@ -5,15 +5,15 @@ Pipeline for one chunk of series, everything from data strictly before ``origin`
 1. dense panel (censored / closed periods are NaN: never learned as zero demand);
 2. demand class per series (ADI / CV² over the last year);
 3. rolling-origin backtests at origin − k·H (k = 1..n_backtests): the global gradient-boosting
-   model is refitted on the data before each backtest origin, statistical candidates too;
-   statsforecast candidates only on the series of the classes they suit (``config.CLASS_CANDIDATES``),
-   on a bounded recent window;
+   model is refitted on the data before each backtest origin, statistical candidates too (the
+   statsforecast ones only on the series of the classes they suit, ``config.CLASS_CANDIDATES``,
+   on a bounded recent window);
 4. per demand class, the convex combination of its candidates with the lowest scaled error in the
    backtests, and per series where its backtest sales support it, shrunk toward its class
    (``selection``);
 5. final fit at the origin, ensemble forecast, zero on closed periods;
 6. the predictive distribution of units per day: variance = phi·mean + alpha·mean², (phi, alpha) per
-   demand class calibrated on the backtest windows' coverage; 80 / 95% intervals are its whole-unit
+   demand class and forecast level calibrated on the backtest windows' coverage; 80 / 95% intervals are its whole-unit
    quantiles (``intervals``, ``distribution``).
 
 The parameters come from ``config.configure`` (settings + data), the same for production and
@@ -41,14 +41,13 @@ __all__ = ["forecast", "backtest", "baseline_forecasts", "holdout_scores", "comp
            "detect_open_column", "ForecastInfo"]
 
 
-
 @dataclass
 class ForecastInfo:
     classes: pd.Series = None
     ensemble: pd.Series = None
     backtest_coverage95: float = float("nan")
     backtest_coverage80: float = float("nan")
-    interval_table: dict = field(default_factory=dict)   # {class: (phi, alpha)} of the predictive variance
+    interval_table: dict = field(default_factory=dict)   # {group: (phi, alpha)} of the predictive variance
     per_series_shrinkage: float | None = None   # None: every series took its class's combination
     params: dict = field(default_factory=dict)   # the configuration used (``config.configure``)
     cpu_seconds: float = 0.0
@@ -312,8 +311,8 @@ def backtest(history: pd.DataFrame, *, horizon: int, freq: str = "D", n_windows:
         train = h[h["_p"] < origin_p].drop(columns="_p")
         test = h[(h["_p"] >= origin_p) & (h["_p"] < origin_p + horizon)].drop(columns="_p")
         fut = test[[id_col, date_col] + list(exog_cols)] if exog_cols else None
-        fc = forecast(train, origin=origin, horizon=horizon, freq=freq, future_exog=fut, settings=settings, params=params,
-                      id_col=id_col, date_col=date_col, target_col=target_col, censored_col=censored_col,
+        fc = forecast(train, origin=origin, horizon=horizon, freq=freq, future_exog=fut, settings=settings,
+                      params=params, id_col=id_col, date_col=date_col, target_col=target_col, censored_col=censored_col,
                       exog_cols=exog_cols, open_col=open_col, price_col=price_col)
         forecasts = {"engine": fc, **baseline_forecasts(train, baselines, origin=origin, horizon=horizon, freq=freq,
                                                         id_col=id_col, date_col=date_col, target_col=target_col)}

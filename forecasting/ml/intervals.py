@@ -6,11 +6,13 @@ Demand of a day is a count with the forecast ``mean`` m and the predictive varia
 
 (``phi`` >= 1 scales the Poisson part, ``alpha`` is the negative-binomial dispersion). (phi, alpha)
 is chosen per demand class and level of the forecast (slow to fast movers), from a small grid, so that
-the rolling-origin backtest windows (before the origin) have the nominal share of actual units inside
-the 80% and 95% central intervals of the distribution (``distribution.demand_quantile``); a group with
-too few backtest observations uses its class's choice, else the pooled one. The intervals are then whole-unit quantiles: lo95 <= lo80 <= hi80 <= hi95 always
-(nothing forces them around the mean), a slow mover's upper quantiles may honestly be 0 or 1, and the
-same (mean, variance) per day gives the safety stock over a lead time (``distribution.lead_time_demand``).
+the rolling-origin backtest windows (before the origin) have the nominal share of actual days inside
+the 80% and 95% intervals of the distribution (``distribution.demand_quantile``: central, or
+[0, q(level)] for a slow mover whose lower quantile is 0 anyway, see ``quantile_intervals``); a group
+with too few backtest observations uses its class's choice, else the pooled one. The intervals are
+whole-unit quantiles: lo95 <= lo80 <= hi80 <= hi95 always (nothing forces them around the mean), a
+slow mover's upper quantiles may honestly be 0 or 1, and the same (mean, variance) per day gives the
+safety stock over a lead time (``distribution.lead_time_demand``).
 Coverage is checked by calibrating on one backtest window and scoring another (``cross_window_coverage``).
 """
 from __future__ import annotations
@@ -23,7 +25,7 @@ __all__ = ["LEVELS", "PHI_GRID", "ALPHA_GRID", "predictive_variance", "level_buc
            "class_dispersion", "quantile_intervals", "cross_window_coverage"]
 
 LEVELS = (0.80, 0.95)
-PHI_GRID = (1.0, 2.0, 4.0)
+PHI_GRID = (1.0, 1.5, 2.0, 3.0, 5.0, 8.0)
 ALPHA_GRID = (0.0, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.35, 0.5, 1.0, 2.0, 4.0)
 MIN_CLASS_OBS = 500      # backtest observations a class needs for its own (phi, alpha)
 MAX_CALIBRATION_OBS = 2000   # observations per group scored for each grid point (a fixed random sample)
@@ -35,15 +37,19 @@ def predictive_variance(mean: np.ndarray, phi, alpha) -> np.ndarray:
     return np.asarray(phi, dtype=float) * m + np.asarray(alpha, dtype=float) * m ** 2
 
 
-def _coverages(actual: np.ndarray, mean: np.ndarray, phi: float, alpha: float, levels) -> list[float]:
-    """Share of ``actual`` inside each level's central interval (via the cdf: no quantile search)."""
+def _coverages(actual: np.ndarray, mean: np.ndarray, phi, alpha, levels) -> list[float]:
+    """Share of ``actual`` inside each level's interval (``quantile_intervals``), via the cdf (no
+    quantile search): y >= q(a) iff F(y) >= a, and y <= q(p) iff F(y - 1) < p."""
     v = predictive_variance(mean, phi, alpha)
     upper = demand_cdf(actual, mean, v)          # P(Y <= y)
     lower = demand_cdf(actual - 1, mean, v)      # P(Y <= y - 1)
+    zero = demand_cdf(np.zeros_like(actual), mean, v)   # P(Y = 0)
     out = []
     for lv in levels:
         a = (1 - lv) / 2
-        out.append(float(np.mean((upper >= a - 1e-12) & (lower < 1 - a - 1e-12))))
+        anchored = zero >= a - 1e-12
+        central = (upper >= a - 1e-12) & (lower < 1 - a - 1e-12)
+        out.append(float(np.mean(np.where(anchored, lower < lv - 1e-12, central))))
     return out
 
 
@@ -108,12 +114,18 @@ def class_dispersion(classes: np.ndarray, table: dict, mean: np.ndarray | None =
 
 def quantile_intervals(mean: np.ndarray, variance: np.ndarray, *, open_mask: np.ndarray | None = None,
                        levels=LEVELS) -> dict:
-    """{'lo80', 'hi80', 'lo95', 'hi95'}: n × H whole-unit quantiles; zero on closed periods."""
+    """{'lo80', 'hi80', 'lo95', 'hi95'}: n × H whole-unit quantiles; zero on closed periods.
+
+    The central interval [q(a), q(1 - a)] (a = (1 - level) / 2), except where q(a) is already 0 (a
+    slow mover, P(0) >= a): there the interval is [0, q(level)], which holds the level's probability
+    without wasting the lower tail on a bound that cannot go below zero."""
     out = {}
+    zero = demand_cdf(np.zeros_like(np.asarray(mean, dtype=float)), mean, variance)
     for lv in levels:
         a = (1 - lv) / 2
         tag = int(round(lv * 100))
-        lo, hi = demand_quantile(mean, variance, a), demand_quantile(mean, variance, 1 - a)
+        lo = demand_quantile(mean, variance, a)
+        hi = np.where(zero >= a - 1e-12, demand_quantile(mean, variance, lv), demand_quantile(mean, variance, 1 - a))
         if open_mask is not None:
             lo, hi = np.where(open_mask, lo, 0.0), np.where(open_mask, hi, 0.0)
         out[f"lo{tag}"], out[f"hi{tag}"] = lo, hi

@@ -100,9 +100,9 @@ def _groups(windows, actuals, scales, classes, class_candidates, w, *, step, max
             pool = np.flatnonzero(fam == FAMILIES[cls]) if cls in FAMILIES else np.arange(n)
             if cls not in FAMILIES:   # series without demand: only the candidates every series has
                 ids = ids_of(weight_grid(base, step, max_nonzero))
-        Lp = scaled_losses(windows, actuals, scales, [grid[i] for i in ids], pool) @ w[pool]
-        pick = int(np.argmin(Lp))
         L = scaled_losses(windows, actuals, scales, [grid[i] for i in ids], rows)
+        Lp = (L if pool is rows else scaled_losses(windows, actuals, scales, [grid[i] for i in ids], pool)) @ w[pool]
+        pick = int(np.argmin(Lp))
         groups.append(_Group(rows=rows, grid_ids=ids, class_pick=pick, L=L,
                              rel_class=Lp / max(Lp[pick], 1e-12), sales=sales[rows]))
     return grid, groups
@@ -123,7 +123,7 @@ def _pick(groups, n: int, k: float | None, min_sales: int) -> np.ndarray:
 
 def choose_weights(windows: list[dict], actuals: list[np.ndarray], scales: np.ndarray, classes: np.ndarray,
                    *, class_candidates: dict | None = None, series_weights: np.ndarray | None = None,
-                   step: float = 0.1, max_nonzero: int | None = 3, min_class_size: int = 30,
+                   step: float = 0.1, max_nonzero: int | None = 2, min_class_size: int = 30,
                    per_series: bool = True, min_sales: int = 10) -> tuple[list[dict], np.ndarray, float | None]:
     """Return (grid, index n: the chosen grid entry for each series, the per-series shrinkage used or
     None when every series takes its class's combination)."""

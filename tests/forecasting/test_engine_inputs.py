@@ -25,7 +25,8 @@ def write_orders(daily: dict, start: date) -> None:
     for product, units in daily.items():
         for k, q in enumerate(units):
             if q > 0:
-                orders.append(Order(number=f"{product.sku}-{k}", customer=customer, created_at=at(start + timedelta(days=k))))
+                orders.append(Order(number=f"{product.sku}-{k}", customer=customer,
+                                    created_at=at(start + timedelta(days=k))))
                 lines.append((product, int(q)))
     created = Order.objects.bulk_create(orders)
     OrderLine.objects.bulk_create([OrderLine(order=o, product=p, quantity=q, unit_price=p.price)
