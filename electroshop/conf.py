@@ -70,7 +70,7 @@ DEFAULTS: dict[str, Any] = {
     "FORECAST_STAT_WINDOW_DAYS": 364,
     # AutoETS (~85 ms per fit of a year, three fits per series) is a candidate only in a chunk with at
     # most this many smooth / erratic series; Theta always is
-    "FORECAST_AUTO_ETS_MAX_SERIES": 200,
+    "FORECAST_AUTO_ETS_MAX_SERIES": 50,
     # a series with at least this many selling days in the backtest windows may choose its own
     # candidate combination (shrunk toward its demand class's; the shrinkage is chosen by backtest)
     "FORECAST_PER_SERIES_MIN_SALES": 10,

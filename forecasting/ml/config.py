@@ -31,7 +31,7 @@ class EngineSettings:
     stat_window_days: int = 364
     # FORECAST_AUTO_ETS_MAX_SERIES: AutoETS (~85 ms per fit of a year of days, three fits per series)
     # is a candidate only in a chunk with at most this many series of the classes it suits
-    auto_ets_max_series: int = 200
+    auto_ets_max_series: int = 50
     # FORECAST_PER_SERIES_MIN_SALES: selling days in the backtest windows a series needs before it may
     # choose its own candidate combination (shrunk toward its class's)
     per_series_min_sales: int = 10
