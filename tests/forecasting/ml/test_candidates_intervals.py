@@ -100,3 +100,35 @@ def test_dispersion_is_calibrated_to_the_backtest_coverage():
     assert 0.75 <= cov80 <= 0.88 and 0.92 <= cov95 <= 0.98
     poisson = quantile_intervals(mean, mean)
     assert ((fresh >= poisson["lo95"]) & (fresh <= poisson["hi95"])).mean() < 0.85
+
+
+def test_the_global_model_sees_the_price_at_the_origin_and_its_change_never_a_price_path_in_the_horizon():
+    """Demand doubles while a product is 20% cheaper than its recent average: learned from the price at
+    each training origin vs the 28 days before; a price change planned inside the horizon is not read
+    (it is unknown at the origin, and a price derived from sales would leak them)."""
+    from forecasting.ml.models import GlobalGBM
+
+    rng = np.random.default_rng(4)
+    days, n = 420, 30
+    dates = pd.date_range("2024-01-01", periods=days + 14, freq="D")
+    rows = []
+    for i in range(n):
+        price = np.full(days + 14, 10.0)
+        for start in rng.choice(np.arange(60, days - 40, 35), 5, replace=False):
+            price[start:start + 21] = 8.0                                 # three-week price cuts
+        y = rng.poisson(np.where(price < 10, 8.0, 4.0))
+        rows.append(pd.DataFrame({"series_id": i, "date": dates, "y": y.astype(float), "price": price}))
+    frame = pd.concat(rows, ignore_index=True)
+    origin = dates[days]
+    hist, fut = frame[frame["date"] < origin], frame[frame["date"] >= origin].drop(columns="y")
+    cheap = fut.assign(price=8.0)
+    panels = [build_panel(hist, origin=origin, horizon=14, exog_cols=["price"], future_exog=f) for f in (fut, cheap)]
+    model = GlobalGBM(n_origins=40, max_iter=60, min_samples_leaf=20, price_col="price").fit(panels[0])
+    assert "price_rel" in model.feature_names and "price_next" not in model.feature_names
+    normal, cut = (model.predict(p).mean() for p in panels)
+    assert cut > 1.3 * normal                                             # the price cut's effect is learned
+    later = fut.assign(price=np.where(fut["date"] >= origin + pd.Timedelta(days=7), 8.0, 10.0))
+    F, _, names = model._features(build_panel(hist, origin=origin, horizon=14, exog_cols=["price"],
+                                              future_exog=later), panels[0].T)
+    rel = F[:, names.index("price_rel")].reshape(n, 14)
+    assert (rel == rel[:, :1]).all()                                       # one value per series: at the origin
