@@ -23,6 +23,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from forecasting.ml.config import EngineSettings  # noqa: E402
 from forecasting.ml.engine import forecast  # noqa: E402
 from forecasting.ml.metrics import interval_coverage, wrmsse  # noqa: E402
 
@@ -117,10 +118,10 @@ def load_rossmann(data_dir: Path):
 
 
 DATASETS = {
-    # name: (loader, engine params, reference for the ratio); the engine's defaults on both (on 20
-    # stores its global model learns from every origin of the history by itself)
-    "online_retail": (load_online_retail, {}, "best"),
-    "rossmann": (load_rossmann, {}, "AutoETS"),
+    # name: (loader, reference for the ratio); the engine configured from the default settings on
+    # both (``forecasting.ml.config``: the same function production calls)
+    "online_retail": (load_online_retail, "best"),
+    "rossmann": (load_rossmann, "AutoETS"),
 }
 
 
@@ -141,7 +142,7 @@ def statsforecast_baselines(history: pd.DataFrame, horizon: int) -> pd.DataFrame
 
 
 def run(name: str, data_dir: Path) -> dict:
-    loader, params, reference = DATASETS[name]
+    loader, reference = DATASETS[name]
     history, actual, weights, origin, kwargs = loader(data_dir)
     n = history["series_id"].nunique()
     t = time.process_time()
@@ -152,7 +153,7 @@ def run(name: str, data_dir: Path) -> dict:
     hist_in = history[[c for c in history.columns if c in ("series_id", "date", "y", "censored", *exog,
                                                          kwargs.get("open_col") or "")]]
     t = time.process_time()
-    fc, info = forecast(hist_in, origin=origin, horizon=HORIZON, freq="D", params=params,
+    fc, info = forecast(hist_in, origin=origin, horizon=HORIZON, freq="D", settings=EngineSettings(),
                         future_exog=kwargs.get("future_exog"), exog_cols=exog,
                         open_col=kwargs.get("open_col"), return_info=True)
     cpu = time.process_time() - t

@@ -73,6 +73,17 @@ DEFAULTS: dict[str, Any] = {
     "FORECAST_ISSUED_DAYS": 7,
     "FORECAST_ISSUED_KEEP_DAYS": 120,
     "FORECAST_BIAS_WEEKS": 4,  # bias = issued forecast minus actual units over this many weeks (dashboard, API default)
+    # Public holidays of this country (ISO 3166 code, the `holidays` package) are a known input of the
+    # forecast, past and future; "" = none.
+    "FORECAST_COUNTRY": "GB",
+    # statsforecast candidates (Theta, AutoETS; Croston, TSB, ADIDA) are fitted on at most this many recent days
+    "FORECAST_STAT_WINDOW_DAYS": 364,
+    # AutoETS (~85 ms per fit of a year, three fits per series) is a candidate only in a chunk with at
+    # most this many smooth / erratic series; Theta always is
+    "FORECAST_AUTO_ETS_MAX_SERIES": 50,
+    # a series with at least this many selling days in the backtest windows may choose its own
+    # candidate combination (shrunk toward its demand class's; the shrinkage is chosen by backtest)
+    "FORECAST_PER_SERIES_MIN_SALES": 10,
     # --- fraud ---
     # With a trained model, unless the merchant sets thresholds in the admin, each version derives
     # them from its training window's (out-of-sample) scores: at most these shares of orders go to

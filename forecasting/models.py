@@ -32,6 +32,8 @@ class DemandForecast(IntervalForecast):
 
     product_id = models.BigIntegerField()
     model_mean = models.FloatField(null=True, blank=True, help_text="the engine's mean where a merchant override changed it")
+    variance = models.FloatField(null=True, blank=True,
+                                 help_text="predictive variance of the day's units (the intervals' distribution)")
 
     class Meta:
         ordering = ["product_id", "date"]

@@ -38,8 +38,9 @@ from electroshop.mlops import services as registry
 from electroshop.mlops.models import ModelVersion, TrainingRun
 from electroshop.seam import get_adapter
 
-from . import hierarchy, inventory, issued, selectors
+from . import hierarchy, inputs, inventory, issued, selectors
 from .hierarchy import write_aggregate_backtest
+from .inputs import HISTORY_DAYS
 from .models import (
     DemandForecast,
     ForecastBacktest,
@@ -55,7 +56,6 @@ from .selectors import APP, KIND
 logger = logging.getLogger("electroshop.forecasting")
 
 BULK_BATCH = 5000
-HISTORY_DAYS = 730          # at most two years of daily history per product
 ABC_DAYS = 365              # revenue window of the ABC ranking
 XYZ_WEEKS = 26              # weekly demand window of the XYZ classes
 BASELINES = ("seasonal_naive", "auto_ets")  # backtested on FORECAST_BASELINE_SAMPLE products per run
@@ -119,58 +119,6 @@ def train_forecasts(*, run_id: int, as_of: datetime | None, sync: bool) -> None:
 
 def _version_of_run(run_id: int) -> ModelVersion:
     return TrainingRun.objects.select_related("model_version").get(pk=run_id).model_version
-
-
-def _promotion_discounts(product_ids: list[int], start: date, end: date) -> pd.DataFrame:
-    """[series_id, date, promo] discount percent per product and day in [start, end) (0 when none)."""
-    promotions = get_adapter().promotions_frame()
-    if promotions.empty:
-        return pd.DataFrame(columns=["series_id", "date", "promo"])
-    ancestors = get_adapter().product_category_ids(product_ids)
-    rows = []
-    for promo in promotions.itertuples():
-        first, last = max(promo.starts_on.date(), start), min(promo.ends_on.date(), end - timedelta(days=1))
-        if first > last:
-            continue
-        if not pd.isna(promo.product_id):
-            targets = [int(promo.product_id)] if int(promo.product_id) in product_ids else []
-        else:
-            targets = [pid for pid in product_ids if int(promo.category_id) in ancestors.get(pid, [])]
-        for pid in targets:
-            for day in pd.date_range(first, last):
-                rows.append((pid, day, promo.discount_percent))
-    frame = pd.DataFrame(rows, columns=["series_id", "date", "promo"])
-    return frame.groupby(["series_id", "date"], as_index=False)["promo"].max()
-
-
-def chunk_history(*, product_ids: list[int], until: datetime, horizon: int,
-                  ) -> tuple[pd.DataFrame, pd.DataFrame | None, list[str]]:
-    """(dense history [series_id, date, y, censored, exog...], future exog or None, exog columns).
-
-    Dense: every product has a row for every day from the chunk's first sale (or stock-out) to
-    the day before the origin, so that known inputs such as promotions end when they end.
-    """
-    since = until - timedelta(days=HISTORY_DAYS)
-    history = selectors.demand_history(product_ids=product_ids, until=until, since=since)
-    origin = timezone.localdate(until)
-    first = history["date"].min() if not history.empty else pd.Timestamp(origin - timedelta(days=1))
-    calendar = pd.date_range(first, pd.Timestamp(origin - timedelta(days=1)))
-    full = pd.MultiIndex.from_product([product_ids, calendar], names=["series_id", "date"])
-    dense = (history.rename(columns={"product_id": "series_id", "units": "y"})
-             .set_index(["series_id", "date"])[["y", "censored"]].reindex(full))
-    dense["y"] = dense["y"].fillna(0).astype(float)
-    dense["censored"] = dense["censored"].astype("boolean").fillna(False).astype(bool)
-    dense = dense.reset_index()
-    promos = _promotion_discounts(product_ids, calendar[0].date() if len(calendar) else origin,
-                                  origin + timedelta(days=horizon))
-    if promos.empty:
-        return dense, None, []
-    dense = dense.merge(promos, on=["series_id", "date"], how="left").fillna({"promo": 0.0})
-    future_calendar = pd.date_range(origin, periods=horizon)
-    future = pd.DataFrame(pd.MultiIndex.from_product([product_ids, future_calendar], names=["series_id", "date"])
-                          .to_frame(index=False))
-    future = future.merge(promos, on=["series_id", "date"], how="left").fillna({"promo": 0.0})
-    return dense, future, ["promo"]
 
 
 def baseline_sample(product_ids: list[int], size: int) -> list[int]:
@@ -242,11 +190,12 @@ def fill_forecast_chunk(*, run_id: int, index: int, payload: list[list]) -> int:
     product_ids = [int(pid) for pid, _, _ in payload]
     abc = {int(pid): cls for pid, cls, _ in payload}
     revenue = {int(pid): float(rev) for pid, _, rev in payload}
-    history, future, exog = chunk_history(product_ids=product_ids, until=until, horizon=horizon)
+    history, future, exog = inputs.chunk_history(product_ids=product_ids, until=until, horizon=horizon)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         forecasts, info = forecast(history, origin=pd.Timestamp(origin), horizon=horizon, freq="D",
-                                   future_exog=future, exog_cols=exog, censored_col="censored", return_info=True)
+                                   future_exog=future, exog_cols=exog, price_col=inputs.PRICE_COL,
+                                   settings=inputs.engine_settings(), censored_col="censored", return_info=True)
     # new products from their analogues, then the merchant's overrides: what is served and advised on
     forecasts, analogue_labels = apply_analogues(forecasts, product_ids=product_ids, origin=origin, history=history,
                                                  history_days=HISTORY_DAYS)
@@ -265,8 +214,8 @@ def fill_forecast_chunk(*, run_id: int, index: int, payload: list[list]) -> int:
     )
     lost = inventory.lost_sales_rows(version_id=version.pk, origin=origin, history=history)
     rows = [DemandForecast(model_version_id=version.pk, product_id=int(r.series_id), date=r.date.date(),
-                           mean=float(r.mean), lo80=float(r.lo80), hi80=float(r.hi80), lo95=float(r.lo95),
-                           hi95=float(r.hi95), model_mean=model_mean_or_none(r.model_mean))
+                           mean=float(r.mean), variance=float(r.variance), lo80=float(r.lo80), hi80=float(r.hi80),
+                           lo95=float(r.lo95), hi95=float(r.hi95), model_mean=model_mean_or_none(r.model_mean))
             for r in forecasts.itertuples()]
     with transaction.atomic():
         for table in (DemandForecast, ReorderSuggestion, StockAlert, LostSales):

@@ -15,9 +15,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
-__all__ = ["demand_quantile", "lead_time_demand"]
+__all__ = ["demand_quantile", "demand_cdf", "lead_time_demand"]
 
 
 def demand_quantile(mean, variance, q: float) -> np.ndarray:
@@ -39,6 +39,28 @@ def demand_quantile(mean, variance, q: float) -> np.ndarray:
         n = m[over] ** 2 / (v[over] - m[over])
         out[over] = stats.nbinom.ppf(q, n, p)
     return np.nan_to_num(out, nan=0.0)
+
+
+def demand_cdf(k, mean, variance) -> np.ndarray:
+    """P(units <= k) under the same distribution as ``demand_quantile`` (k is floored to whole units;
+    k < 0 gives 0). Used to calibrate the dispersion: y lies in [q(a), q(1 - a)] exactly when
+    cdf(y) >= a and cdf(y - 1) < 1 - a."""
+    k = np.floor(np.asarray(k, dtype=float))
+    m = np.clip(np.asarray(mean, dtype=float), 0.0, None)
+    v = np.maximum(np.asarray(variance, dtype=float), m)
+    k, m, v = np.broadcast_arrays(k, m, v)
+    out = np.where(k >= 0, 1.0, 0.0)
+    positive = (m > 1e-12) & (k >= 0)
+    over = positive & (v > m * (1 + 1e-9))
+    poisson = positive & ~over
+    # the special functions behind scipy.stats' cdfs, without their argument checks (calibration calls
+    # this for every grid point): Poisson P(Y <= k) = Q(k + 1, m), negative binomial I_p(n, k + 1)
+    if poisson.any():
+        out[poisson] = special.gammaincc(k[poisson] + 1, m[poisson])
+    if over.any():
+        p = m[over] / v[over]
+        out[over] = special.betainc(m[over] ** 2 / (v[over] - m[over]), k[over] + 1, p)
+    return out
 
 
 def lead_time_demand(mean, variance, *, lead_time_days: float, lead_time_std_days: float = 0.0,

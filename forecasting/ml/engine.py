@@ -5,14 +5,20 @@ Pipeline for one chunk of series, everything from data strictly before ``origin`
 1. dense panel (censored / closed periods are NaN: never learned as zero demand);
 2. demand class per series (ADI / CV² over the last year);
 3. rolling-origin backtests at origin − k·H (k = 1..n_backtests): the global gradient-boosting
-   model is refitted on the data before each backtest origin, statistical candidates too;
-4. per demand class, the convex combination of candidates with the lowest scaled error in the
-   backtests (``selection``);
+   model is refitted on the data before each backtest origin, statistical candidates too (the
+   statsforecast ones only on the series of the classes they suit, ``config.CLASS_CANDIDATES``,
+   on a bounded recent window);
+4. per demand class, the convex combination of its candidates with the lowest scaled error in the
+   backtests, and per series where its backtest sales support it, shrunk toward its class
+   (``selection``);
 5. final fit at the origin, ensemble forecast, zero on closed periods;
-6. 80 / 95% intervals from the backtest residuals of the chosen ensemble (``intervals``).
+6. the predictive distribution of units per day: variance = phi·mean + alpha·mean², (phi, alpha) per
+   demand class and forecast level calibrated on the backtest windows' coverage; 80 / 95% intervals are its whole-unit
+   quantiles (``intervals``, ``distribution``).
 
-Output columns: series_id, date, mean, lo80, hi80, lo95, hi95, model (the ensemble, e.g.
-``gbm:0.75+seasonal_avg:0.25``) plus, in ``forecast(..., return_info=True)``, diagnostics.
+The parameters come from ``config.configure`` (settings + data), the same for production and
+``backtest``. Output columns: series_id, date, mean, variance, lo80, hi80, lo95, hi95, model (the
+ensemble, e.g. ``gbm:0.7+theta:0.3``) plus, in ``forecast(..., return_info=True)``, diagnostics.
 """
 from __future__ import annotations
 
@@ -24,26 +30,15 @@ import numpy as np
 import pandas as pd
 
 from .classification import classify_matrix
-from .intervals import apply_intervals, calibrate, cross_window_coverage, series_spread
+from .config import EngineSettings, configure
+from .intervals import calibrate, class_dispersion, cross_window_coverage, predictive_variance, quantile_intervals
 from .metrics import interval_coverage, wape, wrmsse
 from .models import (FREQ_SETTINGS, GlobalGBM, Panel, build_panel, seasonal_average,
                      statsforecast_models)
 from .selection import choose_weights, combine
 
-__all__ = ["DEFAULT_PARAMS", "forecast", "backtest", "baseline_forecasts", "holdout_scores", "complete_calendar",
+__all__ = ["forecast", "backtest", "baseline_forecasts", "holdout_scores", "complete_calendar",
            "detect_open_column", "ForecastInfo"]
-
-DEFAULT_PARAMS = {
-    "n_backtests": 2,            # rolling-origin windows used for selection and intervals
-    "stat_models": (),           # extra statsforecast candidates, e.g. ("theta", "tsb", "auto_ets")
-    "seasonal_avg": True,        # the vectorised level × seasonal-profile candidate
-    "gbm": {},                   # GlobalGBM keyword arguments (False: no global model)
-    "gbm_bag": True,             # average two GBMs scaled by a long and a short recent level
-    "per_series": False,         # per-series choice on top of per-class ensembling
-    "weight_step": 0.1,
-    "classify_window": 365,      # periods (D); W/M use the whole history
-    "series_weights": None,      # optional {series_id: weight} for the selection loss (revenue)
-}
 
 
 @dataclass
@@ -52,14 +47,17 @@ class ForecastInfo:
     ensemble: pd.Series = None
     backtest_coverage95: float = float("nan")
     backtest_coverage80: float = float("nan")
-    interval_table: dict = field(default_factory=dict)
+    interval_table: dict = field(default_factory=dict)   # {group: (phi, alpha)} of the predictive variance
+    per_series_shrinkage: float | None = None   # None: every series took its class's combination
+    params: dict = field(default_factory=dict)   # the configuration used (``config.configure``)
     cpu_seconds: float = 0.0
     # the engine's forecast of the last horizon before the origin (see ``forecast``), or None
     holdout: pd.DataFrame | None = None
     holdout_origin: pd.Timestamp | None = None
 
 
-def _candidates(panel, t0, params, gbm_kwargs):
+def _candidates(panel, t0, params, gbm_kwargs, stat_rows: dict):
+    """{name: n × H forecast from t0}; a statistical candidate is NaN outside its ``stat_rows``."""
     out = {}
     if gbm_kwargs is not False:
         model = GlobalGBM(**gbm_kwargs).fit(panel, t_end=t0)
@@ -74,11 +72,33 @@ def _candidates(panel, t0, params, gbm_kwargs):
         out = {k: np.where(closed[None, :], 0.0, v) for k, v in out.items()}
     if params["seasonal_avg"]:
         out["seasonal_avg"] = seasonal_average(panel, t0)
-    if params["stat_models"]:
+    by_rows: dict = {}
+    for name, rows in stat_rows.items():   # one statsforecast call per set of series
+        by_rows.setdefault(rows.tobytes(), (rows, []))[1].append(name)
+    for rows, names in by_rows.values():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            out.update(statsforecast_models(panel, params["stat_models"], t0))
+            fitted = statsforecast_models(panel, names, t0, rows=rows, window=params["stat_window"])
+        for name, F in fitted.items():
+            full = np.full((panel.n, panel.H), np.nan)
+            full[rows] = np.where(closed[None, :], 0.0, F) if closed is not None else F
+            out[name] = full
     return out
+
+
+def _stat_rows(panel, origins, p) -> dict:
+    """{statsforecast candidate: series to fit it on}: the series whose demand class suits it at any of
+    the ``origins`` (the forecast's and its backtests'), so every ensemble finds its candidates."""
+    cw = p["classify_window"]
+    classes = [classify_matrix(panel.Y[:, max(t - cw, 0):t])[2] for t in origins]
+    out = {}
+    for cls, names in p["class_candidates"].items():
+        suited = np.logical_or.reduce([c == cls for c in classes])
+        for name in names:
+            out[name] = out.get(name, np.zeros(panel.n, dtype=bool)) | suited
+    if "auto_ets" in out and out["auto_ets"].sum() > p["auto_ets_max_series"]:
+        del out["auto_ets"]   # over the cost budget (EngineSettings.auto_ets_max_series)
+    return {name: np.flatnonzero(mask) for name, mask in out.items() if mask.any()}
 
 
 def _closed_positions(panel, t0, n_seasons: int = 8):
@@ -106,36 +126,43 @@ def _infer_exog(history, id_col, date_col, target_col, censored_col):
 
 
 def forecast(history: pd.DataFrame, *, origin, horizon: int, freq: str = "D",
-             future_exog: pd.DataFrame | None = None, params: dict | None = None,
-             id_col: str = "series_id", date_col: str = "date", target_col: str = "y",
-             censored_col: str = "censored", exog_cols=None, open_col: str | None = None,
-             price_col: str | None = None, return_info: bool = False):
+             future_exog: pd.DataFrame | None = None, settings: EngineSettings | None = None,
+             params: dict | None = None, id_col: str = "series_id", date_col: str = "date",
+             target_col: str = "y", censored_col: str = "censored", exog_cols=None,
+             open_col: str | None = None, price_col: str | None = None, return_info: bool = False):
     """Forecast ``horizon`` periods from ``origin`` (the first forecast period) for every series
     in ``history``.
 
     history: long frame [id_col, date_col, target_col, censored_col?, exog...]; periods without
       a row are zero demand; rows at or after ``origin`` are ignored.
     future_exog: [id_col, date_col, exog...] for the forecast periods (known future inputs such as
-      promotions, holidays, prices, opening days); missing values repeat the previous season.
+      promotions, holidays, events, opening days); missing values repeat the previous season.
     exog_cols: exogenous columns (default: every other column of ``history``).
     open_col: a 0/1 column; closed periods are forecast as zero and never learned.
-    params: overrides of DEFAULT_PARAMS.
+    price_col: the price column: the global model sees the price in effect at the origin and its
+      ratio to the mean of the 28 periods before (no price path inside the horizon, which a price
+      derived from sales would leak).
+    settings: ``config.EngineSettings`` (production reads them from the FORECAST_* settings);
+      the parameters are ``config.configure(settings, ...)`` of the data.
+    params: overrides of the configured parameters, for unit tests only.
 
-    Returns [series_id, date, mean, lo80, hi80, lo95, hi95, model] (and ForecastInfo when
+    Returns [series_id, date, mean, variance, lo80, hi80, lo95, hi95, model] (and ForecastInfo when
     ``return_info``). ``date`` is the start of each period (day, Monday of the week, first of
-    the month).
+    the month); ``variance`` is the predictive variance of the period's demand, the intervals its
+    whole-unit quantiles.
     """
     cpu0 = time.process_time()
-    p = {**DEFAULT_PARAMS, **(params or {})}
     if exog_cols is None:
         exog_cols = _infer_exog(history, id_col, date_col, target_col, censored_col)
     panel = build_panel(history, origin=origin, horizon=horizon, freq=freq, id_col=id_col,
                         date_col=date_col, target_col=target_col, censored_col=censored_col,
                         exog_cols=exog_cols, future_exog=future_exog, open_col=open_col)
+    p = {**configure(settings, freq=freq, n_series=panel.n, n_periods=panel.T), **(params or {})}
     gbm_kwargs = p["gbm"]
     if gbm_kwargs is not False:
         gbm_kwargs = {"price_col": price_col, **gbm_kwargs}
     out, info = _forecast_panel(panel, p, gbm_kwargs, holdout=return_info)
+    info.params = p
     info.cpu_seconds = time.process_time() - cpu0
     return (out, info) if return_info else out
 
@@ -148,31 +175,27 @@ def _truncated(panel: Panel, t: int) -> Panel:
 
 
 def _forecast_panel(panel: Panel, p: dict, gbm_kwargs, *, holdout: bool):
-    freq = panel.freq
-    s = FREQ_SETTINGS[freq]
+    s = FREQ_SETTINGS[panel.freq]
     T, H = panel.T, panel.H
-    cw = p["classify_window"] if freq == "D" else T
+    cw = p["classify_window"]
     _, _, classes = classify_matrix(panel.Y[:, max(T - cw, 0):T])
     scales = _rmsse_scales(panel.Y0[:, :T])
 
     # rolling-origin backtests on data before the origin only
-    windows, actuals, residual_origins = [], [], []
     min_train = s["level_window"] + H + 2 * s["season"] * (s["season"] <= 14)
-    for k in range(1, p["n_backtests"] + 1):
-        tb = T - k * H
-        if tb < min_train:
-            break
-        windows.append(_candidates(panel, tb, p, gbm_kwargs))
-        actuals.append(panel.Y[:, tb:tb + H])
-        residual_origins.append(tb)
+    origins = [T - k * H for k in range(1, p["n_backtests"] + 1) if T - k * H >= min_train]
+    stat_rows = _stat_rows(panel, [T, *origins], p)
+    windows = [_candidates(panel, tb, p, gbm_kwargs, stat_rows) for tb in origins]
+    actuals = [panel.Y[:, tb:tb + H] for tb in origins]
 
-    final = _candidates(panel, T, p, gbm_kwargs)
+    final = _candidates(panel, T, p, gbm_kwargs, stat_rows)
     sw = None
     if p["series_weights"] is not None:
         sw = pd.Series(p["series_weights"]).reindex(panel.ids).fillna(0).to_numpy(float)
-    ens = _ensemble(panel, T, final, windows, actuals, residual_origins, classes, scales, p, sw)
+    ens = _ensemble(panel, T, final, windows, actuals, origins, classes, scales, p, sw)
     out = _forecast_frame(panel, T, ens)
-    info = ForecastInfo(backtest_coverage95=ens.coverage95, backtest_coverage80=ens.coverage80)
+    info = ForecastInfo(backtest_coverage95=ens.coverage95, backtest_coverage80=ens.coverage80,
+                        per_series_shrinkage=ens.shrinkage)
     info.classes = pd.Series(classes, index=panel.ids, name="demand_class")
     info.ensemble = pd.Series(ens.labels[ens.choice], index=panel.ids, name="model")
     info.interval_table = ens.table
@@ -185,7 +208,7 @@ def _forecast_panel(panel: Panel, p: dict, gbm_kwargs, *, holdout: bool):
         # and intervals come from the older windows only. An honest one-window backtest of the
         # whole engine without fitting it all again (the fill's accuracy table uses it).
         cls_b = classify_matrix(panel.Y[:, max(tb - cw, 0):tb])[2]
-        ens_b = _ensemble(panel, tb, windows[0], windows[1:], actuals[1:], residual_origins[1:], cls_b,
+        ens_b = _ensemble(panel, tb, windows[0], windows[1:], actuals[1:], origins[1:], cls_b,
                           _rmsse_scales(panel.Y0[:, :tb]), p, sw)
         info.holdout = _forecast_frame(panel, tb, ens_b)
     elif tb >= H:   # too short for two windows: refit the engine on the data before the window
@@ -198,42 +221,48 @@ def _forecast_panel(panel: Panel, p: dict, gbm_kwargs, *, holdout: bool):
 @dataclass
 class _Ensemble:
     mean: np.ndarray
+    variance: np.ndarray
     intervals: dict
     labels: np.ndarray
     choice: np.ndarray
     table: dict
+    shrinkage: float | None = None
     coverage80: float = float("nan")
     coverage95: float = float("nan")
 
 
 def _ensemble(panel, t0, final, windows, actuals, origins, classes, scales, p, sw) -> _Ensemble:
-    """Weights per demand class chosen on the backtest ``windows`` (origins before t0), the
-    ensemble of the ``final`` candidates (n × H from t0), and its intervals calibrated on the
-    windows' residuals."""
+    """Weights per demand class (and per series where supported) chosen on the backtest ``windows``
+    (origins before t0), the ensemble of the ``final`` candidates (n × H from t0), and its predictive
+    distribution calibrated on the windows."""
     names = list(final)
     H = panel.H
+    shrinkage = None
     if windows and len(names) > 1:
-        grid, choice = choose_weights(windows, actuals, scales, classes, series_weights=sw,
-                                      step=p["weight_step"], per_series=p["per_series"])
+        grid, choice, shrinkage = choose_weights(
+            windows, actuals, scales, classes, class_candidates=p["class_candidates"], series_weights=sw,
+            step=p["weight_step"], max_nonzero=p["max_nonzero"], per_series=p["per_series"],
+            min_sales=p["per_series_min_sales"])
     else:
-        grid, choice = [{names[0]: 1.0}], np.zeros(panel.n, dtype=int)
+        first = "gbm" if "gbm" in final else names[0]
+        grid, choice = [{first: 1.0}], np.zeros(panel.n, dtype=int)
     open_mask = panel.is_open()
     open_future = open_mask[:, t0:t0 + H]
     mean = np.where(open_future, np.clip(combine(final, grid, choice), 0, None), 0.0)
-    ens = _Ensemble(mean=mean, intervals={}, choice=choice, table={},
-                    labels=np.array(["+".join(f"{nm}:{wt:g}" for nm, wt in g.items() if wt > 0) for g in grid]))
+    labels = np.array(["+".join(f"{nm}:{wt:g}" for nm, wt in g.items() if wt > 0) for g in grid])
     if windows:
-        bt_means = [np.where(open_mask[:, tb:tb + H], combine(w, grid, choice), 0.0)
+        bt_means = [np.where(open_mask[:, tb:tb + H], np.clip(combine(w, grid, choice), 0, None), 0.0)
                     for w, tb in zip(windows, origins)]
-        residuals = [a - m for a, m in zip(actuals, bt_means)]
-        sigmas = [series_spread(panel.Y, tb) for tb in origins]
-        ens.table = calibrate(residuals, sigmas, classes)
-        ens.coverage95 = cross_window_coverage(residuals, sigmas, classes, bt_means, actuals, 0.95)
-        ens.coverage80 = cross_window_coverage(residuals, sigmas, classes, bt_means, actuals, 0.80)
-    else:   # no backtest possible (short history): a wide normal-ish fallback
-        ens.table = {"__all__": {0.80: (-1.2816, 1.2816), 0.95: (-1.96, 1.96)}}
-    ens.intervals = apply_intervals(mean, series_spread(panel.Y, t0), classes, ens.table, open_mask=open_future)
-    return ens
+        table = calibrate(bt_means, actuals, classes)
+        coverage = cross_window_coverage(bt_means, actuals, classes)
+        cov80, cov95 = coverage[0.80], coverage[0.95]
+    else:   # no backtest possible (short history): a wide negative binomial
+        table, cov95, cov80 = {"__all__": (2.0, 1.0)}, float("nan"), float("nan")
+    phi, alpha = class_dispersion(classes, table, mean)
+    variance = np.where(open_future, predictive_variance(mean, phi[:, None], alpha[:, None]), 0.0)
+    return _Ensemble(mean=mean, variance=variance, intervals=quantile_intervals(mean, variance, open_mask=open_future),
+                     labels=labels, choice=choice, table=table, shrinkage=shrinkage, coverage80=cov80,
+                     coverage95=cov95)
 
 
 def _forecast_frame(panel, t0: int, ens: _Ensemble) -> pd.DataFrame:
@@ -243,6 +272,7 @@ def _forecast_frame(panel, t0: int, ens: _Ensemble) -> pd.DataFrame:
         "series_id": np.repeat(panel.ids, H),
         "date": np.tile(panel.periods[t0:t0 + H].to_timestamp(), panel.n),
         "mean": ens.mean.reshape(-1),
+        "variance": ens.variance.reshape(-1),
         "lo80": iv["lo80"].reshape(-1), "hi80": iv["hi80"].reshape(-1),
         "lo95": iv["lo95"].reshape(-1), "hi95": iv["hi95"].reshape(-1),
         "model": np.repeat(ens.labels[ens.choice], H),
@@ -257,7 +287,7 @@ def _rmsse_scales(Y0: np.ndarray) -> np.ndarray:
 def backtest(history: pd.DataFrame, *, horizon: int, freq: str = "D", n_windows: int = 1,
              id_col: str = "series_id", date_col: str = "date", target_col: str = "y",
              censored_col: str = "censored", exog_cols=None, open_col: str | None = None,
-             price_col: str | None = None, params: dict | None = None,
+             price_col: str | None = None, settings: EngineSettings | None = None, params: dict | None = None,
              weights: pd.Series | str | None = None, baselines=("seasonal_naive",),
              return_forecasts: bool = False):
     """Hold out the last ``n_windows`` × ``horizon`` periods in turn, forecast each window from
@@ -281,8 +311,8 @@ def backtest(history: pd.DataFrame, *, horizon: int, freq: str = "D", n_windows:
         train = h[h["_p"] < origin_p].drop(columns="_p")
         test = h[(h["_p"] >= origin_p) & (h["_p"] < origin_p + horizon)].drop(columns="_p")
         fut = test[[id_col, date_col] + list(exog_cols)] if exog_cols else None
-        fc = forecast(train, origin=origin, horizon=horizon, freq=freq, future_exog=fut, params=params,
-                      id_col=id_col, date_col=date_col, target_col=target_col, censored_col=censored_col,
+        fc = forecast(train, origin=origin, horizon=horizon, freq=freq, future_exog=fut, settings=settings,
+                      params=params, id_col=id_col, date_col=date_col, target_col=target_col, censored_col=censored_col,
                       exog_cols=exog_cols, open_col=open_col, price_col=price_col)
         forecasts = {"engine": fc, **baseline_forecasts(train, baselines, origin=origin, horizon=horizon, freq=freq,
                                                         id_col=id_col, date_col=date_col, target_col=target_col)}

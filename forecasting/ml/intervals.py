@@ -1,113 +1,154 @@
-"""Prediction intervals by split-conformal calibration on rolling-origin backtest residuals.
+"""Forecast intervals: quantiles of a predictive count distribution calibrated on backtests.
 
-Residuals of the final (ensemble) forecast in each backtest window are divided by a per-series
-spread σ_i (standard deviation of recent learnable demand, floored), pooled per demand class,
-and their empirical quantiles give the interval offsets: lo = mean + q_lo σ_i, hi = mean + q_hi σ_i,
-clipped at zero (demand is non-negative). Quantiles are taken with the finite-sample conformal
-correction and forced to straddle zero so that lo95 <= lo80 <= mean <= hi80 <= hi95 always holds.
-Coverage is checked by leaving one backtest window out (``cross_window_coverage``).
+Demand of a day is a count with the forecast ``mean`` m and the predictive variance
+
+    variance = phi * m + alpha * m²
+
+(``phi`` >= 1 scales the Poisson part, ``alpha`` is the negative-binomial dispersion). (phi, alpha)
+is chosen per demand class and level of the forecast (slow to fast movers), from a small grid, so that
+the rolling-origin backtest windows (before the origin) have the nominal share of actual days inside
+the 80% and 95% intervals of the distribution (``distribution.demand_quantile``: central, or
+[0, q(level)] for a slow mover whose lower quantile is 0 anyway, see ``quantile_intervals``); a group
+with too few backtest observations uses its class's choice, else the pooled one. The intervals are
+whole-unit quantiles: lo95 <= lo80 <= hi80 <= hi95 always (nothing forces them around the mean), a
+slow mover's upper quantiles may honestly be 0 or 1, and the same (mean, variance) per day gives the
+safety stock over a lead time (``distribution.lead_time_demand``).
+Coverage is checked by calibrating on one backtest window and scoring another (``cross_window_coverage``).
 """
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["series_spread", "calibrate", "apply_intervals", "cross_window_coverage", "LEVELS"]
+from .distribution import demand_cdf, demand_quantile
+
+__all__ = ["LEVELS", "PHI_GRID", "ALPHA_GRID", "predictive_variance", "level_buckets", "calibrate",
+           "class_dispersion", "quantile_intervals", "cross_window_coverage"]
 
 LEVELS = (0.80, 0.95)
+PHI_GRID = (1.0, 1.5, 2.0, 3.0, 5.0, 8.0)
+ALPHA_GRID = (0.0, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.35, 0.5, 1.0, 2.0, 4.0)
+MIN_CLASS_OBS = 500      # backtest observations a class needs for its own (phi, alpha)
+MAX_CALIBRATION_OBS = 2000   # observations per group scored for each grid point (a fixed random sample)
+LEVEL_EDGES = (0.5, 2.0, 5.0)   # mean units per period: slow, moderate, fast, very fast movers
 
 
-def series_spread(Y: np.ndarray, t0: int, window: int = 56) -> np.ndarray:
-    """σ_i: std of learnable demand in the last ``window`` periods before t0 (whole history if
-    that window is empty), floored at 5% of the level and a tiny constant."""
-    W = Y[:, max(t0 - window, 0):t0]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        import warnings
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            sd = np.nanstd(W, axis=1)
-            lvl = np.nanmean(W, axis=1)
-            empty = ~np.isfinite(sd)
-            if empty.any():
-                sd[empty] = np.nanstd(Y[empty, :t0], axis=1) if t0 > 0 else np.nan
-                lvl[empty] = np.nanmean(Y[empty, :t0], axis=1) if t0 > 0 else np.nan
-    sd = np.nan_to_num(sd, nan=0.0)
-    lvl = np.nan_to_num(lvl, nan=0.0)
-    return np.maximum(sd, np.maximum(0.05 * lvl, 1e-3))
+def predictive_variance(mean: np.ndarray, phi, alpha) -> np.ndarray:
+    m = np.clip(np.asarray(mean, dtype=float), 0.0, None)
+    return np.asarray(phi, dtype=float) * m + np.asarray(alpha, dtype=float) * m ** 2
 
 
-def _quantile(r: np.ndarray, q: float) -> float:
-    r = np.sort(r[np.isfinite(r)])
-    if r.size == 0:
-        return 0.0
-    # finite-sample conformal rank: ceil((n + 1) q) for upper, floor for lower tail
-    if q >= 0.5:
-        k = min(int(np.ceil((r.size + 1) * q)) - 1, r.size - 1)
-    else:
-        k = max(int(np.floor((r.size + 1) * q)) - 1, 0)
-    return float(r[k])
-
-
-def calibrate(residuals: list[np.ndarray], sigmas: list[np.ndarray], classes: np.ndarray, *,
-              levels=LEVELS, min_class_obs: int = 500) -> dict:
-    """Table {class or '__all__': {level: (q_lo, q_hi)}} of scaled residual quantiles.
-
-    residuals[k]: n × H (actual − forecast, NaN where not learnable) for backtest window k;
-    sigmas[k]: n spreads measured at that window's origin."""
-    R = np.concatenate([r / s[:, None] for r, s in zip(residuals, sigmas)], axis=1)
-    table = {}
-
-    def qs(block):
-        out = {}
-        for lv in levels:
-            a = (1 - lv) / 2
-            out[lv] = (min(_quantile(block, a), 0.0), max(_quantile(block, 1 - a), 0.0))
-        return out
-
-    table["__all__"] = qs(R.reshape(-1))
-    for cls in np.unique(classes):
-        block = R[classes == cls].reshape(-1)
-        if np.isfinite(block).sum() >= min_class_obs:
-            table[cls] = qs(block)
-    # nested levels: the wider level's offsets never inside the narrower's
-    for tab in table.values():
-        lv = sorted(tab)
-        for a, b in zip(lv, lv[1:]):
-            tab[b] = (min(tab[b][0], tab[a][0]), max(tab[b][1], tab[a][1]))
-    return table
-
-
-def apply_intervals(mean: np.ndarray, sigma: np.ndarray, classes: np.ndarray, table: dict,
-                    *, open_mask: np.ndarray | None = None, levels=LEVELS) -> dict:
-    """{'lo80', 'hi80', 'lo95', 'hi95'} n × H arrays, non-negative and nested around mean."""
-    out = {}
-    mean = np.clip(mean, 0, None)
+def _coverages(actual: np.ndarray, mean: np.ndarray, phi, alpha, levels) -> list[float]:
+    """Share of ``actual`` inside each level's interval (``quantile_intervals``), via the cdf (no
+    quantile search): y >= q(a) iff F(y) >= a, and y <= q(p) iff F(y - 1) < p."""
+    v = predictive_variance(mean, phi, alpha)
+    upper = demand_cdf(actual, mean, v)          # P(Y <= y)
+    lower = demand_cdf(actual - 1, mean, v)      # P(Y <= y - 1)
+    zero = demand_cdf(np.zeros_like(actual), mean, v)   # P(Y = 0)
+    out = []
     for lv in levels:
-        qlo = np.array([table.get(c, table["__all__"])[lv][0] for c in classes])
-        qhi = np.array([table.get(c, table["__all__"])[lv][1] for c in classes])
-        lo = np.clip(mean + qlo[:, None] * sigma[:, None], 0, None)
-        hi = np.maximum(mean + qhi[:, None] * sigma[:, None], mean)
-        if open_mask is not None:
-            lo = np.where(open_mask, lo, 0.0)
-            hi = np.where(open_mask, hi, 0.0)
-        tag = int(round(lv * 100))
-        out[f"lo{tag}"], out[f"hi{tag}"] = np.minimum(lo, mean), hi
+        a = (1 - lv) / 2
+        anchored = zero >= a - 1e-12
+        central = (upper >= a - 1e-12) & (lower < 1 - a - 1e-12)
+        out.append(float(np.mean(np.where(anchored, lower < lv - 1e-12, central))))
     return out
 
 
-def cross_window_coverage(residuals, sigmas, classes, means, actuals, level: float = 0.95) -> float:
-    """Coverage of ``level`` intervals in each backtest window when calibrated on the others
-    (leave-one-window-out); NaN with a single window."""
-    k = len(residuals)
+def _fit(actual: np.ndarray, mean: np.ndarray, levels) -> tuple[float, float]:
+    best, best_loss = (1.0, 0.0), np.inf
+    for phi in PHI_GRID:
+        for alpha in ALPHA_GRID:
+            cov = _coverages(actual, mean, phi, alpha, levels)
+            loss = sum((c - lv) ** 2 for c, lv in zip(cov, levels))
+            if loss < best_loss - 1e-12:
+                best, best_loss = (phi, alpha), loss
+    return best
+
+
+def level_buckets(mean: np.ndarray) -> np.ndarray:
+    """Bucket (0..len(LEVEL_EDGES)) of each series' mean daily forecast over the window (n × H -> n)."""
+    return np.searchsorted(LEVEL_EDGES, np.nanmean(np.asarray(mean, dtype=float), axis=1), side="right")
+
+
+def calibrate(means: list[np.ndarray], actuals: list[np.ndarray], classes: np.ndarray, *, levels=LEVELS,
+              seed: int = 0) -> dict:
+    """{'__all__' | class | (class, level bucket): (phi, alpha)} from backtest windows: means[k],
+    actuals[k] are n × H (actual NaN where not learnable: censored or closed). A group needs
+    MIN_CLASS_OBS observations; (class, bucket) groups make the coverage right for slow and fast
+    movers alike, not only on average."""
+    M = np.concatenate(means, axis=1)
+    A = np.concatenate(actuals, axis=1)
+    H = means[0].shape[1]
+    bucket = np.concatenate([np.repeat(level_buckets(m)[:, None], H, axis=1) for m in means], axis=1)
+    cls = np.repeat(np.asarray(classes, dtype=object)[:, None], M.shape[1], axis=1)
+    rng = np.random.default_rng(seed)
+    ok = np.isfinite(A) & np.isfinite(M)
+
+    def fit(mask: np.ndarray) -> tuple[float, float] | None:
+        mask = mask & ok
+        if mask.sum() == 0:
+            return None
+        m, a = M[mask], np.clip(np.round(A[mask]), 0, None)
+        if m.size > MAX_CALIBRATION_OBS:
+            pick = rng.choice(m.size, MAX_CALIBRATION_OBS, replace=False)
+            m, a = m[pick], a[pick]
+        return _fit(a, m, levels)
+
+    table = {"__all__": fit(np.ones_like(ok)) or (1.0, 0.0)}
+    for c in np.unique(classes):
+        in_class = cls == c
+        if (in_class & ok).sum() >= MIN_CLASS_OBS:
+            table[c] = fit(in_class)
+        for b in np.unique(bucket[in_class]):
+            group = in_class & (bucket == b)
+            if (group & ok).sum() >= MIN_CLASS_OBS:
+                table[(c, int(b))] = fit(group)
+    return table
+
+
+def class_dispersion(classes: np.ndarray, table: dict, mean: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(phi, alpha) per series: its (class, level bucket of ``mean``) group, else its class, else pooled."""
+    buckets = level_buckets(mean) if mean is not None else np.full(len(classes), -1)
+    pairs = [table.get((c, int(b)), table.get(c, table["__all__"])) for c, b in zip(classes, buckets)]
+    return np.array([p for p, _ in pairs], dtype=float), np.array([a for _, a in pairs], dtype=float)
+
+
+def quantile_intervals(mean: np.ndarray, variance: np.ndarray, *, open_mask: np.ndarray | None = None,
+                       levels=LEVELS) -> dict:
+    """{'lo80', 'hi80', 'lo95', 'hi95'}: n × H whole-unit quantiles; zero on closed periods.
+
+    The central interval [q(a), q(1 - a)] (a = (1 - level) / 2), except where q(a) is already 0 (a
+    slow mover, P(0) >= a): there the interval is [0, q(level)], which holds the level's probability
+    without wasting the lower tail on a bound that cannot go below zero."""
+    out = {}
+    zero = demand_cdf(np.zeros_like(np.asarray(mean, dtype=float)), mean, variance)
+    for lv in levels:
+        a = (1 - lv) / 2
+        tag = int(round(lv * 100))
+        lo = demand_quantile(mean, variance, a)
+        hi = np.where(zero >= a - 1e-12, demand_quantile(mean, variance, lv), demand_quantile(mean, variance, 1 - a))
+        if open_mask is not None:
+            lo, hi = np.where(open_mask, lo, 0.0), np.where(open_mask, hi, 0.0)
+        out[f"lo{tag}"], out[f"hi{tag}"] = lo, hi
+    return out
+
+
+def cross_window_coverage(means: list[np.ndarray], actuals: list[np.ndarray], classes: np.ndarray,
+                          levels=LEVELS) -> dict:
+    """{level: coverage} of each backtest window's intervals when the dispersion is calibrated on the
+    other windows (leave-one-window-out); NaN with a single window."""
+    k = len(means)
     if k < 2:
-        return float("nan")
-    hits = tot = 0
+        return {lv: float("nan") for lv in levels}
+    hits, tot = np.zeros(len(levels)), 0
     for i in range(k):
-        tab = calibrate([r for j, r in enumerate(residuals) if j != i],
-                        [s for j, s in enumerate(sigmas) if j != i], classes, levels=(level,))
-        iv = apply_intervals(means[i], sigmas[i], classes, tab, levels=(level,))
-        tag = int(round(level * 100))
+        table = calibrate([m for j, m in enumerate(means) if j != i], [a for j, a in enumerate(actuals) if j != i],
+                          classes, levels=levels)
+        phi, alpha = class_dispersion(classes, table, means[i])
         a = actuals[i]
-        m = np.isfinite(a)
-        hits += ((a >= iv[f"lo{tag}"] - 1e-9) & (a <= iv[f"hi{tag}"] + 1e-9) & m).sum()
-        tot += m.sum()
-    return float(hits / max(tot, 1))
+        ok = np.isfinite(a)
+        m = np.broadcast_to(means[i], a.shape)[ok]
+        cov = _coverages(np.clip(np.round(a[ok]), 0, None), m, np.broadcast_to(phi[:, None], a.shape)[ok],
+                         np.broadcast_to(alpha[:, None], a.shape)[ok], levels)
+        hits += np.array(cov) * ok.sum()
+        tot += ok.sum()
+    return {lv: float(h / max(tot, 1)) for lv, h in zip(levels, hits)}

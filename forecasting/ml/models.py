@@ -232,10 +232,10 @@ def _sf_model(name: str, season: int):
     }[name]()
 
 
-def statsforecast_models(panel: Panel, names, t0: int | None = None, rows=None) -> dict:
-    """Fit statsforecast models on history before t0 (rows: subset of series) and return
-    {name: n_rows × H forecasts}. Unlearnable periods are imputed with the seasonal average so
-    out-of-stock days do not pull the statistical models to zero."""
+def statsforecast_models(panel: Panel, names, t0: int | None = None, rows=None, window: int | None = None) -> dict:
+    """Fit statsforecast models on history before t0 (rows: subset of series; ``window``: at most
+    that many recent periods) and return {name: n_rows × H forecasts}. Unlearnable periods are
+    imputed with the recent level so out-of-stock days do not pull the statistical models to zero."""
     from statsforecast import StatsForecast
 
     t0 = panel.T if t0 is None else t0
@@ -250,6 +250,8 @@ def statsforecast_models(panel: Panel, names, t0: int | None = None, rows=None) 
     # drop leading all-zero stretch (product not yet launched); keep at least 2 seasons
     first = np.argmax(Y > 0, axis=1)
     first = np.minimum(first, max(t0 - 2 * season, 0))
+    if window is not None:
+        first = np.maximum(first, max(t0 - window, 0))
     uid = np.concatenate([np.full(t0 - f, i) for i, f in enumerate(first)])
     ds = np.concatenate([np.arange(f, t0) for f in first])
     yy = np.concatenate([Y[i, f:] for i, f in enumerate(first)])
@@ -403,12 +405,18 @@ class GlobalGBM:
             per_step(np.tile(np.asarray(v, dtype=float), (n, 1)), k)
         # known future inputs at the target period and its neighbours
         for c, M in panel.X.items():
+            if c == self.price_col:
+                # the price in effect at the origin and its change vs the 28 periods before: a price
+                # path inside the horizon is unknown at the origin (and, derived from sales, would leak them)
+                now = M[:, min(t0, M.shape[1] - 1)]
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    ref = np.nanmean(M[:, max(t0 - 28, 0):t0], axis=1) if t0 > 0 else now
+                per_step(np.tile(now[:, None], (1, H)), c)
+                per_step(np.tile((now / np.where(ref > 0, ref, np.nan))[:, None], (1, H)), f"{c}_rel")
+                continue
             per_step(M[:, tgt], c)
             per_step(M[:, np.maximum(tgt - 1, 0)], f"{c}_prev")
             per_step(M[:, np.minimum(tgt + 1, M.shape[1] - 1)], f"{c}_next")
-            if c == self.price_col:
-                ref = np.nanmean(M[:, max(t0 - 28, 0):t0], axis=1)
-                per_step(M[:, tgt] / np.where(ref > 0, ref, np.nan)[:, None], f"{c}_rel")
         if panel.open_col:
             op = panel.is_open()
             closed = ~op

@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 
 from electroshop.shop.models import Order, OrderLine, Stock
-from forecasting import selectors, services
+from forecasting import inputs, selectors, services
 from forecasting.models import StockSnapshot
 from tests.factories import CategoryFactory, CustomerFactory, ProductFactory
 
@@ -80,9 +80,10 @@ def test_chunk_history_is_dense_and_censored_days_reach_the_engine():
     product, other = ProductFactory(), ProductFactory()
     sell(product, DAY, 2)
     services.record_stock_level(product_id=other.pk, on_hand=0, day=DAY + timedelta(days=1))
-    history, future, exog = services.chunk_history(product_ids=[product.pk, other.pk],
-                                                   until=at(DAY + timedelta(days=3), 0), horizon=5)
-    assert len(history) == 2 * 3 and future is None and exog == []
+    history, future, exog = inputs.chunk_history(product_ids=[product.pk, other.pk],
+                                                 until=at(DAY + timedelta(days=3), 0), horizon=5)
+    assert len(history) == 2 * 3 and len(future) == 2 * 5
+    assert exog == ["holiday", "price"]   # no promotion or event: no column for them
     censored = history[history["censored"]]
     assert list(zip(censored["series_id"], censored["date"].dt.date)) == [(other.pk, DAY + timedelta(days=1))]
     assert history["y"].sum() == 2

@@ -4,8 +4,10 @@
         [--exog promo,holiday] --freq D --horizon 28 --output forecasts.csv
 
 Holds out the last ``--horizon`` periods, forecasts them from the periods before (``--exog`` columns
-are known in advance: their held-out values are given to the engine), writes
-``series_id,date,forecast,lo95,hi95`` and prints WRMSSE, WAPE and 95% coverage of the engine next to
+are known in advance: their held-out values are given to the engine; ``--price-col`` is a price, used
+as the shop's prices are), with the engine configured as ``retrain forecasting`` configures it (the
+``FORECAST_*`` settings through ``forecasting.inputs.engine_settings``), writes
+``series_id,date,forecast,lo95,hi95`` and prints WRMSSE, WAPE and 80% / 95% coverage of the engine next to
 SeasonalNaive and AutoETS fitted in the same run on the same history, and the engine's ratio to AutoETS.
 What the data says is used, not extra flags (``forecasting.ml.engine``): a file that lists periods
 without demand as zero rows has its missing periods treated as unrecorded (``complete_calendar``), and
@@ -50,11 +52,15 @@ class Command(BaseCommand):
         parser.add_argument("--target-col", required=True, help="the quantity to forecast")
         parser.add_argument("--exog", default="",
                             help="comma-separated columns known in advance (promotions, holidays...)")
+        parser.add_argument("--price-col", default="",
+                            help="the price column, if any (known in advance; the engine uses the price at the origin "
+                                 "and its ratio to the 28 periods before, as for the shop's prices)")
         parser.add_argument("--freq", choices=["D", "W", "M"], default="D", help="period: day, week or month")
         parser.add_argument("--horizon", type=int, required=True, help="periods held out and forecast")
         parser.add_argument("--output", required=True, help="where to write series_id,date,forecast,lo95,hi95")
 
     def handle(self, *args, **options):
+        from forecasting.inputs import engine_settings
         from forecasting.ml.engine import backtest, complete_calendar, detect_open_column
 
         started = time.perf_counter()
@@ -64,6 +70,9 @@ class Command(BaseCommand):
         if horizon < 1:
             raise CommandError("--horizon must be at least 1")
         exog = [c.strip() for c in options["exog"].split(",") if c.strip()]
+        price_col = options["price_col"].strip() or None
+        if price_col and price_col not in exog:
+            exog.append(price_col)
         frame = read_table(Path(options["input"]))
         wanted = {"--id-col": id_col, "--date-col": date_col, "--target-col": target_col,
                   **{f"--exog ({c})": c for c in exog}}
@@ -92,7 +101,8 @@ class Command(BaseCommand):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             scores, fc = backtest(frame, horizon=horizon, freq=freq, n_windows=1, id_col=id_col, date_col=date_col,
-                                  target_col=target_col, exog_cols=exog, open_col=open_col, weights="target",
+                                  target_col=target_col, exog_cols=exog, open_col=open_col, price_col=price_col,
+                                  settings=engine_settings(), weights="target",
                                   baselines=list(BASELINES), return_forecasts=True)
         output = fc.rename(columns={"mean": "forecast"})[OUTPUT_COLUMNS].copy()
         output["date"] = pd.to_datetime(output["date"]).dt.strftime("%Y-%m-%d")
@@ -104,10 +114,10 @@ class Command(BaseCommand):
         self.stdout.write(f"{fc['series_id'].nunique()} series, origin {scores['origin'].iloc[0]}, horizon {horizon} "
                           f"({freq}); wrote {len(output)} rows to {options['output']}")
         self.stdout.write(f"opening indicator: {open_col or 'none'}; unrecorded periods treated as unknown: {censored}")
-        self.stdout.write(f"{'method':<16}{'WRMSSE':>10}{'WAPE':>10}{'cov95':>10}")
+        self.stdout.write(f"{'method':<16}{'WRMSSE':>10}{'WAPE':>10}{'cov80':>10}{'cov95':>10}")
         for name, row in scores.iterrows():
             cells = "".join(f"{'-' if not np.isfinite(v) else f'{v:.4f}':>10}"
-                            for v in (row["wrmsse"], row["wape"], row["coverage95"]))
+                            for v in (row["wrmsse"], row["wape"], row["coverage80"], row["coverage95"]))
             self.stdout.write(f"{name:<16}{cells}")
         ratio = scores.loc["engine", "wrmsse"] / scores.loc["AutoETS", "wrmsse"]
         self.stdout.write(f"engine / AutoETS WRMSSE: {ratio:.3f}")
