@@ -15,11 +15,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .distribution import demand_quantile
+from .intervals import quantile_intervals
 
-__all__ = ["QUANTILES", "interval_variance", "variance_of", "interval_columns", "roll_up", "covariance_scales"]
+__all__ = ["interval_variance", "variance_of", "interval_columns", "roll_up", "covariance_scales"]
 
-QUANTILES = {"lo80": 0.10, "hi80": 0.90, "lo95": 0.025, "hi95": 0.975}
 Z95_WIDTH = 2 * 1.959964  # a normal 95% interval is this many standard deviations wide
 MAX_SCALE = 100.0
 
@@ -41,13 +40,10 @@ def variance_of(frame: pd.DataFrame) -> np.ndarray:
 
 
 def interval_columns(mean, variance) -> dict[str, np.ndarray]:
-    """lo80, hi80, lo95, hi95 of the count distribution, nested around the mean
-    (lo95 <= lo80 <= mean <= hi80 <= hi95: a whole-unit quantile can fall on the other side of a
-    fractional mean, e.g. the 90% quantile 0 of a mean of 0.05)."""
-    mean = np.clip(np.asarray(mean, dtype=float), 0.0, None)
-    q = {name: demand_quantile(mean, variance, level) for name, level in QUANTILES.items()}
-    lo80, hi80 = np.minimum(q["lo80"], mean), np.maximum(q["hi80"], mean)
-    return {"lo80": lo80, "hi80": hi80, "lo95": np.minimum(q["lo95"], lo80), "hi95": np.maximum(q["hi95"], hi80)}
+    """lo80, hi80, lo95, hi95 of the count distribution: the engine's intervals
+    (``intervals.quantile_intervals``), so a summed, blended or overridden forecast has bands of the
+    same kind as the engine's own."""
+    return quantile_intervals(np.clip(np.asarray(mean, dtype=float), 0.0, None), np.asarray(variance, dtype=float))
 
 
 def roll_up(forecasts: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
