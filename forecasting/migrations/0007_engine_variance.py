@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('forecasting', '0004_inventory_workflow_fields'),
+        ('forecasting', '0006_inventory_unit_price'),
     ]
 
     operations = [
