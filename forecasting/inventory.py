@@ -26,7 +26,8 @@ from electroshop.seam import get_adapter
 from electroshop.seam.adapter import StockLevel
 
 from . import selectors
-from .ml.inventory import lost_sales, reorder_advice, variance_from_interval
+from .ml.hierarchy import variance_of
+from .ml.inventory import lost_sales, reorder_advice
 from .models import (
     LostSales,
     PurchaseOrder,
@@ -119,14 +120,11 @@ def _urgency(advice, *, origin: date, lead_time_days: int, horizon: int) -> int:
 
 
 def _daily(frame: pd.DataFrame | None, horizon: int) -> tuple[np.ndarray, np.ndarray]:
-    """(mean, variance) of units per day; the variance read off the 95% band when the frame has none."""
+    """(mean, variance) of units per day (``variance_of``: the engine's variance column)."""
     if frame is None:
         return np.zeros(horizon), np.zeros(horizon)
     frame = frame.sort_values("date")
-    mean = frame["mean"].to_numpy(float)
-    if "variance" in frame.columns:
-        return mean, frame["variance"].to_numpy(float)
-    return mean, variance_from_interval(frame["lo95"].to_numpy(float), frame["hi95"].to_numpy(float))
+    return frame["mean"].to_numpy(float), variance_of(frame)
 
 
 def inventory_rows(*, version_id: int, origin: date, horizon: int, forecasts: pd.DataFrame,

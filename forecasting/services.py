@@ -38,7 +38,7 @@ from electroshop.mlops import services as registry
 from electroshop.mlops.models import ModelVersion, TrainingRun
 from electroshop.seam import get_adapter
 
-from . import hierarchy, inputs, inventory, issued, selectors
+from . import hierarchy, inputs, inventory, issued
 from .hierarchy import write_aggregate_backtest
 from .inputs import HISTORY_DAYS
 from .models import (

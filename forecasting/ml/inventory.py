@@ -39,39 +39,19 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
-from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
 
 from .distribution import demand_quantile, lead_time_demand
 
-__all__ = ["service_level_z", "sigma_from_interval", "variance_from_interval", "projected_stockout_date",
+__all__ = ["projected_stockout_date",
            "round_order_quantity", "unit_price_at", "apply_price_breaks", "ReorderAdvice", "reorder_advice",
            "advice_reason", "lost_sales", "abc_classes", "xyz_classes"]
 
 Arrival = tuple[date, float]
 SHORTFALL_UNITS = 0.5     # a stock-out: expected unmet demand of at least half a unit (a sale, rounded)
 MIN_COVER_DEMAND = 0.5    # below this many units expected over lead time + review period: never reordered
-
-
-def service_level_z(service_level: float) -> float:
-    """One-sided normal quantile for a cycle service level in (0, 1)."""
-    if not 0 < service_level < 1:
-        raise ValueError("service_level must be in (0, 1)")
-    return NormalDist().inv_cdf(service_level)
-
-
-def sigma_from_interval(lo, hi, level: float = 0.95) -> np.ndarray:
-    """Per-day standard deviation implied by a central prediction interval (normal approx.)."""
-    z = NormalDist().inv_cdf(0.5 + level / 2)
-    return np.clip((np.asarray(hi, float) - np.asarray(lo, float)) / (2 * z), 0.0, None)
-
-
-def variance_from_interval(lo95, hi95) -> np.ndarray:
-    """Per-day variance read off a 95% band, ((hi95 − lo95) / 3.92)²: the fallback for a forecast
-    frame without a ``variance`` column."""
-    return sigma_from_interval(lo95, hi95, 0.95) ** 2
 
 
 def projected_stockout_date(*, on_hand: float, daily_forecast, start: date,
@@ -226,22 +206,19 @@ def advice_reason(advice: ReorderAdvice, *, start: date, lead_time_days: float, 
     return "; ".join(parts)[:500]
 
 
-def reorder_advice(*, on_hand: float, mean, variance=None, lo95=None, hi95=None, start: date,
+def reorder_advice(*, on_hand: float, mean, variance, start: date,
                    arrivals: list[Arrival] | None = None, on_order: float = 0.0, lead_time_days: float = 7,
                    lead_time_std_days: float = 0.0, review_days: int = 7, service_level: float = 0.95,
                    pack_size: int = 1, min_order: int = 0, unit_cost: float | None = None, price_breaks=(),
                    overstock_days: int = 90, days_since_last_sale: int | None = None,
                    dead_days: int = 90, judge_overstock: bool = True) -> ReorderAdvice:
     """All inventory figures for one product from its daily forecast: ``mean`` and ``variance`` of
-    units per day (or, without ``variance``, the 95% band it is read off).
+    units per day.
 
     ``arrivals``: the expected deliveries ``[(date, quantity)]``; without them ``on_order`` arrives at
     the end of the lead time. The inventory position is on hand + everything on order.
     ``judge_overstock`` False (a product too new to have sold): never overstock or dead stock."""
     mean = np.clip(np.asarray(mean, float), 0, None)
-    if variance is None:
-        variance = (variance_from_interval(lo95, hi95) if lo95 is not None and hi95 is not None
-                    else np.zeros_like(mean))
     variance = np.clip(np.asarray(variance, float), 0, None)
     if arrivals is None:
         arrivals = [(start + timedelta(days=math.ceil(lead_time_days)), on_order)] if on_order > 0 else []

@@ -6,8 +6,8 @@ import pytest
 from scipy import stats
 
 from forecasting.ml.inventory import (abc_classes, apply_price_breaks, lost_sales, projected_stockout_date,
-                                      reorder_advice, round_order_quantity, service_level_z, sigma_from_interval,
-                                      unit_price_at, variance_from_interval, xyz_classes)
+                                      reorder_advice, round_order_quantity,
+                                      unit_price_at, xyz_classes)
 
 START = date(2025, 3, 1)
 
@@ -32,12 +32,6 @@ def test_stockout_date_counts_each_arrival_only_from_its_day():
     # an overdue delivery counts from day 0; exactly enough stock is not a stock-out
     assert projected_stockout_date(on_hand=0, daily_forecast=f, start=START,
                                    arrivals=[(START - timedelta(days=3), 50)]) is None
-
-
-def test_variance_read_off_the_95_band():
-    assert variance_from_interval([10 - 1.959964 * 3], [10 + 1.959964 * 3])[0] == pytest.approx(9, rel=1e-5)
-    assert sigma_from_interval([10 - 1.959964 * 3], [10 + 1.959964 * 3])[0] == pytest.approx(3, rel=1e-5)
-    assert service_level_z(0.95) == pytest.approx(1.6449, abs=1e-4)
 
 
 def test_reorder_point_is_the_lead_time_demand_quantile():
