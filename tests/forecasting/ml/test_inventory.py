@@ -140,9 +140,9 @@ def test_overstock_and_dead_stock_flags():
     over = reorder_advice(on_hand=5000, mean=[1] * 28, variance=[0.25] * 28, start=START, lead_time_days=7,
                           review_days=7, overstock_days=90)
     assert over.overstock and over.suggested_order_qty == 0 and over.reason.startswith("overstock: 5,000")
-    dead = reorder_advice(on_hand=40, mean=[0] * 28, start=START, days_since_last_sale=200)
+    dead = reorder_advice(on_hand=40, mean=[0] * 28, variance=[0] * 28, start=START, days_since_last_sale=200)
     assert dead.dead_stock and dead.reason == "dead stock: 40 on hand, no sale for 200 days"
-    alive = reorder_advice(on_hand=40, mean=[0] * 28, start=START, days_since_last_sale=10)
+    alive = reorder_advice(on_hand=40, mean=[0] * 28, variance=[0] * 28, start=START, days_since_last_sale=10)
     assert not alive.dead_stock
 
 
