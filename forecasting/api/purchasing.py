@@ -210,6 +210,15 @@ class PurchaseOrdersView(MerchantView):
                         status=201)
 
 
+def _act_with_note(request: Request, order_id: int, act) -> Response:
+    """Send or cancel: the order must exist (404), the body is an optional note, the answer the order."""
+    _order(order_id)
+    body = NoteSerializer(data=request.data)
+    body.is_valid(raise_exception=True)
+    act(order_id=order_id, note=body.validated_data.get("note", ""))
+    return _answer(order_id)
+
+
 class PurchaseOrderView(MerchantView):
     """One purchase order with its lines (received and remaining quantities)."""
 
@@ -225,11 +234,7 @@ class SendPurchaseOrderView(MerchantView):
     @extend_schema(parameters=[ORDER_ID], request=NoteSerializer, examples=[SEND_EXAMPLE, ORDER_EXAMPLE],
                    responses={200: PurchaseOrderSerializer, **ERRORS, 404: NOT_FOUND})
     def post(self, request: Request, order_id: int) -> Response:
-        _order(order_id)
-        body = NoteSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        purchasing.send(order_id=order_id, note=body.validated_data.get("note", ""))
-        return _answer(order_id)
+        return _act_with_note(request, order_id, purchasing.send)
 
 
 class ReceivePurchaseOrderView(MerchantView):
@@ -265,11 +270,7 @@ class CancelPurchaseOrderView(MerchantView):
     @extend_schema(parameters=[ORDER_ID], request=NoteSerializer, examples=[CANCEL_EXAMPLE, ORDER_EXAMPLE],
                    responses={200: PurchaseOrderSerializer, **ERRORS, 404: NOT_FOUND})
     def post(self, request: Request, order_id: int) -> Response:
-        _order(order_id)
-        body = NoteSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        purchasing.cancel(order_id=order_id, note=body.validated_data.get("note", ""))
-        return _answer(order_id)
+        return _act_with_note(request, order_id, purchasing.cancel)
 
 
 class SuppliersView(MerchantView):
