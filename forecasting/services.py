@@ -82,6 +82,10 @@ def train_forecasts(*, run_id: int, as_of: datetime | None, sync: bool) -> None:
     horizon = int(electroshop_settings.FORECAST_HORIZON_DAYS)
     registry.report_progress(run_id=run_id, progress=0.02, stage="choosing products")
     revenue = get_adapter().product_revenue(until=until, since=until - timedelta(days=ABC_DAYS))
+    # the accuracy table's weights: revenue of the year before the scored window (the last horizon
+    # before the origin), so the window's own sales never weigh its scores
+    scored_until = until - timedelta(days=horizon)
+    weights = get_adapter().product_revenue(until=scored_until, since=scored_until - timedelta(days=ABC_DAYS))
     sold = set(get_adapter().product_revenue(until=until, since=until - timedelta(days=HISTORY_DAYS)))
     product_ids = sorted(set(get_adapter().stocked_product_ids()) | sold)
     if not product_ids:
@@ -102,7 +106,7 @@ def train_forecasts(*, run_id: int, as_of: datetime | None, sync: bool) -> None:
     TrainingRun.objects.filter(pk=run_id).update(model_version=version)
     registry.append_run_log(run_id=run_id, line=f"v{version.version}: forecasting {len(product_ids):,} products "
                                                 f"from {origin} for {horizon} days, orders before {origin} only")
-    payloads = [[[pid, str(abc[pid]), float(revenue.get(pid, 0.0))] for pid in chunk]
+    payloads = [[[pid, str(abc[pid]), float(weights.get(pid, 0.0))] for pid in chunk]
                 for chunk in fanout.split_into_chunks(product_ids, electroshop_settings.FORECAST_FILL_CHUNK_SIZE)]
     registry.report_progress(run_id=run_id, progress=0.05, stage=f"forecasting {len(payloads)} chunks")
 
@@ -131,7 +135,7 @@ def baseline_sample(product_ids: list[int], size: int) -> list[int]:
 
 
 def _backtest_rows(history: pd.DataFrame, *, holdout: pd.DataFrame | None, holdout_origin: pd.Timestamp | None,
-                   horizon: int, revenue: dict[int, float], sample: list[int], version_id: int,
+                   horizon: int, weights: dict[int, float], sample: list[int], version_id: int,
                    index: int) -> list[ForecastBacktest]:
     """Scores of the last horizon before the origin: the engine on every product of the chunk
     (``info.holdout`` of its forecast: fitted on the data before that window, ensemble and intervals
@@ -146,7 +150,7 @@ def _backtest_rows(history: pd.DataFrame, *, holdout: pd.DataFrame | None, holdo
     if holdout is None:  # too little history to hold a horizon out: no scores, still forecast
         logger.warning("backtest of chunk %s skipped: history shorter than the backtest windows", index)
         return []
-    weights = pd.Series(revenue, dtype=float)
+    weights = pd.Series(weights, dtype=float)
     weights = weights if weights.sum() > 0 else None
     forecasts = {"engine": holdout}
     if sample:
@@ -189,7 +193,7 @@ def fill_forecast_chunk(*, run_id: int, index: int, payload: list[list]) -> int:
     until = _midnight(origin)
     product_ids = [int(pid) for pid, _, _ in payload]
     abc = {int(pid): cls for pid, cls, _ in payload}
-    revenue = {int(pid): float(rev) for pid, _, rev in payload}
+    weights = {int(pid): float(weight) for pid, _, weight in payload}
     history, future, exog = inputs.chunk_history(product_ids=product_ids, until=until, horizon=horizon)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -204,7 +208,7 @@ def fill_forecast_chunk(*, run_id: int, index: int, payload: list[list]) -> int:
     share = int(electroshop_settings.FORECAST_BASELINE_SAMPLE) * len(product_ids)
     sample = baseline_sample(product_ids, -(-share // max(int(version.parameters.get("products") or 1), 1)))
     backtests = _backtest_rows(history, holdout=info.holdout, holdout_origin=info.holdout_origin, horizon=horizon,
-                               revenue=revenue, sample=sample, version_id=version.pk, index=index)
+                               weights=weights, sample=sample, version_id=version.pk, index=index)
     sold = history[history["y"] > 0]
     last_sale = {int(pid): d.date() for pid, d in sold.groupby("series_id")["date"].max().items()}
     suggestions, alerts = inventory.inventory_rows(

@@ -146,3 +146,20 @@ def test_baselines_are_backtested_on_the_sample_and_the_engine_on_every_product(
     assert backtest["engine_sample"]["series"] == backtest["auto_ets"]["series"] == 2   # one per chunk
     assert backtest["seasonal_naive"]["series"] == 2
     assert backtest["engine"]["coverage95"] is not None and backtest["auto_ets"]["coverage95"] is None
+
+
+@pytest.mark.django_db
+def test_accuracy_weights_come_from_the_year_before_the_scored_window(synthetic_shop):
+    from electroshop.seam import get_adapter
+    from forecasting.models import ForecastBacktest
+
+    # a huge sale inside the scored window (the last 28 days before the origin) must not weigh its scores
+    order = Order.objects.create(number="BIG", customer=CustomerFactory(), created_at=at(AS_OF - timedelta(days=5), 9))
+    OrderLine.objects.create(order=order, product=synthetic_shop["products"]["CABLE-3"], quantity=100, unit_price=10_000)
+    call_command("retrain", "forecasting", "--sync", "--as-of", AS_OF.isoformat(), stdout=io.StringIO(),
+                 stderr=io.StringIO())
+    scored = at(AS_OF - timedelta(days=28), 0)
+    before = get_adapter().product_revenue(until=scored.replace(hour=0), since=scored - timedelta(days=365))
+    weight = sum(ForecastBacktest.objects.filter(method="engine").values_list("weight", flat=True))
+    assert weight == pytest.approx(sum(before.values()))
+    assert weight < 1_000_000      # the window's 1,000,000 of revenue is not in it
