@@ -3,7 +3,7 @@
 
 ``EngineSettings`` mirrors the ``FORECAST_*`` settings that shape the model (``forecasting.inputs.
 engine_settings`` reads them from ``electroshop.conf``); ``configure`` turns them and the data's
-frequency, number of series and history length into the engine's parameters. Nothing here is tuned on
+frequency and history length into the engine's parameters. Nothing here is tuned on
 a test window: candidate weights, per-series choices, the GBM's boosting rounds and the interval
 dispersion are all chosen by the engine on rolling-origin windows before the forecast origin.
 """
@@ -37,8 +37,8 @@ class EngineSettings:
     per_series_min_sales: int = 10
 
 
-def configure(settings: EngineSettings | None = None, *, freq: str, n_series: int, n_periods: int) -> dict:
-    """The engine's parameters for a panel of ``n_series`` with ``n_periods`` of history at ``freq``."""
+def configure(settings: EngineSettings | None = None, *, freq: str, n_periods: int) -> dict:
+    """The engine's parameters for a panel with ``n_periods`` of history at ``freq``."""
     s = settings or EngineSettings()
     window = max(int(math.ceil(s.stat_window_days / PERIOD_DAYS[freq])), 1)
     return {
@@ -54,5 +54,4 @@ def configure(settings: EngineSettings | None = None, *, freq: str, n_series: in
         "weight_step": 0.1,
         "max_nonzero": 2,                  # at most two candidates in one combination
         "classify_window": 365 if freq == "D" else n_periods,
-        "series_weights": None,            # optional {series_id: weight} for the selection loss (revenue)
     }

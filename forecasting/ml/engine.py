@@ -157,7 +157,7 @@ def forecast(history: pd.DataFrame, *, origin, horizon: int, freq: str = "D",
     panel = build_panel(history, origin=origin, horizon=horizon, freq=freq, id_col=id_col,
                         date_col=date_col, target_col=target_col, censored_col=censored_col,
                         exog_cols=exog_cols, future_exog=future_exog, open_col=open_col)
-    p = {**configure(settings, freq=freq, n_series=panel.n, n_periods=panel.T), **(params or {})}
+    p = {**configure(settings, freq=freq, n_periods=panel.T), **(params or {})}
     gbm_kwargs = p["gbm"]
     if gbm_kwargs is not False:
         gbm_kwargs = {"price_col": price_col, **gbm_kwargs}
@@ -189,10 +189,7 @@ def _forecast_panel(panel: Panel, p: dict, gbm_kwargs, *, holdout: bool):
     actuals = [panel.Y[:, tb:tb + H] for tb in origins]
 
     final = _candidates(panel, T, p, gbm_kwargs, stat_rows)
-    sw = None
-    if p["series_weights"] is not None:
-        sw = pd.Series(p["series_weights"]).reindex(panel.ids).fillna(0).to_numpy(float)
-    ens = _ensemble(panel, T, final, windows, actuals, origins, classes, scales, p, sw)
+    ens = _ensemble(panel, T, final, windows, actuals, origins, classes, scales, p)
     out = _forecast_frame(panel, T, ens)
     info = ForecastInfo(backtest_coverage95=ens.coverage95, backtest_coverage80=ens.coverage80,
                         per_series_shrinkage=ens.shrinkage)
@@ -209,7 +206,7 @@ def _forecast_panel(panel: Panel, p: dict, gbm_kwargs, *, holdout: bool):
         # whole engine without fitting it all again (the fill's accuracy table uses it).
         cls_b = classify_matrix(panel.Y[:, max(tb - cw, 0):tb])[2]
         ens_b = _ensemble(panel, tb, windows[0], windows[1:], actuals[1:], origins[1:], cls_b,
-                          _rmsse_scales(panel.Y0[:, :tb]), p, sw)
+                          _rmsse_scales(panel.Y0[:, :tb]), p)
         info.holdout = _forecast_frame(panel, tb, ens_b)
     elif tb >= H:   # too short for two windows: refit the engine on the data before the window
         info.holdout = _forecast_panel(_truncated(panel, tb), p, gbm_kwargs, holdout=False)[0]
@@ -231,7 +228,7 @@ class _Ensemble:
     coverage95: float = float("nan")
 
 
-def _ensemble(panel, t0, final, windows, actuals, origins, classes, scales, p, sw) -> _Ensemble:
+def _ensemble(panel, t0, final, windows, actuals, origins, classes, scales, p) -> _Ensemble:
     """Weights per demand class (and per series where supported) chosen on the backtest ``windows``
     (origins before t0), the ensemble of the ``final`` candidates (n × H from t0), and its predictive
     distribution calibrated on the windows."""
@@ -240,7 +237,7 @@ def _ensemble(panel, t0, final, windows, actuals, origins, classes, scales, p, s
     shrinkage = None
     if windows and len(names) > 1:
         grid, choice, shrinkage = choose_weights(
-            windows, actuals, scales, classes, class_candidates=p["class_candidates"], series_weights=sw,
+            windows, actuals, scales, classes, class_candidates=p["class_candidates"],
             step=p["weight_step"], max_nonzero=p["max_nonzero"], per_series=p["per_series"],
             min_sales=p["per_series_min_sales"])
     else:

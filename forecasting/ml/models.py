@@ -222,13 +222,11 @@ def _sf_model(name: str, season: int):
     from statsforecast import models as m
     return {
         "auto_ets": lambda: m.AutoETS(season_length=season, alias="auto_ets"),
-        "ets_ana": lambda: m.AutoETS(season_length=season, model="ANA", alias="ets_ana"),
         "theta": lambda: m.Theta(season_length=season, alias="theta"),
         "seasonal_naive": lambda: m.SeasonalNaive(season_length=season, alias="seasonal_naive"),
         "croston": lambda: m.CrostonOptimized(alias="croston"),
         "tsb": lambda: m.TSB(alpha_d=0.1, alpha_p=0.1, alias="tsb"),
         "adida": lambda: m.ADIDA(alias="adida"),
-        "window_average": lambda: m.WindowAverage(window_size=28, alias="window_average"),
     }[name]()
 
 
@@ -285,8 +283,8 @@ class GlobalGBM:
                  calendar="auto", n_threads: int | None = 1, scale_window: int | None = None,
                  pooled_trend: bool = True, early_stopping: bool = True):
         # None: at least MIN_ORIGINS, more while they fit in max_train_rows. A small panel (20 stores)
-        # then learns from every origin of its history instead of a year of them (Rossmann WRMSSE
-        # 0.151 instead of 0.166 in one test), at no cost for large chunks, which the row cap limits.
+        # then learns from every origin of its history instead of a year of them, at no cost for large
+        # chunks, which the row cap limits.
         self.n_origins = n_origins
         self.max_train_rows = max_train_rows
         self.hgb_params = dict(loss=loss, learning_rate=learning_rate, max_iter=max_iter,
@@ -304,7 +302,7 @@ class GlobalGBM:
         self.n_threads = n_threads
         self.scale_window = scale_window     # periods of the per-series level (default: freq's)
         # the whole panel's recent momentum as features (a shop ramping up before Christmas lifts
-        # most of its products): online_retail WRMSSE 0.784-0.785 instead of 0.786 (3 seeds)
+        # most of its products)
         self.pooled_trend = pooled_trend
         # boosting rounds chosen on the most recent origins (``_boosting_rounds``)
         self.early_stopping = early_stopping
@@ -443,10 +441,8 @@ class GlobalGBM:
             count = max(self.MIN_ORIGINS, self.max_train_rows // max(panel.n * panel.H, 1))
         return [t for t in (last - k * s["stride"] for k in range(count)) if t >= min_hist]
 
-    def fit(self, panel: Panel, t_end: int | None = None, series_weights: np.ndarray | None = None):
-        """Fit on origins before ``t_end``. ``series_weights`` (n, e.g. revenue) weight each
-        series' rows; they are normalised to mean 1 and capped at 20 so one product cannot
-        dominate the model."""
+    def fit(self, panel: Panel, t_end: int | None = None):
+        """Fit on origins before ``t_end``."""
         from sklearn.ensemble import HistGradientBoostingRegressor
 
         t_end = panel.T if t_end is None else t_end
@@ -465,15 +461,11 @@ class GlobalGBM:
         else:
             self._calendar_cols = tuple(self.calendar)
         per_origin = max(self.max_train_rows // max(len(origins), 1), 1)
-        sw = None
-        if series_weights is not None:
-            sw = np.clip(np.nan_to_num(np.asarray(series_weights, float)), 0, None)
-            sw = np.minimum(sw / max(sw.mean(), 1e-12), 20.0) if sw.sum() > 0 else None
         # Features of a large panel are built for a random third-or-so of its series per origin
         # (three times the rows kept), not for all of them only to keep a few: on a 5,000-product
         # chunk that is 6x less feature work, and every (series, step) is still equally likely.
         n_rows = -(-self.FEATURE_OVERSAMPLE * per_origin // panel.H)
-        Xs, ys, ws = [], [], []
+        Xs, ys = [], []
         for t0 in origins:
             rows = np.sort(rng.choice(panel.n, n_rows, replace=False)) if panel.n > n_rows else None
             part, part_cums = sub, cums
@@ -492,8 +484,6 @@ class GlobalGBM:
                 idx = rng.choice(idx, per_origin, replace=False)
             Xs.append(F[idx])
             ys.append(np.clip(target[idx], 0, self.target_clip))
-            if sw is not None:
-                ws.append(np.repeat(sw if rows is None else sw[rows], panel.H)[idx])
         if not Xs:
             self.model = None
             return self
@@ -503,13 +493,13 @@ class GlobalGBM:
         params = dict(self.hgb_params)
         with threadpool_limits(limits=self.n_threads, user_api="openmp"):
             if self.early_stopping:
-                params["max_iter"] = self._boosting_rounds(origins, Xs, ys, ws, panel.H)
+                params["max_iter"] = self._boosting_rounds(origins, Xs, ys, panel.H)
             self.n_iter_ = params["max_iter"]
             self.model = HistGradientBoostingRegressor(early_stopping=False, **params)
-            self.model.fit(np.concatenate(Xs), np.concatenate(ys), sample_weight=np.concatenate(ws) if ws else None)
+            self.model.fit(np.concatenate(Xs), np.concatenate(ys), )
         return self
 
-    def _boosting_rounds(self, origins, Xs, ys, ws, H: int) -> int:
+    def _boosting_rounds(self, origins, Xs, ys, H: int) -> int:
         """How many boosting rounds this data supports: boost on the older origins, validate on the
         last VALIDATION_ORIGINS (targets after every training target), stop when the validation
         loss stops improving. Noisy intermittent demand stops early (where more rounds fit noise),
@@ -526,8 +516,7 @@ class GlobalGBM:
             return np.concatenate([blocks[i] for i in idx]) if blocks else None
 
         probe = HistGradientBoostingRegressor(early_stopping=True, n_iter_no_change=10, **self.hgb_params)
-        probe.fit(stack(Xs, train), stack(ys, train), sample_weight=stack(ws, train),
-                  X_val=stack(Xs, val), y_val=stack(ys, val), sample_weight_val=stack(ws, val))
+        probe.fit(stack(Xs, train), stack(ys, train), X_val=stack(Xs, val), y_val=stack(ys, val))
         return max(int(probe.n_iter_), 10)
 
     def predict(self, panel: Panel, t0: int | None = None) -> np.ndarray:

@@ -122,14 +122,14 @@ def _pick(groups, n: int, k: float | None, min_sales: int) -> np.ndarray:
 
 
 def choose_weights(windows: list[dict], actuals: list[np.ndarray], scales: np.ndarray, classes: np.ndarray,
-                   *, class_candidates: dict | None = None, series_weights: np.ndarray | None = None,
+                   *, class_candidates: dict | None = None,
                    step: float = 0.1, max_nonzero: int | None = 2, min_class_size: int = 30,
                    per_series: bool = True, min_sales: int = 10) -> tuple[list[dict], np.ndarray, float | None]:
     """Return (grid, index n: the chosen grid entry for each series, the per-series shrinkage used or
     None when every series takes its class's combination)."""
     class_candidates = class_candidates or {}
     n = len(classes)
-    w = np.ones(n) if series_weights is None else np.asarray(series_weights, float)
+    w = np.ones(n)
     kw = dict(step=step, max_nonzero=max_nonzero, min_class_size=min_class_size)
     grid, groups = _groups(windows, actuals, scales, classes, class_candidates, w, **kw)
     k_best = None

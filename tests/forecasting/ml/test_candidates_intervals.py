@@ -25,11 +25,11 @@ def _mixed(days=240, seed=0):
 def test_statistical_candidates_are_fitted_only_on_the_classes_they_suit_within_the_auto_ets_budget():
     hist, origin = _mixed()
     panel = build_panel(hist, origin=origin, horizon=14)
-    p = configure(EngineSettings(), freq="D", n_series=panel.n, n_periods=panel.T)
+    p = configure(EngineSettings(), freq="D", n_periods=panel.T)
     rows = {name: set(panel.ids[r]) for name, r in _stat_rows(panel, [panel.T, panel.T - 14], p).items()}
     assert rows["theta"] == rows["auto_ets"] == {"s0", "s1", "s2"}
     assert rows["croston"] == rows["tsb"] == rows["adida"] == {"s3", "s4", "s5"}
-    cheap = configure(EngineSettings(auto_ets_max_series=2), freq="D", n_series=panel.n, n_periods=panel.T)
+    cheap = configure(EngineSettings(auto_ets_max_series=2), freq="D", n_periods=panel.T)
     assert "auto_ets" not in _stat_rows(panel, [panel.T], cheap) and "theta" in _stat_rows(panel, [panel.T], cheap)
 
     fc, info = forecast(hist, origin=origin, horizon=14, params=FAST, return_info=True)
