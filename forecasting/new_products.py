@@ -28,7 +28,7 @@ from electroshop.seam import get_adapter
 
 from . import selectors
 from .ml.analogues import AnalogueMatch, analogue_demand, blend, window_stats
-from .ml.hierarchy import interval_columns, variance_of
+from .ml.hierarchy import interval_columns
 
 logger = logging.getLogger("electroshop.forecasting")
 
@@ -149,9 +149,7 @@ def fallback_analogue(product_id: int, *, origin: date) -> AnalogueMatch | None:
 def apply_analogues(forecasts: pd.DataFrame, *, product_ids: list[int], origin: date, history: pd.DataFrame,
                     history_days: int) -> tuple[pd.DataFrame, dict[int, str]]:
     """The chunk's forecasts with new products' rows blended with their analogues' (mean, variance,
-    intervals and model label), and {product_id: label} of the products changed. Adds a ``variance``
-    column (``ml.hierarchy.variance_of``) when the engine gave none."""
-    forecasts = forecasts.assign(variance=variance_of(forecasts))
+    intervals and model label), and {product_id: label} of the products changed."""
     new = new_product_ids(product_ids=product_ids, origin=origin, history=history)
     if not new:
         return forecasts, {}

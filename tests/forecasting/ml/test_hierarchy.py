@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from forecasting.ml.analogues import AnalogueMatch, analogue_demand, blend, window_stats
-from forecasting.ml.hierarchy import covariance_scales, interval_columns, interval_variance, roll_up, variance_of
+from forecasting.ml.hierarchy import covariance_scales, interval_columns, roll_up, variance_of
 from forecasting.ml.overrides import apply_overrides
 
 DAYS = pd.date_range("2026-05-01", periods=3)
@@ -38,12 +38,11 @@ def test_intervals_from_mean_and_variance_are_ordered_whole_units_and_widen_with
     assert bands["hi95"][4] - bands["lo95"][4] > bands["hi95"][3] - bands["lo95"][3]
 
 
-def test_variance_falls_back_to_the_95_interval_only_where_none_is_stored():
-    rows = pd.DataFrame({"lo95": [0.0, 2.0], "hi95": [3.92, 5.92], "variance": [np.nan, 9.0]})
-    assert variance_of(rows).tolist() == pytest.approx([1.0, 9.0], rel=1e-4)
-    assert variance_of(rows.drop(columns="variance")).tolist() == pytest.approx([1.0, 1.0], rel=1e-4)
-    assert interval_variance(1.0, 1.0) == 0.0
-
+def test_variance_is_the_frames_own_column_and_required():
+    rows = pd.DataFrame({"lo95": [0.0, 2.0], "hi95": [3.92, 5.92], "variance": [-1e-12, 9.0]})
+    assert variance_of(rows).tolist() == [0.0, 9.0]
+    with pytest.raises(KeyError):  # no band-reading fallback: a frame without its variance is an error
+        variance_of(rows.drop(columns="variance"))
 
 def test_covariance_scale_is_one_for_independent_products_and_grows_with_a_common_shock():
     rng = np.random.default_rng(3)
