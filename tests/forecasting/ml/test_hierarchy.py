@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecasting.ml.analogues import AnalogueMatch, analogue_demand, blend, window_stats
+from forecasting.ml.analogues import AnalogueMatch, analogue_demand, blend, shrunk_rate, window_stats
 from forecasting.ml.hierarchy import covariance_scales, interval_columns, roll_up, variance_of
 from forecasting.ml.overrides import apply_overrides
 
@@ -104,6 +104,24 @@ def test_analogues_prefer_same_brand_and_price_band_then_fall_back_to_the_catego
     parent = analogue_demand({"categories": [42, 1], "brand": "", "price": 0.0}, sellers, price_band=0.5)
     assert parent.basis == "recent: category 1"
     assert analogue_demand({"categories": [42], "brand": "", "price": 1.0}, sellers) is None
+
+
+def test_launches_that_sold_nothing_fall_through_to_the_categorys_current_sellers():
+    candidates = pool([(1, (5, 1), "Nova", 100.0, 0.0, 0.0, NAN, NAN), (2, (5, 1), "Nova", 100.0, 0.0, 0.0, NAN, NAN),
+                       (3, (5, 1), "Nova", 100.0, 0.0, 0.0, NAN, NAN), (8, (5, 1), "Acme", 10.0, NAN, NAN, 2.0, 3.0)])
+    match = analogue_demand({"categories": [5, 1], "brand": "Nova", "price": 100.0}, candidates)
+    assert match.basis == "recent: category 5" and match.mean == pytest.approx(2.0)
+    unsold = pool([(8, (5, 1), "Acme", 10.0, NAN, NAN, 0.0, 0.0)])
+    assert analogue_demand({"categories": [5, 1], "brand": "", "price": 1.0}, unsold) is None
+
+
+def test_shrunk_rate_weighs_the_category_as_prior_days_against_the_products_own_days():
+    category = AnalogueMatch(mean=2.0, variance=4.0, analogues=5, basis="recent: category 5")
+    never, weight = shrunk_rate(0.0, 337.0, 0.0, category, 28.0)
+    assert weight == pytest.approx(28 / 365) and never.mean == pytest.approx(2.0 * 28 / 365)   # small, not zero
+    few, _ = shrunk_rate(30.0, 337.0, 0.2, category, 28.0)
+    assert few.mean == pytest.approx((30 + 2.0 * 28) / 365) and few.variance > few.mean * 0.5
+    assert few.basis == category.basis and few.analogues == 5
 
 
 def test_blend_moves_from_the_analogue_to_the_own_forecast_as_history_accumulates():
