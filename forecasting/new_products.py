@@ -1,4 +1,4 @@
-"""Forecasts of new products in a fill chunk: analogues (``ml.analogues``) blended with the engine's.
+"""Forecasts of new and zero-forecast products in a fill chunk: analogues (``ml.analogues``) with the engine's.
 
 A product of the chunk is new when it is active, in stock (on hand > 0) and launched fewer than
 ``FORECAST_ANALOGUE_DAYS`` days before the origin; its launch is its creation day, or its first
@@ -9,6 +9,11 @@ whole shop, only when the chunk has a new product:
   before the origin, without a sale before their creation; their first weeks' daily units;
 * established sellers: sold in the ``ESTABLISHED_DAYS`` days before the last ``FORECAST_ANALOGUE_DAYS``
   days; their units over those last days before the origin.
+
+An older active, in-stock product whose engine forecast totals under ``ZERO_UNITS`` over the horizon
+gets its own long-run rate shrunk towards its category's analogue rate (``ml.analogues.shrunk_rate``,
+the category worth ``FORECAST_ANALOGUE_DAYS`` days of evidence): never a flat zero where the
+category sells.
 
 A product created since the last retrain is not in the served version: the request path's fallback
 (``selectors.product_forecast``) gives it, when it is active, in stock, created fewer than
@@ -34,7 +39,7 @@ from .ml.hierarchy import interval_columns
 logger = logging.getLogger("electroshop.forecasting")
 
 ESTABLISHED_DAYS = 91  # a seller "established" in a category sold in the quarter before the recent weeks
-ZERO_UNITS = 0.5  # an engine forecast totalling less over the horizon rounds to a flat zero
+ZERO_UNITS = 0.05  # an engine forecast totalling less over the horizon is a flat zero (a unit in 20 horizons)
 
 
 def _empty_stats() -> pd.DataFrame:
@@ -188,6 +193,8 @@ def apply_analogues(forecasts: pd.DataFrame, *, product_ids: list[int], origin: 
     labels = {}
     for pid in [*new, *zero]:
         match = analogue_demand(targets[pid], pool, price_band=band) if pid in targets else None
+        if match is None and pid in zero and own_rates[pid][0] > 0:
+            match = AnalogueMatch(0.0, 0.0, 0, "no category sales")   # its own sales alone
         if match is None:
             continue
         rows = forecasts.index[forecasts["series_id"] == pid]
