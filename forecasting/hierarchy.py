@@ -39,7 +39,6 @@ def write_aggregate_backtest(*, version_id: int, index: int, holdout: pd.DataFra
     rows = []
     if holdout is not None and not holdout.empty:
         frame = holdout.rename(columns={"series_id": "product_id"})
-        frame = frame.assign(variance=variance_of(frame))
         sums = roll_up(frame, aggregate_members(product_ids))
         rows = [AggregateBacktest(model_version_id=version_id, chunk=index, category_id=int(r.aggregate_id),
                                   date=pd.Timestamp(r.date).date(), mean=float(r.mean), variance=float(r.variance))
@@ -52,11 +51,9 @@ def write_aggregate_backtest(*, version_id: int, index: int, holdout: pd.DataFra
 
 def version_product_forecasts(version_id: int) -> pd.DataFrame:
     """[product_id, date, mean, variance, model_mean] of every DemandForecast row of the version: one
-    query of plain tuples (280,000 rows for 10,000 products x 28 days). ``variance`` is the stored one
-    when the model has that column and it is filled, else derived from the 95% interval."""
-    names = {f.name for f in DemandForecast._meta.get_fields()}
-    columns = ["product_id", "date", "mean", "lo95", "hi95", "model_mean"]
-    columns += ["variance"] if "variance" in names else []
+    query of plain tuples (280,000 rows for 10,000 products x 28 days). ``variance`` is the engine's
+    stored one (a reconciliation runs only on the version just trained, whose rows all carry it)."""
+    columns = ["product_id", "date", "mean", "variance", "model_mean"]
     rows = DemandForecast.objects.filter(model_version_id=version_id).order_by().values_list(*columns)
     frame = pd.DataFrame.from_records(list(rows), columns=columns)
     frame["date"] = pd.to_datetime(frame["date"])

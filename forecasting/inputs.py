@@ -102,15 +102,28 @@ def event_days(product_ids: list[int], start: date, end: date, ancestors: dict[i
     return _marks(spans, start, end, "event")
 
 
+def _unit_prices(history: pd.DataFrame) -> pd.Series:
+    """Average unit price of each row of ``history`` that sold (revenue / units), NaN elsewhere."""
+    sold = history["y"] > 0
+    return (history["revenue"] / history["y"].where(sold)).where(sold)
+
+
 def daily_prices(history: pd.DataFrame, catalogue: pd.Series) -> pd.Series:
     """The price in effect on each row of a dense, (series_id, date)-sorted ``history`` with ``y`` and
     ``revenue``: the average unit price of the series' last selling day strictly before, else the
     catalogue price."""
-    sold = history["y"] > 0
-    unit = (history["revenue"] / history["y"].where(sold)).where(sold)
-    last = unit.groupby(history["series_id"]).shift(1)
+    last = _unit_prices(history).groupby(history["series_id"]).shift(1)
     last = last.groupby(history["series_id"]).ffill()
     return last.fillna(history["series_id"].map(catalogue)).fillna(0.0).astype(float)
+
+
+def origin_prices(history: pd.DataFrame, catalogue: pd.Series) -> pd.Series:
+    """series_id -> the price in effect at the origin under ``daily_prices``' definition: the average
+    unit price of the series' last selling day in ``history``, else (never sold) the catalogue price.
+    The forecast days carry it, so the model reads price the same way in training and forecasting."""
+    last = _unit_prices(history).groupby(history["series_id"]).last()
+    ids = pd.Index(history["series_id"].unique())
+    return last.reindex(ids).fillna(pd.Series(ids.map(catalogue), index=ids)).fillna(0.0).astype(float)
 
 
 def chunk_history(*, product_ids: list[int], until: datetime, horizon: int,
@@ -150,7 +163,6 @@ def chunk_history(*, product_ids: list[int], until: datetime, horizon: int,
         columns.append(column)
     catalogue = get_adapter().products_frame(product_ids).set_index("id")["price"]
     dense[PRICE_COL] = daily_prices(dense, catalogue)
-    current = dense.groupby("series_id")[PRICE_COL].last()
-    future[PRICE_COL] = future["series_id"].map(catalogue.where(catalogue > 0).fillna(current)).fillna(0.0)
+    future[PRICE_COL] = future["series_id"].map(origin_prices(dense, catalogue)).fillna(0.0)
     columns.append(PRICE_COL)
     return dense.drop(columns="revenue"), future, columns

@@ -1,4 +1,4 @@
-"""Forecasts of new products in a fill chunk: analogues (``ml.analogues``) blended with the engine's.
+"""Forecasts of new and zero-forecast products in a fill chunk: analogues (``ml.analogues``) with the engine's.
 
 A product of the chunk is new when it is active, in stock (on hand > 0) and launched fewer than
 ``FORECAST_ANALOGUE_DAYS`` days before the origin; its launch is its creation day, or its first
@@ -10,6 +10,11 @@ whole shop, only when the chunk has a new product:
 * established sellers: sold in the ``ESTABLISHED_DAYS`` days before the last ``FORECAST_ANALOGUE_DAYS``
   days; their units over those last days before the origin.
 
+An older active, in-stock product whose engine forecast totals under ``ZERO_UNITS`` over the horizon
+gets its own long-run rate shrunk towards its category's analogue rate (``ml.analogues.shrunk_rate``,
+the category worth ``FORECAST_ANALOGUE_DAYS`` days of evidence): never a flat zero where the
+category sells.
+
 A product created since the last retrain is not in the served version: the request path's fallback
 (``selectors.product_forecast``) gives it, when it is active, in stock, created fewer than
 ``FORECAST_ANALOGUE_DAYS`` days ago and unsold in the last four weeks, its category's established
@@ -20,6 +25,7 @@ from __future__ import annotations
 import logging
 from datetime import date, timedelta
 
+import numpy as np
 import pandas as pd
 from django.utils import timezone
 
@@ -27,12 +33,13 @@ from electroshop.conf import electroshop_settings
 from electroshop.seam import get_adapter
 
 from . import selectors
-from .ml.analogues import AnalogueMatch, analogue_demand, blend, window_stats
-from .ml.hierarchy import interval_columns, variance_of
+from .ml.analogues import AnalogueMatch, analogue_demand, blend, shrunk_rate, window_stats
+from .ml.hierarchy import interval_columns
 
 logger = logging.getLogger("electroshop.forecasting")
 
 ESTABLISHED_DAYS = 91  # a seller "established" in a category sold in the quarter before the recent weeks
+ZERO_UNITS = 0.05  # an engine forecast totalling less over the horizon is a flat zero (a unit in 20 horizons)
 
 
 def _empty_stats() -> pd.DataFrame:
@@ -51,19 +58,38 @@ def _launch_days(summaries: dict[int, dict], first_sale: dict[int, date], origin
     return out
 
 
+def _listed_days(*, product_ids: list[int], origin: date, history: pd.DataFrame) -> dict[int, int]:
+    """product_id -> days from its launch to the origin, for the chunk's active products in stock."""
+    stock = get_adapter().stock_levels(product_ids)
+    in_stock = [pid for pid, level in stock.items() if level.on_hand > 0]
+    summaries = {pid: card for pid, card in get_adapter().product_summaries(in_stock).items() if card["is_active"]}
+    sold = history[history["y"] > 0]
+    first_sale = {int(pid): d.date() for pid, d in sold.groupby("series_id")["date"].min().items()}
+    return _launch_days(summaries, first_sale, origin)
+
+
 def new_product_ids(*, product_ids: list[int], origin: date, history: pd.DataFrame) -> dict[int, int]:
     """product_id -> days of own history, for the chunk's new products (active, in stock, launched
     fewer than FORECAST_ANALOGUE_DAYS days before the origin)."""
     days = int(electroshop_settings.FORECAST_ANALOGUE_DAYS)
     if days <= 0:
         return {}
-    stock = get_adapter().stock_levels(product_ids)
-    in_stock = [pid for pid, level in stock.items() if level.on_hand > 0]
-    summaries = {pid: card for pid, card in get_adapter().product_summaries(in_stock).items() if card["is_active"]}
-    sold = history[history["y"] > 0]
-    first_sale = {int(pid): d.date() for pid, d in sold.groupby("series_id")["date"].min().items()}
-    own = _launch_days(summaries, first_sale, origin)
+    own = _listed_days(product_ids=product_ids, origin=origin, history=history)
     return {pid: n for pid, n in own.items() if n < days}
+
+
+def _own_rates(history: pd.DataFrame, listed: dict[int, int], origin: date) -> dict[int, tuple[float, int, float]]:
+    """product_id -> (units, days, daily variance) over its listed days within ``history``."""
+    out = {}
+    frame = history[history["series_id"].isin(list(listed))]
+    for pid, n in listed.items():
+        days = max(n, 1)
+        y = frame.loc[(frame["series_id"] == pid) & (frame["date"] >= pd.Timestamp(origin - timedelta(days=days))),
+                      "y"].to_numpy(float)
+        days = max(min(days, len(y)), 1) if len(y) else days   # the history window bounds the days listed
+        mean = y.sum() / days
+        out[pid] = (float(y.sum()), days, max(float((y ** 2).sum()) / days - mean ** 2, 0.0))
+    return out
 
 
 def _analogue_pool(*, new: dict[int, int], origin: date, history_days: int) -> tuple[pd.DataFrame, dict]:
@@ -148,32 +174,46 @@ def fallback_analogue(product_id: int, *, origin: date) -> AnalogueMatch | None:
 
 def apply_analogues(forecasts: pd.DataFrame, *, product_ids: list[int], origin: date, history: pd.DataFrame,
                     history_days: int) -> tuple[pd.DataFrame, dict[int, str]]:
-    """The chunk's forecasts with new products' rows blended with their analogues' (mean, variance,
-    intervals and model label), and {product_id: label} of the products changed. Adds a ``variance``
-    column (``ml.hierarchy.variance_of``) when the engine gave none."""
-    forecasts = forecasts.assign(variance=variance_of(forecasts))
-    new = new_product_ids(product_ids=product_ids, origin=origin, history=history)
-    if not new:
-        return forecasts, {}
-    pool, targets = _analogue_pool(new=new, origin=origin, history_days=history_days)
+    """The chunk's forecasts with new products' rows blended with their analogues', and established
+    active, in-stock products whose engine forecast totals under ``ZERO_UNITS`` over the horizon given
+    their own long-run rate shrunk towards their category's (``ml.analogues.shrunk_rate``): mean,
+    variance, intervals and model label; and {product_id: label} of the products changed."""
     days = int(electroshop_settings.FORECAST_ANALOGUE_DAYS)
+    if days <= 0:
+        return forecasts, {}
+    listed = _listed_days(product_ids=product_ids, origin=origin, history=history)
+    new = {pid: n for pid, n in listed.items() if n < days}
+    totals = forecasts.groupby("series_id")["mean"].sum()
+    zero = {pid: n for pid, n in listed.items() if n >= days and float(totals.get(pid, 0.0)) < ZERO_UNITS}
+    if not new and not zero:
+        return forecasts, {}
+    pool, targets = _analogue_pool(new={**new, **zero}, origin=origin, history_days=history_days)
     band = float(electroshop_settings.FORECAST_ANALOGUE_PRICE_BAND)
+    own_rates = _own_rates(history, {pid: min(n, history_days) for pid, n in zero.items()}, origin)
     labels = {}
-    for pid, own in new.items():
-        match = analogue_demand(targets.get(pid, {}), pool, price_band=band) if pid in targets else None
+    for pid in [*new, *zero]:
+        match = analogue_demand(targets[pid], pool, price_band=band) if pid in targets else None
+        if match is None and pid in zero and own_rates[pid][0] > 0:
+            match = AnalogueMatch(0.0, 0.0, 0, "no category sales")   # its own sales alone
         if match is None:
             continue
         rows = forecasts.index[forecasts["series_id"] == pid]
-        mean, variance = blend(forecasts.loc[rows, "mean"], forecasts.loc[rows, "variance"], match, own / days)
+        if pid in new:
+            mean, variance = blend(forecasts.loc[rows, "mean"], forecasts.loc[rows, "variance"], match, new[pid] / days)
+            label = f"analogue x{1 - new[pid] / days:.2f}"
+        else:  # the engine's (near) zero replaced: its own rate, shrunk towards the category's
+            rate, weight = shrunk_rate(*own_rates[pid], match, days)
+            mean, variance = np.full(len(rows), rate.mean), np.full(len(rows), rate.variance)
+            label = f"category-rate x{weight:.2f}"
         forecasts.loc[rows, "mean"], forecasts.loc[rows, "variance"] = mean, variance
         for name, values in interval_columns(mean, variance).items():
             forecasts.loc[rows, name] = values
-        labels[pid] = f"analogue x{1 - own / days:.2f} ({match.analogues} products, {match.basis})"[:200]
+        labels[pid] = f"{label} ({match.analogues} products, {match.basis})"[:200]
         forecasts.loc[rows, "model"] = labels[pid]
     if labels:
-        logger.info("analogue forecasts for %d new products", len(labels))
+        logger.info("analogue forecasts for %d new and %d zero-forecast products", len(set(labels) & set(new)),
+                    len(set(labels) & set(zero)))
     return forecasts, labels
-
 
 
 def fallback_analogue_points(product_id: int, *, origin: date, horizon: int) -> list[dict]:

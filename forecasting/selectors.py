@@ -17,7 +17,6 @@ Request path
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -33,6 +32,7 @@ from electroshop.mlops.models import ModelVersion
 from electroshop.mlops.selectors import active_version_id, active_version_key, last_seen_version_id
 from electroshop.seam import get_adapter, reads
 
+from .ml.intervals import quantile_intervals
 from .models import (
     CategoryForecast,
     DemandForecast,
@@ -167,10 +167,13 @@ def _cached_points(queryset, horizon: int) -> tuple[date | None, list[dict]]:
 
 
 def seasonal_naive_points(history: list[tuple], *, origin: date, horizon: int) -> list[dict]:
-    """Seasonal naive (same weekday last week) with intervals from its own weekly errors.
+    """Seasonal naive (same weekday last week) with the engine's whole-unit count quantiles.
 
     ``history``: [(date, units)] of days with sales in the ``FALLBACK_WEEKS`` weeks before origin.
-    σ of the one-season-ahead error grows with √(seasons ahead); intervals are clipped at zero.
+    A day's variance is what the same weeks' weekday-on-weekday differences measure (half their mean
+    square: a difference of two days has twice a day's variance), growing with the weeks ahead like
+    the naive's error, and never below the mean (counts are over-dispersed, not under); the bands are
+    ``ml.intervals.quantile_intervals`` of that (mean, variance), as the engine's are.
     """
     days = FALLBACK_WEEKS * SEASON
     start = origin - timedelta(days=days)
@@ -181,15 +184,13 @@ def seasonal_naive_points(history: list[tuple], *, origin: date, horizon: int) -
         if 0 <= index < days:
             y[index] += float(units)
     errors = y[SEASON:] - y[:-SEASON]
-    sigma = float(np.sqrt(np.mean(errors ** 2))) if errors.size else 0.0
-    points = []
-    for h in range(horizon):
-        mean = float(y[days - SEASON + h % SEASON])
-        spread = sigma * math.sqrt(h // SEASON + 1)
-        points.append(_point(origin + timedelta(days=h), mean,
-                             max(mean - 1.2816 * spread, 0.0), mean + 1.2816 * spread,
-                             max(mean - 1.96 * spread, 0.0), mean + 1.96 * spread))
-    return points
+    daily_variance = float(np.mean(errors ** 2)) / 2 if errors.size else 0.0
+    steps = np.arange(horizon)
+    mean = y[days - SEASON + steps % SEASON]
+    variance = np.maximum(daily_variance * (steps // SEASON + 1), mean)
+    bands = quantile_intervals(mean, variance)
+    return [_point(origin + timedelta(days=int(h)), float(mean[h]), float(bands["lo80"][h]), float(bands["hi80"][h]),
+                   float(bands["lo95"][h]), float(bands["hi95"][h])) for h in steps]
 
 
 def _fallback_window(origin: date) -> tuple[datetime, datetime]:

@@ -146,8 +146,9 @@ class StockoutListSerializer(serializers.Serializer):
 
 
 POINTS = [
-    {"date": "2026-05-01", "mean": 6.8, "lo80": 3.1, "hi80": 10.6, "lo95": 1.2, "hi95": 12.9},
-    {"date": "2026-05-02", "mean": 4.1, "lo80": 1.5, "hi80": 6.9, "lo95": 0.0, "hi95": 8.4},
+    # whole-unit quantiles of the day's count distribution (mean 6.8 / 4.1, variance 1.6 x the mean)
+    {"date": "2026-05-01", "mean": 6.8, "lo80": 3.0, "hi80": 11.0, "lo95": 1.0, "hi95": 14.0},
+    {"date": "2026-05-02", "mean": 4.1, "lo80": 1.0, "hi80": 8.0, "lo95": 0.0, "hi95": 9.0},
 ]
 PRODUCT_EXAMPLE = OpenApiExample(
     "forecast",

@@ -4,8 +4,9 @@ A product with little history of its own (fewer than ``days`` days since its lau
 daily demand of its analogues over THEIR first ``days`` days after launch: products of the same
 category (subcategories included) and brand with a price within ``price_band`` of its own; with
 too few of those, the same category and brand, then the same category and price band, then any
-launched product of the category; with none, the category's established sellers over the recent
-``days`` days ("the category"). A category without any walks up to its parent. The variance is that
+launched product of the category (a tier whose launches sold nothing is skipped); with none, the
+category's established sellers over the recent ``days`` days ("the category"). A category without
+any that sold walks up to its parent. The variance is that
 of the analogues' daily units (law of total variance: the mean within-product variance plus the
 variance between the analogues' means).
 
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["window_stats", "analogue_demand", "blend", "AnalogueMatch"]
+__all__ = ["window_stats", "analogue_demand", "blend", "shrunk_rate", "AnalogueMatch"]
 
 
 @dataclass(frozen=True)
@@ -81,12 +82,14 @@ def analogue_demand(target: dict, pool: pd.DataFrame, *, price_band: float = 0.5
             chosen = launched[mask]
             if len(chosen) >= needed:
                 mean, variance = _combine(chosen["launch_mean"].to_numpy(float), chosen["launch_var"].to_numpy(float))
-                basis = f"launch: category {category}" + (f", {label}" if label else "")
-                return AnalogueMatch(mean, variance, len(chosen), basis)
+                if mean > 0:  # launches that sold nothing say nothing: try a wider tier, then the sellers
+                    basis = f"launch: category {category}" + (f", {label}" if label else "")
+                    return AnalogueMatch(mean, variance, len(chosen), basis)
         sellers = members[np.isfinite(members["recent_mean"].to_numpy(float))]
         if len(sellers):
             mean, variance = _combine(sellers["recent_mean"].to_numpy(float), sellers["recent_var"].to_numpy(float))
-            return AnalogueMatch(mean, variance, len(sellers), f"recent: category {category}")
+            if mean > 0:
+                return AnalogueMatch(mean, variance, len(sellers), f"recent: category {category}")
     return None
 
 
@@ -97,3 +100,18 @@ def blend(mean, variance, analogue: AnalogueMatch, weight: float) -> tuple[np.nd
     m = w * m_e + (1 - w) * analogue.mean
     v = w * v_e + (1 - w) * analogue.variance + w * (1 - w) * (m_e - analogue.mean) ** 2
     return m, v
+
+
+def shrunk_rate(units: float, days: float, daily_variance: float, category: AnalogueMatch,
+                prior_days: float) -> tuple[AnalogueMatch, float]:
+    """(the mixture of a product's own long-run daily rate and its category's, the category's weight).
+
+    ``units`` sold over ``days`` listed; the category counts as ``prior_days`` days of evidence
+    (a gamma-Poisson prior), so the mean is (units + prior_days x category mean) / (days + prior_days):
+    a product unsold for a year gets a small non-zero rate, one that sold a few units about its own."""
+    days = max(float(days), 1.0)
+    w = prior_days / (days + prior_days)   # the category's weight
+    own = AnalogueMatch(units / days, max(float(daily_variance), units / days), 1, "own")
+    m = (1 - w) * own.mean + w * category.mean
+    v = (1 - w) * own.variance + w * category.variance + w * (1 - w) * (own.mean - category.mean) ** 2
+    return AnalogueMatch(m, v, category.analogues, category.basis), w

@@ -17,26 +17,15 @@ import pandas as pd
 
 from .intervals import quantile_intervals
 
-__all__ = ["interval_variance", "variance_of", "interval_columns", "roll_up", "covariance_scales"]
+__all__ = ["variance_of", "interval_columns", "roll_up", "covariance_scales"]
 
-Z95_WIDTH = 2 * 1.959964  # a normal 95% interval is this many standard deviations wide
 MAX_SCALE = 100.0
 
 
-def interval_variance(lo95, hi95) -> np.ndarray:
-    """The variance a normal distribution with this 95% interval would have (the fallback of a
-    forecast stored without its variance)."""
-    width = np.clip(np.asarray(hi95, dtype=float) - np.asarray(lo95, dtype=float), 0.0, None)
-    return (width / Z95_WIDTH) ** 2
-
-
 def variance_of(frame: pd.DataFrame) -> np.ndarray:
-    """The frame's ``variance`` column where it is filled, else ``interval_variance`` of lo95/hi95."""
-    fallback = interval_variance(frame["lo95"], frame["hi95"])
-    if "variance" not in frame.columns:
-        return fallback
-    stored = pd.to_numeric(frame["variance"], errors="coerce").to_numpy(float)
-    return np.where(np.isfinite(stored), np.clip(stored, 0.0, None), fallback)
+    """The frame's ``variance`` column (the engine's predictive variance; every production frame
+    carries it), clipped at zero. A frame without it is a caller's error (KeyError)."""
+    return np.clip(pd.to_numeric(frame["variance"], errors="coerce").to_numpy(float), 0.0, None)
 
 
 def interval_columns(mean, variance) -> dict[str, np.ndarray]:

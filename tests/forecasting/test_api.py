@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from electroshop.shop.models import Order, OrderLine, Stock
 from forecasting.models import CategoryForecast, DemandForecast, ReorderSuggestion
+from forecasting.selectors import seasonal_naive_points
 from tests.factories import CategoryFactory, CustomerFactory, ProductFactory
 
 from .conftest import activate, at, make_active_version
@@ -93,7 +94,14 @@ def test_fallback_without_a_model_is_seasonal_naive_and_says_so(catalog, staff_c
     for point in body["points"]:
         weekday = date.fromisoformat(point["date"]).weekday()
         assert point["mean"] == weekday + 1
-        assert point["lo95"] == point["hi95"] == weekday + 1   # a perfectly weekly series: no error
+        # a perfectly weekly series: no weekly error, so Poisson-like count quantiles (variance = mean)
+        bounds = [point[k] for k in ("lo95", "lo80", "hi80", "hi95")]
+        assert bounds == sorted(bounds) and all(b == int(b) for b in bounds)
+        assert point["lo95"] < point["mean"] < point["hi95"] and point["hi80"] > point["lo80"]
+    noisy = seasonal_naive_points([(today - timedelta(days=k), 10 if k % 2 else 0) for k in range(1, 29)],
+                                  origin=today, horizon=14)
+    assert all(p["hi95"] - p["lo95"] >= 10 for p in noisy if p["mean"] > 0)   # the weekly differences' spread
+    assert noisy[7]["hi95"] - noisy[7]["lo95"] >= noisy[0]["hi95"] - noisy[0]["lo95"]  # widening by week
     category = staff_client.get(f"/api/v1/forecasts/categories/{catalog['category'].pk}/?horizon=7").json()
     assert category["source"] == "fallback" and sorted(p["mean"] for p in category["points"]) == list(range(1, 8))
 

@@ -6,8 +6,12 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.db.models import F, Sum
 
-from forecasting.models import LostSales, PurchaseOrder, ReorderSuggestion, Supplier
+from electroshop.mlops.models import ModelVersion
+from electroshop.shop.models import Order, OrderLine, Product
+from forecasting.models import CategoryForecast, DemandForecast, LostSales, PurchaseOrder, ReorderSuggestion, Supplier
+from forecasting.selectors import TOTAL_CATEGORY_ID
 
 END_DATE = dt.date(2026, 12, 6)
 URL = "/api/v1/inventory/reorder-suggestions/"
@@ -65,3 +69,24 @@ def test_the_small_demo_shops_suggestions_are_coherent(tmp_path, staff_client, s
     open_arrivals = [r for r in everything if r["next_arrival_on"]]
     assert open_arrivals and all(r["on_order"] > 0 and "on order arriving" in r["reason"] for r in open_arrivals)
     assert LostSales.objects.exists()
+
+    # The forecasts of EVERY product: no flat zero for an active, in-stock product whose category sold in
+    # the last 90 days; ordered bands; the shop (category 0) the sum of its products' means.
+    version = ModelVersion.objects.get(app="forecasting", kind="demand", status=ModelVersion.Status.ACTIVE)
+    rows = DemandForecast.objects.filter(model_version=version)
+    assert rows.values("product_id").distinct().count() == Product.objects.count()
+    assert not rows.filter(lo95__gt=F("lo80")).exists() and not rows.filter(lo80__gt=F("hi80")).exists()
+    assert not rows.filter(hi80__gt=F("hi95")).exists()
+    since = END_DATE - dt.timedelta(days=90)
+    selling = set(OrderLine.objects.filter(order__created_at__date__gte=since, order__created_at__date__lt=END_DATE)
+                  .exclude(order__status__in=[Order.Status.CANCELLED, Order.Status.REFUNDED])
+                  .values_list("product__category_id", flat=True))
+    totals = dict(rows.values_list("product_id").annotate(units=Sum("mean")))
+    flat_zero = [p.sku for p in Product.objects.filter(is_active=True, stock__on_hand__gt=0, category_id__in=selling)
+                 if totals[p.pk] <= 0]
+    assert flat_zero == []
+    shop = dict(CategoryForecast.objects.filter(model_version=version, category_id=TOTAL_CATEGORY_ID)
+                .values_list("date", "mean"))
+    by_day = dict(rows.values_list("date").annotate(units=Sum("mean")))
+    assert shop.keys() == by_day.keys()
+    assert all(shop[d] == pytest.approx(by_day[d], rel=1e-6, abs=1e-6) for d in shop)

@@ -70,7 +70,7 @@ def test_holiday_column_reaches_the_engine_and_its_effect_is_learned(settings):
 
 
 @pytest.mark.django_db
-def test_price_in_effect_comes_from_the_last_selling_day_before_and_the_catalogue(settings):
+def test_price_in_effect_comes_from_the_last_selling_day_before_in_history_and_forecast(settings):
     settings.ELECTROSHOP = {"FORECAST_COUNTRY": ""}
     product = ProductFactory(sku="P-1", price=Decimal("9.00"))
     day = date(2026, 3, 2)
@@ -88,7 +88,23 @@ def test_price_in_effect_comes_from_the_last_selling_day_before_and_the_catalogu
     assert prices[day + timedelta(days=1)] == pytest.approx(9.0)
     assert [prices[day + timedelta(days=k)] for k in (2, 3, 4)] == pytest.approx([unit_day1] * 3)
     assert [prices[day + timedelta(days=k)] for k in (5, 6)] == pytest.approx([8.0, 8.0])
-    assert future["price"].tolist() == pytest.approx([9.0] * 3)           # the forecast days: catalogue price
+    # the forecast days: the price in effect at the origin by the same rule (sold at 8, listed at 9)
+    assert future["price"].tolist() == pytest.approx([8.0] * 3)
+
+
+@pytest.mark.django_db
+def test_a_product_that_never_sold_carries_its_catalogue_price_in_history_and_forecast(settings):
+    settings.ELECTROSHOP = {"FORECAST_COUNTRY": ""}
+    sold, unsold = ProductFactory(sku="P-1", price=Decimal("9.00")), ProductFactory(sku="P-2", price=Decimal("5.00"))
+    day = date(2026, 3, 2)
+    customer = Customer.objects.create(email="q@example.com", name="Q")
+    order = Order.objects.create(number="Q-1", customer=customer, created_at=at(day + timedelta(days=1)))
+    OrderLine.objects.create(order=order, product=sold, quantity=1, unit_price=Decimal(7))
+    history, future, _ = inputs.chunk_history(product_ids=[sold.pk, unsold.pk], until=at(day + timedelta(days=4), 0),
+                                              horizon=2)
+    assert set(history.loc[history["series_id"] == unsold.pk, "price"]) == {5.0}
+    assert future.loc[future["series_id"] == unsold.pk, "price"].tolist() == pytest.approx([5.0, 5.0])
+    assert future.loc[future["series_id"] == sold.pk, "price"].tolist() == pytest.approx([7.0, 7.0])
 
 
 @pytest.mark.django_db

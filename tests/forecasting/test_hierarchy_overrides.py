@@ -142,3 +142,33 @@ def test_overrides_reach_the_endpoint_the_reorder_advice_and_the_override_report
     assert "Merchant overrides, scored separately" in html and "with the override" in html
     assert IssuedForecast.objects.filter(origin=AS_OF).count() == 7 * len(products)      # the older week is kept
     assert IssuedForecast.objects.filter(origin=AS_OF + timedelta(days=7)).count() == 7 * len(products)
+
+
+@pytest.mark.django_db
+def test_an_established_in_stock_product_forecast_at_zero_gets_its_own_rate_shrunk_to_its_categorys(
+        synthetic_shop, staff_client):
+    """IDLE-8 listed 200 days, never sold; SLOW-9 listed 100 days, sold 5 units 90 days ago; both in stock
+    under Phones, whose sellers sell ~4.5 a day. IDLE-10 never sold and is out of stock: left at zero."""
+    phones, customer = synthetic_shop["phones"], CustomerFactory()
+    products = {}
+    for sku, on_hand, age in (("IDLE-8", 10, 200), ("SLOW-9", 10, 100), ("IDLE-10", 0, 200)):
+        products[sku] = ProductFactory(sku=sku, category=phones, price=Decimal("10.00"),
+                                       created_at=at(AS_OF - timedelta(days=age), 8))
+        Stock.objects.create(product=products[sku], on_hand=on_hand, lead_time_days=7)
+    order = Order.objects.create(number="S9-1", customer=customer, created_at=at(AS_OF - timedelta(days=90)))
+    OrderLine.objects.create(order=order, product=products["SLOW-9"], quantity=5, unit_price=10)
+    version = retrain()
+
+    sellers = np.mean([np.mean(means(version, synthetic_shop["products"][s])) for s in ("PH/1", "CASE-2")])
+    idle, slow = means(version, products["IDLE-8"]), means(version, products["SLOW-9"])
+    label = ReorderSuggestion.objects.get(model_version=version, sku="IDLE-8").model
+    assert label.startswith("category-rate x") and "recent: category" in label
+    # a year without a sale: small but not zero (the category counts as 28 days against its own days)
+    assert 0 < idle.min() and idle.max() < sellers * 28 / 100
+    assert len(set(idle.round(9))) == 1                                   # a flat rate
+    # a few units sold: about its own rate (5 in 100 days = 0.05 a day), pulled up a little by the category
+    assert ReorderSuggestion.objects.get(model_version=version, sku="SLOW-9").model.startswith("category-rate")
+    assert 0.05 < slow[0] < 0.05 + sellers * 28 / 128 + 1e-9
+    assert means(version, products["IDLE-10"]).sum() == 0                 # out of stock: the engine's zero
+    points = staff_client.get("/api/v1/forecasts/products/IDLE-8/").json()["points"]
+    assert all(p["lo95"] <= p["lo80"] <= p["hi80"] <= p["hi95"] and p["mean"] > 0 for p in points)

@@ -15,9 +15,10 @@ ORIGIN = date(2026, 5, 1)
 
 
 def flat_forecast(product_id: int, *, mean: float, sigma: float, days: int = 28) -> pd.DataFrame:
-    half = 1.959964 * sigma  # a 95% interval of +-1.96 sigma: the service reads sigma back from it
+    half = 1.959964 * sigma  # bands for show: the service reads the variance column
     return pd.DataFrame({"series_id": product_id, "date": pd.date_range(ORIGIN, periods=days), "mean": mean,
-                         "lo80": mean, "hi80": mean, "lo95": mean - half, "hi95": mean + half})
+                         "variance": sigma ** 2, "lo80": mean, "hi80": mean, "lo95": mean - half,
+                         "hi95": mean + half})
 
 
 def advise(products_and_forecasts, *, abc=None, last_sale=None):

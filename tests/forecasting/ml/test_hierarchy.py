@@ -3,8 +3,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecasting.ml.analogues import AnalogueMatch, analogue_demand, blend, window_stats
-from forecasting.ml.hierarchy import covariance_scales, interval_columns, interval_variance, roll_up, variance_of
+from forecasting.ml.analogues import AnalogueMatch, analogue_demand, blend, shrunk_rate, window_stats
+from forecasting.ml.hierarchy import covariance_scales, interval_columns, roll_up, variance_of
 from forecasting.ml.overrides import apply_overrides
 
 DAYS = pd.date_range("2026-05-01", periods=3)
@@ -38,12 +38,11 @@ def test_intervals_from_mean_and_variance_are_ordered_whole_units_and_widen_with
     assert bands["hi95"][4] - bands["lo95"][4] > bands["hi95"][3] - bands["lo95"][3]
 
 
-def test_variance_falls_back_to_the_95_interval_only_where_none_is_stored():
-    rows = pd.DataFrame({"lo95": [0.0, 2.0], "hi95": [3.92, 5.92], "variance": [np.nan, 9.0]})
-    assert variance_of(rows).tolist() == pytest.approx([1.0, 9.0], rel=1e-4)
-    assert variance_of(rows.drop(columns="variance")).tolist() == pytest.approx([1.0, 1.0], rel=1e-4)
-    assert interval_variance(1.0, 1.0) == 0.0
-
+def test_variance_is_the_frames_own_column_and_required():
+    rows = pd.DataFrame({"lo95": [0.0, 2.0], "hi95": [3.92, 5.92], "variance": [-1e-12, 9.0]})
+    assert variance_of(rows).tolist() == [0.0, 9.0]
+    with pytest.raises(KeyError):  # no band-reading fallback: a frame without its variance is an error
+        variance_of(rows.drop(columns="variance"))
 
 def test_covariance_scale_is_one_for_independent_products_and_grows_with_a_common_shock():
     rng = np.random.default_rng(3)
@@ -105,6 +104,24 @@ def test_analogues_prefer_same_brand_and_price_band_then_fall_back_to_the_catego
     parent = analogue_demand({"categories": [42, 1], "brand": "", "price": 0.0}, sellers, price_band=0.5)
     assert parent.basis == "recent: category 1"
     assert analogue_demand({"categories": [42], "brand": "", "price": 1.0}, sellers) is None
+
+
+def test_launches_that_sold_nothing_fall_through_to_the_categorys_current_sellers():
+    candidates = pool([(1, (5, 1), "Nova", 100.0, 0.0, 0.0, NAN, NAN), (2, (5, 1), "Nova", 100.0, 0.0, 0.0, NAN, NAN),
+                       (3, (5, 1), "Nova", 100.0, 0.0, 0.0, NAN, NAN), (8, (5, 1), "Acme", 10.0, NAN, NAN, 2.0, 3.0)])
+    match = analogue_demand({"categories": [5, 1], "brand": "Nova", "price": 100.0}, candidates)
+    assert match.basis == "recent: category 5" and match.mean == pytest.approx(2.0)
+    unsold = pool([(8, (5, 1), "Acme", 10.0, NAN, NAN, 0.0, 0.0)])
+    assert analogue_demand({"categories": [5, 1], "brand": "", "price": 1.0}, unsold) is None
+
+
+def test_shrunk_rate_weighs_the_category_as_prior_days_against_the_products_own_days():
+    category = AnalogueMatch(mean=2.0, variance=4.0, analogues=5, basis="recent: category 5")
+    never, weight = shrunk_rate(0.0, 337.0, 0.0, category, 28.0)
+    assert weight == pytest.approx(28 / 365) and never.mean == pytest.approx(2.0 * 28 / 365)   # small, not zero
+    few, _ = shrunk_rate(30.0, 337.0, 0.2, category, 28.0)
+    assert few.mean == pytest.approx((30 + 2.0 * 28) / 365) and few.variance > few.mean * 0.5
+    assert few.basis == category.basis and few.analogues == 5
 
 
 def test_blend_moves_from_the_analogue_to_the_own_forecast_as_history_accumulates():
