@@ -20,6 +20,7 @@ from electroshop.seam import get_adapter, reads
 from . import issued, purchasing, selectors
 from .charts import bias_chart, category_chart, product_chart
 from .models import (
+    ForecastEvent,
     ForecastingDashboard,
     ForecastOverride,
     ReorderSuggestion,
@@ -190,28 +191,38 @@ class StockSnapshotAdmin(BigTableAdmin):
     search_fields = ("=product_id",)
 
 
-class ForecastOverrideForm(forms.ModelForm):
-    """The product is given by SKU."""
+class ProductBySkuForm(forms.ModelForm):
+    """A model form whose ``product_id`` is given by SKU (``sku_required = False``: may be left blank)."""
 
+    sku_required = True
     sku = forms.CharField(max_length=64, help_text="the product's SKU")
-
-    class Meta:
-        model = ForecastOverride
-        fields = ("sku", "starts_on", "ends_on", "units_per_day", "percent", "note")
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            card = get_adapter().product_summaries([self.instance.product_id]).get(self.instance.product_id, {})
-            self.fields["sku"].initial = card.get("sku", "")
+        self.fields["sku"].required = self.sku_required
+        if self.instance.pk and self.instance.product_id is not None:
+            self.fields["sku"].initial = _sku(self.instance.product_id)
 
     def clean_sku(self) -> str:
         sku = self.cleaned_data["sku"].strip()
+        if not sku and not self.sku_required:
+            self.instance.product_id = None
+            return sku
         product_id = reads.product_id_for_sku(sku)
         if product_id is None:
             raise forms.ValidationError(f"No product with SKU {sku!r}.")
         self.instance.product_id = product_id
         return sku
+
+
+def _sku(product_id: int) -> str:
+    return get_adapter().product_summaries([product_id]).get(product_id, {}).get("sku", str(product_id))
+
+
+class ForecastOverrideForm(ProductBySkuForm):
+    class Meta:
+        model = ForecastOverride
+        fields = ("sku", "starts_on", "ends_on", "units_per_day", "percent", "note")
 
 
 @admin.register(ForecastOverride)
@@ -225,13 +236,50 @@ class ForecastOverrideAdmin(admin.ModelAdmin):
 
     @admin.display(description="SKU")
     def sku(self, obj: ForecastOverride) -> str:
-        return get_adapter().product_summaries([obj.product_id]).get(obj.product_id, {}).get("sku", str(obj.product_id))
+        return _sku(obj.product_id)
 
     def save_model(self, request: HttpRequest, obj: ForecastOverride, form, change: bool) -> None:
         if not change:
             obj.created_by = request.user.get_username()
         super().save_model(request, obj, form, change)
         self.message_user(request, "The override takes effect at the next retrain.", messages.INFO)
+
+
+class ForecastEventForm(ProductBySkuForm):
+    """A product by SKU, or a category by id (with its subcategories), or neither: the whole shop."""
+
+    sku_required = False
+
+    class Meta:
+        model = ForecastEvent
+        fields = ("name", "kind", "sku", "category_id", "starts_on", "ends_on")
+        help_texts = {"sku": "blank: a category's or the whole shop's event"}
+
+    def clean_category_id(self) -> int | None:
+        category_id = self.cleaned_data.get("category_id")
+        if category_id is not None and reads.category_subtree_ids(category_id) is None:
+            raise forms.ValidationError(f"No category with id {category_id}.")
+        return category_id
+
+
+@admin.register(ForecastEvent)
+class ForecastEventAdmin(admin.ModelAdmin):
+    """Merchant-entered events (campaigns, launches): known inputs of the forecast from the next retrain."""
+
+    form = ForecastEventForm
+    list_display = ("name", "kind", "applies_to", "starts_on", "ends_on")
+    list_filter = ("kind", "starts_on")
+    search_fields = ("name", "=product_id", "=category_id")
+
+    @admin.display(description="applies to")
+    def applies_to(self, obj: ForecastEvent) -> str:
+        if obj.product_id is not None:
+            return f"product {_sku(obj.product_id)}"
+        return f"category {obj.category_id} (with subcategories)" if obj.category_id is not None else "whole shop"
+
+    def save_model(self, request: HttpRequest, obj: ForecastEvent, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        self.message_user(request, "The event takes effect at the next retrain.", messages.INFO)
 
 
 from . import admin_inventory  # noqa: E402,F401  (registers the purchasing screens)

@@ -10,7 +10,7 @@ class ForecastingConfig(AppConfig):
         from electroshop.mlops.registry import register_app
         from electroshop.seam import signals as shop_signals
 
-        from . import models, selectors, services
+        from . import checks, models, selectors, services  # noqa: F401 (checks registers itself)
 
         register_app(
             app=selectors.APP, kind=selectors.KIND, trainer=services.train_forecasts,

@@ -29,6 +29,7 @@ from . import selectors
 from .ml.hierarchy import variance_of
 from .ml.inventory import lost_sales, reorder_advice
 from .models import (
+    MAX_LEAD_TIME_DAYS,
     LostSales,
     PurchaseOrder,
     PurchaseOrderLine,
@@ -80,8 +81,9 @@ def purchasing_terms(stock: dict[int, StockLevel], shop_suppliers: dict[int, str
         out[product_id] = Terms(
             supplier=supplier.name if supplier else shop_suppliers.get(product_id, ""),
             supplier_id=supplier.pk if supplier else None,
-            lead_time_days=int(pick("lead_time_days", level.lead_time_days)),
-            lead_time_std_days=float(supplier.lead_time_std_days) if supplier else 0.0,
+            # clipped: rows saved before the bound (or the shop's own field) must not blow up the day grids
+            lead_time_days=min(int(pick("lead_time_days", level.lead_time_days)), MAX_LEAD_TIME_DAYS),
+            lead_time_std_days=min(float(supplier.lead_time_std_days), MAX_LEAD_TIME_DAYS) if supplier else 0.0,
             minimum_order_quantity=max(int(pick("minimum_order_quantity", level.minimum_order_quantity)), 1),
             pack_size=max(int(pick("pack_size", level.pack_size)), 1),
             unit_cost=float(link.unit_cost) if link is not None and link.unit_cost is not None else None,
@@ -90,22 +92,26 @@ def purchasing_terms(stock: dict[int, StockLevel], shop_suppliers: dict[int, str
     return out
 
 
-def open_arrivals(product_ids) -> dict[int, list[tuple[date, int]]]:
-    """product_id -> [(expected_on, remaining quantity)] of the open purchase orders' lines. One query."""
+def open_arrivals(product_ids) -> dict[int, list[tuple[date | None, int]]]:
+    """product_id -> [(expected_on or None, remaining quantity)] of the open purchase orders' lines. One query."""
     rows = (PurchaseOrderLine.objects.filter(product_id__in=list(product_ids), order__status__in=OPEN_STATUSES,
                                              quantity__gt=F("received_quantity"))
             .values_list("product_id", "order__expected_on", "quantity", "received_quantity"))
-    out: dict[int, list[tuple[date, int]]] = {}
+    out: dict[int, list[tuple[date | None, int]]] = {}
     for product_id, expected_on, quantity, received in rows:
-        out.setdefault(product_id, []).append((expected_on or timezone.localdate(), quantity - received))
+        out.setdefault(product_id, []).append((expected_on, quantity - received))
     return out
 
 
-def expected_deliveries(*, on_order: int, orders: list[tuple[date, int]], origin: date,
+def expected_deliveries(*, on_order: int, orders: list[tuple[date | None, int]], origin: date,
                         lead_time_days: int) -> list[tuple[date, int]]:
-    """The open orders' deliveries, plus the shop's on-order stock beyond them at the end of the lead time."""
+    """The open orders' deliveries, plus the shop's on-order stock beyond them at the end of the lead time.
+    An order without an expected date arrives at the origin + the lead time (the origin, not today: an
+    ``--as-of`` run's origin is in the past)."""
+    due = origin + timedelta(days=lead_time_days)
+    orders = [(expected_on or due, quantity) for expected_on, quantity in orders]
     unexplained = on_order - sum(q for _, q in orders)
-    extra = [(origin + timedelta(days=lead_time_days), unexplained)] if unexplained > 0 else []
+    extra = [(due, unexplained)] if unexplained > 0 else []
     return sorted(orders + extra)
 
 

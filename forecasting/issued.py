@@ -72,7 +72,8 @@ def last_actual_day(*, until: date | None = None, lookback_days: int | None = No
 
 
 def issued_with_actuals(*, start: date, end: date, overridden_only: bool = False) -> pd.DataFrame:
-    """[product_id, date, mean, model_mean, overridden, actual] for the issued days in ``[start, end)``."""
+    """[product_id, date, mean, model_mean, overridden, actual] for the issued days in ``[start, end)``.
+    Days a product was out of stock are left out: their sales say nothing of the demand the forecast meant."""
     queryset = IssuedForecast.objects.filter(date__gte=start, date__lt=end)
     if overridden_only:
         queryset = queryset.filter(overridden=True)
@@ -81,6 +82,12 @@ def issued_with_actuals(*, start: date, end: date, overridden_only: bool = False
     if frame.empty:
         return frame.assign(actual=pd.Series(dtype=float))
     frame["date"] = pd.to_datetime(frame["date"])
+    censored = selectors.censored_days(product_ids=frame["product_id"].unique().tolist(), since=start, until=end)
+    if not censored.empty:
+        hit = frame.merge(censored.assign(_censored=True), on=["product_id", "date"], how="left")["_censored"]
+        frame = frame[hit.isna().to_numpy()].reset_index(drop=True)
+        if frame.empty:
+            return frame.assign(actual=pd.Series(dtype=float))
     window = selectors._fallback_window(end)[1]
     # the shop's daily units in the window (no list of ids: the window is short, the catalogue may be long)
     sales = get_adapter().daily_units_frame(until=window, since=window - timedelta(days=(end - start).days))

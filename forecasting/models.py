@@ -5,6 +5,8 @@ a version deletes its rows. Shop rows are referenced by plain indexed id columns
 constraint) so these migrations never touch the shop's tables. SKU and name are copied into the
 inventory tables so that list reads need no join with the shop.
 """
+from datetime import date
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -243,6 +245,16 @@ class ServiceLevelTarget(models.Model):
         return f"{target}: {self.service_level:.1%}"
 
 
+# Periods the merchant enters (overrides, events) stay within these days: a year like 2999 is a typing
+# error, and pandas' nanosecond timestamps end in 2262.
+MIN_PERIOD_DAY = date(1900, 1, 1)
+MAX_PERIOD_DAY = date(2200, 12, 31)
+PERIOD_DAY_VALIDATORS = [MinValueValidator(MIN_PERIOD_DAY), MaxValueValidator(MAX_PERIOD_DAY)]
+
+# A year at most: longer lead times are typing errors (and would make the retrain's day grids explode).
+MAX_LEAD_TIME_DAYS = 365
+
+
 class Supplier(models.Model):
     """A supplier the merchant buys from: its lead time (mean and variability) and ordering terms.
 
@@ -252,8 +264,10 @@ class Supplier(models.Model):
 
     name = models.CharField(max_length=200, unique=True)
     email = models.EmailField(blank=True)
-    lead_time_days = models.PositiveIntegerField(default=7, help_text="mean days from sending an order to receipt")
-    lead_time_std_days = models.FloatField(default=0.0, validators=[MinValueValidator(0.0)],
+    lead_time_days = models.PositiveIntegerField(default=7, validators=[MaxValueValidator(MAX_LEAD_TIME_DAYS)],
+                                                 help_text="mean days from sending an order to receipt")
+    lead_time_std_days = models.FloatField(default=0.0, validators=[MinValueValidator(0.0),
+                                                                    MaxValueValidator(MAX_LEAD_TIME_DAYS)],
                                            help_text="standard deviation of the lead time in days")
     minimum_order_quantity = models.PositiveIntegerField(default=1, help_text="units per product line, at least")
     pack_size = models.PositiveIntegerField(default=1, validators=[MinValueValidator(1)])
@@ -276,7 +290,8 @@ class SupplierProduct(models.Model):
     product_id = models.BigIntegerField(unique=True)
     supplier_sku = models.CharField(max_length=64, blank=True)
     unit_cost = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
-    lead_time_days = models.PositiveIntegerField(null=True, blank=True, help_text="blank: the supplier's")
+    lead_time_days = models.PositiveIntegerField(null=True, blank=True, validators=[MaxValueValidator(MAX_LEAD_TIME_DAYS)],
+                                                 help_text="blank: the supplier's")
     minimum_order_quantity = models.PositiveIntegerField(null=True, blank=True, help_text="blank: the supplier's")
     pack_size = models.PositiveIntegerField(null=True, blank=True, validators=[MinValueValidator(1)],
                                             help_text="blank: the supplier's")
@@ -354,8 +369,8 @@ class ForecastOverride(models.Model):
     percentage change. Production forecasts apply it; the accuracy report scores it separately."""
 
     product_id = models.BigIntegerField(db_index=True)
-    starts_on = models.DateField()
-    ends_on = models.DateField(help_text="inclusive")
+    starts_on = models.DateField(validators=PERIOD_DAY_VALIDATORS)
+    ends_on = models.DateField(validators=PERIOD_DAY_VALIDATORS, help_text="inclusive")
     units_per_day = models.FloatField(null=True, blank=True, validators=[MinValueValidator(0.0)])
     percent = models.FloatField(null=True, blank=True, validators=[MinValueValidator(-100.0)],
                                 help_text="e.g. 20 = forecast +20%, -50 = halved")
@@ -399,14 +414,27 @@ class ForecastEvent(models.Model):
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.CAMPAIGN)
     product_id = models.BigIntegerField(null=True, blank=True)
-    category_id = models.BigIntegerField(null=True, blank=True)
-    starts_on = models.DateField()
-    ends_on = models.DateField(help_text="inclusive")
+    category_id = models.BigIntegerField(null=True, blank=True, help_text="with its subcategories")
+    starts_on = models.DateField(validators=PERIOD_DAY_VALIDATORS)
+    ends_on = models.DateField(validators=PERIOD_DAY_VALIDATORS, help_text="inclusive")
 
     class Meta:
         ordering = ["-starts_on"]
         constraints = [models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")),
                                               name="fc_event_period")]
+
+    def clean(self) -> None:
+        errors = {}
+        if self.product_id is not None and self.category_id is not None:
+            errors["category_id"] = "Give a product or a category (or neither: the whole shop), not both."
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            errors["ends_on"] = "The period ends before it starts."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def scope(self) -> str:
+        return "product" if self.product_id is not None else "category" if self.category_id is not None else "shop"
 
     def __str__(self) -> str:
         return f"{self.name} {self.starts_on}..{self.ends_on}"

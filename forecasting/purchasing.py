@@ -46,13 +46,21 @@ def _adjust(product_id: int, *, on_hand: int = 0, on_order: int = 0):
     return level
 
 
+def _on_drafts(product_ids: list[int]) -> set[int]:
+    """The products among these already on a draft purchase order."""
+    return set(PurchaseOrderLine.objects.filter(order__status=Status.DRAFT, product_id__in=product_ids)
+               .values_list("product_id", flat=True))
+
+
 @transaction.atomic
 def create_drafts(*, suggestions: list[ReorderSuggestion], created_by: str) -> list[PurchaseOrder]:
     """One draft per supplier with the suggestions' quantities (whole packs, at least the minimum order)
-    and unit prices. Suggestions without a quantity are skipped."""
+    and unit prices. Suggestions without a quantity, and products already on a draft, are skipped (sent
+    orders need no such care: their quantities are in the suggestion's on-order stock already)."""
+    drafted = _on_drafts([s.product_id for s in suggestions])
     by_supplier: dict[str, list[ReorderSuggestion]] = {}
     for suggestion in suggestions:
-        if suggestion.suggested_quantity > 0:
+        if suggestion.suggested_quantity > 0 and suggestion.product_id not in drafted:
             by_supplier.setdefault(suggestion.supplier, []).append(suggestion)
     links = dict(SupplierProduct.objects.filter(product_id__in=[s.product_id for s in suggestions])
                  .values_list("product_id", "supplier_id"))
@@ -82,6 +90,9 @@ def drafts_from_active_suggestions(*, product_ids: list[int] | None, created_by:
         chosen = list(suggestions.filter(reorder_now=True, suggested_quantity__gt=0))
         if not chosen:
             raise ValidationError({"product_ids": ["no product needs reordering now"]})
+        drafted = _on_drafts([s.product_id for s in chosen])
+        if len(drafted) == len({s.product_id for s in chosen}):
+            raise ValidationError({"product_ids": ["every product to reorder now is already on a draft order"]})
         return create_drafts(suggestions=chosen, created_by=created_by)
     chosen = list(suggestions.filter(product_id__in=product_ids))
     found = {s.product_id: s for s in chosen}
@@ -91,6 +102,9 @@ def drafts_from_active_suggestions(*, product_ids: list[int] | None, created_by:
     empty = [found[pid].sku for pid in product_ids if found[pid].suggested_quantity <= 0]
     if empty:
         raise ValidationError({"product_ids": [f"nothing to order for {empty[:10]} (no suggested quantity)"]})
+    drafted = sorted(found[pid].sku for pid in _on_drafts(product_ids))
+    if drafted:
+        raise ValidationError({"product_ids": [f"already on a draft order: {drafted[:10]}"]})
     return create_drafts(suggestions=chosen, created_by=created_by)
 
 
@@ -125,11 +139,16 @@ def send(*, order_id: int, today: date | None = None, note: str = "") -> Purchas
     lines = list(order.lines.all())
     if not lines:
         raise ValidationError({"lines": ["the order has no lines"]})
+    lead_time = order_lead_time_days(order)
+    try:
+        expected_on = (today or timezone.localdate()) + timedelta(days=lead_time)
+    except OverflowError as exc:  # rows saved before the 365-day bound
+        raise ValidationError({"lead_time_days": [f"the supplier's lead time of {lead_time} days is out of range"]}) from exc
     for line in lines:
         _adjust(line.product_id, on_order=line.quantity)
     order.status = Status.SENT
     order.sent_at = timezone.now()
-    order.expected_on = (today or timezone.localdate()) + timedelta(days=order_lead_time_days(order))
+    order.expected_on = expected_on
     order.save(update_fields=["status", "sent_at", "expected_on"])
     _add_note(order, note)
     return order

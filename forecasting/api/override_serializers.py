@@ -5,9 +5,8 @@ from drf_spectacular.utils import OpenApiExample
 from rest_framework import serializers
 
 from electroshop.conf import electroshop_settings
-from electroshop.seam import get_adapter, reads
 
-MAX_ID = 2**63 - 1
+from .common import MAX_ID, check_period, period_day, resolve_product
 
 
 def _finite(value: float | None) -> float | None:
@@ -19,8 +18,8 @@ def _finite(value: float | None) -> float | None:
 class OverrideInputSerializer(serializers.Serializer):
     sku = serializers.CharField(required=False, max_length=64, help_text="the product (or give product_id)")
     product_id = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
-    starts_on = serializers.DateField(help_text="first day overridden")
-    ends_on = serializers.DateField(help_text="last day overridden (inclusive)")
+    starts_on = period_day("first day overridden")
+    ends_on = period_day("last day overridden (inclusive)")
     units_per_day = serializers.FloatField(required=False, allow_null=True, min_value=0.0, max_value=1e9,
                                            help_text="the forecast on those days (or give percent)")
     percent = serializers.FloatField(required=False, allow_null=True, min_value=-100.0, max_value=10000.0,
@@ -34,17 +33,7 @@ class OverrideInputSerializer(serializers.Serializer):
         return _finite(value)
 
     def validate(self, data: dict) -> dict:
-        sku, product_id = data.get("sku"), data.get("product_id")
-        if (sku is None) == (product_id is None):
-            raise serializers.ValidationError({"sku": ["Give either sku or product_id (exactly one)."]})
-        if sku is not None:
-            data["product_id"] = reads.product_id_for_sku(sku)
-            if data["product_id"] is None:
-                raise serializers.ValidationError({"sku": [f"No product with sku {sku!r}."]})
-        elif not get_adapter().existing_product_ids([product_id]):
-            raise serializers.ValidationError({"product_id": [f"No product with id {product_id}."]})
-        if data["ends_on"] < data["starts_on"]:
-            raise serializers.ValidationError({"ends_on": ["The period ends before it starts."]})
+        check_period(resolve_product(data, required=True))
         if (data.get("units_per_day") is None) == (data.get("percent") is None):
             raise serializers.ValidationError(
                 {"units_per_day": ["Give either units_per_day or percent (exactly one)."]})

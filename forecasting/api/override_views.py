@@ -8,16 +8,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from electroshop.api.schema import NOT_FOUND
-from electroshop.seam import get_adapter, reads
+from electroshop.seam import reads
 
 from .. import issued, overrides
 from ..models import ForecastOverride
 from . import override_serializers as s
+from .common import skus_of
 from .views import ERRORS, MAX_ID, MerchantView
 
 
 def _override_body(rows: list[ForecastOverride]) -> list[dict]:
-    skus = {pid: card["sku"] for pid, card in get_adapter().product_summaries({r.product_id for r in rows}).items()}
+    skus = skus_of(r.product_id for r in rows)
     return [{"id": r.pk, "product_id": r.product_id, "sku": skus.get(r.product_id, ""), "starts_on": r.starts_on,
              "ends_on": r.ends_on, "units_per_day": r.units_per_day, "percent": r.percent, "note": r.note,
              "created_by": r.created_by, "created_at": r.created_at} for r in rows]

@@ -15,6 +15,11 @@ import pandas as pd
 __all__ = ["apply_overrides"]
 
 
+def _day(value) -> np.datetime64:
+    """A date (or an ISO string) as datetime64[D], whatever its year."""
+    return np.datetime64(value.isoformat() if hasattr(value, "isoformat") else str(value)[:10], "D")
+
+
 def apply_overrides(forecasts: pd.DataFrame, overrides: pd.DataFrame) -> pd.DataFrame:
     """forecasts: [series_id, date, mean, variance, ...]; overrides: [product_id, starts_on, ends_on,
     units_per_day, percent] oldest first. Returns a copy with mean and variance overridden, and
@@ -29,10 +34,10 @@ def apply_overrides(forecasts: pd.DataFrame, overrides: pd.DataFrame) -> pd.Data
     new_mean = model_mean.copy()
     hit = np.zeros(len(out), dtype=bool)
     ids = out["series_id"].to_numpy()
-    dates = pd.to_datetime(out["date"]).to_numpy()
+    # Compared as days (datetime64[D]): a period ending past 2262 must not overflow nanoseconds.
+    dates = pd.to_datetime(out["date"]).to_numpy().astype("datetime64[D]")
     for row in overrides.itertuples():
-        mask = ((ids == row.product_id) & (dates >= np.datetime64(pd.Timestamp(row.starts_on)))
-                & (dates <= np.datetime64(pd.Timestamp(row.ends_on))))
+        mask = ((ids == row.product_id) & (dates >= _day(row.starts_on)) & (dates <= _day(row.ends_on)))
         if not mask.any():
             continue
         if row.units_per_day is not None and np.isfinite(row.units_per_day):
