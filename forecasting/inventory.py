@@ -26,6 +26,7 @@ from electroshop.seam import get_adapter
 from electroshop.seam.adapter import StockLevel
 
 from . import selectors
+from .inputs import HISTORY_DAYS  # a product never sold in the history window counts from its launch
 from .ml.hierarchy import variance_of
 from .ml.inventory import lost_sales, reorder_advice
 from .models import (
@@ -40,7 +41,6 @@ from .models import (
     Urgency,
 )
 
-HISTORY_DAYS = 730          # the demand history window (a product never sold in it counts from its launch)
 OVERSTOCK_DAYS = 90         # stock beyond the order-up-to level + this many days of demand
 DEAD_STOCK_DAYS = 90        # no sale for this many days (and almost no forecast demand)
 LOST_SALES_DAYS = 90        # stock-out days of this many days before the origin are estimated

@@ -16,8 +16,8 @@ from electroshop.seam import reads
 from .. import selectors
 from ..models import Urgency
 from . import serializers as s
+from .common import MAX_ID
 
-MAX_ID = 2**63 - 1
 ERRORS = {400: VALIDATION_ERROR, 401: UNAUTHENTICATED, 403: FORBIDDEN_STAFF}
 HORIZON = OpenApiParameter("horizon", int, description="days from the forecast origin (1 to 28, default 28)")
 
