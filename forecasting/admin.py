@@ -31,6 +31,7 @@ from .models import (
 
 ACCURACY_CHART_METRICS = ("wape_engine", "wape_seasonal_naive", "wape_auto_ets")
 VERSION_TABLE_METRICS = ("products", "wrmsse_engine", "wrmsse_seasonal_naive", "wrmsse_auto_ets", "wape_engine")
+REASON_LIST_CHARS = 90
 CSV_COLUMNS = ("sku", "name", "supplier", "urgency", "stockout_date", "on_hand", "on_order", "next_arrival_on",
                "lead_time_days", "lead_time_std_days", "reorder_point", "safety_stock", "suggested_quantity",
                "unit_price", "pack_size", "minimum_order_quantity", "service_level", "abc_class", "xyz_class",
@@ -132,7 +133,7 @@ class AttentionFilter(admin.SimpleListFilter):
 @admin.register(ReorderSuggestion)
 class ReorderSuggestionAdmin(ActiveVersionAdmin):
     list_display = ("sku", "name", "urgency", "stockout_date", "on_hand", "on_order", "reorder_point_shown",
-                    "suggested_quantity", "unit_price", "reason", "supplier", "abc_class", "xyz_class", "chart_link")
+                    "suggested_quantity", "unit_price", "reason_shown", "supplier", "abc_class", "xyz_class", "chart_link")
     list_filter = (AttentionFilter, "urgency", "abc_class", "xyz_class", "reorder_now", "supplier")
     search_fields = ("sku", "name", "supplier")
     ordering = ("-urgency", "stockout_date", "sku")
@@ -142,6 +143,15 @@ class ReorderSuggestionAdmin(ActiveVersionAdmin):
     @admin.display(description="reorder point", ordering="reorder_point")
     def reorder_point_shown(self, obj: ReorderSuggestion) -> str:
         return format_number(obj.reorder_point)
+
+    @admin.display(description="reason")
+    def reason_shown(self, obj: ReorderSuggestion) -> str:
+        """The reason's first words in the list (a long reason squeezed every other column); the whole
+        reason on hover, on the suggestion's page, in the CSV and the API."""
+        short = obj.reason
+        if len(short) > REASON_LIST_CHARS:
+            short = short[:REASON_LIST_CHARS].rsplit(" ", 1)[0] + " …"
+        return format_html('<span title="{}">{}</span>', obj.reason, short)
 
     @admin.display(description="chart")
     def chart_link(self, obj: ReorderSuggestion) -> str:

@@ -469,6 +469,7 @@ class LostSales(models.Model):
     lost_revenue = models.FloatField()
 
     class Meta:
+        verbose_name = verbose_name_plural = "lost sales"
         ordering = ["-date", "sku"]
         constraints = [models.UniqueConstraint(fields=["model_version", "product_id", "date"], name="fc_lost_unique")]
 
