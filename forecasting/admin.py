@@ -151,7 +151,8 @@ class ReorderSuggestionAdmin(ActiveVersionAdmin):
         short = obj.reason
         if len(short) > REASON_LIST_CHARS:
             short = short[:REASON_LIST_CHARS].rsplit(" ", 1)[0] + " …"
-        return format_html('<span title="{}">{}</span>', obj.reason, short)
+        # a column wide enough to read, so the row stays a few lines high (the list scrolls sideways)
+        return format_html('<span title="{}" style="display:inline-block;min-width:22em">{}</span>', obj.reason, short)
 
     @admin.display(description="chart")
     def chart_link(self, obj: ReorderSuggestion) -> str:
