@@ -119,7 +119,7 @@ def order_lead_time_days(order: PurchaseOrder) -> int:
 
 def _locked(order_id: int) -> PurchaseOrder:
     try:
-        return PurchaseOrder.objects.select_for_update().select_related("supplier_ref").get(pk=order_id)
+        return PurchaseOrder.objects.select_for_update(of=("self",)).select_related("supplier_ref").get(pk=order_id)
     except PurchaseOrder.DoesNotExist as exc:
         raise ValidationError({"order": [f"no purchase order {order_id}"]}) from exc
 
