@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "recommendations",
     "forecasting",
     "fraud",
+    "experiments",
 ]
 
 MIDDLEWARE = [

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "recommendations",
     "forecasting",
     "fraud",
+    "experiments",
 ]
 SITE_ID = 1
 

@@ -1,0 +1,20 @@
+from django.apps import AppConfig
+
+
+class ExperimentsConfig(AppConfig):
+    name = "experiments"
+    verbose_name = "Experiments and KPIs"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from . import models, selectors
+
+        def forget(**kwargs) -> None:
+            selectors.forget_running_experiments()
+
+        for model in (models.Experiment, models.Variant):
+            post_save.connect(forget, sender=model, weak=False, dispatch_uid=f"experiments-forget-{model.__name__}")
+            post_delete.connect(forget, sender=model, weak=False,
+                                dispatch_uid=f"experiments-forget-del-{model.__name__}")
