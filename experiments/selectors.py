@@ -15,7 +15,7 @@ from electroshop.conf import electroshop_settings
 from electroshop.mlops.models import ModelVersion
 
 from .bucketing import pick, position_in_unit
-from .models import Experiment, Placement, Variant
+from .models import Experiment, Variant
 
 RUNNING_KEY = "experiments:running"
 

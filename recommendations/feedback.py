@@ -14,7 +14,7 @@ from them, decided there and not at read time:
   subject's lists until the day ends. Products the merchant pinned are never demoted or capped.
 
 The entry's ``stamp`` changes only when the demoted or capped products change (not on every
-impression), and a customer's cached answer depends on it (``selectors.cached_customer_answer``).
+impression), and a customer's cached answer depends on it (``answers.cached_customer_answer``).
 Counting is best effort: two event batches of one subject at the same instant may lose a count.
 A demotion is reconsidered when the subject's next impressions or clicks arrive; the entry
 expires after the window.

@@ -26,6 +26,7 @@ from django.utils import timezone
 from electroshop.conf import electroshop_settings
 from electroshop.mlops.selectors import version_number
 from electroshop.seam import get_adapter, reads
+from experiments.bucketing import new_list_id
 
 from .ml.repurchase import due_score, own_interval
 from .models import RepurchaseInterval
@@ -50,7 +51,7 @@ def new_in(*, category_id: int | None, limit: int, customer_id: int | None = Non
     candidates = [[pid, round(1.0 / (1 + rank), 6), "New in"] for rank, pid in enumerate(ids)]
     return _assemble(candidates=candidates, source="new", version_id=current_version_id(), limit=limit,
                      list_kind="new", customer_id=customer_id, session_id=session_id, category_id=category_id,
-                     exclude_skus=exclude_skus)
+                     exclude_skus=exclude_skus, placement="new")
 
 
 def _showable_cards(product_ids: list[int], exclude_skus: tuple[str, ...] = ()) -> dict[int, dict]:
@@ -63,8 +64,8 @@ def _history_list(entries: list[tuple[int, float, str]], cards: dict[int, dict],
                   limit: int) -> RecommendationList:
     """A visitor's own products ``(product id, score, reason)`` in this order, those with a card in
     ``cards`` (``_showable_cards``), as the API and widgets answer them."""
-    version_id = current_version_id()
-    list_id = f"{version_id or 0}-{source}-{uuid.uuid4().hex[:10]}"
+    number = version_number(current_version_id())
+    list_id = new_list_id(model_version=number, strategy=source, placement=source, random_part=uuid.uuid4().hex[:8])
     items: list[dict[str, Any]] = []
     for product_id, score, reason in entries:
         card = cards.get(product_id)
@@ -75,7 +76,7 @@ def _history_list(entries: list[tuple[int, float, str]], cards: dict[int, dict],
                       "recommendation_id": f"{list_id}.{len(items) + 1}"})
         if len(items) >= limit:
             break
-    return RecommendationList(source=source, model_version=version_number(version_id), items=items, list_id=list_id)
+    return RecommendationList(source=source, model_version=number, items=items, list_id=list_id)
 
 
 # --- recently viewed ------------------------------------------------------------------------------

@@ -6,10 +6,13 @@ the requested category: ``reads.recommendable_products`` (electroshop.seam), who
 under the shop's stamps, else read with a query each). Stock and purchases change after a fill,
 which is why business rules are applied again here. With no active model, or nothing cached for a subject, it
 falls back and says so in ``source``. The customer read fetches the pointer, the merchandising
-rules, a live list, the stamps, the negative feedback (``feedback.py``), the rendered answer and the
-cached row in one cache round trip
+rules, a live list, the stamps, the negative feedback (``feedback.py``), the running experiments, the
+rendered answer and the cached row in one cache round trip
 (``customer_read_keys``; with the caller's token, see ``PrefetchedCacheMixin``). The rendered answer
-is served again while nothing it depends on changed (``CachedAnswer``): then no query at all.
+is served again while nothing it depends on changed (``answers.CachedAnswer``): then no query at all.
+A running experiment or canary rollout picks the subject's variant from that same round trip
+(``variants.serving_plan``); every list's ``recommendation_id`` names its placement, strategy, model
+version and experiment variant (``experiments.bucketing``).
 """
 import hashlib
 import uuid
@@ -31,8 +34,10 @@ from electroshop.mlops.selectors import (
     version_number_key,
 )
 from electroshop.seam import get_adapter, reads, stamps
+from experiments.bucketing import new_list_id
+from experiments.selectors import RUNNING_KEY, Assignment
 
-from .feedback import apply_feedback, feedback_key, feedback_stamp
+from .feedback import apply_feedback, feedback_key
 from .ml.ranker import mmr_rerank
 from .models import (
     BoughtTogether,
@@ -44,6 +49,7 @@ from .models import (
     TrendingProducts,
 )
 from .segments import cold_start_segments, segments_key
+from .variants import Plan, serving_plan
 
 APP, KIND = "recommendations", "hybrid"
 _MISSING = "__missing__"
@@ -55,10 +61,12 @@ ROWS_CACHE_SECONDS = 3600
 
 @dataclass
 class RecommendationList:
-    source: str  # personalized | session | similar | bought_together | trending | fallback
+    # personalized | session | similar | bought_together | trending | fallback | popular | holdout
+    source: str
     model_version: int | None  # the version number (not the row id), as every API answers
     items: list[dict[str, Any]] = field(default_factory=list)
     list_id: str = ""
+    experiment: dict[str, Any] | None = None  # {"id", "variant", "exposure_id"} for a bucketed subject
 
 
 def current_version_id(*, prefetched: CacheBatch | None = None) -> int | None:
@@ -179,7 +187,7 @@ def _assemble(
     *, candidates: list, source: str, version_id: int | None, limit: int, list_kind: str,
     customer_id: int | None = None, category_id: int | None = None, exclude_skus: tuple[str, ...] = (),
     exclude_ids: tuple[int, ...] = (), rules: dict[str, Any] | None = None, prefetched: CacheBatch | None = None,
-    session_id: str = "",
+    session_id: str = "", placement: str, experiment: Assignment | None = None,
 ) -> RecommendationList:
     """The list a reader sees: the candidates with this visitor's negative feedback applied
     (``feedback.py``), boosted, pinned, filtered to what may be shown, at most
@@ -244,7 +252,8 @@ def _assemble(
     if diversity > 0:
         shown = diversify(shown, scores={pid: scored.get(pid, (0.0, ""))[0] for pid, _ in shown},
                           pinned=set(pinned), diversity=diversity, limit=limit)
-    list_id = f"{version_id or 0}-{list_kind}-{uuid.uuid4().hex[:10]}"
+    number = version_number(version_id, prefetched=prefetched)
+    list_id = _list_id(number, list_kind, placement, experiment)
     items: list[dict[str, Any]] = []
     for product_id, card in shown[:limit]:
         score, reason = scored.get(product_id, (0.0, "chosen by the shop"))
@@ -255,8 +264,21 @@ def _assemble(
             "currency": card["currency"], "score": round(score, 6), "reason": reason,
             "recommendation_id": f"{list_id}.{len(items) + 1}",
         })
-    return RecommendationList(source=source, model_version=version_number(version_id, prefetched=prefetched),
-                              items=items, list_id=list_id)
+    return RecommendationList(source=source, model_version=number, items=items, list_id=list_id,
+                              experiment=_experiment_answer(experiment, list_id))
+
+
+def _list_id(number: int | None, strategy: str, placement: str, experiment: Assignment | None) -> str:
+    return new_list_id(model_version=number, strategy=strategy, placement=placement,
+                       experiment_id=experiment.experiment_id if experiment else None,
+                       variant_position=experiment.position if experiment else None, random_part=uuid.uuid4().hex[:8])
+
+
+def _experiment_answer(experiment: Assignment | None, list_id: str) -> dict[str, Any] | None:
+    """What a bucketed answer says of its experiment; ``exposure_id`` is the recommendation id a client
+    sends with a list-level ``impression`` (no product) when it shows no item, as a holdout does, so the
+    subject still counts in the results."""
+    return None if experiment is None else {**experiment.as_answer(), "exposure_id": f"{list_id}.0"}
 
 
 def diversify(shown: list[tuple[int, dict]], *, scores: dict[int, float], pinned: set[int], diversity: float,
@@ -303,11 +325,11 @@ def customer_read_keys(customer_id: int, *, limit: int, category_id: int | None 
                        exclude_skus: tuple[str, ...] = ()) -> list[str]:
     """The cache keys a customer's read needs: pointer, rules, live list, the shop's and the
     customer's stamps, the customer's bought products, their negative feedback, their cold-start
-    segments and, for the version this process read last, the cached answer, the cached row and the
+    segments, the running experiments and, for the version this process read last, the cached answer, the cached row and the
     version number. Read together, in one round trip."""
     keys = [active_version_key(app=APP, kind=KIND), RULES_CACHE_KEY, customer_live_key(customer_id),
             stamps.SHOP_STAMP_KEY, stamps.purchases_stamp_key(customer_id), reads.bought_products_key(customer_id),
-            feedback_key(f"customer:{customer_id}"), segments_key(customer_id)]
+            feedback_key(f"customer:{customer_id}"), segments_key(customer_id), RUNNING_KEY]
     guess = last_seen_version_id(app=APP, kind=KIND)
     if guess is not None:
         keys.append(_answer_key(guess, customer_id, limit, category_id, exclude_skus))
@@ -324,90 +346,72 @@ def _answer_key(version_id: int, customer_id: int, limit: int, category_id: int 
     return f"recs:answer:{version_id}:{customer_id}:{limit}:{category_id or ''}:{exclude}"
 
 
-@dataclass
-class CachedAnswer:
-    """A customer's rendered answer from the cache (``body``), or where to store a new one.
-
-    ``stamps`` are what the answer depends on, read before its data: the shop's and the customer's
-    purchases stamps (electroshop.seam.stamps), the merchandising rules', the live list's and the
-    customer's negative feedback's (``feedback.py``). A
-    stored answer counts only while they are all the same; ``key`` is None when it may not be
-    stored (no active model, a stamp not known yet, caching off).
-    """
-
-    batch: CacheBatch | None
-    key: str | None = None
-    stamps: tuple = ()
-    body: bytes | None = None
-
-
-def cached_customer_answer(
-    *, customer_id: int, limit: int, category_id: int | None = None, exclude_skus: tuple[str, ...] = (),
-    prefetched: CacheBatch | None = None,
-) -> CachedAnswer:
-    """The customer's rendered answer if one is stored and still valid (see ``CachedAnswer``).
-
-    Its ``batch`` holds ``customer_read_keys``: pass it on to ``recommendations_for_customer``.
-    """
-    found = prefetched if prefetched is not None else CacheBatch(
-        customer_read_keys(customer_id, limit=limit, category_id=category_id, exclude_skus=exclude_skus))
-    if not electroshop_settings.RECOMMENDATIONS_RESPONSE_CACHE_SECONDS:
-        return CachedAnswer(batch=found)
-    version_id = current_version_id(prefetched=found)
-    shop_stamp = stamps.read_stamp(stamps.SHOP_STAMP_KEY, found)
-    purchases_stamp = stamps.read_stamp(stamps.purchases_stamp_key(customer_id), found)
-    if version_id is None or shop_stamp is None or purchases_stamp is None:
-        return CachedAnswer(batch=found)
-    live = cache_get(customer_live_key(customer_id), found) or {}
-    depends_on = (shop_stamp, purchases_stamp, merchandising_rules(prefetched=found).get("stamp"), live.get("stamp"),
-                  feedback_stamp(f"customer:{customer_id}", found))
-    key = _answer_key(version_id, customer_id, limit, category_id, exclude_skus)
-    stored = cache_get(key, found)
-    body = stored["body"] if stored is not None and stored["stamps"] == depends_on else None
-    return CachedAnswer(batch=found, key=key, stamps=depends_on, body=body)
-
-
-def store_customer_answer(answer: CachedAnswer, body: bytes) -> None:
-    if answer.key is not None:
-        cache_set(answer.key, {"stamps": answer.stamps, "body": body},
-                  electroshop_settings.RECOMMENDATIONS_RESPONSE_CACHE_SECONDS, answer.batch)
+def _variant_list(plan: Plan, *, placement: str, category_id: int | None = None, customer_id: int | None = None,
+                  session_id: str = "", exclude_skus: tuple[str, ...] = (), exclude_ids: tuple[int, ...] = (),
+                  segments: tuple[str, ...] = (), rules: dict[str, Any] | None = None,
+                  prefetched: CacheBatch | None = None) -> RecommendationList | None:
+    """The list of an experiment variant whose strategy is not a model's (``none``, ``trending``,
+    ``popular``); None for the others, which read the plan's version as usual."""
+    if plan.strategy == "none":
+        number = version_number(plan.version_id, prefetched=prefetched)
+        list_id = _list_id(number, "holdout", placement, plan.experiment)
+        return RecommendationList(source="holdout", model_version=number, items=[], list_id=list_id,
+                                  experiment=_experiment_answer(plan.experiment, list_id))
+    if plan.strategy == "trending":
+        candidates = _trending_candidates(plan.version_id, category_id=category_id, segments=segments,
+                                          prefetched=prefetched)
+    elif plan.strategy == "popular":
+        candidates = [[pid, score, "popular right now"] for pid, score in reads.popular_products(limit=200)]
+    else:
+        return None
+    return _assemble(candidates=candidates, source=plan.strategy, version_id=plan.version_id, limit=plan.limit,
+                     list_kind=plan.strategy, customer_id=customer_id, category_id=category_id,
+                     exclude_skus=exclude_skus, exclude_ids=exclude_ids, rules=rules, prefetched=prefetched,
+                     session_id=session_id, placement=placement, experiment=plan.experiment)
 
 
 def recommendations_for_customer(
     *, customer_id: int, limit: int, category_id: int | None = None, exclude_skus: tuple[str, ...] = (),
-    prefetched: CacheBatch | None = None,
+    prefetched: CacheBatch | None = None, placement: str = "customer",
 ) -> RecommendationList | None:
-    """Personalised list for a customer; None when the customer does not exist.
+    """Personalised list for a customer; None when the customer does not exist. ``placement``: where it
+    is shown ("customer"; "email" for exports), for attribution and experiments.
 
     Warm, this is one cache round trip (``customer_read_keys``; ``prefetched`` when the caller read
-    them already) and one query (the product cards).
+    them already) and one query (the product cards); a running experiment or canary adds none.
     """
     found = prefetched if prefetched is not None else CacheBatch(
         customer_read_keys(customer_id, limit=limit, category_id=category_id, exclude_skus=exclude_skus))
-    version_id = current_version_id(prefetched=found)
+    plan = serving_plan(placement=placement, version_id=current_version_id(prefetched=found), limit=limit,
+                        customer_id=customer_id, prefetched=found)
+    version_id, limit = plan.version_id, plan.limit
     rules = merchandising_rules(prefetched=found)
+    common = {"limit": limit, "customer_id": customer_id, "category_id": category_id, "exclude_skus": exclude_skus,
+              "rules": rules, "prefetched": found, "placement": placement, "experiment": plan.experiment}
     if version_id is None:
         if not get_adapter().customer_exists(customer_id):
             return None
-        return _assemble(candidates=_trending_candidates(None, category_id=category_id), source="fallback",
-                         version_id=None, limit=limit, list_kind="fallback", customer_id=customer_id,
-                         category_id=category_id, exclude_skus=exclude_skus, rules=rules, prefetched=found)
-    items = _live_items(customer_live_key(customer_id), version_id, prefetched=found)
-    if items is None:
-        items = _cached_items(ProductRecommendation, version_id, prefetched=found, customer_id=customer_id)
+        return _variant_list(plan, placement=placement, category_id=category_id, customer_id=customer_id,
+                             exclude_skus=exclude_skus, rules=rules, prefetched=found) or _assemble(
+            candidates=_trending_candidates(None, category_id=category_id), source="fallback", version_id=None,
+            list_kind="fallback", **common)
+    items = None
+    if plan.strategy in ("active", "version"):
+        items = _live_items(customer_live_key(customer_id), version_id, prefetched=found)
+        if items is None:
+            items = _cached_items(ProductRecommendation, version_id, prefetched=found, customer_id=customer_id)
     if items:
-        return _assemble(candidates=items, source="personalized", version_id=version_id, limit=limit,
-                         list_kind="personalized", customer_id=customer_id, category_id=category_id,
-                         exclude_skus=exclude_skus, rules=rules, prefetched=found)
+        return _assemble(candidates=items, source="personalized", version_id=version_id, list_kind="personalized",
+                         **common)
     # Cold start: a customer the model has not seen gets what is trending in their segments.
     segments = cold_start_segments(customer_id, prefetched=found)
     if segments is None:
         return None
-    return _assemble(candidates=_trending_candidates(version_id, category_id=category_id, segments=tuple(segments),
+    return _variant_list(plan, placement=placement, category_id=category_id, customer_id=customer_id,
+                         exclude_skus=exclude_skus, segments=tuple(segments), rules=rules, prefetched=found) \
+        or _assemble(candidates=_trending_candidates(version_id, category_id=category_id, segments=tuple(segments),
                                                      prefetched=found),
-                     source="trending", version_id=version_id, limit=limit, list_kind="trending",
-                     customer_id=customer_id, category_id=category_id, exclude_skus=exclude_skus, rules=rules,
-                     prefetched=found)
+                     source="trending", version_id=version_id, list_kind="trending", **common)
 
 
 def recommendations_for_session(
@@ -415,43 +419,66 @@ def recommendations_for_session(
 ) -> RecommendationList:
     """An anonymous visitor's list: the session co-visitation neighbours of what this session viewed
     (``live.update_live_recommendations``), else trending; the session's negative feedback applies."""
-    version_id = current_version_id()
+    plan = serving_plan(placement="session", version_id=current_version_id(), limit=limit, session_id=session_id)
+    version_id, limit = plan.version_id, plan.limit
+    common = {"limit": limit, "category_id": category_id, "exclude_skus": exclude_skus, "session_id": session_id,
+              "placement": "session", "experiment": plan.experiment}
+    special = _variant_list(plan, placement="session", category_id=category_id, session_id=session_id,
+                            exclude_skus=exclude_skus)
+    if special is not None:
+        return special
     items = _live_items(live_key(f"session:{session_id}"), version_id) if session_id else None
     if items:
-        return _assemble(candidates=items, source="session", version_id=version_id, limit=limit,
-                         list_kind="session", category_id=category_id, exclude_skus=exclude_skus,
-                         session_id=session_id)
+        return _assemble(candidates=items, source="session", version_id=version_id, list_kind="session", **common)
     return _assemble(candidates=_trending_candidates(version_id, category_id=category_id),
-                     source="trending" if version_id else "fallback", version_id=version_id, limit=limit,
-                     list_kind="trending", category_id=category_id, exclude_skus=exclude_skus, session_id=session_id)
+                     source="trending" if version_id else "fallback", version_id=version_id, list_kind="trending",
+                     **common)
 
 
 def _product_list(model: type[models.Model], list_kind: str, *, product_id: int, limit: int,
-                  customer_id: int | None = None) -> RecommendationList:
-    version_id = current_version_id()
+                  customer_id: int | None = None, session_id: str = "") -> RecommendationList:
+    plan = serving_plan(placement=list_kind, version_id=current_version_id(), limit=limit, customer_id=customer_id,
+                        session_id=session_id)
+    version_id = plan.version_id
+    common = {"limit": plan.limit, "customer_id": customer_id, "session_id": session_id,
+              "exclude_ids": (product_id,), "placement": list_kind, "experiment": plan.experiment}
+    special = _variant_list(plan, placement=list_kind, customer_id=customer_id, session_id=session_id,
+                            exclude_ids=(product_id,))
+    if special is not None:
+        return special
     items = _cached_items(model, version_id, product_id=product_id) if version_id else None
     if items:
-        return _assemble(candidates=items, source=list_kind, version_id=version_id, limit=limit, list_kind=list_kind,
-                         customer_id=customer_id, exclude_ids=(product_id,))
+        return _assemble(candidates=items, source=list_kind, version_id=version_id, list_kind=list_kind, **common)
     # Nothing cached for this product: trending in its category.
     category_id = get_adapter().product_category_id(product_id)
     return _assemble(candidates=_trending_candidates(version_id, category_id=category_id), source="fallback",
-                     version_id=version_id, limit=limit, list_kind="fallback", customer_id=customer_id,
-                     exclude_ids=(product_id,))
+                     version_id=version_id, list_kind="fallback", **common)
 
 
-def similar_products(*, product_id: int, limit: int, customer_id: int | None = None) -> RecommendationList:
-    return _product_list(SimilarProducts, "similar", product_id=product_id, limit=limit, customer_id=customer_id)
+def similar_products(*, product_id: int, limit: int, customer_id: int | None = None,
+                     session_id: str = "") -> RecommendationList:
+    return _product_list(SimilarProducts, "similar", product_id=product_id, limit=limit, customer_id=customer_id,
+                         session_id=session_id)
 
 
-def bought_together(*, product_id: int, limit: int, customer_id: int | None = None) -> RecommendationList:
+def bought_together(*, product_id: int, limit: int, customer_id: int | None = None,
+                    session_id: str = "") -> RecommendationList:
     return _product_list(BoughtTogether, "bought_together", product_id=product_id, limit=limit,
-                         customer_id=customer_id)
+                         customer_id=customer_id, session_id=session_id)
 
 
-def cart_complements(*, product_ids: list[int], limit: int, customer_id: int | None = None) -> RecommendationList:
+def cart_complements(*, product_ids: list[int], limit: int, customer_id: int | None = None,
+                     session_id: str = "") -> RecommendationList:
     """Complements of a whole cart: the bought-together lists of its products, merged by score."""
-    version_id = current_version_id()
+    plan = serving_plan(placement="cart", version_id=current_version_id(), limit=limit, customer_id=customer_id,
+                        session_id=session_id)
+    version_id = plan.version_id
+    common = {"limit": plan.limit, "customer_id": customer_id, "session_id": session_id,
+              "exclude_ids": tuple(product_ids), "placement": "cart", "experiment": plan.experiment}
+    special = _variant_list(plan, placement="cart", customer_id=customer_id, session_id=session_id,
+                            exclude_ids=tuple(product_ids))
+    if special is not None:
+        return special
     merged: dict[int, list] = {}
     for product_id in product_ids[:20]:
         for pid, score, reason in (_cached_items(BoughtTogether, version_id, product_id=product_id) or []
@@ -460,17 +487,24 @@ def cart_complements(*, product_ids: list[int], limit: int, customer_id: int | N
                 merged[pid] = [pid, score, reason]
     if merged:
         return _assemble(candidates=list(merged.values()), source="bought_together", version_id=version_id,
-                         limit=limit, list_kind="cart", customer_id=customer_id, exclude_ids=tuple(product_ids))
+                         list_kind="cart", **common)
     return _assemble(candidates=_trending_candidates(version_id, category_id=None),
-                     source="trending" if version_id else "fallback", version_id=version_id, limit=limit,
-                     list_kind="cart", customer_id=customer_id, exclude_ids=tuple(product_ids))
+                     source="trending" if version_id else "fallback", version_id=version_id, list_kind="cart",
+                     **common)
 
 
-def trending(*, category_id: int | None, limit: int) -> RecommendationList:
-    version_id = current_version_id()
-    return _assemble(candidates=_trending_candidates(version_id, category_id=category_id),
-                     source="trending" if version_id else "fallback", version_id=version_id, limit=limit,
-                     list_kind="trending", category_id=category_id)
+def trending(*, category_id: int | None, limit: int, customer_id: int | None = None,
+             session_id: str = "") -> RecommendationList:
+    plan = serving_plan(placement="trending", version_id=current_version_id(), limit=limit, customer_id=customer_id,
+                        session_id=session_id)
+    special = _variant_list(plan, placement="trending", category_id=category_id, customer_id=customer_id,
+                            session_id=session_id)
+    if special is not None:
+        return special
+    return _assemble(candidates=_trending_candidates(plan.version_id, category_id=category_id),
+                     source="trending" if plan.version_id else "fallback", version_id=plan.version_id,
+                     limit=plan.limit, list_kind="trending", category_id=category_id, placement="trending",
+                     experiment=plan.experiment)
 
 
 def customers_with_recommendations() -> list[int]:

@@ -256,7 +256,8 @@ def _clean_row(index: int, row: Any, *, allowed: Sequence[str], event_types: Ite
     sku, product_id = values.get("sku"), values.get("product_id")
     if sku and product_id:
         error("sku", "Give sku or product_id, not both.")
-    elif event_type and event_type != EventType.SEARCH and not sku and product_id is None and "sku" not in {
+    elif event_type and event_type != EventType.SEARCH and not _is_exposure(event_type, values) and not sku \
+            and product_id is None and "sku" not in {
         e["field"] for e in errors
     } and "product_id" not in {e["field"] for e in errors}:
         error("sku", "This field is required (or product_id) for this event type.")
@@ -278,6 +279,12 @@ def _clean_row(index: int, row: Any, *, allowed: Sequence[str], event_types: Ite
         recommendation_id=values.get("recommendation_id", ""), query=values.get("query", ""),
         dedupe_key=dedupe_key,
     ), []
+
+
+def _is_exposure(event_type: str, values: dict[str, Any]) -> bool:
+    """A list-level impression: a list shown with no item (an experiment's holdout) is reported with
+    the answer's ``exposure_id`` (a recommendation id at position 0) and no product."""
+    return event_type == EventType.IMPRESSION and (values.get("recommendation_id") or "").endswith(".0")
 
 
 def _validate_batch(rows: Any, *, max_rows: int, allowed: Sequence[str], event_types: Iterable[str],

@@ -54,7 +54,7 @@ class CartSerializer(serializers.Serializer):
 
 # Where a list comes from (the answers' "source"); the OpenAPI enum is named from this list (settings).
 RECOMMENDATION_SOURCES = ["personalized", "session", "similar", "bought_together", "trending", "fallback", "new",
-                          "buy_again", "recently_viewed"]
+                          "buy_again", "recently_viewed", "popular", "holdout"]
 
 
 class RecommendedItemSerializer(serializers.Serializer):
@@ -65,7 +65,17 @@ class RecommendedItemSerializer(serializers.Serializer):
     currency = serializers.CharField()
     score = serializers.FloatField()
     reason = serializers.CharField(help_text="why this product is shown, e.g. 'bought together with X'")
-    recommendation_id = serializers.CharField(help_text="send back in events to attribute clicks and purchases")
+    recommendation_id = serializers.CharField(
+        help_text="send back in events to attribute impressions, clicks, add-to-carts and purchases; it names the "
+                  "list: <model version>-<strategy>-<placement>-<experiment id>-<variant position>-<random>.<position>")
+
+
+class ExperimentVariantSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="the experiment (or canary rollout) this subject is bucketed in")
+    variant = serializers.CharField(help_text="the variant's name; the same for this subject on every request")
+    exposure_id = serializers.CharField(
+        help_text="send as the recommendation_id of an impression event without a product when the list shows "
+                  "no item (a holdout), so the subject counts in the results")
 
 
 class RecommendationListSerializer(serializers.Serializer):
@@ -74,9 +84,11 @@ class RecommendationListSerializer(serializers.Serializer):
     source = serializers.ChoiceField(
         choices=RECOMMENDATION_SOURCES,
         help_text="fallback: no model or nothing cached; trending: cold start; new: newest products; "
-                  "buy_again, recently_viewed: the customer's or visitor's own products",
+                  "buy_again, recently_viewed: the customer's or visitor's own products; popular, holdout: an "
+                  "experiment variant's best sellers, or its holdout (no list)",
     )
     items = RecommendedItemSerializer(many=True)
+    experiment = ExperimentVariantSerializer(required=False, help_text="only when the subject is bucketed")
 
 
 class CustomerRecommendationsSerializer(RecommendationListSerializer):
@@ -93,10 +105,18 @@ class SessionRecommendationsSerializer(RecommendationListSerializer):
 
 EXAMPLE_ITEM = {
     "product_id": 412, "sku": "PH-0412", "name": "Nova X2 Phone 128GB", "price": "499.00", "currency": "GBP",
-    "score": 0.8731, "reason": "bought together with Nova X2 Case", "recommendation_id": "7-personalized-3fa9c1d2e4.1",
+    "score": 0.8731, "reason": "bought together with Nova X2 Case",
+    "recommendation_id": "7-personalized-customer-0-0-3fa9c1d2.1",
 }
 CUSTOMER_EXAMPLE = OpenApiExample(
     "personalised", value={"customer_id": 17850, "model_version": 7, "source": "personalized", "items": [EXAMPLE_ITEM]},
+    response_only=True,
+)
+BUCKETED_EXAMPLE = OpenApiExample(
+    "in an experiment", value={
+        "customer_id": 17850, "model_version": 7, "source": "personalized",
+        "items": [{**EXAMPLE_ITEM, "recommendation_id": "7-personalized-customer-3-1-9ab0c1d2.1"}],
+        "experiment": {"id": 3, "variant": "B", "exposure_id": "7-personalized-customer-3-1-9ab0c1d2.0"}},
     response_only=True,
 )
 PRODUCT_EXAMPLE = OpenApiExample(
@@ -163,18 +183,18 @@ RULE_UNKNOWN_SKU = OpenApiExample("unknown sku", value={"sku": ["unknown sku: PH
                                   status_codes=["400"])
 NEW_IN_EXAMPLE = OpenApiExample(
     "new in", value={"model_version": 7, "source": "new", "items": [
-        {**EXAMPLE_ITEM, "score": 1.0, "reason": "New in", "recommendation_id": "7-new-5b1e0c9a7d.1"}]},
+        {**EXAMPLE_ITEM, "score": 1.0, "reason": "New in", "recommendation_id": "7-new-new-0-0-5b1e0c9a.1"}]},
     response_only=True,
 )
 BUY_AGAIN_EXAMPLE = OpenApiExample(
     "buy it again", value={"customer_id": 17850, "model_version": 7, "source": "buy_again", "items": [
         {**EXAMPLE_ITEM, "product_id": 88, "sku": "BT-AA8", "name": "AA batteries, 8 pack", "price": "6.99",
          "score": 1.1, "reason": "You buy this about every 30 days; last bought 33 days ago",
-         "recommendation_id": "7-buy_again-0d2c4e6f8a.1"}]},
+         "recommendation_id": "7-buy_again-buy_again-0-0-0d2c4e6f.1"}]},
     response_only=True,
 )
 VIEWED_ITEM = {**EXAMPLE_ITEM, "score": 1.0, "reason": "Recently viewed",
-               "recommendation_id": "7-recently_viewed-9c8b7a6d5e.1"}
+               "recommendation_id": "7-recently_viewed-recently_viewed-0-0-9c8b7a6d.1"}
 RECENTLY_VIEWED_EXAMPLE = OpenApiExample(
     "recently viewed", value={"customer_id": 17850, "model_version": 7, "source": "recently_viewed",
                               "items": [VIEWED_ITEM]},

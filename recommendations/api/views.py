@@ -24,7 +24,7 @@ from electroshop.api.throttling import WriteThrottle
 from electroshop.seam import get_adapter, reads
 from electroshop.api.visitors import visitor_session_id
 
-from .. import lists, merchandising, selectors
+from .. import answers, lists, merchandising, selectors
 from ..models import MerchandisingRule
 from . import serializers as s
 
@@ -51,29 +51,37 @@ def _options(request: Request) -> dict:
     return options
 
 
-def _body(result: selectors.RecommendationList, **subject) -> dict:
-    return {**subject, "model_version": result.model_version, "source": result.source, "items": result.items}
+def _body(result: selectors.RecommendationList, request: Request | None = None, **subject) -> dict:
+    """The answer; a bucketed subject's says which experiment variant it saw. ``request``: tells the read
+    statistics (``experiments.readstats``) which model version served it."""
+    if request is not None:
+        request._request.electroshop_served_version = result.model_version
+    body = {**subject, "model_version": result.model_version, "source": result.source, "items": result.items}
+    if result.experiment is not None:
+        body["experiment"] = result.experiment
+    return body
 
 
 def _customer_response(request: Request, customer_id: int) -> HttpResponse:
     """The customer's list; as JSON, the answer rendered for the same request earlier while nothing it
-    depends on changed (see selectors.CachedAnswer): its recommendation ids are those of that list."""
+    depends on changed (see answers.CachedAnswer): its recommendation ids are those of that list."""
     if customer_id > s.MAX_ID:  # cannot exist: 404, not a database error
         raise Http404(f"no customer with id {customer_id}")
     options = _options(request)
     as_json = request.accepted_renderer.format == "json"
-    cached = selectors.cached_customer_answer(customer_id=customer_id, **options,
-                                              prefetched=getattr(request, "cache_batch", None))
+    cached = answers.cached_customer_answer(customer_id=customer_id, **options,
+                                            prefetched=getattr(request, "cache_batch", None))
     if as_json and cached.body is not None:
+        request._request.electroshop_served_version = cached.model_version
         return HttpResponse(cached.body, content_type=JSON_CONTENT_TYPE)
     result = selectors.recommendations_for_customer(customer_id=customer_id, **options, prefetched=cached.batch)
     if result is None:
         raise Http404(f"no customer with id {customer_id}")
-    body = _body(result, customer_id=customer_id)
+    body = _body(result, request, customer_id=customer_id)
     if not as_json:
         return Response(body)
     rendered = JSONRenderer().render(body)
-    selectors.store_customer_answer(cached, rendered)
+    answers.store_customer_answer(cached, rendered, model_version=result.model_version)
     return HttpResponse(rendered, content_type=JSON_CONTENT_TYPE)
 
 
@@ -94,7 +102,7 @@ class CustomerRecommendationsView(PrefetchedCacheMixin, APIView):
             return []  # answered with a 400 after authentication
         return selectors.customer_read_keys(customer_id, **options)
 
-    @extend_schema(parameters=LIST_PARAMETERS, examples=[s.CUSTOMER_EXAMPLE], responses={
+    @extend_schema(parameters=LIST_PARAMETERS, examples=[s.CUSTOMER_EXAMPLE, s.BUCKETED_EXAMPLE], responses={
         200: s.CustomerRecommendationsSerializer, 400: VALIDATION_ERROR, 401: UNAUTHENTICATED,
         403: FORBIDDEN_OTHER_CUSTOMER, 404: NOT_FOUND})
     def get(self, request: Request, customer_id: int) -> Response:
@@ -106,7 +114,7 @@ class MyRecommendationsView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(parameters=LIST_PARAMETERS, examples=[s.CUSTOMER_EXAMPLE], responses={
+    @extend_schema(parameters=LIST_PARAMETERS, examples=[s.CUSTOMER_EXAMPLE, s.BUCKETED_EXAMPLE], responses={
         200: s.CustomerRecommendationsSerializer, 400: VALIDATION_ERROR, 401: UNAUTHENTICATED, 404: NOT_FOUND})
     def get(self, request: Request) -> Response:
         return _customer_response(request, _own_customer_id(request))
@@ -124,7 +132,7 @@ class SessionRecommendationsView(APIView):
         options = _options(request)
         session_id = visitor_session_id(request, create=False)
         result = selectors.recommendations_for_session(session_id=session_id, **options)
-        return Response(_body(result))
+        return Response(_body(result, request))
 
 
 def _product_id(sku: str) -> int:
@@ -141,6 +149,14 @@ def _viewer_customer_id(request: Request) -> int | None:
     return None
 
 
+def _viewer(request: Request) -> dict:
+    """The subject a product, cart or trending list is read for: the signed-in customer, else the
+    browser session (a service token has neither: no experiment applies)."""
+    customer_id = _viewer_customer_id(request)
+    return {"customer_id": customer_id,
+            "session_id": "" if customer_id is not None else visitor_session_id(request, create=False)}
+
+
 class _ProductListView(APIView):
     """A product page's list; subclasses name the selector that reads it."""
 
@@ -152,8 +168,8 @@ class _ProductListView(APIView):
     def get(self, request: Request, sku: str) -> Response:
         options = _options(request)
         result = self.read_list(product_id=_product_id(sku), limit=options["limit"],
-                                customer_id=_viewer_customer_id(request))
-        return Response(_body(result, sku=sku))
+                                **_viewer(request))
+        return Response(_body(result, request, sku=sku))
 
 
 class SimilarProductsView(_ProductListView):
@@ -185,9 +201,8 @@ class CartComplementsView(APIView):
         if unknown:
             raise ValidationError({"skus": [f"unknown sku: {sku}" for sku in unknown[:20]]})
         result = selectors.cart_complements(product_ids=list(ids.values()),
-                                            limit=body.validated_data.get("limit", 10),
-                                            customer_id=_viewer_customer_id(request))
-        return Response(_body(result))
+                                            limit=body.validated_data.get("limit", 10), **_viewer(request))
+        return Response(_body(result, request))
 
 
 class TrendingView(APIView):
@@ -199,8 +214,8 @@ class TrendingView(APIView):
         200: s.RecommendationListSerializer, 400: VALIDATION_ERROR, 401: UNAUTHENTICATED})
     def get(self, request: Request) -> Response:
         options = _options(request)
-        result = selectors.trending(category_id=options["category_id"], limit=options["limit"])
-        return Response(_body(result))
+        result = selectors.trending(category_id=options["category_id"], limit=options["limit"], **_viewer(request))
+        return Response(_body(result, request))
 
 
 # --- merchandising rules ---------------------------------------------------------------------------

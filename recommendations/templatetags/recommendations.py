@@ -62,6 +62,7 @@ def _widget(context, result: selectors.RecommendationList | None, *, title: str 
             limit: int) -> dict[str, Any]:
     if result is None:
         return {"items": [], "title": title or "", "kind": kind}
+    exposure_id = (result.experiment or {}).get("exposure_id", "")
     shown = _shown_on_page(context)
     items = [item for item in result.items if item["product_id"] not in shown][:limit]
     shown.update(item["product_id"] for item in items)
@@ -72,7 +73,8 @@ def _widget(context, result: selectors.RecommendationList | None, *, title: str 
               "recommendation_id": f"{result.list_id}.{position}"}
              for position, item in enumerate(items, start=1)]
     return {"items": items, "title": title or TITLES.get(result.source, "Recommended"), "kind": kind,
-            "source": result.source, "list_id": result.list_id, "model_version": result.model_version}
+            "source": result.source, "list_id": result.list_id, "model_version": result.model_version,
+            "exposure_id": exposure_id}
 
 
 def _url_fields(item: dict) -> dict[str, Any]:
@@ -107,14 +109,14 @@ def recommended_for(context, customer=None, limit: int = 8, title: str | None = 
 @register.inclusion_tag("recommendations/widget.html", takes_context=True)
 def similar_products(context, product, limit: int = 8, title: str | None = None) -> dict:
     limit, read = _limits(context, limit, 50)
-    result = selectors.similar_products(product_id=_id(product), limit=read, customer_id=_customer_of(context))
+    result = selectors.similar_products(product_id=_id(product), limit=read, **_viewer_of(context))
     return _widget(context, result, title=title or TITLES["similar"], kind="similar", limit=limit)
 
 
 @register.inclusion_tag("recommendations/widget.html", takes_context=True)
 def bought_together(context, product, limit: int = 4, title: str | None = None) -> dict:
     limit, read = _limits(context, limit, 50)
-    result = selectors.bought_together(product_id=_id(product), limit=read, customer_id=_customer_of(context))
+    result = selectors.bought_together(product_id=_id(product), limit=read, **_viewer_of(context))
     return _widget(context, result, title=title or TITLES["bought_together"], kind="bought-together", limit=limit)
 
 
@@ -123,7 +125,7 @@ def cart_complements(context, products, limit: int = 4, title: str | None = None
     ids = [_id(getattr(p, "product", p)) for p in products]  # a cart line stands for its product
     limit, read = _limits(context, limit, 50)
     result = selectors.cart_complements(product_ids=[i for i in ids if i is not None], limit=read,
-                                        customer_id=_customer_of(context))
+                                        **_viewer_of(context))
     if result is not None and result.source != "bought_together":
         # No complements known for these products: the trending list is titled as what it is.
         return _widget(context, result, title=None, kind="cart", limit=limit)
@@ -133,7 +135,7 @@ def cart_complements(context, products, limit: int = 4, title: str | None = None
 @register.inclusion_tag("recommendations/widget.html", takes_context=True)
 def trending(context, category=None, limit: int = 8, title: str | None = None) -> dict:
     limit, read = _limits(context, limit, 50)
-    result = selectors.trending(category_id=_id(category), limit=read)
+    result = selectors.trending(category_id=_id(category), limit=read, **_viewer_of(context))
     return _widget(context, result, title=title or TITLES["trending"], kind="trending", limit=limit)
 
 
@@ -169,6 +171,15 @@ def recently_viewed(context, customer=None, limit: int = 8, title: str | None = 
 def recommendation_script() -> dict:
     """The small script that records impressions and clicks; include once per page."""
     return {}
+
+
+def _viewer_of(context) -> dict[str, Any]:
+    """The subject a widget's list is read for (experiments bucket it): the signed-in customer, else the
+    visitor's browser session."""
+    customer_id = _customer_of(context)
+    request = context.get("request")
+    session_id = visitor_session_id(request, create=False) if request is not None and customer_id is None else ""
+    return {"customer_id": customer_id, "session_id": session_id}
 
 
 def _customer_of(context) -> int | None:

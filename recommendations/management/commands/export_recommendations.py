@@ -43,7 +43,8 @@ class Command(BaseCommand):
                                  "model_version", "recommendation_id"])
             exported = 0
             for customer_id in tqdm(customer_ids, desc="customers", unit="customer", disable=None, file=sys.stderr):
-                result = selectors.recommendations_for_customer(customer_id=customer_id, limit=limit)
+                result = selectors.recommendations_for_customer(customer_id=customer_id, limit=limit,
+                                                                placement="email")
                 if result is None:
                     self.stderr.write(f"customer {customer_id}: no such customer, skipped")
                     continue

@@ -34,6 +34,10 @@
         link.addEventListener("click", function () { send([eventFor(link, "click")]); });
       });
     });
+    // a list shown with no item (an experiment's holdout): one list-level impression, so the visitor counts
+    document.querySelectorAll("[data-es-exposure]").forEach(function (mark) {
+      impressions.push({ event_type: "impression", recommendation_id: mark.getAttribute("data-es-exposure") });
+    });
     for (var i = 0; i < impressions.length; i += 50) send(impressions.slice(i, i + 50));
   }
 
