@@ -198,6 +198,7 @@ SPECTACULAR_SETTINGS = {
         "RecommendationSourceEnum": "recommendations.api.serializers.RECOMMENDATION_SOURCES",
         "ForecastSourceEnum": ["model", "fallback"],
         "FraudScoreSourceEnum": ["model", "rules_only"],
+        "ExperimentMetricEnum": ["ctr", "conversion", "revenue_per_subject"],
     },
 }
 

@@ -98,3 +98,15 @@ def canary_assignment(*, subject: str | None, prefetched: CacheBatch | None = No
 def experiments_stamp(*, prefetched: CacheBatch | None = None) -> str:
     """What a cached answer depends on: it changes whenever the running set or its weights change."""
     return running_experiments(prefetched=prefetched)["stamp"]
+
+
+def stored_results(experiment: Experiment) -> dict[str, Any]:
+    """The results ``update_experiments`` last stored; before its first pass, the variants with nothing
+    counted yet (``computed_at`` null)."""
+    if experiment.results:
+        return experiment.results
+    return {"experiment": experiment.pk, "name": experiment.name, "status": experiment.status, "mode": experiment.mode,
+            "primary_metric": experiment.primary_metric, "srm_p_value": None, "computed_at": None,
+            "variants": [{"name": v.name, "strategy": v.strategy, "subjects": 0, "impressions": 0, "clicks": 0,
+                          "ctr": 0.0, "conversions": 0, "revenue": 0.0, "revenue_per_subject": 0.0}
+                         for v in experiment.variants.all()]}
