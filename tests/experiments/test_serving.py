@@ -12,7 +12,9 @@ from experiments import lifecycle
 from experiments.bucketing import parse_recommendation_id, pick, position_in_unit
 from recommendations.models import ProductRecommendation
 from tests.factories import CustomerFactory, OrderFactory, OrderLineFactory
-from tests.recommendations.conftest import shop, staff_client  # noqa: F401  (fixtures)
+from tests.recommendations import conftest as recommendation_fixtures
+
+shop, staff_client = recommendation_fixtures.shop, recommendation_fixtures.staff_client  # the fixtures
 
 
 def _experiment(variants, placement="customer", mode="ab"):
