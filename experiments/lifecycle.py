@@ -101,6 +101,15 @@ def create_experiment(*, name: str, placement: str, mode: str, primary_metric: s
     return experiment
 
 
+def reset_serving_weights(*, experiment: Experiment) -> None:
+    """A draft's serving weights from its configured weights (the admin saves variants one by one)."""
+    variants = list(experiment.variants.all())
+    total = sum(v.weight for v in variants if v.weight > 0)
+    for variant in variants:
+        variant.serving_weight = variant.weight / total if total and variant.weight > 0 else 0.0
+    Variant.objects.bulk_update(variants, ["serving_weight"])
+
+
 @transaction.atomic
 def start_experiment(*, experiment_id: int) -> Experiment:
     experiment = Experiment.objects.select_for_update().get(pk=experiment_id)

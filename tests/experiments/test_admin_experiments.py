@@ -1,0 +1,53 @@
+"""The experiments admin: create a test with its variants, start and stop it, read results and bandit weights."""
+import pytest
+from django.urls import reverse
+
+from experiments import lifecycle
+from experiments.models import BanditWeights, Experiment
+
+pytestmark = pytest.mark.django_db
+
+
+def _inline(prefix, rows):
+    data = {f"{prefix}-TOTAL_FORMS": str(len(rows)), f"{prefix}-INITIAL_FORMS": "0",
+            f"{prefix}-MIN_NUM_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "1000"}
+    for k, (position, name, weight, strategy) in enumerate(rows):
+        data.update({f"{prefix}-{k}-position": position, f"{prefix}-{k}-name": name, f"{prefix}-{k}-weight": weight,
+                     f"{prefix}-{k}-strategy": strategy, f"{prefix}-{k}-list_length": ""})
+    return data
+
+
+def test_a_merchant_creates_starts_and_stops_an_experiment(admin_client):
+    form = {"name": "home lists", "placement": "customer", "mode": "ab", "primary_metric": "ctr",
+            "min_arm_weight": "0.01", "minimum_detectable_effect": "0.1",
+            **_inline("variants", [(0, "A", "3", "trending"), (1, "B", "1", "active")])}
+    response = admin_client.post(reverse("admin:experiments_experiment_add"), form)
+    assert response.status_code == 302, response.content[:3000]
+    experiment = Experiment.objects.get(name="home lists")
+    assert [round(v.serving_weight, 3) for v in experiment.variants.order_by("position")] == [0.75, 0.25]
+    changelist = reverse("admin:experiments_experiment_changelist")
+    admin_client.post(changelist, {"action": "start", "_selected_action": [experiment.pk]})
+    assert Experiment.objects.get(pk=experiment.pk).status == "running"
+    admin_client.post(changelist, {"action": "stop", "_selected_action": [experiment.pk]})
+    assert Experiment.objects.get(pk=experiment.pk).status == "stopped"
+
+
+def test_bad_variants_are_refused_in_the_form(admin_client):
+    form = {"name": "bad", "placement": "customer", "mode": "ab", "primary_metric": "ctr",
+            "min_arm_weight": "0.01", "minimum_detectable_effect": "0.1",
+            **_inline("variants", [(0, "A", "1", "best")])}
+    response = admin_client.post(reverse("admin:experiments_experiment_add"), form)
+    assert response.status_code == 200 and b"is not a strategy" in response.content
+    assert not Experiment.objects.exists()
+
+
+def test_the_change_page_shows_results_and_the_bandit_weights_chart(admin_client):
+    experiment = lifecycle.create_experiment(
+        name="arms", placement="session", mode="bandit", primary_metric="ctr",
+        variants=[lifecycle.VariantSpec("one", 1, "active"), lifecycle.VariantSpec("two", 1, "popular")])
+    BanditWeights.objects.create(experiment=experiment, weights={"one": 0.5, "two": 0.5})
+    BanditWeights.objects.create(experiment=experiment, weights={"one": 0.8, "two": 0.2})
+    page = admin_client.get(reverse("admin:experiments_experiment_change", args=[experiment.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Results: not computed yet" in html and "<svg" in html and "share of traffic per arm" in html
