@@ -217,6 +217,9 @@ def main() -> None:
     parser.add_argument("--scale", default="medium", choices=("small", "medium", "large"),
                         help="the demo shop seeded when the database has no products")
     parser.add_argument("--worker-class", default="sync", help="gunicorn worker class (see README: why sync)")
+    parser.add_argument("--experiment", action="store_true",
+                        help="measure with an A/B experiment running on the customer placement (two variants of "
+                             "the active model, 50/50): every read buckets its customer")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed (apt-get install wrk)")
@@ -262,6 +265,12 @@ def main() -> None:
         "from recommendations.selectors import customers_with_recommendations as c;"
         f"print(','.join(map(str, c()[:{args.subjects}])))", env).split(",")
 
+    django_shell("from experiments.models import Experiment; from experiments import lifecycle as l;"
+                 "[l.stop_experiment(experiment_id=e.pk, reason='benchmark') for e in "
+                 "Experiment.objects.filter(status='running', placement='customer')];"
+                 + ("e = l.create_experiment(name='serving benchmark', placement='customer', mode='ab', "
+                    "primary_metric='ctr', variants=[l.VariantSpec('A', 50, 'active'), l.VariantSpec('B', 50, 'active')]);"
+                    "l.start_experiment(experiment_id=e.pk)" if args.experiment else "None"), env)
     recs_paths = [f"/api/v1/recommendations/customers/{c}/?limit=10" for c in customers]
     forecast_paths = [f"/api/v1/forecasts/products/{quote(sku, safe='')}/?horizon=28" for sku in skus]
     queries = warm_query_counts(env, token, {"whoami": "/api/v1/whoami/", "recommendations": recs_paths[0],
@@ -320,6 +329,8 @@ def main() -> None:
 
     ref_rps = results["whoami (reference)"][50]["rps"]
     database = "PostgreSQL" if env["DATABASE_URL"].startswith("postgres") else "SQLite"
+    if args.experiment:
+        print("\nan A/B experiment runs on the customer placement: every customer read is bucketed")
     print(f"\ngunicorn -w 2 -k {args.worker_class}, Redis cache, {database}; wrk -t2, {args.rounds} rounds of "
           f"{seconds}s per endpoint and concurrency, endpoints interleaved, "
           f"{len(customers)} customers / {len(skus)} products / {len(orders)} orders rotated")
