@@ -15,6 +15,7 @@ urlpatterns = [
     path("redoc/", SpectacularRedocView.as_view(url_name="schema", template_name="api/redoc.html"), name="redoc"),
     path("forecasts/", include("forecasting.api.forecast_urls")),
     path("inventory/", include("forecasting.api.inventory_urls")),
+    path("kpis/", include("experiments.api.kpi_urls")),
 ]
 
 # Each AI app's endpoints live in its own ``<app>/api/urls.py`` and are mounted here once it has one.

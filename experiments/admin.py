@@ -1,0 +1,4 @@
+"""Merchant screens of the experiments app."""
+from .admin_kpis import DailyKpiAdmin
+
+__all__ = ["DailyKpiAdmin"]
