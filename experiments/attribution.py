@@ -113,8 +113,8 @@ class _Groups:
 
     def __init__(self, tags: Iterable[ListTag]) -> None:
         experiment_ids = {tag.experiment_id for tag in tags if tag.experiment_id}
-        self.names = {(experiment_id, position): name for experiment_id, position, name in Variant.objects.filter(
-            experiment_id__in=experiment_ids).values_list("experiment_id", "position", "name")} if experiment_ids else {}
+        rows = Variant.objects.filter(experiment_id__in=experiment_ids).values_list("experiment_id", "position", "name")
+        self.names = {(experiment, position): name for experiment, position, name in rows} if experiment_ids else {}
 
     def of(self, tag: ListTag) -> Group:
         name = self.names.get((tag.experiment_id, tag.variant_position))

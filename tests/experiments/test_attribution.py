@@ -85,7 +85,8 @@ def test_a_purchase_event_is_a_conversion_at_the_products_price_counted_once(pro
     assert (conversion.list_id, conversion.product_id, conversion.subject, conversion.source, conversion.revenue) == (
         rid, products[1].pk, f"customer:{customer.pk}", "purchase_event", Decimal("80.00"))
     assert report["conversions"] == 1
-    assert activity() == {(DAY, "customer", "active", 7, 0, "", f"customer:{customer.pk}"): (0, 0, 0, 1, Decimal("80.00"))}
+    subject = f"customer:{customer.pk}"
+    assert activity() == {(DAY, "customer", "active", 7, 0, "", subject): (0, 0, 0, 1, Decimal("80.00"))}
 
 
 def _order(customer, product, *, at: datetime, quantity: int = 1, status: str = Order.Status.PAID) -> Order:
@@ -159,7 +160,8 @@ def test_a_second_run_adds_only_what_is_new_and_rereading_orders_is_harmless(pro
     subject = f"customer:{customer.pk}"
     key = (DAY, "customer", "active", 7, 0, "", subject)
     for position in (1, 2, 3):
-        event("impression", at=NOW - timedelta(hours=3), rid=f"{rid}.{position}", product=products[0], customer=customer)
+        event("impression", at=NOW - timedelta(hours=3), rid=f"{rid}.{position}", product=products[0],
+              customer=customer)
     event("click", at=NOW - timedelta(hours=3), rid=f"{rid}.1", product=products[0], customer=customer)
     _order(customer, products[0], at=NOW - timedelta(minutes=2))
 
