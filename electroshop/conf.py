@@ -117,6 +117,14 @@ DEFAULTS: dict[str, Any] = {
     "FRAUD_WEBHOOK_MAX_ATTEMPTS": 8,
     "FRAUD_WEBHOOK_RETRY_SECONDS": 30,
     "FRAUD_WEBHOOK_TIMEOUT_SECONDS": 5,
+    # --- experiments: attribution and KPIs (update_experiments) ---
+    # An order line is a recommended sale when its customer clicked the same product in a list at most
+    # this many days before the order (the last such click is credited).
+    "EXPERIMENTS_ATTRIBUTION_DAYS": 7,
+    "EXPERIMENTS_EVENT_BATCH_SIZE": 50000,  # events read (and committed) at a time
+    # Orders are read again this far back of where the previous run stopped, so an order committed late,
+    # or a click posted after its order was first read, is still attributed (a sale counts once).
+    "EXPERIMENTS_ORDER_OVERLAP_MINUTES": 15,
 }
 
 

@@ -1,2 +1,5 @@
-"""Admin screens of experiments, KPIs and canary rollouts (one module each)."""
-from . import admin_experiments  # noqa: F401
+"""Admin screens of the experiments app: experiments, KPIs and canary rollouts (one module each)."""
+from .admin_experiments import ExperimentAdmin
+from .admin_kpis import DailyKpiAdmin
+
+__all__ = ["DailyKpiAdmin", "ExperimentAdmin"]

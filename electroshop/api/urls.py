@@ -16,6 +16,7 @@ urlpatterns = [
     path("forecasts/", include("forecasting.api.forecast_urls")),
     path("inventory/", include("forecasting.api.inventory_urls")),
     path("experiments/", include("experiments.api.experiment_urls")),
+    path("kpis/", include("experiments.api.kpi_urls")),
 ]
 
 # Each AI app's endpoints live in its own ``<app>/api/urls.py`` and are mounted here once it has one.

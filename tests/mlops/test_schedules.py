@@ -17,12 +17,14 @@ def test_install_schedules_is_idempotent_and_keeps_admin_edits():
     _install()
     _install()
     tasks = {t.name: t for t in PeriodicTask.objects.all()}
-    assert len(tasks) == 6
+    assert len(tasks) == 7
     retrains = [t for t in tasks.values() if t.task == "ml.retrain_scheduled"]
     assert sorted(json.loads(t.kwargs)["app"] for t in retrains) == ["forecasting", "fraud", "recommendations"]
     assert len({t.crontab.hour for t in retrains}) == 3  # different hours
     prune = next(t for t in tasks.values() if t.task == "ml.prune_model_versions")
     assert prune.crontab.hour == "*"
+    experiments = tasks["Experiments and KPIs update"]
+    assert (experiments.task, experiments.crontab.minute, experiments.crontab.hour) == ("experiments.update", "*/5", "*")
     celery_app.loader.import_default_modules()  # what a worker and beat do at start: autodiscovery
     for task in tasks.values():
         assert task.task in celery_app.tasks  # the named task exists
@@ -36,4 +38,4 @@ def test_install_schedules_is_idempotent_and_keeps_admin_edits():
     _install("--reset")
     edited.refresh_from_db()
     assert edited.enabled is True
-    assert PeriodicTask.objects.count() == 6
+    assert PeriodicTask.objects.count() == 7

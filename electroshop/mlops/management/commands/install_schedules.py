@@ -1,7 +1,7 @@
 """``manage.py install_schedules``: the default periodic tasks (django-celery-beat), idempotently.
 
-Nightly retrains at different hours (so they do not compete for the workers) and an hourly prune
-of old model versions. Existing tasks are left as the merchant edited them in the admin;
+Nightly retrains at different hours (so they do not compete for the workers), an hourly prune
+of old model versions, and the experiments update (attribution, KPIs) every five minutes. Existing tasks are left as the merchant edited them in the admin;
 ``--reset`` puts the defaults back.
 """
 from django.conf import settings
@@ -19,6 +19,8 @@ DEFAULT_SCHEDULES = {
     "Daily stock snapshot": ("forecasting.snapshot_stock", {}, "5", "0"),
     # Fraud webhook messages whose delivery task was lost (a killed worker, the broker down).
     "Fraud webhook sweep": ("fraud.retry_webhooks", {}, "*/10", "*"),
+    # New events and orders attributed to recommendation lists, KPIs and experiments brought up to date.
+    "Experiments and KPIs update": ("experiments.update", {}, "*/5", "*"),
 }
 
 
