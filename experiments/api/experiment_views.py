@@ -89,7 +89,7 @@ class StartExperimentView(APIView):
     permission_classes = [IsStaffOrServiceToken]
     throttle_classes = [WriteThrottle]
 
-    @extend_schema(request=None, examples=[s.EXPERIMENT_EXAMPLE], responses={
+    @extend_schema(request=s.StartSerializer, examples=[s.START_EXAMPLE, s.EXPERIMENT_EXAMPLE], responses={
         200: s.ExperimentOutSerializer, 404: NOT_FOUND, **ERRORS, 429: THROTTLED})
     def post(self, request: Request, experiment_id: int) -> Response:
         _experiment(experiment_id)
@@ -107,7 +107,7 @@ class StopExperimentView(APIView):
     throttle_classes = [WriteThrottle]
     parser_classes = [JSONParser]
 
-    @extend_schema(request=s.StopSerializer, examples=[s.EXPERIMENT_EXAMPLE], responses={
+    @extend_schema(request=s.StopSerializer, examples=[s.STOP_EXAMPLE, s.EXPERIMENT_EXAMPLE], responses={
         200: s.ExperimentOutSerializer, 404: NOT_FOUND, **ERRORS, 429: THROTTLED})
     def post(self, request: Request, experiment_id: int) -> Response:
         _experiment(experiment_id)
