@@ -1,0 +1,177 @@
+"""An experiment's results and a bandit's weights, from the per-subject ``Activity`` of its variants.
+
+All figures come from one query of the activity: each (variant, subject)'s impressions, clicks,
+orders and revenue summed over all days. The statistics are ``experiments.ml.stats`` (see its
+docstring for the metrics, the winsorisation, the always-valid test and the sample size); the bandit
+is ``experiments.ml.bandit``.
+
+Per variant: ``subjects`` (distinct subjects with activity), ``impressions``, ``clicks``,
+``conversions`` (attributed orders), ``revenue`` (exact sums), ``ctr`` (clicks / impressions),
+``conversion_rate`` (subjects with an order / subjects) and ``revenue_per_subject`` (the winsorised
+mean the tests use). Each variant other than the control adds, on the primary metric, the ``lift``
+over the control with its fixed-horizon 95% interval ``lift_ci`` and ``p_value``, the always-valid
+``decision``, and the same four figures for each guardrail metric under ``guardrails``. The control is
+the variant at position 0; in a canary rollout, the variant serving the active version.
+
+The sample-ratio-mismatch test compares the subjects of an A/B test's variants with their configured
+weights. It is left out (None) for bandits and canaries, whose shares change while they run, and a
+holdout (strategy ``none``) is left out of it: it shows no list, so its subjects leave no activity.
+"""
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from .ml.bandit import ArmSums, thompson_weights
+from .ml.stats import (METRICS, REVENUE_PER_SUBJECT, Estimate, Sample, metric_estimate, relative_lift,
+                       sequential_sample_size, sequential_test, srm_p_value, winsorisation_cap)
+from .models import Activity, BanditWeights, Experiment, Variant
+from .selectors import forget_running_experiments
+
+HOLDOUT = "none"
+
+
+def _subjects_by_variant(experiment: Experiment) -> tuple[dict[str, Sample], dict[str, Decimal]]:
+    """Each variant's per-subject sums over all days, and its exact revenue."""
+    rows = (Activity.objects.filter(experiment_id=experiment.pk)
+            .values("variant", "subject")
+            .annotate(sum_impressions=Sum("impressions"), sum_clicks=Sum("clicks"), sum_orders=Sum("orders"),
+                      sum_revenue=Sum("revenue"))
+            .values_list("variant", "sum_impressions", "sum_clicks", "sum_orders", "sum_revenue"))
+    columns: dict[str, list[list]] = {}
+    revenue: dict[str, Decimal] = {}
+    for variant, impressions, clicks, orders, amount in rows:
+        lists = columns.setdefault(variant, [[], [], [], []])
+        amount = Decimal(amount or 0)
+        for values, value in zip(lists, (impressions or 0, clicks or 0, orders or 0, amount)):
+            values.append(value)
+        revenue[variant] = revenue.get(variant, Decimal(0)) + amount
+    samples = {variant: Sample.of(*(np.array(values, dtype=np.float64) for values in lists))
+               for variant, lists in columns.items()}
+    return samples, revenue
+
+
+def _control_index(experiment: Experiment, variants: list[Variant]) -> int:
+    if experiment.mode == Experiment.Mode.CANARY:
+        for index, variant in enumerate(variants):
+            if variant.strategy == "active":
+                return index
+    return 0
+
+
+def _design_shares(variants: list[Variant]) -> list[float]:
+    """The configured traffic shares (equal ones unless every weight is positive)."""
+    weights = [max(v.weight, 0.0) for v in variants]
+    if not weights or min(weights) <= 0:
+        return [1.0 / max(len(variants), 1)] * len(variants)
+    return [w / sum(weights) for w in weights]
+
+
+def _comparison(control: Estimate, variant: Estimate, *, mde: float) -> dict[str, Any]:
+    lift = relative_lift(control, variant)
+    sequential = sequential_test(control, variant, mde=mde)
+    return {"lift": lift.lift if lift else None, "lift_ci": list(lift.ci) if lift else None,
+            "p_value": lift.p_value if lift else None, "decision": sequential.decision}
+
+
+def _srm(experiment: Experiment, variants: list[Variant], samples: list[Sample]) -> float | None:
+    if experiment.mode != Experiment.Mode.AB:
+        return None
+    shown = [i for i, v in enumerate(variants) if v.strategy != HOLDOUT]
+    return srm_p_value([samples[i].subjects for i in shown], [variants[i].weight for i in shown])
+
+
+def compute_results(*, experiment: Experiment) -> dict[str, Any]:
+    """The experiment's results as the API and the admin show them (see the module docstring)."""
+    variants = list(experiment.variants.order_by("position"))
+    by_variant, revenue = _subjects_by_variant(experiment)
+    samples = [by_variant.get(v.name, Sample.empty()) for v in variants]
+    cap = winsorisation_cap([s.revenue for s in samples])
+    control = _control_index(experiment, variants)
+    primary = experiment.primary_metric
+    mde = experiment.minimum_detectable_effect
+    guardrails = [m for m in dict.fromkeys(experiment.guardrail_metrics or []) if m in METRICS and m != primary]
+    estimates = {metric: [metric_estimate(metric, s, revenue_cap=cap) for s in samples]
+                 for metric in {primary, REVENUE_PER_SUBJECT, *guardrails}}
+    shares = _design_shares(variants)
+
+    needed: dict[str, int | None] = {}
+    entries = []
+    for index, (variant, sample) in enumerate(zip(variants, samples)):
+        impressions, clicks = int(sample.impressions.sum()), int(sample.clicks.sum())
+        entry: dict[str, Any] = {
+            "name": variant.name, "strategy": variant.strategy, "weight": variant.weight,
+            "serving_weight": variant.serving_weight, "subjects": sample.subjects, "impressions": impressions,
+            "clicks": clicks, "ctr": clicks / impressions if impressions else 0.0,
+            "conversions": int(sample.orders.sum()), "revenue": float(revenue.get(variant.name, Decimal(0))),
+            "revenue_per_subject": estimates[REVENUE_PER_SUBJECT][index].mean,
+            "conversion_rate": float((sample.orders > 0).mean()) if sample.subjects else 0.0,
+        }
+        if index != control:
+            entry.update(_comparison(estimates[primary][control], estimates[primary][index], mde=mde))
+            entry["guardrails"] = {metric: _comparison(estimates[metric][control], estimates[metric][index], mde=mde)
+                                   for metric in guardrails}
+            needed[variant.name] = sequential_sample_size(
+                estimates[primary][control], mde=mde, control_share=shares[control], variant_share=shares[index])
+        entries.append(entry)
+    if variants:
+        # the control serves every comparison: it needs the most any of them asks of it
+        control_needs = [math.ceil(needed[v.name] * shares[control] / shares[i]) for i, v in enumerate(variants)
+                         if i != control and needed[v.name] is not None]
+        needed[variants[control].name] = max(control_needs) if control_needs else None
+
+    return {
+        "experiment": experiment.pk, "name": experiment.name, "status": experiment.status, "mode": experiment.mode,
+        "primary_metric": primary, "srm_p_value": _srm(experiment, variants, samples),
+        "computed_at": timezone.now().isoformat(),
+        "sample_size": {"metric": primary, "minimum_detectable_effect": mde,
+                        "variants": {v.name: {"needed": needed.get(v.name), "reached": s.subjects}
+                                     for v, s in zip(variants, samples)}},
+        "variants": entries,
+    }
+
+
+def refresh_results(*, experiment: Experiment) -> dict[str, Any]:
+    """Compute the results and store them on the experiment (an update, not a save: saving an experiment
+    drops the cached running set and with it every cached answer)."""
+    results = compute_results(experiment=experiment)
+    experiment.results, experiment.results_at = results, timezone.now()
+    Experiment.objects.filter(pk=experiment.pk).update(results=results, results_at=experiment.results_at)
+    return results
+
+
+def update_bandit_weights(*, experiment: Experiment) -> dict[str, float]:
+    """One batch of a running bandit: Thompson weights from each variant's sums, stored as the serving
+    weights, with a ``BanditWeights`` history row. Anything else than a running bandit: nothing, ``{}``."""
+    if experiment.mode != Experiment.Mode.BANDIT or experiment.status != Experiment.Status.RUNNING:
+        return {}
+    variants = list(experiment.variants.order_by("position"))
+    if not variants:
+        return {}
+    by_variant, _ = _subjects_by_variant(experiment)
+    samples = [by_variant.get(v.name, Sample.empty()) for v in variants]
+    cap = winsorisation_cap([s.revenue for s in samples])
+    arms = []
+    for sample in samples:
+        revenue = sample.revenue if cap is None else np.minimum(sample.revenue, cap)
+        arms.append(ArmSums(subjects=sample.subjects, impressions=int(sample.impressions.sum()),
+                            clicks=int(sample.clicks.sum()), converting_subjects=int((sample.orders > 0).sum()),
+                            revenue=float(revenue.sum()), revenue_squares=float((revenue ** 2).sum())))
+    # seeded by the experiment and the batch: a batch's weights can be computed again
+    rng = np.random.default_rng([experiment.pk, experiment.bandit_updates.count()])
+    weights = thompson_weights(experiment.primary_metric, arms, rng=rng, min_weight=experiment.min_arm_weight,
+                               eligible=[v.strategy != HOLDOUT for v in variants])
+    chosen = {v.name: float(w) for v, w in zip(variants, weights)}
+    with transaction.atomic():
+        for variant in variants:
+            variant.serving_weight = chosen[variant.name]
+        Variant.objects.bulk_update(variants, ["serving_weight"])
+        BanditWeights.objects.create(experiment=experiment, weights=chosen)
+    forget_running_experiments()
+    return chosen

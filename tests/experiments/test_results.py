@@ -1,0 +1,169 @@
+import datetime as dt
+import json
+from decimal import Decimal
+
+import numpy as np
+import pytest
+from django.core.cache import cache
+
+from experiments.models import Activity, BanditWeights, Experiment, Variant
+from experiments.results import compute_results, refresh_results, update_bandit_weights
+from experiments.selectors import RUNNING_KEY, running_experiments
+
+pytestmark = pytest.mark.django_db
+
+DAY = dt.date(2026, 11, 2)
+
+
+def make_experiment(variants, *, mode=Experiment.Mode.AB, status=Experiment.Status.RUNNING, **fields):
+    experiment = Experiment.objects.create(name="test", placement="customer", mode=mode, status=status, **fields)
+    for position, (name, weight, strategy) in enumerate(variants):
+        Variant.objects.create(experiment=experiment, name=name, position=position, weight=weight,
+                               serving_weight=weight / sum(w for _, w, _ in variants), strategy=strategy)
+    return experiment
+
+
+def activity(experiment, variant, subject, *, day=DAY, impressions=0, clicks=0, orders=0, revenue="0",
+             strategy="active"):
+    return Activity(day=day, placement="customer", strategy=strategy, model_version=1, experiment_id=experiment.pk,
+                    variant=variant, subject=subject, impressions=impressions, clicks=clicks, orders=orders,
+                    revenue=Decimal(revenue))
+
+
+def by_name(results):
+    return {v["name"]: v for v in results["variants"]}
+
+
+def test_counts_are_exact_sums_of_the_activity_rows(django_assert_num_queries):
+    experiment = make_experiment([("control", 50, "active"), ("trending", 50, "trending")],
+                                 guardrail_metrics=["conversion"])
+    other = make_experiment([("control", 50, "active"), ("trending", 50, "trending")])
+    Activity.objects.bulk_create([
+        activity(experiment, "control", "customer:1", impressions=3, clicks=1),
+        activity(experiment, "control", "customer:1", day=DAY + dt.timedelta(days=1), impressions=2, clicks=1,
+                 orders=1, revenue="19.99"),
+        activity(experiment, "control", "customer:1", strategy="popular", impressions=1),  # another list group
+        activity(experiment, "control", "session:abc", impressions=4),
+        activity(experiment, "trending", "customer:2", impressions=5, clicks=2, orders=2, revenue="100.50"),
+        activity(other, "trending", "customer:3", impressions=50, clicks=20, orders=5, revenue="999"),
+    ])
+    with django_assert_num_queries(2):  # the variants, the per-subject sums
+        results = compute_results(experiment=experiment)
+    json.dumps(results, allow_nan=False)
+    control, trending = by_name(results)["control"], by_name(results)["trending"]
+    assert (control["subjects"], control["impressions"], control["clicks"], control["conversions"]) == (2, 10, 2, 1)
+    assert control["revenue"] == 19.99 and control["ctr"] == 0.2 and control["conversion_rate"] == 0.5
+    assert (trending["subjects"], trending["impressions"], trending["clicks"], trending["conversions"]) == (1, 5, 2, 2)
+    assert trending["revenue"] == 100.5
+    assert all(isinstance(v[key], int) for v in results["variants"]
+               for key in ("subjects", "impressions", "clicks", "conversions"))
+    assert set(results) == {"experiment", "name", "status", "mode", "primary_metric", "srm_p_value", "computed_at",
+                            "sample_size", "variants"}
+    assert results["experiment"] == experiment.pk and results["primary_metric"] == "ctr"
+    assert "lift" not in control
+    assert {"lift", "lift_ci", "p_value", "decision", "guardrails"} <= set(trending)
+    assert trending["decision"] == "need_more_data"
+    assert set(trending["guardrails"]) == {"conversion"}
+    assert results["sample_size"]["variants"]["control"]["reached"] == 2
+
+
+def test_lift_decision_sample_size_and_srm_on_a_real_difference():
+    experiment = make_experiment([("control", 50, "active"), ("new", 50, "version:2")],
+                                 minimum_detectable_effect=0.1)
+    rng = np.random.default_rng(1)
+    rows = []
+    for variant, ctr, subjects in (("control", 0.05, 6000), ("new", 0.07, 6000)):
+        impressions = 1 + rng.poisson(3, subjects)
+        clicks = rng.binomial(impressions, ctr)
+        rows += [activity(experiment, variant, f"customer:{variant}{i}", impressions=int(n), clicks=int(c))
+                 for i, (n, c) in enumerate(zip(impressions, clicks))]
+    Activity.objects.bulk_create(rows, batch_size=2000)
+    results = compute_results(experiment=experiment)
+    new = by_name(results)["new"]
+    assert new["lift"] == pytest.approx(new["ctr"] / by_name(results)["control"]["ctr"] - 1)
+    assert new["lift_ci"][0] < new["lift"] < new["lift_ci"][1]
+    assert new["p_value"] < 1e-6 and new["decision"] == "better"
+    assert results["srm_p_value"] == pytest.approx(1.0)  # 6000 / 6000
+    needed = results["sample_size"]["variants"]
+    assert needed["new"]["needed"] > 0 and needed["control"]["needed"] == needed["new"]["needed"]
+    assert needed["new"]["reached"] == 6000
+
+
+def test_revenue_per_subject_is_winsorised_and_revenue_is_exact():
+    experiment = make_experiment([("control", 50, "active"), ("new", 50, "popular")],
+                                 primary_metric="revenue_per_subject")
+    rows = [activity(experiment, variant, f"customer:{variant}{i}", impressions=1, orders=1, revenue="10.00")
+            for variant in ("control", "new") for i in range(150)]
+    rows.append(activity(experiment, "new", "customer:whale", impressions=1, orders=1, revenue="100000.00"))
+    Activity.objects.bulk_create(rows)
+    new = by_name(compute_results(experiment=experiment))["new"]
+    assert new["revenue"] == 101500.0
+    cap = np.quantile([10.0] * 300 + [100000.0], 0.99)
+    assert new["revenue_per_subject"] == pytest.approx((1500 + cap) / 151)
+    assert new["revenue_per_subject"] < 101500 / 151
+
+
+def test_canary_control_is_the_active_version_and_has_no_srm():
+    experiment = make_experiment([("candidate", 10, "version:3"), ("control", 90, "active")],
+                                 mode=Experiment.Mode.CANARY)
+    Activity.objects.bulk_create([activity(experiment, "candidate", "customer:1", impressions=1),
+                                  activity(experiment, "control", "customer:2", impressions=1)])
+    results = compute_results(experiment=experiment)
+    assert "lift" not in by_name(results)["control"]
+    assert "decision" in by_name(results)["candidate"]
+    assert results["srm_p_value"] is None
+
+
+def test_srm_leaves_a_holdout_out():
+    experiment = make_experiment([("control", 45, "active"), ("new", 45, "trending"), ("holdout", 10, "none")])
+    Activity.objects.bulk_create([activity(experiment, variant, f"customer:{variant}{i}", impressions=1)
+                                  for variant, count in (("control", 5200), ("new", 4800)) for i in range(count)],
+                                 batch_size=2000)
+    p_value = compute_results(experiment=experiment)["srm_p_value"]
+    assert p_value < 1e-3  # 52/48 of 10,000, judged without the holdout that records nobody
+
+
+def test_refresh_stores_the_results_without_dropping_the_running_set():
+    experiment = make_experiment([("control", 50, "active"), ("new", 50, "trending")])
+    Activity.objects.bulk_create([activity(experiment, "new", "customer:1", impressions=2, clicks=1)])
+    running_experiments()
+    results = refresh_results(experiment=experiment)
+    experiment.refresh_from_db()
+    assert experiment.results == results and experiment.results_at is not None
+    assert cache.get(RUNNING_KEY) is not None
+
+
+def test_bandit_update_stores_serving_weights_and_a_history_row():
+    experiment = make_experiment([("a", 1, "active"), ("b", 1, "trending"), ("c", 1, "popular")],
+                                 mode=Experiment.Mode.BANDIT, min_arm_weight=0.02)
+    rows = []
+    for variant, clicks in (("a", 40), ("b", 50), ("c", 120)):
+        rows += [activity(experiment, variant, f"customer:{variant}{i}", impressions=2, clicks=int(i < clicks))
+                 for i in range(2000)]
+    Activity.objects.bulk_create(rows, batch_size=2000)
+    running_experiments()
+    weights = update_bandit_weights(experiment=experiment)
+    assert sum(weights.values()) == pytest.approx(1.0)
+    assert min(weights.values()) >= 0.02 - 1e-12 and max(weights, key=weights.get) == "c"
+    assert weights["c"] > 0.9
+    stored = dict(Variant.objects.filter(experiment=experiment).values_list("name", "serving_weight"))
+    assert stored == pytest.approx(weights)
+    assert list(BanditWeights.objects.filter(experiment=experiment).values_list("weights", flat=True)) == [weights]
+    assert running_experiments()["placements"]["customer"][0]["variants"][2]["weight"] == pytest.approx(weights["c"])
+    update_bandit_weights(experiment=experiment)
+    assert BanditWeights.objects.filter(experiment=experiment).count() == 2
+
+
+def test_bandit_holdout_keeps_the_minimum():
+    experiment = make_experiment([("a", 1, "active"), ("holdout", 1, "none")], mode=Experiment.Mode.BANDIT)
+    weights = update_bandit_weights(experiment=experiment)
+    assert weights == pytest.approx({"a": 0.99, "holdout": 0.01})
+
+
+@pytest.mark.parametrize("mode,status", [(Experiment.Mode.AB, Experiment.Status.RUNNING),
+                                         (Experiment.Mode.BANDIT, Experiment.Status.STOPPED)])
+def test_bandit_update_only_for_a_running_bandit(mode, status):
+    experiment = make_experiment([("a", 1, "active"), ("b", 1, "trending")], mode=mode, status=status)
+    assert update_bandit_weights(experiment=experiment) == {}
+    assert not BanditWeights.objects.exists()
+    assert list(Variant.objects.filter(experiment=experiment).values_list("serving_weight", flat=True)) == [0.5, 0.5]
