@@ -57,15 +57,11 @@ class ExperimentListSerializer(serializers.Serializer):
     results = ExperimentOutSerializer(many=True)
 
 
-class StartSerializer(serializers.Serializer):
-    """Starting takes no fields: an empty body (or none)."""
-
-
 class StopSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=1000)
 
 
-START_EXAMPLE = OpenApiExample("start", request_only=True, value={})
+START_EXAMPLE = OpenApiExample("start (no fields)", request_only=True, value={})
 STOP_EXAMPLE = OpenApiExample("stop with a reason", request_only=True, value={"reason": "B won: rolled out"})
 
 

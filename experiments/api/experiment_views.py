@@ -1,5 +1,6 @@
 """Thin views of the experiments API: parse, call ``lifecycle`` or read stored results, answer."""
 from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import JSONParser
@@ -89,7 +90,7 @@ class StartExperimentView(APIView):
     permission_classes = [IsStaffOrServiceToken]
     throttle_classes = [WriteThrottle]
 
-    @extend_schema(request=s.StartSerializer, examples=[s.START_EXAMPLE, s.EXPERIMENT_EXAMPLE], responses={
+    @extend_schema(request={"application/json": OpenApiTypes.OBJECT}, examples=[s.START_EXAMPLE, s.EXPERIMENT_EXAMPLE], responses={
         200: s.ExperimentOutSerializer, 404: NOT_FOUND, **ERRORS, 429: THROTTLED})
     def post(self, request: Request, experiment_id: int) -> Response:
         _experiment(experiment_id)
