@@ -156,6 +156,7 @@ class DailyKpi(models.Model):
 
     class Meta:
         ordering = ["-day", "placement"]
+        verbose_name, verbose_name_plural = "daily KPI", "daily KPIs"
         constraints = [models.UniqueConstraint(fields=["day", *GROUP_FIELDS], name="experiments_kpi_unique")]
 
 
@@ -176,6 +177,8 @@ class Conversion(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["list_id", "product_id", "subject"],
                                                name="experiments_conversion_once_per_list")]
+        # "has this subject already converted on this product?" (attribution's check before counting a sale)
+        indexes = [models.Index(fields=["subject", "product_id"], name="experiments_conversion_subject")]
 
 
 class Cursor(models.Model):

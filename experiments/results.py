@@ -13,9 +13,14 @@ over the control with its fixed-horizon 95% interval ``lift_ci`` and ``p_value``
 ``decision``, and the same four figures for each guardrail metric under ``guardrails``. The control is
 the variant at position 0; in a canary rollout, the variant serving the active version.
 
+The decision comes from the always-valid test, whose p-value and interval are given too
+(``always_valid_p_value``, ``always_valid_ci``): a fixed-horizon ``p_value`` under 0.05 next to
+``need_more_data`` means the difference is not yet beyond what daily looks could produce by chance.
+
 The sample-ratio-mismatch test compares the subjects of an A/B test's variants with their configured
-weights. It is left out (None) for bandits and canaries, whose shares change while they run, and a
-holdout (strategy ``none``) is left out of it: it shows no list, so its subjects leave no activity.
+weights; a holdout (strategy ``none``) counts through its list-level exposures (an impression at
+position 0, see ``attribution``), so a storefront that does not send them shows up as a mismatch. It
+is left out (None) for bandits and canaries, whose shares change while they run.
 """
 from __future__ import annotations
 
@@ -77,14 +82,15 @@ def _comparison(control: Estimate, variant: Estimate, *, mde: float) -> dict[str
     lift = relative_lift(control, variant)
     sequential = sequential_test(control, variant, mde=mde)
     return {"lift": lift.lift if lift else None, "lift_ci": list(lift.ci) if lift else None,
-            "p_value": lift.p_value if lift else None, "decision": sequential.decision}
+            "p_value": lift.p_value if lift else None, "decision": sequential.decision,
+            "always_valid_p_value": sequential.p_value,
+            "always_valid_ci": list(sequential.ci) if sequential.ci is not None else None}
 
 
 def _srm(experiment: Experiment, variants: list[Variant], samples: list[Sample]) -> float | None:
     if experiment.mode != Experiment.Mode.AB:
         return None
-    shown = [i for i, v in enumerate(variants) if v.strategy != HOLDOUT]
-    return srm_p_value([samples[i].subjects for i in shown], [variants[i].weight for i in shown])
+    return srm_p_value([sample.subjects for sample in samples], [variant.weight for variant in variants])
 
 
 def compute_results(*, experiment: Experiment) -> dict[str, Any]:

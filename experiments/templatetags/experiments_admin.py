@@ -19,9 +19,11 @@ def stat(value) -> str:
 @register.filter
 def sample_size_text(sample_size: dict) -> str:
     """The results' sample-size estimate in a sentence."""
-    needed = sample_size.get("subjects_per_variant")
-    if not needed:
+    per_variant = sample_size.get("variants") or {}
+    parts = [f"{name} {format_number(v['reached'])} of {format_number(v['needed'])}"
+             for name, v in per_variant.items() if v.get("needed")]
+    if not parts:
         return ""
     effect = sample_size.get("minimum_detectable_effect")
-    return (f"About {format_number(needed)} subjects per variant are needed to detect a "
-            f"{format_percent(effect, decimals=0)} lift.")
+    return (f"Subjects reached of those needed to detect a {format_percent(effect, decimals=0)} lift in "
+            f"{sample_size.get('metric')}: " + ", ".join(parts) + ".")

@@ -1,4 +1,5 @@
-"""``manage.py update_experiments``: attribute new events and orders, refresh the KPIs they touched."""
+"""``manage.py update_experiments``: attribute new events and orders, refresh the KPIs they touched, the
+experiments' results and the bandits' weights."""
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
@@ -6,8 +7,9 @@ from experiments import services
 
 
 class Command(BaseCommand):
-    help = ("Attribute the events and orders that arrived since the last run to recommendation lists, and "
-            "recompute the daily KPIs they changed (what beat runs every five minutes).")
+    help = ("Attribute the events and orders that arrived since the last run to recommendation lists, "
+            "recompute the daily KPIs they changed, the experiments' results and the bandits' weights "
+            "(what beat runs every five minutes).")
 
     def add_arguments(self, parser):
         parser.add_argument("--no-progress", action="store_true", help="Hide the progress bar.")
@@ -20,4 +22,5 @@ class Command(BaseCommand):
         self.stdout.write(
             f"events read: {report['events_read']} (skipped: {report['events_skipped']}), "
             f"order lines read: {report['order_lines_read']}, conversions: {report['conversions']}, "
-            f"KPI rows updated: {report['kpi_rows']} ({report['groups_touched']} day-groups touched)")
+            f"KPI rows updated: {report['kpi_rows']} ({report['groups_touched']} day-groups touched), "
+            f"experiments updated: {report['experiments']} (bandits re-weighted: {report['bandits']})")
