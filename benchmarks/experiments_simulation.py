@@ -277,8 +277,14 @@ def bandit_section(args: argparse.Namespace, design: Design) -> list[bool]:
 
 # Each section takes (args, design) and returns its checks; the canary rollout and the end-to-end run
 # through the read path and the event API are further sections of this list.
+def live(args: argparse.Namespace, design: Design) -> list[bool]:
+    from experiments_live import live_section  # sets Django up: imported only when it runs
+
+    return live_section(args, design)
+
+
 SECTIONS: list[Callable[[argparse.Namespace, Design], list[bool]]] = [
-    bucketing_section, aa_section, ab_section, bandit_section]
+    bucketing_section, aa_section, ab_section, bandit_section, live]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -23,26 +23,29 @@ the interval excludes 0 exactly when ``p < 0.05``. Valid for one look at a plann
 Always-valid test (``sequential_test``): the mixture sequential probability ratio test of Johari,
 Koomen, Pekelis and Walsh (2017, "Always valid inference"; Peeking at A/B tests, KDD 2017) on the
 difference of means ``d = m_t - m_c`` (for the CTR the means of the linearised metric), with the
-plug-in variance ``V = v_t + v_c`` and a normal mixture ``N(0, tau^2)`` over the effect::
+plug-in variance ``V = v_t + v_c`` and a mixture over the effect of three normals ``N(0, tau_k^2)``,
+weighted equally::
 
-    Lambda = sqrt(V / (V + tau^2)) * exp(tau^2 d^2 / (2 V (V + tau^2)))
+    Lambda = mean_k sqrt(V / (V + tau_k^2)) * exp(tau_k^2 d^2 / (2 V (V + tau_k^2)))
 
-``Lambda`` is a non-negative martingale under no difference, so by Ville's inequality the chance that
-it ever exceeds ``1 / alpha`` is at most ``alpha``, however often one looks: ``min(1, 1 / Lambda)`` is
-an always-valid p-value and ``d +- sqrt(V (V + tau^2) / tau^2 * (2 log(1 / alpha) + log((V + tau^2) / V)))``
-the matching confidence sequence (the effects at which the same ratio stays below ``1 / alpha``).
-Both are shown relative to the control's mean. Decision per variant (all metrics: higher is better):
-``better`` when the sequence lies above 0, ``worse`` below 0, ``no_difference`` when it lies within
-``(-mde, +mde)`` of the control, ``need_more_data`` otherwise.
+Each term is a non-negative martingale under no difference, so is their mean, and by Ville's inequality
+the chance that it ever exceeds ``1 / alpha`` is at most ``alpha``, however often one looks:
+``min(1, 1 / Lambda)`` is an always-valid p-value and ``d +- r``, where ``Lambda`` at a difference of
+``r`` equals ``1 / alpha`` (found by bisection), the matching confidence sequence. Both are shown
+relative to the control's mean. Decision per variant (all metrics: higher is better): ``better`` when
+the sequence lies above 0, ``worse`` below 0, ``no_difference`` when it lies within ``(-mde, +mde)`` of
+the control, ``need_more_data`` otherwise.
 
-``tau`` is set by the design, not by the data's difference: ``tau = mde * (m_t + m_c) / 2``, the
-minimum detectable effect in the metric's units (the mean of both arms scales the relative MDE; under
-no difference, with arms of equal size, that mean is uncorrelated with ``d``). With this choice, at
-the sample size where the MDE is detected (80% power) ``tau^2 / V`` is about 17, inside the flat
-optimum of the boundary ``z(V)`` that ``tau`` controls (z = 3.04 at ``tau^2 / V = 8``, 3.08 at 20;
-a fixed-horizon test needs 1.96), and early looks, where ``V`` is large against ``tau^2``, need a
-large z (6.4 at a hundredth of that size), which also guards the plug-in variance where it is least
-reliable.
+The scales are set by the design, not by the data's difference: ``tau_k = s_k * mde * (m_t + m_c) / 2``
+with ``s_k`` in ``MIXTURE_SCALES`` (1, 4, 16), the minimum detectable effect in the metric's units (the
+mean of both arms scales the relative MDE; under no difference, with arms of equal size, that mean is
+uncorrelated with ``d``). One scale at the MDE alone is the most efficient for effects near the MDE
+(``tau^2 / V`` about 17 at the planned size, inside the flat optimum of the boundary), but slow for
+effects far beyond it: at a few thousand subjects a lift of several times the MDE would need about
+4.7 standard errors (3.3 with the mixture). The larger scales call such effects early; the price is a
+boundary about 8% higher near the MDE (3.31 standard errors instead of 3.07 at the planned size),
+which the sample size below includes. Early looks, where ``V`` is large against every ``tau_k^2``,
+need a large z, which also guards the plug-in variance where it is least reliable.
 
 Sample size (``sequential_sample_size``): the subjects a variant needs so that the always-valid test
 above finds an effect of exactly the MDE ``better`` with probability ``power`` at that size: the
@@ -174,23 +177,47 @@ def relative_lift(control: Estimate, variant: Estimate, *, level: float = 1 - AL
     return Lift(lift=lift, ci=(lift - z * se, lift + z * se), p_value=float(2 * sps.norm.sf(abs(lift) / se)))
 
 
-def mixture_boundary(variance: float, tau2: float, *, alpha: float = ALPHA) -> float:
+# The mixture's scales, in units of the minimum detectable effect, weighted equally (see the module docstring).
+MIXTURE_SCALES = (1.0, 4.0, 16.0)
+
+
+def _log_mixture_ratio(z: float, variance: float, tau2s: Sequence[float]) -> float:
+    """log of the mixture likelihood ratio at a difference of ``z`` standard errors."""
+    terms = [0.5 * math.log(variance / (variance + tau2)) + tau2 * z * z / (2 * (variance + tau2)) for tau2 in tau2s]
+    top = max(terms)
+    return top + math.log(sum(math.exp(t - top) for t in terms) / len(terms))
+
+
+def mixture_boundary(variance: float, tau2s: Sequence[float], *, alpha: float = ALPHA) -> float:
     """How many standard errors ``sqrt(variance)`` the difference must reach for the mixture's likelihood
-    ratio to reach ``1 / alpha``."""
-    return math.sqrt((1 + variance / tau2) * (2 * math.log(1 / alpha) + math.log1p(tau2 / variance)))
+    ratio to reach ``1 / alpha`` (the ratio grows with the difference: bisection)."""
+    target = math.log(1 / alpha)
+    low, high = 0.0, 1.0
+    while _log_mixture_ratio(high, variance, tau2s) < target:
+        high *= 2
+    for _ in range(60):
+        middle = (low + high) / 2
+        if _log_mixture_ratio(middle, variance, tau2s) < target:
+            low = middle
+        else:
+            high = middle
+    return high
+
+
+def _tau2s(mde: float, mean: float) -> list[float]:
+    return [(scale * mde * mean) ** 2 for scale in MIXTURE_SCALES]
 
 
 def sequential_test(control: Estimate, variant: Estimate, *, mde: float, alpha: float = ALPHA) -> SequentialResult:
     """The mixture SPRT of the variant against the control (see the module docstring)."""
     variance = variant.variance_of_mean + control.variance_of_mean
-    tau = mde * (variant.mean + control.mean) / 2
-    if control.mean <= 0 or control.subjects < 2 or variant.subjects < 2 or not variance > 0 or tau <= 0:
+    mean = (variant.mean + control.mean) / 2
+    if control.mean <= 0 or control.subjects < 2 or variant.subjects < 2 or not variance > 0 or mde * mean <= 0:
         return SequentialResult(p_value=1.0, ci=None, decision=NEED_MORE_DATA)
-    tau2 = tau * tau
+    tau2s = _tau2s(mde, mean)
     difference = variant.mean - control.mean
-    log_ratio = 0.5 * math.log(variance / (variance + tau2)) + tau2 * difference ** 2 / (
-        2 * variance * (variance + tau2))
-    radius = mixture_boundary(variance, tau2, alpha=alpha) * math.sqrt(variance)
+    log_ratio = _log_mixture_ratio(difference / math.sqrt(variance), variance, tau2s)
+    radius = mixture_boundary(variance, tau2s, alpha=alpha) * math.sqrt(variance)
     low, high = (difference - radius) / control.mean, (difference + radius) / control.mean
     if low > 0:
         decision = BETTER
@@ -211,13 +238,13 @@ def sequential_sample_size(control: Estimate, *, mde: float, control_share: floa
     if control.mean <= 0 or control.variance <= 0 or mde <= 0 or control_share <= 0 or variant_share <= 0:
         return None
     effect = mde * control.mean
-    tau2 = (mde * control.mean * (1 + mde / 2)) ** 2
+    tau2s = _tau2s(mde, control.mean * (1 + mde / 2))
     per_subject = control.variance * variant_share / control_share + control.variance * (1 + mde)
     z_power = float(sps.norm.ppf(power))
 
     def reached(n: int) -> bool:
         variance = per_subject / n
-        return effect / math.sqrt(variance) >= mixture_boundary(variance, tau2, alpha=alpha) + z_power
+        return effect / math.sqrt(variance) >= mixture_boundary(variance, tau2s, alpha=alpha) + z_power
 
     # effect / se grows like sqrt(n) while the boundary grows at most like sqrt(log n): one crossing
     high = 2
