@@ -105,6 +105,22 @@ class ResilientRedisCache(RedisCache):
 
         self._guard(write, None)
 
+    def incr_many(self, deltas: dict[str, int], timeout: float | None = None) -> None:
+        """Add each delta to its integer counter (a missing key counts from 0) in one pipeline, every key
+        then expiring ``timeout`` seconds later (None: never). Counters read back as ints (``get_many``)."""
+
+        def write():
+            seconds = self.get_backend_timeout(timeout)
+            pipe = self._cache.get_client(None, write=True).pipeline(transaction=False)
+            for key, delta in deltas.items():
+                name = self.make_key(key)
+                pipe.incrby(name, delta)
+                if seconds is not None:
+                    pipe.expire(name, seconds)
+            pipe.execute()
+
+        self._guard(write, None)
+
 
 class CacheBatch:
     """Cache keys read in one round trip (``get_many``), for hot reads that need several.

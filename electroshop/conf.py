@@ -125,6 +125,32 @@ DEFAULTS: dict[str, Any] = {
     # Orders are read again this far back of where the previous run stopped, so an order committed late,
     # or a click posted after its order was first read, is still attributed (a sale counts once).
     "EXPERIMENTS_ORDER_OVERLAP_MINUTES": 15,
+    # --- canary rollouts of new model versions (experiments/rollout.py; a RolloutPolicy admin row per
+    # app overrides these) ---
+    # app -> "immediate" (a version that passes the offline gate is activated at once) or "canary" (it
+    # serves a growing share of subjects first); apps not named are immediate. Only "recommendations"
+    # can canary: its reads are bucketed per customer or session (system check experiments.E001).
+    "ROLLOUT_POLICY": {},
+    "ROLLOUT_CANARY_STEPS": [10, 25, 50, 75, 100],  # the candidate's share of subjects (percent) at each step
+    "ROLLOUT_WINDOW_HOURS": 24,  # how long each step serves before the next one (evaluation window)
+    # Guardrails on the candidate's reads since its step started, checked every update_experiments run
+    # once it has ROLLOUT_MIN_READS reads there; a breach rolls back at once.
+    "ROLLOUT_MAX_ERROR_RATE": 0.01,  # share of the candidate's reads answered 5xx
+    "ROLLOUT_MAX_P95_MS": 250,  # 95th percentile of the candidate's read latency (the read path's p99 target is 25 ms)
+    # reads of the candidate in a step before its error rate and latency are judged; a step waits for them
+    "ROLLOUT_MIN_READS": 500,
+    # The candidate's primary KPI may not be significantly worse than control's (sequential test) by more
+    # than this relative drop (0.05 = 5% below control).
+    "ROLLOUT_KPI_TOLERANCE": 0.05,
+    "ROLLOUT_PRIMARY_METRIC": "ctr",  # ctr, conversion or revenue_per_subject
+    # Read statistics behind those guardrails (experiments/readstats.py): each web process counts its
+    # recommendation reads in memory and adds them to the Django cache at its first read this many
+    # seconds after the oldest one not added yet...
+    "READ_STATS_FLUSH_SECONDS": 5,
+    # ...in counters per model version and time slot of this length (a step's figures start with the
+    # slot holding its start), kept this long (at least the longest step window).
+    "READ_STATS_SLOT_SECONDS": 3600,
+    "READ_STATS_KEEP_HOURS": 72,
 }
 
 

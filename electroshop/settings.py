@@ -47,6 +47,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so it times the whole request: recommendation reads per model version (canary guardrails).
+    "experiments.readstats.ReadStatsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Serves /static/ from STATIC_ROOT in every mode (runserver, gunicorn): no web server needed in front.
     "whitenoise.middleware.WhiteNoiseMiddleware",

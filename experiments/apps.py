@@ -7,9 +7,12 @@ class ExperimentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.core.checks import register
         from django.db.models.signals import post_delete, post_save
 
-        from . import models, selectors
+        from . import checks, models, selectors
+
+        register(checks.check_rollout_settings)
 
         def forget(**kwargs) -> None:
             selectors.forget_running_experiments()

@@ -3,9 +3,9 @@
 A subject's variant is a pure function of the experiment's salt, the subject and the variants'
 serving weights: the same subject gets the same variant in every process and after restarts, with
 no stored assignment. ``position_in_unit`` maps (salt, subject) to a number in [0, 1) by a keyed
-BLAKE2b hash; the variants split [0, 1) in order of position by their serving weights. A canary
-lists its candidate first, so raising the candidate's share only moves subjects from control to
-the candidate, never back.
+BLAKE2b hash; the variants split [0, 1) in order of position by their serving weights. A canary's
+two variants split it at 1 - share (control below, the candidate above), so raising the
+candidate's share only moves subjects from control to the candidate, never back.
 """
 import hashlib
 from dataclasses import dataclass

@@ -4,7 +4,9 @@ The pipeline (``train_recommendations``) is what ``retrain recommendations`` and
 run: read interactions through the shop seam, train the hybrid (``ml/``), store the artifact,
 fan the fill of every cached table out in chunks that any number of workers share (``tables.py``),
 then the finaliser, once every chunk is done, compares the new version with the active one and
-activates it unless it regresses beyond the merchant's tolerance.
+activates it unless it regresses beyond the merchant's tolerance; under a canary rollout policy a
+version that passes starts a canary rollout instead (``experiments/rollout.py``) and becomes active
+only if it stays healthy while serving a growing share of subjects.
 """
 import logging
 import time
@@ -22,6 +24,8 @@ from electroshop.mlops import services as registry
 from electroshop.mlops.models import ModelVersion, TrainingRun
 from electroshop.mlops.selectors import active_version
 from electroshop.seam import get_adapter
+from experiments.policy import rollout_policy
+from experiments.rollout import start_rollout
 
 from . import tables
 from .ml.hybrid import HybridModel, HybridParams
@@ -275,7 +279,8 @@ def dispatch_fill(*, run_id: int, model: HybridModel, sync: bool) -> None:
 
 
 def finalize_recommendations(*, run_id: int) -> ModelVersion:
-    """After every chunk of the fill: mark the version ready, compare it with the active one, maybe activate."""
+    """After every chunk of the fill: mark the version ready, compare it with the active one, then activate
+    it, or under a canary policy (and with an active version to compare with) start its canary rollout."""
     started = time.perf_counter()
     run = TrainingRun.objects.select_related("model_version").get(pk=run_id)
     version = run.model_version
@@ -283,6 +288,12 @@ def finalize_recommendations(*, run_id: int) -> ModelVersion:
         if run.started_at else time.perf_counter() - started
     version = registry.mark_version_ready(version_id=version.pk, fill_seconds=max(fill_seconds, 0.0))
     decision = activation_decision(candidate=version)
+    if decision["activate"] and decision["active_version"] is not None and rollout_policy(app=APP).canary:
+        # Past the offline gate, under a canary policy: serve a share of subjects first (experiments/rollout.py).
+        rollout = start_rollout(candidate=version)
+        decision = {**decision, "activate": False, "rollout_id": rollout.pk,
+                    "message": f"canary rollout of v{version.version} started at {rollout.share:.0%} of subjects "
+                               f"(v{rollout.control_version.version} serves the rest): {decision['reason']}"}
     registry.append_run_log(run_id=run_id, line=decision["message"])
     version.metrics = {**version.metrics, "activation": decision}
     version.save(update_fields=["metrics"])
@@ -295,22 +306,29 @@ def finalize_recommendations(*, run_id: int) -> ModelVersion:
 
 def activation_decision(*, candidate: ModelVersion) -> dict[str, Any]:
     """Activate unless the served lists' validation NDCG@10 drops more than the tolerance below the
-    active version's (the hybrid's held-out figure for versions from before the gate)."""
+    active version's (the hybrid's held-out figure for versions from before the gate).
+    ``active_version``: the number of the version compared with (None: none is active)."""
     tolerance = recommendation_settings().regression_tolerance
     current = active_version(app=APP, kind=KIND)
     metric = SERVED_METRIC
     new = _served_ndcg(candidate.metrics)
     if current is None or current.pk == candidate.pk:
-        return {"activate": True, "message": f"activated v{candidate.version}: no active version to compare with"}
+        return _decision(True, candidate, None, "no active version to compare with")
     old = _served_ndcg(current.metrics)
     if new is None or old is None:
-        return {"activate": True, "message": f"activated v{candidate.version}: {metric} missing on one side"}
+        return _decision(True, candidate, current, f"{metric} missing on one side")
     floor = old * (1 - tolerance)
     if new >= floor:
-        return {"activate": True, "message": f"activated v{candidate.version}: {metric} {new:.4f} vs active "
-                                             f"v{current.version} {old:.4f} (tolerance {tolerance:.0%})"}
-    return {"activate": False, "message": f"kept v{current.version} active: v{candidate.version} {metric} {new:.4f} "
-                                          f"< {floor:.4f} = active {old:.4f} - {tolerance:.0%}"}
+        return _decision(True, candidate, current, f"{metric} {new:.4f} vs active v{current.version} {old:.4f} "
+                                                   f"(tolerance {tolerance:.0%})")
+    return _decision(False, candidate, current, f"v{candidate.version} {metric} {new:.4f} < {floor:.4f} = active "
+                                                f"{old:.4f} - {tolerance:.0%}")
+
+
+def _decision(activate: bool, candidate: ModelVersion, current: ModelVersion | None, reason: str) -> dict[str, Any]:
+    verb = f"activated v{candidate.version}" if activate else f"kept v{current.version} active"
+    return {"activate": activate, "active_version": current.version if current else None, "reason": reason,
+            "message": f"{verb}: {reason}"}
 
 
 def _served_ndcg(metrics: dict[str, Any]) -> float | None:

@@ -4,9 +4,12 @@ from django.core.cache import cache
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    """Each test starts with an empty cache (the active-version pointer is cached)."""
+    """Each test starts with an empty cache (the active-version pointer is cached) and no read statistics
+    waiting in memory (so no test's read flushes an earlier test's)."""
     from electroshop.seam.reads import forget_sku_ids
+    from experiments import readstats
 
+    readstats.flush()
     cache.clear()
     forget_sku_ids()
     yield

@@ -74,3 +74,16 @@ def test_without_defer_writes_a_batch_writes_at_once():
     batch = CacheBatch(["k"])
     batch.set("k", "v", 60)
     assert cache.get("k") == "v"
+
+
+def test_redis_down_drops_counter_increments_without_an_error():
+    assert unreachable_cache().incr_many({"a": 1, "b": 2}, 60) is None
+
+
+def test_incr_many_adds_to_counters_in_one_pipeline_and_they_read_back_as_ints():
+    cache = redis_cache()
+    cache.delete_many(["n1", "n2"])
+    cache.incr_many({"n1": 2, "n2": 1}, 60)
+    cache.incr_many({"n1": 3}, 60)
+    assert cache.get_many(["n1", "n2"]) == {"n1": 5, "n2": 1}
+    assert 0 < cache._cache.get_client().ttl(cache.make_key("n1")) <= 60

@@ -84,7 +84,7 @@ def test_the_command_attributes_refreshes_and_reports():
     call_command("update_experiments", "--no-progress", stdout=out, stderr=StringIO())
     assert out.getvalue().strip() == ("events read: 3 (skipped: 0), order lines read: 0, conversions: 1, "
                                       "KPI rows updated: 1 (1 day-groups touched), experiments updated: 0 "
-                                      "(bandits re-weighted: 0)")
+                                      "(bandits re-weighted: 0), rollout audit records: 0")
     kpi = DailyKpi.objects.get()
     assert (kpi.day, kpi.impressions, kpi.clicks, kpi.orders, kpi.revenue) == (day, 1, 1, 1, Decimal("40.00"))
 
@@ -98,4 +98,5 @@ def test_the_beat_task_runs_the_same_update(eager_celery):
     _events()
     report = tasks.update_experiments_task.apply().get()
     assert report == {"events_read": 3, "events_skipped": 0, "order_lines_read": 0, "conversions": 1,
-                      "groups_touched": 1, "kpi_rows": 1, "experiments": 0, "bandits": 0}
+                      "groups_touched": 1, "kpi_rows": 1, "experiments": 0, "bandits": 0,
+                      "rollout_steps": 0}

@@ -1,5 +1,5 @@
 """``manage.py update_experiments``: attribute new events and orders, refresh the KPIs they touched, the
-experiments' results and the bandits' weights."""
+experiments' results, the bandits' weights and the canary rollouts' steps."""
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
@@ -8,8 +8,8 @@ from experiments import services
 
 class Command(BaseCommand):
     help = ("Attribute the events and orders that arrived since the last run to recommendation lists, "
-            "recompute the daily KPIs they changed, the experiments' results and the bandits' weights "
-            "(what beat runs every five minutes).")
+            "recompute the daily KPIs they changed, the experiments' results, the bandits' weights and "
+            "the canary rollouts' steps (what beat runs every five minutes).")
 
     def add_arguments(self, parser):
         parser.add_argument("--no-progress", action="store_true", help="Hide the progress bar.")
@@ -23,4 +23,5 @@ class Command(BaseCommand):
             f"events read: {report['events_read']} (skipped: {report['events_skipped']}), "
             f"order lines read: {report['order_lines_read']}, conversions: {report['conversions']}, "
             f"KPI rows updated: {report['kpi_rows']} ({report['groups_touched']} day-groups touched), "
-            f"experiments updated: {report['experiments']} (bandits re-weighted: {report['bandits']})")
+            f"experiments updated: {report['experiments']} (bandits re-weighted: {report['bandits']}), "
+            f"rollout audit records: {report['rollout_steps']}")
