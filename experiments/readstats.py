@@ -3,8 +3,10 @@
 The canary's guardrails (the candidate's error rate and p95 latency) are read from here. Recording a
 read costs no query and no cache round trip: ``ReadStatsMiddleware`` times every request under
 ``/api/v1/recommendations/`` and adds it to counters in process memory, under the model version
-the view served (``request.electroshop_served_version``, the version number; 0 when none was set:
-a fallback answer, or a failure before the view chose a version). Only the REST API's reads are
+the view served (``request.electroshop_served_version``, the version number). A read that fails
+after choosing its version (``note_serving_version``, called by the recommendations' serving plan)
+counts under that version, so a candidate's errors count against it; 0 when no version was chosen
+(a fallback answer, or a failure before the choice). Only the REST API's reads are
 timed; storefront template tags render inside the shop's own pages and are not counted.
 
 After a response is built, the first read at least ``READ_STATS_FLUSH_SECONDS`` after the oldest
@@ -23,6 +25,7 @@ up to 9.4 s, and one above), so histograms of any number of processes merge by a
 of the merged histogram is exact to within its bucket (25%).
 """
 import bisect
+import contextvars
 import logging
 import threading
 import time
@@ -142,6 +145,26 @@ def flush() -> None:
                 cache.incr(key, delta)
 
 
+# The model version id the current read chose to serve (set by the serving plan, before any row is read).
+_serving_version_id: contextvars.ContextVar[int | None] = contextvars.ContextVar("serving_version_id", default=None)
+_numbers: dict[int, int | None] = {}  # version id -> number: they never change, so each process asks once
+
+
+def note_serving_version(version_id: int | None) -> None:
+    _serving_version_id.set(version_id)
+
+
+def _chosen_version_number() -> int | None:
+    version_id = _serving_version_id.get()
+    if version_id is None:
+        return None
+    if version_id not in _numbers:
+        from electroshop.mlops.selectors import version_number
+
+        _numbers[version_id] = version_number(version_id)
+    return _numbers[version_id]
+
+
 class ReadStatsMiddleware:
     """Times the recommendation API's requests and counts them under the version they served."""
 
@@ -152,9 +175,16 @@ class ReadStatsMiddleware:
         if not request.path_info.startswith(PATH_PREFIX):
             return self.get_response(request)
         started = time.perf_counter()
-        response = self.get_response(request)
-        record_read(version=getattr(request, "electroshop_served_version", None),
-                    latency_ms=(time.perf_counter() - started) * 1000, failed=response.status_code >= 500)
+        token = _serving_version_id.set(None)
+        try:
+            response = self.get_response(request)
+            version = getattr(request, "electroshop_served_version", None)
+            if version is None and response.status_code >= 500:
+                version = _chosen_version_number()
+        finally:
+            _serving_version_id.reset(token)
+        record_read(version=version, latency_ms=(time.perf_counter() - started) * 1000,
+                    failed=response.status_code >= 500)
         if flush_due():
             try:
                 flush()

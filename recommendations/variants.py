@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from electroshop.cache import CacheBatch
 from experiments.bucketing import subject_key
+from experiments.readstats import note_serving_version
 from experiments.selectors import Assignment, assignment, canary_assignment
 
 
@@ -26,6 +27,16 @@ class Plan:
 
 def serving_plan(*, placement: str, version_id: int | None, limit: int, customer_id: int | None = None,
                  session_id: str = "", prefetched: CacheBatch | None = None) -> Plan:
+    """The plan of one read; the version it chose is noted for the read statistics (a read that fails
+    after this counts against that version: the canary's error guardrail)."""
+    plan = _plan(placement=placement, version_id=version_id, limit=limit, customer_id=customer_id,
+                 session_id=session_id, prefetched=prefetched)
+    note_serving_version(plan.version_id)
+    return plan
+
+
+def _plan(*, placement: str, version_id: int | None, limit: int, customer_id: int | None, session_id: str,
+          prefetched: CacheBatch | None) -> Plan:
     subject = subject_key(customer_id=customer_id, session_id=session_id)
     if subject is None:
         return Plan(version_id=version_id, experiment=None, strategy="active", limit=limit)

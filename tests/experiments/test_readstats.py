@@ -164,3 +164,21 @@ def test_processes_add_up_in_redis(settings):
     stats = read_stats(version=5, since=T0, until=T0 + timedelta(minutes=1))
     assert (stats.reads, stats.errors, stats.histogram[bucket_of(20.0)]) == (2, 1, 2)
     cache.clear()
+
+
+def test_a_read_that_fails_after_choosing_its_version_counts_against_that_version(db, monkeypatch):
+    from tests.clients import service_token_client
+    from tests.recommendations import conftest as recommendation_fixtures
+
+    shop = recommendation_fixtures.shop.__wrapped__(db)
+    client = service_token_client(username="svc-readstats")
+    client.raise_request_exception = False
+    from recommendations import selectors
+
+    monkeypatch.setattr(selectors, "_assemble", lambda **kwargs: 1 / 0)  # a bug after the plan chose a version
+    response = client.get(f"/api/v1/recommendations/customers/{shop['customer'].pk}/")
+    assert response.status_code == 500
+    readstats.flush()
+    now = datetime.now(timezone.utc)
+    stats = read_stats(version=shop["version"].version, since=now - timedelta(minutes=2), until=now)
+    assert (stats.reads, stats.errors) == (1, 1)
