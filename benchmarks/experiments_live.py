@@ -9,6 +9,8 @@ names. Every impression, click and purchase is posted to ``POST /api/v1/events/`
 ``recommendation_id``; ``update_experiments`` runs; ``GET /api/v1/experiments/{id}/results/`` must count
 exactly what was sent, find no sample-ratio mismatch, judge ``B`` better, and a second read of 300
 customers must give each the same variant.
+
+The canary section (below) runs repeated rollouts through ``start_rollout`` and ``advance_rollouts``.
 """
 from __future__ import annotations
 
@@ -23,9 +25,23 @@ BUY_AFTER_CLICK = 0.5
 LIST_LENGTH = 5
 
 
+_ready = False
+
+
+def _setup_once() -> None:
+    """A fresh small demo shop with a trained model, once per run of the benchmark."""
+    global _ready
+    if not _ready:
+        _setup()
+        _ready = True
+
+
 def _setup() -> None:
+    import os
+
     from benchsetup import setup_django
 
+    os.environ.setdefault("LOG_LEVEL", "WARNING")  # the figures, not every audit record's log line
     setup_django(None, prefix="experiments_live")
     from django.core.management import call_command
 
@@ -38,7 +54,7 @@ def live_section(args: argparse.Namespace, design: object) -> list[bool]:
     from experiments_simulation import report
 
     started = time.perf_counter()
-    _setup()
+    _setup_once()
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
     from django.test import Client
@@ -103,3 +119,100 @@ def live_section(args: argparse.Namespace, design: object) -> list[bool]:
         report(results["srm_p_value"] > 0.001, f"live: no sample-ratio mismatch (p {results['srm_p_value']:.3f})"),
         report(got["B"]["decision"] == "better", f"live: B (true CTR 2.5x A's) judged {got['B']['decision']}"),
     ]
+
+
+# --- canary rollouts ------------------------------------------------------------------------------------
+# Repeated rollouts fed synthetic counts straight to the rollout's statistics (the issue allows it for the
+# repeated runs): every CHECK_HOURS of simulated time, VISITORS_PER_HOUR new customers are bucketed by the
+# rollout's own hash at its current share; each sees 1 + Poisson(2) impressions and clicks with the arm's
+# CTR (its Activity rows, as attribution writes them); every candidate visitor is one read of the
+# candidate's version (``readstats.record_read`` at the simulated time) with a log-normal latency and the
+# scenario's failure rate; then ``advance_rollouts(now=...)``, what update_experiments runs. The policy is
+# the production default (steps 10/25/50/75/100%, 24 h windows, 500 reads before latency and errors
+# are judged, 1% errors, p95 250 ms, KPI tolerance 5%).
+CHECK_HOURS = 3
+VISITORS_PER_HOUR = 1000
+CONTROL_CTR = 0.03
+SCENARIOS = {  # name: (candidate CTR, error rate, median latency ms), all but "healthy" breach one guardrail
+    "healthy": (CONTROL_CTR, 0.001, 8.0),
+    "errors": (CONTROL_CTR, 0.05, 8.0),
+    "slow": (CONTROL_CTR, 0.001, 400.0),
+    "worse KPI": (CONTROL_CTR * 0.5, 0.001, 8.0),
+}
+
+
+def _canary_run(scenario: str, rng, started) -> tuple[str, float, float, str]:
+    """One rollout of a new ready version; (final status, highest share, hours until it ended, reason)."""
+    import datetime as dt
+
+    import numpy as np
+
+    from electroshop.mlops import services as registry
+    from experiments import readstats
+    from experiments.bucketing import pick, position_in_unit
+    from experiments.models import Activity, Rollout
+    from experiments.rollout import advance_rollouts, start_rollout
+
+    ctr, error_rate, latency_median = SCENARIOS[scenario]
+    candidate = registry.register_model_version(app="recommendations", kind="hybrid", as_of=started)
+    candidate = registry.mark_version_ready(version_id=candidate.pk)
+    rollout = start_rollout(candidate=candidate, now=started)
+    salt, highest, now, visitor = rollout.experiment.salt, rollout.share, started, 0
+    while rollout.status == Rollout.Status.RUNNING and now < started + dt.timedelta(days=8):
+        rows = []
+        for _ in range(VISITORS_PER_HOUR * CHECK_HOURS):
+            visitor += 1
+            subject = f"customer:{rollout.pk}-{visitor}"
+            arm = pick([1 - rollout.share, rollout.share], position_in_unit(salt, subject))
+            impressions = 1 + int(rng.poisson(2))
+            clicks = int(rng.binomial(impressions, ctr if arm else CONTROL_CTR))
+            rows.append(Activity(day=now.date(), placement="customer", strategy="personalized",
+                                 model_version=candidate.version if arm else rollout.control_version.version,
+                                 experiment_id=rollout.experiment_id, variant=("control", "candidate")[arm],
+                                 subject=subject, impressions=impressions, clicks=clicks))
+            if arm:
+                readstats.record_read(version=candidate.version, latency_ms=float(rng.lognormal(np.log(latency_median), 0.5)),
+                                      failed=bool(rng.random() < error_rate),
+                                      at=(now + dt.timedelta(seconds=float(rng.uniform(0, CHECK_HOURS * 3600)))).timestamp())
+        Activity.objects.bulk_create(rows, batch_size=2000)
+        readstats.flush()
+        now += dt.timedelta(hours=CHECK_HOURS)
+        advance_rollouts(now=now)
+        rollout.refresh_from_db()
+        highest = max(highest, rollout.share)
+    return rollout.status, highest, (now - started).total_seconds() / 3600, rollout.reason
+
+
+def canary_section(args: argparse.Namespace, design: object) -> list[bool]:
+    import datetime as dt
+
+    import numpy as np
+
+    from experiments_simulation import report
+
+    _setup_once()
+    from electroshop.mlops.models import ModelVersion
+    from experiments.policy import rollout_policy
+
+    window = rollout_policy(app="recommendations").window_hours
+    rng = np.random.default_rng(args.seed)
+    started, checks, clock = dt.datetime.now(dt.timezone.utc), [], time.perf_counter()
+    for scenario in SCENARIOS:
+        outcomes = []
+        for _ in range(args.runs_canary):
+            outcomes.append(_canary_run(scenario, rng, started))
+            started += dt.timedelta(days=10)  # each run in its own stretch of time
+        if scenario == "healthy":
+            active = ModelVersion.objects.get(app="recommendations", kind="hybrid", status="active")
+            done = sum(status == "completed" and highest == 1.0 for status, highest, _, _ in outcomes)
+            checks.append(report(done == len(outcomes) and active.version == ModelVersion.objects.filter(
+                app="recommendations").order_by("-version").first().version,
+                f"canary healthy: {done} of {len(outcomes)} rollouts reached 100% and activated the candidate "
+                f"(after {np.median([h for _, _, h, _ in outcomes]):.0f} h of simulated time)"))
+        else:
+            late = [h for status, _, h, _ in outcomes if status != "rolled_back" or h > window]
+            checks.append(report(not late, f"canary {scenario}: {len(outcomes) - len(late)} of {len(outcomes)} rolled "
+                                           f"back within one window ({window:g} h; the latest after "
+                                           f"{max(h for _, _, h, _ in outcomes):.0f} h): {outcomes[0][3][:90]}"))
+    print(f"      canary: {time.perf_counter() - clock:.0f} s", flush=True)
+    return checks

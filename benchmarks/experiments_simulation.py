@@ -283,8 +283,14 @@ def live(args: argparse.Namespace, design: Design) -> list[bool]:
     return live_section(args, design)
 
 
+def canary(args: argparse.Namespace, design: Design) -> list[bool]:
+    from experiments_live import canary_section
+
+    return canary_section(args, design)
+
+
 SECTIONS: list[Callable[[argparse.Namespace, Design], list[bool]]] = [
-    bucketing_section, aa_section, ab_section, bandit_section, live]
+    bucketing_section, aa_section, ab_section, bandit_section, live, canary]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -292,6 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs-aa", type=int, default=500)
     parser.add_argument("--runs-ab", type=int, default=500)
     parser.add_argument("--runs-bandit", type=int, default=500)
+    parser.add_argument("--runs-canary", type=int, default=10, help="rollouts per canary scenario")
     parser.add_argument("--seed", type=int, default=15)
     parser.add_argument("--bucketing-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
