@@ -41,6 +41,8 @@ demo: install
 	$(PY) manage.py collectstatic --noinput
 	$(PY) manage.py seed_demo --scale $(DEMO_SCALE) --if-empty
 	OPENBLAS_NUM_THREADS=1 $(PY) manage.py retrain all --sync --skip-missing
+	$(PY) manage.py seed_demo_experiment
+	$(PY) manage.py update_experiments
 	$(PY) manage.py create_demo_admin --new-passwords
 	$(PY) manage.py runserver 0.0.0.0:$(PORT)
 
