@@ -2,10 +2,11 @@
 read path, the event API and ``update_experiments``, in this process, on a fresh small demo shop.
 
 Synthetic customers of known true rates read their list from ``GET /api/v1/recommendations/customers/{id}/``
-(Django's test client, a service token); the answer's variant decides what they do: arm ``A``
-(``trending``) is clicked on 4% of lists and arm ``B`` (the active model) on 10%, a click buys its item
-half of the time, and the holdout ``H`` (``none``, weight 10) sends the list-level exposure the answer
-names. Every impression, click and purchase is posted to ``POST /api/v1/events/`` with its item's
+(Django's test client, a service token) on three visits each (the small demo shop has about 1,100
+customers); the answer's variant decides what they do: arm ``A`` (``trending``) is clicked on 4% of
+lists shown and arm ``B`` (the active model) on 10%, a click buys its item half of the time (a
+customer buys once), and the holdout ``H`` (``none``, weight 10) sends the list-level exposure the
+answer names. Every impression, click and purchase is posted to ``POST /api/v1/events/`` with its item's
 ``recommendation_id``; ``update_experiments`` runs; ``GET /api/v1/experiments/{id}/results/`` must count
 exactly what was sent, find no sample-ratio mismatch, judge ``B`` better, and a second read of 300
 customers must give each the same variant.
@@ -23,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 TRUE_CLICK = {"A": 0.04, "B": 0.10}
 BUY_AFTER_CLICK = 0.5
 LIST_LENGTH = 5
+VISITS = 3  # each customer reads their list this many times (returning visitors)
 
 
 _ready = False
@@ -76,29 +78,33 @@ def live_section(args: argparse.Namespace, design: object) -> list[bool]:
     sent = {v: {"subjects": 0, "impressions": 0, "clicks": 0, "conversions": 0} for v in ("A", "B", "H")}
     seen, events = {}, []
     for customer_id in customers:
-        body = client.get(f"/api/v1/recommendations/customers/{customer_id}/", {"limit": LIST_LENGTH}).json()
-        variant, items = body["experiment"]["variant"], body["items"]
-        seen[customer_id] = variant
-        if variant == "H":
-            events.append({"event_type": "impression", "customer_id": customer_id,
-                           "recommendation_id": body["experiment"]["exposure_id"]})
-            sent["H"]["subjects"] += 1
-            continue
-        if not items:
-            continue
-        sent[variant]["subjects"] += 1
-        sent[variant]["impressions"] += len(items)
-        events += [{"event_type": "impression", "customer_id": customer_id, "sku": item["sku"],
-                    "recommendation_id": item["recommendation_id"]} for item in items]
-        if rnd.random() < TRUE_CLICK[variant]:
-            item = rnd.choice(items)
-            sent[variant]["clicks"] += 1
-            events.append({"event_type": "click", "customer_id": customer_id, "sku": item["sku"],
-                           "recommendation_id": item["recommendation_id"]})
-            if rnd.random() < BUY_AFTER_CLICK:
-                sent[variant]["conversions"] += 1
-                events.append({"event_type": "purchase", "customer_id": customer_id, "sku": item["sku"],
+        bought = False
+        for visit in range(VISITS):
+            body = client.get(f"/api/v1/recommendations/customers/{customer_id}/", {"limit": LIST_LENGTH}).json()
+            variant, items = body["experiment"]["variant"], body["items"]
+            if seen.setdefault(customer_id, variant) != variant:
+                raise AssertionError(f"customer {customer_id} moved from {seen[customer_id]} to {variant}")
+            if variant == "H":
+                events.append({"event_type": "impression", "customer_id": customer_id,
+                               "recommendation_id": body["experiment"]["exposure_id"]})
+                sent["H"]["subjects"] += visit == 0
+                continue
+            if not items:
+                continue
+            sent[variant]["subjects"] += visit == 0
+            sent[variant]["impressions"] += len(items)
+            events += [{"event_type": "impression", "customer_id": customer_id, "sku": item["sku"],
+                        "recommendation_id": item["recommendation_id"]} for item in items]
+            if rnd.random() < TRUE_CLICK[variant]:
+                item = rnd.choice(items)
+                sent[variant]["clicks"] += 1
+                events.append({"event_type": "click", "customer_id": customer_id, "sku": item["sku"],
                                "recommendation_id": item["recommendation_id"]})
+                if not bought and rnd.random() < BUY_AFTER_CLICK:  # a customer buys once
+                    bought = True
+                    sent[variant]["conversions"] += 1
+                    events.append({"event_type": "purchase", "customer_id": customer_id, "sku": item["sku"],
+                                   "recommendation_id": item["recommendation_id"]})
     for start in range(0, len(events), 1000):
         posted = client.post("/api/v1/events/", {"events": events[start:start + 1000]}, content_type="application/json")
         assert posted.status_code in (200, 201, 202), posted.content[:300]
