@@ -11,7 +11,7 @@ from django.utils.safestring import SafeString
 
 from electroshop.mlops.charts import ChartData, Series, line_chart
 
-from . import lifecycle, selectors
+from . import kpi_selectors, lifecycle, selectors
 from .models import BanditWeights, Experiment, Metric, Variant
 
 
@@ -113,7 +113,24 @@ class ExperimentAdmin(admin.ModelAdmin):
         if experiment is not None:
             extra["results"] = selectors.stored_results(experiment)
             extra["weights_chart"] = bandit_weights_chart(experiment)
+            extra["daily_chart"] = daily_metric_chart(experiment)
         return super().change_view(request, object_id, form_url, extra_context=extra)
+
+
+def daily_metric_chart(experiment: Experiment) -> SafeString | None:
+    """The primary metric per day and variant (each day's subjects), one line per variant."""
+    rows = kpi_selectors.variant_days(experiment.pk)
+    if not rows:
+        return None
+    days = sorted({row["day"] for row in rows})
+    found = {(row["day"], row["variant"]): row for row in rows}
+    metric = {"ctr": "ctr", "conversion": "conversion_rate"}.get(experiment.primary_metric, "revenue_per_subject")
+    names = [v.name for v in experiment.variants.all()]
+    return line_chart(ChartData(
+        title=f"{experiment.primary_metric.replace('_', ' ')} per day and variant", percent=metric != "revenue_per_subject",
+        labels=[f"{day:%d %b}" for day in days],
+        series=[Series(name=name, values=[(found.get((day, name)) or {}).get(metric) for day in days])
+                for name in names]))
 
 
 def bandit_weights_chart(experiment: Experiment) -> SafeString | None:

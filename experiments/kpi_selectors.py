@@ -89,3 +89,10 @@ def placements() -> list[str]:
 def experiment_names(experiment_ids: Iterable[int]) -> dict[int, str]:
     wanted = {i for i in experiment_ids if i}
     return dict(Experiment.objects.filter(pk__in=wanted).values_list("pk", "name")) if wanted else {}
+
+
+def variant_days(experiment_id: int) -> list[dict[str, Any]]:
+    """Per day and variant of one experiment (each subject once per day and variant): its admin chart."""
+    rows = (Activity.objects.filter(experiment_id=experiment_id).values("day", "variant")
+            .annotate(**activity_sums(distinct_subjects=True)).order_by("day", "variant"))
+    return [with_rates(clean_sums(row)) for row in rows]

@@ -205,6 +205,9 @@ class RolloutPolicy(models.Model):
     kpi_tolerance = models.FloatField(default=0.05, help_text="relative drop of the primary KPI tolerated")
     primary_metric = models.CharField(max_length=32, choices=Metric.choices, default=Metric.CTR)
 
+    class Meta:
+        verbose_name_plural = "rollout policies"
+
     def __str__(self) -> str:
         return f"{self.app}: {self.policy}"
 

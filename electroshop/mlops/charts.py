@@ -6,6 +6,7 @@ label (methods side by side, a histogram with threshold markers); ``sparkline`` 
 for the overview. The output is a ``SafeString`` holding accessible SVG (``role="img"`` and a
 title), ready for a template. Axis values are written like every other admin number.
 """
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html import escape
@@ -101,10 +102,13 @@ def line_chart(chart: ChartData, *, width: int = 760, height: int = 260) -> Safe
 
     parts = _svg_open(chart.title, width, height)
     parts.append(f'<text x="{left}" y="16" font-weight="bold" font-size="13">{escape(chart.title)}</text>')
+    # percent labels: enough decimals that the grid's five labels differ (a 0-2% axis reads 0.5%, 1.0%...)
+    gap = (y_max - y_min) * 100 / 4
+    decimals = 0 if gap >= 1 or gap <= 0 else min(3, -math.floor(math.log10(gap)))
     for k in range(5):  # horizontal grid with value labels
         value = y_min + (y_max - y_min) * k / 4
         parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y(value):.1f}" y2="{y(value):.1f}" stroke="#e5e7eb"/>')
-        label = format_percent(value, decimals=0) if chart.percent else format_number(value, digits=2)
+        label = format_percent(value, decimals=decimals) if chart.percent else format_number(value, digits=2)
         parts.append(f'<text x="{left - 6}" y="{y(value) + 4:.1f}" text-anchor="end" fill="#374151">{label}</text>')
     step = max(1, n // 8)
     for i in range(0, n, step):

@@ -1,5 +1,6 @@
 """Formatting of experiment results on admin screens."""
 from django import template
+from django.utils.dateparse import parse_datetime
 
 from electroshop.mlops.formatting import format_number, format_percent
 
@@ -14,6 +15,13 @@ def pct(value) -> str:
 @register.filter
 def stat(value) -> str:
     return format_number(value)
+
+
+@register.filter
+def when(value: str) -> str:
+    """An ISO date-time from stored results, as the admin writes times (UTC)."""
+    moment = parse_datetime(value or "")
+    return f"{moment:%d %b %Y %H:%M} UTC" if moment else ""
 
 
 @register.filter
