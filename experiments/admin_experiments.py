@@ -126,11 +126,16 @@ def daily_metric_chart(experiment: Experiment) -> SafeString | None:
     found = {(row["day"], row["variant"]): row for row in rows}
     metric = {"ctr": "ctr", "conversion": "conversion_rate"}.get(experiment.primary_metric, "revenue_per_subject")
     names = [v.name for v in experiment.variants.all()]
+    denominator = "impressions" if metric == "ctr" else "subjects"
+
+    def value(day, name) -> float | None:  # a day without the metric's denominator has no point
+        row = found.get((day, name))
+        return row[metric] if row and row[denominator] else None
+
     return line_chart(ChartData(
         title=f"{experiment.primary_metric.replace('_', ' ')} per day and variant", percent=metric != "revenue_per_subject",
         labels=[f"{day:%d %b}" for day in days],
-        series=[Series(name=name, values=[(found.get((day, name)) or {}).get(metric) for day in days])
-                for name in names]))
+        series=[Series(name=name, values=[value(day, name) for day in days]) for name in names]))
 
 
 def bandit_weights_chart(experiment: Experiment) -> SafeString | None:
