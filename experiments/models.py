@@ -73,6 +73,11 @@ class Experiment(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            # one running experiment per placement (canary rollouts: placement "all", one at a time)
+            models.UniqueConstraint(fields=["placement"], condition=models.Q(status="running"),
+                                    name="experiments_one_running_per_placement"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.placement}, {self.status})"
@@ -127,6 +132,10 @@ class Activity(models.Model):
     add_to_carts = models.PositiveIntegerField(default=0)
     orders = models.PositiveIntegerField(default=0)
     revenue = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    # Every order of the subject that day after its first exposure in the experiment, attributed to a
+    # list or not (what a holdout, which shows no list, is compared on).
+    all_orders = models.PositiveIntegerField(default=0)
+    all_revenue = models.DecimalField(max_digits=14, decimal_places=2, default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["day", *GROUP_FIELDS, "subject"],
@@ -176,7 +185,11 @@ class Conversion(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["list_id", "product_id", "subject"],
-                                               name="experiments_conversion_once_per_list")]
+                                               name="experiments_conversion_once_per_list"),
+                       # an order line is one sale, whichever list a late click would credit it to
+                       models.UniqueConstraint(fields=["order_id", "product_id"],
+                                               condition=models.Q(order_id__isnull=False),
+                                               name="experiments_conversion_once_per_order_line")]
         # "has this subject already converted on this product?" (attribution's check before counting a sale)
         indexes = [models.Index(fields=["subject", "product_id"], name="experiments_conversion_subject")]
 
@@ -220,8 +233,11 @@ class Rollout(models.Model):
 
     app = models.CharField(max_length=50)
     kind = models.CharField(max_length=50)
-    candidate_version = models.ForeignKey("mlops.ModelVersion", on_delete=models.CASCADE, related_name="+")
+    # The versions, while they exist (pruning deletes old ones); their numbers stay for the audit.
+    candidate_version = models.ForeignKey("mlops.ModelVersion", null=True, on_delete=models.SET_NULL, related_name="+")
     control_version = models.ForeignKey("mlops.ModelVersion", null=True, on_delete=models.SET_NULL, related_name="+")
+    candidate_number = models.PositiveIntegerField(default=0)
+    control_number = models.PositiveIntegerField(default=0)
     experiment = models.OneToOneField(Experiment, on_delete=models.PROTECT, related_name="rollout")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING, db_index=True)
     step = models.PositiveSmallIntegerField(default=0, help_text="index into the policy's steps")

@@ -99,7 +99,8 @@ def start_rollout(*, candidate: ModelVersion, now: datetime | None = None) -> Ro
         Variant.objects.create(experiment=experiment, name=CANDIDATE, position=1, weight=share,
                                serving_weight=share, strategy=f"version:{candidate.version}")
         rollout = Rollout.objects.create(app=candidate.app, kind=candidate.kind, candidate_version=candidate,
-                                         control_version=control, experiment=experiment, step=0, share=share,
+                                         control_version=control, candidate_number=candidate.version,
+                                         control_number=control.version, experiment=experiment, step=0, share=share,
                                          started_at=now, step_started_at=now)
         steps = ", ".join(f"{step:g}%" for step in config.steps)
         _audit(rollout, action=RolloutStep.Action.START, share=share, at=now,
