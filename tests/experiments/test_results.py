@@ -15,8 +15,9 @@ pytestmark = pytest.mark.django_db
 DAY = dt.date(2026, 11, 2)
 
 
-def make_experiment(variants, *, mode=Experiment.Mode.AB, status=Experiment.Status.RUNNING, **fields):
-    experiment = Experiment.objects.create(name="test", placement="customer", mode=mode, status=status, **fields)
+def make_experiment(variants, *, mode=Experiment.Mode.AB, status=Experiment.Status.RUNNING, placement="customer",
+                    **fields):
+    experiment = Experiment.objects.create(name="test", placement=placement, mode=mode, status=status, **fields)
     for position, (name, weight, strategy) in enumerate(variants):
         Variant.objects.create(experiment=experiment, name=name, position=position, weight=weight,
                                serving_weight=weight / sum(w for _, w, _ in variants), strategy=strategy)
@@ -37,7 +38,7 @@ def by_name(results):
 def test_counts_are_exact_sums_of_the_activity_rows(django_assert_num_queries):
     experiment = make_experiment([("control", 50, "active"), ("trending", 50, "trending")],
                                  guardrail_metrics=["conversion"])
-    other = make_experiment([("control", 50, "active"), ("trending", 50, "trending")])
+    other = make_experiment([("control", 50, "active"), ("trending", 50, "trending")], placement="similar")
     Activity.objects.bulk_create([
         activity(experiment, "control", "customer:1", impressions=3, clicks=1),
         activity(experiment, "control", "customer:1", day=DAY + dt.timedelta(days=1), impressions=2, clicks=1,
