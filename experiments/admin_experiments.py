@@ -18,13 +18,19 @@ from .models import BanditWeights, Experiment, Metric, Variant
 class VariantFormSet(forms.BaseInlineFormSet):
     def clean(self):
         super().clean()
+        if any(self.errors):
+            return
         specs = [lifecycle.VariantSpec(name=f.cleaned_data.get("name", ""), weight=f.cleaned_data.get("weight") or 0,
                                        strategy=f.cleaned_data.get("strategy", ""),
                                        list_length=f.cleaned_data.get("list_length"))
                  for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
         errors = lifecycle.validate_variants(specs)
+        parent = self.instance
+        errors.update(lifecycle.design_errors(min_arm_weight=parent.min_arm_weight,
+                                              minimum_detectable_effect=parent.minimum_detectable_effect,
+                                              variant_count=len(specs)))
         if errors:
-            raise forms.ValidationError(errors["variants"])
+            raise forms.ValidationError([message for messages in errors.values() for message in messages])
 
 
 class VariantInline(admin.TabularInline):
@@ -82,7 +88,8 @@ class ExperimentAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        lifecycle.reset_serving_weights(experiment=form.instance)
+        if form.instance.status == Experiment.Status.DRAFT:  # a running bandit keeps what it learned
+            lifecycle.reset_serving_weights(experiment=form.instance)
 
     @admin.display(description="decisions")
     def decisions(self, obj: Experiment) -> str:

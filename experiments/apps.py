@@ -8,6 +8,7 @@ class ExperimentsConfig(AppConfig):
 
     def ready(self) -> None:
         from django.core.checks import register
+        from django.db import transaction
         from django.db.models.signals import post_delete, post_save
 
         from . import checks, models, selectors
@@ -15,7 +16,9 @@ class ExperimentsConfig(AppConfig):
         register(checks.check_rollout_settings)
 
         def forget(**kwargs) -> None:
+            # now, and again after the commit: a read between the two would have cached the old set again
             selectors.forget_running_experiments()
+            transaction.on_commit(selectors.forget_running_experiments)
 
         for model in (models.Experiment, models.Variant):
             post_save.connect(forget, sender=model, weak=False, dispatch_uid=f"experiments-forget-{model.__name__}")

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from electroshop.mlops.models import ModelVersion
@@ -17,6 +17,7 @@ from .models import Experiment, Metric, Placement, Variant
 
 STRATEGY_PATTERN = re.compile(r"^(active|trending|popular|none|version:[0-9]{1,9})$")
 MAX_VARIANTS = 10
+MAX_WEIGHT = 1_000_000  # weights are relative: any scale up to this
 EXPERIMENT_PLACEMENTS = [p for p in Placement.values if p != Placement.ALL]
 
 
@@ -58,12 +59,22 @@ def validate_variants(variants: list[VariantSpec]) -> dict[str, list[str]]:
     for index, variant in enumerate(variants):
         if not variant.name or len(variant.name) > 40:
             errors.append(f"variant {index}: name must be 1 to 40 characters")
-        if not variant.weight > 0:
-            errors.append(f"variant {index}: weight must be above 0")
+        if not 0 < variant.weight <= MAX_WEIGHT:  # also refuses NaN
+            errors.append(f"variant {index}: weight must be above 0 and at most {MAX_WEIGHT:,}")
         if variant.list_length is not None and not 1 <= variant.list_length <= 100:
             errors.append(f"variant {index}: list_length must be between 1 and 100")
         errors.extend(f"variant {index}: {message}" for message in _strategy_errors(variant.strategy))
     return {"variants": errors} if errors else {}
+
+
+def design_errors(*, min_arm_weight: float, minimum_detectable_effect: float, variant_count: int) -> dict[str, list[str]]:
+    """What is wrong with an experiment's bandit floor and minimum detectable effect (API and admin)."""
+    errors: dict[str, list[str]] = {}
+    if not 0 <= min_arm_weight <= 1 / max(variant_count, 1):
+        errors["min_arm_weight"] = ["must be between 0 and 1 / the number of variants"]
+    if not 0 < minimum_detectable_effect < 10:
+        errors["minimum_detectable_effect"] = ["must be a relative lift above 0 and below 10 (0.1 = +10%)"]
+    return errors
 
 
 @transaction.atomic
@@ -82,10 +93,8 @@ def create_experiment(*, name: str, placement: str, mode: str, primary_metric: s
     unknown = [m for m in guardrail_metrics or [] if m not in Metric.values]
     if unknown:
         errors["guardrail_metrics"] = [f"unknown metric {m!r}" for m in unknown]
-    if not 0 <= min_arm_weight <= 1 / max(len(variants), 1):
-        errors["min_arm_weight"] = ["must be between 0 and 1 / the number of variants"]
-    if not 0 < minimum_detectable_effect < 10:
-        errors["minimum_detectable_effect"] = ["must be a relative lift above 0 (0.1 = +10%)"]
+    errors.update(design_errors(min_arm_weight=min_arm_weight, minimum_detectable_effect=minimum_detectable_effect,
+                                variant_count=len(variants)))
     errors.update(validate_variants(variants))
     if errors:
         raise ExperimentError(errors)
@@ -126,7 +135,12 @@ def start_experiment(*, experiment_id: int) -> Experiment:
         if problems:
             raise ExperimentError({"variants": [f"{variant.name}: {message}" for message in problems]})
     experiment.status, experiment.started_at = Experiment.Status.RUNNING, timezone.now()
-    experiment.save(update_fields=["status", "started_at"])
+    try:
+        with transaction.atomic():  # two starts at once on one placement: the database lets one through
+            experiment.save(update_fields=["status", "started_at"])
+    except IntegrityError:
+        raise ExperimentError({"placement": [f"another experiment already runs on {experiment.placement}: "
+                                             "stop it first"]}) from None
     return experiment
 
 

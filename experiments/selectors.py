@@ -108,5 +108,5 @@ def stored_results(experiment: Experiment) -> dict[str, Any]:
     return {"experiment": experiment.pk, "name": experiment.name, "status": experiment.status, "mode": experiment.mode,
             "primary_metric": experiment.primary_metric, "srm_p_value": None, "computed_at": None,
             "variants": [{"name": v.name, "strategy": v.strategy, "subjects": 0, "impressions": 0, "clicks": 0,
-                          "ctr": 0.0, "conversions": 0, "revenue": 0.0, "revenue_per_subject": 0.0}
+                          "ctr": 0.0, "conversions": 0, "conversion_rate": 0.0, "revenue": 0.0, "revenue_per_subject": 0.0}
                          for v in experiment.variants.all()]}

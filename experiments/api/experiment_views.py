@@ -40,7 +40,8 @@ class ExperimentsView(APIView):
     throttle_classes = [WriteThrottle]
     parser_classes = [JSONParser]
 
-    @extend_schema(operation_id="experiments_list", parameters=[
+    @extend_schema(operation_id="experiments_list", description="The newest 500 (``count``: how many in all).",
+                   parameters=[
         OpenApiParameter("status", str, enum=["draft", "running", "stopped"], description="only these")],
         examples=[s.EXPERIMENT_EXAMPLE], responses={200: s.ExperimentListSerializer, **ERRORS})
     def get(self, request: Request) -> Response:
@@ -51,7 +52,7 @@ class ExperimentsView(APIView):
                 raise ValidationError({"status": [f"must be one of: {', '.join(Experiment.Status.values)}"]})
             experiments = experiments.filter(status=status)
         found = [lifecycle.experiment_summary(e) for e in experiments[:500]]
-        return Response({"count": len(found), "results": found})
+        return Response({"count": experiments.count(), "results": found})
 
     @extend_schema(request=s.ExperimentInSerializer,
                    examples=[s.CREATE_EXAMPLE, s.BANDIT_EXAMPLE, s.EXPERIMENT_EXAMPLE, s.BAD_STRATEGY_EXAMPLE],

@@ -9,12 +9,12 @@ register = template.Library()
 
 @register.filter
 def pct(value) -> str:
-    return format_percent(value, decimals=2)
+    return format_percent(None if value == "" else value, decimals=2)  # "": a figure the results lack
 
 
 @register.filter
 def stat(value) -> str:
-    return format_number(value)
+    return format_number(None if value == "" else value)
 
 
 @register.filter

@@ -20,7 +20,7 @@ A product appears in one widget per page: each widget skips the products the wid
 before it on the same page (in template order), and fills up from further down its own list.
 ``recommended_for ... fallback=False`` renders only a personal list (the customer's, or the
 session's once the visitor has browsed), not the trending fallback, for pages with their own
-trending widget.
+trending widget; a subject in an experiment on the placement sees their variant's list either way.
 """
 from typing import Any
 from urllib.parse import quote
@@ -101,7 +101,9 @@ def recommended_for(context, customer=None, limit: int = 8, title: str | None = 
         result = selectors.recommendations_for_session(
             session_id=visitor_session_id(request, create=False) if request is not None else "", limit=read,
             category_id=_id(category))
-    if not fallback and result is not None and result.source not in PERSONAL_SOURCES:
+    # fallback=False hides the trending stand-in, never an experiment variant's list (nor a holdout's
+    # exposure): leaving out a bucketed subject would skew its experiment
+    if not fallback and result is not None and result.source not in PERSONAL_SOURCES and result.experiment is None:
         result = None
     return _widget(context, result, title=title, kind="for-you", limit=limit)
 

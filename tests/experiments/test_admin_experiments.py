@@ -2,7 +2,11 @@
 import pytest
 from django.urls import reverse
 
+from django.contrib.admin import site as admin_site
+from django.test import RequestFactory
+
 from experiments import lifecycle
+from experiments.admin_experiments import ExperimentAdmin
 from experiments.models import BanditWeights, Experiment
 
 pytestmark = pytest.mark.django_db
@@ -51,3 +55,26 @@ def test_the_change_page_shows_results_and_the_bandit_weights_chart(admin_client
     assert page.status_code == 200
     html = page.content.decode()
     assert "Results: not computed yet" in html and "<svg" in html and "share of traffic per arm" in html
+
+
+def test_saving_a_running_bandit_keeps_its_learned_weights(admin_client):
+    experiment = lifecycle.create_experiment(
+        name="arms", placement="session", mode="bandit", primary_metric="ctr",
+        variants=[lifecycle.VariantSpec("one", 1, "active"), lifecycle.VariantSpec("two", 1, "popular")])
+    lifecycle.start_experiment(experiment_id=experiment.pk)
+    experiment.variants.filter(name="one").update(serving_weight=0.9)
+    experiment.variants.filter(name="two").update(serving_weight=0.1)
+    admin = ExperimentAdmin(Experiment, admin_site)
+    request = RequestFactory().post("/")
+    form = type("Form", (), {"instance": Experiment.objects.get(pk=experiment.pk), "save_m2m": lambda self: None})()
+    admin.save_related(request, form, [], change=True)
+    assert sorted(experiment.variants.values_list("serving_weight", flat=True)) == [0.1, 0.9]
+
+
+def test_the_admin_refuses_a_design_the_api_refuses(admin_client):
+    form = {"name": "bad", "placement": "customer", "mode": "bandit", "primary_metric": "ctr",
+            "min_arm_weight": "0.6", "minimum_detectable_effect": "0",
+            **_inline("variants", [(0, "A", "1", "active"), (1, "B", "1", "popular")])}
+    response = admin_client.post(reverse("admin:experiments_experiment_add"), form)
+    assert response.status_code == 200 and not Experiment.objects.exists()
+    assert b"1 / the number of variants" in response.content or b"relative lift above 0" in response.content
