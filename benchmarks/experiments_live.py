@@ -1,5 +1,7 @@
-"""The end-to-end section of ``experiments_simulation.py``: one A/B test with a holdout through the real
-read path, the event API and ``update_experiments``, in this process, on a fresh small demo shop.
+"""The end-to-end section of ``experiments_simulation.py``: an A/B test with a holdout through the real
+read path, the event API and ``update_experiments`` on a fresh small demo shop, twice: in this process
+(Django's test client) and through gunicorn (2 workers, the README's serving command, each with its
+own process and, without ``REDIS_URL``, its own local-memory cache: bucketing must agree across them).
 
 Synthetic customers of known true rates read their list from ``GET /api/v1/recommendations/customers/{id}/``
 (Django's test client, a service token) on three visits each (the small demo shop has about 1,100
@@ -52,35 +54,107 @@ def _setup() -> None:
     call_command("retrain", "recommendations", "--sync", verbosity=0)
 
 
-def live_section(args: argparse.Namespace, design: object) -> list[bool]:
-    from experiments_simulation import report
+class InProcess:
+    """The API through Django's test client, in this process."""
 
-    started = time.perf_counter()
-    _setup_once()
-    from django.contrib.auth import get_user_model
+    name = "in-process"
+
+    def __init__(self, token: str) -> None:
+        from django.test import Client
+
+        self.client = Client(HTTP_AUTHORIZATION=f"Token {token}")
+
+    def get(self, path: str, params: dict) -> dict:
+        return self.client.get(path, params).json()
+
+    def post(self, path: str, body: dict) -> tuple[int, dict]:
+        response = self.client.post(path, body, content_type="application/json")
+        return response.status_code, response.json()
+
+
+class OverHttp:
+    """The API of a gunicorn server (2 workers, the README's serving command) on this database."""
+
+    name = "gunicorn"
+
+    def __init__(self, token: str) -> None:
+        import os
+        import socket
+        import subprocess
+        import sys
+        import urllib.request
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        self.base, self.headers = f"http://127.0.0.1:{port}", {"Authorization": f"Token {token}"}
+        self.server = subprocess.Popen(
+            [str(Path(sys.executable).with_name("gunicorn")), "electroshop.wsgi", "-w", "2", "-b", f"127.0.0.1:{port}",
+             "--log-level", "warning"], cwd=ROOT, env={**os.environ, "DEBUG": "False"}, start_new_session=True)
+        for _ in range(150):
+            try:
+                urllib.request.urlopen(f"{self.base}/healthz", timeout=1)
+                return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("gunicorn did not answer /healthz")
+
+    def _call(self, request) -> tuple[int, dict]:
+        import json
+        import urllib.error
+        import urllib.request
+
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read() or b"{}")
+
+    def get(self, path: str, params: dict) -> dict:
+        import urllib.parse
+        import urllib.request
+
+        query = urllib.parse.urlencode(params)
+        return self._call(urllib.request.Request(f"{self.base}{path}?{query}", headers=self.headers))[1]
+
+    def post(self, path: str, body: dict) -> tuple[int, dict]:
+        import json
+        import urllib.request
+
+        return self._call(urllib.request.Request(f"{self.base}{path}", data=json.dumps(body).encode(), method="POST",
+                                                 headers={**self.headers, "Content-Type": "application/json"}))
+
+    def close(self) -> None:
+        import os
+        import signal
+
+        os.killpg(self.server.pid, signal.SIGTERM)
+        self.server.wait(timeout=20)
+
+
+def _ab_through(api, *, seed: int, name: str) -> tuple[dict, dict, int, dict]:
+    """Run one A/B test with a holdout through ``api``: (what was sent, the results, variant changes among
+    300 customers read again, the results' variants by name)."""
     from django.core.management import call_command
-    from django.test import Client
-    from rest_framework.authtoken.models import Token
 
     from electroshop.seam import get_adapter
 
-    user = get_user_model().objects.create_user("live-benchmark", is_staff=True)
-    client = Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    created = client.post("/api/v1/experiments/", {
-        "name": "live A/B", "placement": "customer", "mode": "ab", "primary_metric": "ctr",
+    status, created = api.post("/api/v1/experiments/", {
+        "name": name, "placement": "customer", "mode": "ab", "primary_metric": "ctr",
         "variants": [{"name": "A", "weight": 45, "strategy": "trending"}, {"name": "B", "weight": 45, "strategy": "active"},
-                     {"name": "H", "weight": 10, "strategy": "none"}]}, content_type="application/json")
-    experiment_id = created.json()["id"]
-    client.post(f"/api/v1/experiments/{experiment_id}/start/", {}, content_type="application/json")
-
-    rnd = random.Random(args.seed)
+                     {"name": "H", "weight": 10, "strategy": "none"}]})
+    assert status == 201, created
+    experiment_id = created["id"]
+    status, started = api.post(f"/api/v1/experiments/{experiment_id}/start/", {})
+    assert status == 200, started
+    rnd = random.Random(seed)
     customers = sorted(get_adapter().customer_model.objects.values_list("pk", flat=True))
     sent = {v: {"subjects": 0, "impressions": 0, "clicks": 0, "conversions": 0} for v in ("A", "B", "H")}
     seen, events = {}, []
     for customer_id in customers:
         bought = False
         for visit in range(VISITS):
-            body = client.get(f"/api/v1/recommendations/customers/{customer_id}/", {"limit": LIST_LENGTH}).json()
+            body = api.get(f"/api/v1/recommendations/customers/{customer_id}/", {"limit": LIST_LENGTH})
             variant, items = body["experiment"]["variant"], body["items"]
             if seen.setdefault(customer_id, variant) != variant:
                 raise AssertionError(f"customer {customer_id} moved from {seen[customer_id]} to {variant}")
@@ -106,25 +180,51 @@ def live_section(args: argparse.Namespace, design: object) -> list[bool]:
                     events.append({"event_type": "purchase", "customer_id": customer_id, "sku": item["sku"],
                                    "recommendation_id": item["recommendation_id"]})
     for start in range(0, len(events), 1000):
-        posted = client.post("/api/v1/events/", {"events": events[start:start + 1000]}, content_type="application/json")
-        assert posted.status_code in (200, 201, 202), posted.content[:300]
-    flips = sum(client.get(f"/api/v1/recommendations/customers/{c}/", {"limit": LIST_LENGTH}).json()
+        status, posted = api.post("/api/v1/events/", {"events": events[start:start + 1000]})
+        assert status in (200, 201, 202), posted
+    flips = sum(api.get(f"/api/v1/recommendations/customers/{c}/", {"limit": LIST_LENGTH})
                 ["experiment"]["variant"] != seen[c] for c in list(seen)[:300])
     call_command("update_experiments", "--no-progress", verbosity=0)
-    results = client.get(f"/api/v1/experiments/{experiment_id}/results/").json()
-    got = {v["name"]: v for v in results["variants"]}
-    wrong = [f"{v}.{k} {got[v][k]} != {n}" for v, counts in sent.items() for k, n in counts.items() if got[v][k] != n]
-    print(f"      live: {len(customers)} customers of the small demo shop; sent {sent}; results B ctr "
-          f"{got['B']['ctr']:.4f} vs A {got['A']['ctr']:.4f}, lift {got['B']['lift']:.2f} "
-          f"{[round(x, 2) for x in got['B']['lift_ci']]}, decision {got['B']['decision']}; srm p "
-          f"{results['srm_p_value']:.3f}; {time.perf_counter() - started:.0f} s", flush=True)
-    return [
-        report(not wrong, "live: results count exactly the impressions, clicks, purchases and subjects sent"
-               + (f" ({'; '.join(wrong[:4])})" if wrong else "")),
-        report(flips == 0, f"live: a customer's variant never changes between requests ({flips} of 300 changed)"),
-        report(results["srm_p_value"] > 0.001, f"live: no sample-ratio mismatch (p {results['srm_p_value']:.3f})"),
-        report(got["B"]["decision"] == "better", f"live: B (true CTR 2.5x A's) judged {got['B']['decision']}"),
-    ]
+    results = api.get(f"/api/v1/experiments/{experiment_id}/results/", {})
+    api.post(f"/api/v1/experiments/{experiment_id}/stop/", {"reason": "measured"})
+    return sent, results, flips, {v["name"]: v for v in results["variants"]}
+
+
+def live_section(args: argparse.Namespace, design: object) -> list[bool]:
+    from experiments_simulation import report
+
+    _setup_once()
+    from django.contrib.auth import get_user_model
+    from rest_framework.authtoken.models import Token
+
+    user = get_user_model().objects.create_user("live-benchmark", is_staff=True)
+    token = Token.objects.create(user=user).key
+    checks = []
+    for transport in (InProcess, OverHttp):
+        started = time.perf_counter()
+        api = transport(token)
+        try:
+            sent, results, flips, got = _ab_through(api, seed=args.seed, name=f"live A/B ({api.name})")
+        finally:
+            if hasattr(api, "close"):
+                api.close()
+        wrong = [f"{v}.{k} {got[v][k]} != {n}" for v, counts in sent.items() for k, n in counts.items()
+                 if got[v][k] != n]
+        print(f"      live {api.name}: {sum(c['subjects'] for c in sent.values())} customers of the small demo "
+              f"shop; sent {sent}; results B ctr {got['B']['ctr']:.4f} vs A {got['A']['ctr']:.4f}, lift "
+              f"{got['B']['lift']:.2f} {[round(x, 2) for x in got['B']['lift_ci']]}, decision {got['B']['decision']}; "
+              f"srm p {results['srm_p_value']:.3f}; {time.perf_counter() - started:.0f} s", flush=True)
+        checks += [
+            report(not wrong, f"live {api.name}: results count exactly the impressions, clicks, purchases and "
+                              f"subjects sent" + (f" ({'; '.join(wrong[:4])})" if wrong else "")),
+            report(flips == 0, f"live {api.name}: a customer's variant never changes between requests "
+                               f"({flips} of 300 changed)"),
+            report(results["srm_p_value"] > 0.001,
+                   f"live {api.name}: no sample-ratio mismatch (p {results['srm_p_value']:.3f})"),
+            report(got["B"]["decision"] == "better",
+                   f"live {api.name}: B (true CTR 2.5x A's) judged {got['B']['decision']}"),
+        ]
+    return checks
 
 
 # --- canary rollouts ------------------------------------------------------------------------------------
