@@ -1,10 +1,12 @@
 """The demo storefront's reads of the shop tables (the host shop's own queries, not the plugin's seam)."""
+import datetime as dt
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Avg, Case, Count, Q, QuerySet, Value, When
+from django.utils import timezone
 
-from electroshop.shop.models import Category, Customer, Order, Product, Review
+from electroshop.shop.models import Category, Customer, Event, Order, Product, Review
 
 NEW_IN = 8
 REVIEWS_SHOWN = 5
@@ -51,3 +53,15 @@ def customer_of(user: AbstractBaseUser) -> Customer | None:
 def orders_of(user: AbstractBaseUser) -> QuerySet[Order]:
     """The signed-in user's orders, newest first, with their number of lines."""
     return Order.objects.filter(customer__user=user).annotate(items=Count("lines")).order_by("-created_at")
+
+
+def last_recommendation_click(*, customer_id: int | None, session_id: str, sku: str, days: int) -> str:
+    """The recommendation id of the visitor's last click on this product in a recommendation list in the
+    last ``days`` days, or "": an add-to-cart that follows it is reported with it (attribution)."""
+    visitor = Q(customer_id=customer_id) if customer_id is not None else Q(session_id=session_id)
+    if customer_id is None and not session_id:
+        return ""
+    return (Event.objects.filter(visitor, product__sku=sku, event_type=Event.Type.CLICK,
+                                 occurred_at__gte=timezone.now() - dt.timedelta(days=days))
+            .exclude(recommendation_id="").order_by("-occurred_at").values_list("recommendation_id", flat=True)
+            .first() or "")

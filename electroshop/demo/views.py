@@ -13,7 +13,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from electroshop.api.visitors import record_visitor_events
+from electroshop.conf import electroshop_settings
+from electroshop.api.visitors import record_visitor_events, visitor_customer_id, visitor_session_id
 from electroshop.demo.cart import MAX_QUANTITY, add_to_cart, cart_lines, cart_quantities, clear_cart, remove_from_cart
 from electroshop.demo.checkout import Browser, CheckoutError, place_order
 from electroshop.demo.forms import CheckoutForm
@@ -86,6 +87,11 @@ def cart_add(request: HttpRequest) -> HttpResponse:
         messages.error(request, "That product or quantity is not available.")
         return redirect("demo:cart")
     add_to_cart(session=request.session, sku=sku, quantity=quantity)
+    # the add-to-cart event, with the recommendation list the visitor followed to this product if any
+    clicked = selectors.last_recommendation_click(
+        customer_id=visitor_customer_id(request), session_id=visitor_session_id(request, create=False), sku=sku,
+        days=electroshop_settings.EXPERIMENTS_ATTRIBUTION_DAYS)
+    record_visitor_events(request, [{"event_type": "cart", "sku": sku, "recommendation_id": clicked}])
     messages.success(request, f"Added {item.name} to your cart.")
     return redirect("demo:cart")
 

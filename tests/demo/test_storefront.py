@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from electroshop.demo.accounts import ensure_demo_accounts
 from electroshop.mlops.formatting import format_money
-from electroshop.shop.models import Brand, Category, Customer, Order, OrderLine, Product, Review, Stock
+from electroshop.shop.models import Brand, Category, Customer, Event, Order, OrderLine, Product, Review, Stock
 from fraud.models import RiskAssessment
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.demo.urls")]
@@ -251,3 +251,15 @@ def test_order_history_shows_only_the_customers_own_orders(shop):
     assert client.get(reverse("demo:order", args=[mine.number])).status_code == 200
     assert client.get(reverse("demo:order", args=[other.number])).status_code == 404
     assert Client().get(reverse("demo:order_history"))["Location"] == "/accounts/login/?next=/orders/"
+
+
+def test_an_add_to_cart_after_a_recommendation_click_carries_its_recommendation_id(shop):
+    client, customer = _customer_client()
+    sku = shop["product"].sku
+    client.post("/api/v1/events/collect/", {"events": [
+        {"event_type": "click", "sku": sku, "recommendation_id": "3-personalized-customer-0-0-ab12cd34.2"}]},
+        content_type="application/json")
+    client.post(reverse("demo:cart_add"), {"sku": shop["last_few"].sku})  # not clicked in a list
+    client.post(reverse("demo:cart_add"), {"sku": sku})
+    carts = {e.product.sku: e.recommendation_id for e in Event.objects.filter(event_type="cart", customer=customer)}
+    assert carts == {sku: "3-personalized-customer-0-0-ab12cd34.2", shop["last_few"].sku: ""}

@@ -97,7 +97,8 @@ def test_each_page_places_its_widgets_and_never_shows_a_product_twice(store, cli
 def test_widget_cards_carry_recommendation_ids_and_pictures_for_widgets_js(store, client):
     html = _signed_in().get("/").content.decode()
     ids = re.findall(r'data-es-rec="([^"]+)"', html)
-    assert ids and all(re.fullmatch(r"\d+-\w+-[0-9a-f]{10}\.\d+", rid) for rid in ids)
+    # <version>-<strategy>-<placement>-<experiment>-<variant>-<random>.<position>
+    assert ids and all(re.fullmatch(r"\d+-\w+-\w+-\d+-\d+-[0-9a-f]{8}\.\d+", rid) for rid in ids)
     trending_ids = [rid for rid in ids if "-trending-" in rid]
     assert trending_ids[0].endswith(".1")  # positions count the cards shown, after skipped products
     assert 'src="/product-images/P01.svg"' in html
