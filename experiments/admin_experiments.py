@@ -22,7 +22,7 @@ class VariantFormSet(forms.BaseInlineFormSet):
                                        strategy=f.cleaned_data.get("strategy", ""),
                                        list_length=f.cleaned_data.get("list_length"))
                  for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
-        errors = lifecycle.validate_variants(specs)
+        errors = lifecycle.validate_variants(specs, placement=self.instance.placement)
         if errors:
             raise forms.ValidationError(errors["variants"])
 
