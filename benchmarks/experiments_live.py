@@ -273,7 +273,7 @@ def _canary_run(scenario: str, rng, started) -> tuple[str, float, float, str]:
             impressions = 1 + int(rng.poisson(2))
             clicks = int(rng.binomial(impressions, ctr if arm else CONTROL_CTR))
             rows.append(Activity(day=now.date(), placement="customer", strategy="personalized",
-                                 model_version=candidate.version if arm else rollout.control_version.version,
+                                 model_version=candidate.version if arm else rollout.control_number,
                                  experiment_id=rollout.experiment_id, variant=("control", "candidate")[arm],
                                  subject=subject, impressions=impressions, clicks=clicks))
             if arm:

@@ -17,7 +17,7 @@ DEFAULTS: dict[str, Any] = {
     "SHOP_ADAPTER": "builtin",  # the shop the AI apps read: "builtin", "oscar" (django-oscar) or a dotted path to a ShopAdapter subclass
     "CURRENCY": "GBP",  # currency of imported prices when the file does not say
     "ARTIFACT_DIR": "var/artifacts",  # where trained model files are written (checksummed)
-    "KEEP_MODEL_VERSIONS": 3,  # versions kept per kind besides the active one when pruning
+    "KEEP_MODEL_VERSIONS": 3,  # versions kept per kind besides the active one (and a running canary's candidate) when pruning
     "SELECTOR_CACHE_SECONDS": 60,  # how long a read (e.g. the active version id) stays in the Django cache; other processes with a local-memory cache see an activation after at most this
     "IMPORT_BATCH_SIZE": 5000,  # rows per bulk insert in importers
     "EVENTS_BATCH_MAX": 1000,  # most events accepted by one POST /api/v1/events/
@@ -135,9 +135,10 @@ DEFAULTS: dict[str, Any] = {
     "ROLLOUT_WINDOW_HOURS": 24,  # how long each step serves before the next one (evaluation window)
     # Guardrails on the candidate's reads since its step started, checked every update_experiments run
     # once it has ROLLOUT_MIN_READS reads there; a breach rolls back at once.
-    "ROLLOUT_MAX_ERROR_RATE": 0.01,  # share of the candidate's reads answered 5xx
+    "ROLLOUT_MAX_ERROR_RATE": 0.01,  # share of the candidate's reads that failed (a 5xx answer, a widget read that raised)
     "ROLLOUT_MAX_P95_MS": 250,  # 95th percentile of the candidate's read latency (the read path's p99 target is 25 ms)
-    # reads of the candidate in a step before its error rate and latency are judged; a step waits for them
+    # reads of the candidate in a step (API requests and storefront widget reads) before its error rate and
+    # latency are judged; a step waits for them
     "ROLLOUT_MIN_READS": 500,
     # The candidate's primary KPI may not be significantly worse than control's (sequential test) by more
     # than this relative drop (0.05 = 5% below control).

@@ -2,8 +2,11 @@
 
 A ``RolloutPolicy`` row per app overrides the ``ROLLOUT_*`` settings (the form refuses what could not
 work, such as a canary for forecasting or fraud); rollouts are read-only (written by
-``experiments.rollout``), listed with their state and shown with their audit records and a chart of
-the candidate's share; "Roll back now" stops a running one (``rollback_rollout``).
+``experiments.rollout``), listed with their state and shown with the candidate's reads in the current
+step (a warning while they are fewer than the guardrails need), the canary's results (per variant, and
+the candidate's lift over control), their audit records and a chart of the candidate's share; "Roll
+back now" stops a running one (``rollback_rollout``). A version deleted since (pruning) is named by
+its number.
 """
 from typing import Any
 
@@ -11,6 +14,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
@@ -21,8 +25,10 @@ from electroshop.mlops.registry import KNOWN_APPS
 
 from .ml.canary import policy_problems
 from .models import Rollout, RolloutPolicy, RolloutStep
-from .policy import app_policy_problem, settings_policy, window_problem
-from .rollout import rollback_rollout
+from .policy import app_policy_problem, rollout_policy, settings_policy, window_problem
+from .rollout import candidate_reads, rollback_rollout
+from .selectors import stored_results
+from .templatetags.experiments_admin import pct, when
 
 POLICY_FIELDS = ("app", "policy", "steps", "window_hours", "max_error_rate", "max_p95_ms", "kpi_tolerance",
                  "primary_metric")
@@ -79,6 +85,11 @@ class RolloutPolicyAdmin(admin.ModelAdmin):
         return " → ".join(f"{step:g}%" for step in steps)
 
 
+def _version_label(rollout: Rollout, version: Any, number: int) -> str:
+    """The version's label; the number it had once it is deleted."""
+    return version.label if version is not None else f"{rollout.app}.{rollout.kind}.v{number} (deleted)"
+
+
 def _check_text(name: str, check: dict[str, Any]) -> str:
     mark = {True: "✓", False: "✗", None: "–"}[check.get("passed")]
     return f"{mark} {check.get('note') or name}"
@@ -91,8 +102,8 @@ class RolloutAdmin(admin.ModelAdmin):
     list_filter = ("status", "app")
     list_select_related = ("candidate_version", "control_version")
     actions = ["roll_back_now"]
-    fields = ("label", "status", "share_percent", "candidate", "control", "experiment", "started_at",
-              "step_started_at", "ended_at", "reason", "share_chart", "audit")
+    fields = ("label", "status", "share_percent", "candidate", "control", "started_at", "step_started_at",
+              "ended_at", "reason", "step_reads", "canary_results", "share_chart", "audit")
     readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest):
@@ -114,7 +125,7 @@ class RolloutAdmin(admin.ModelAdmin):
 
     @admin.display(description="rollout")
     def label(self, obj: Rollout) -> str:
-        return f"{obj.app} v{obj.candidate_version.version}"
+        return f"{obj.app} v{obj.candidate_number}"
 
     @admin.display(description="candidate's share", ordering="share")
     def share_percent(self, obj: Rollout) -> str:
@@ -122,15 +133,46 @@ class RolloutAdmin(admin.ModelAdmin):
 
     @admin.display(description="candidate")
     def candidate(self, obj: Rollout) -> str:
-        return obj.candidate_version.label
+        return _version_label(obj, obj.candidate_version, obj.candidate_number)
 
     @admin.display(description="control")
     def control(self, obj: Rollout) -> str:
-        return obj.control_version.label if obj.control_version else "—"
+        return _version_label(obj, obj.control_version, obj.control_number)
 
     @admin.display(description="latest")
     def latest(self, obj: Rollout) -> str:
         return obj.reason or getattr(obj, "latest_message", None) or "—"
+
+    @admin.display(description="candidate's reads in this step")
+    def step_reads(self, obj: Rollout) -> str:
+        if obj.status != Rollout.Status.RUNNING:
+            return "—"
+        reads = candidate_reads(rollout=obj, now=timezone.now()).reads
+        needed = rollout_policy(app=obj.app).min_reads
+        counted = (f"{reads:,} of the {needed:,} reads the guardrails need, counted since the step started "
+                   f"({obj.step_started_at:%Y-%m-%d %H:%M} UTC)")
+        if reads >= needed:
+            return counted
+        return format_html(
+            '<strong style="color:#b45309">Waiting for reads: {}.</strong> Until then the candidate\'s error rate '
+            "and p95 latency are not judged and the step does not advance, whatever its window. Reads count from "
+            "the recommendation API (ReadStatsMiddleware) and the storefront widgets, but not from session "
+            "lists, which the canary leaves to the active version.", counted)
+
+    @admin.display(description="canary results")
+    def canary_results(self, obj: Rollout) -> str:
+        results = stored_results(obj.experiment)
+        rows = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+                                    "<td>{}</td><td>{}</td></tr>", (
+            (v["name"], f"{v.get('subjects', 0):,}", f"{v.get('impressions', 0):,}", f"{v.get('clicks', 0):,}",
+             pct(v.get("ctr")), "control" if v.get("lift") is None else pct(v["lift"]),
+             f"{pct(v['lift_ci'][0])} to {pct(v['lift_ci'][1])}" if v.get("lift_ci") else "",
+             v.get("decision") or "") for v in results.get("variants", ())))
+        computed = (f"computed {when(results['computed_at'])}" if results.get("computed_at")
+                    else "not computed yet (update_experiments runs every few minutes)")
+        return format_html("<p>Primary metric {}, {}.</p><table><tr><th>variant</th><th>subjects</th>"
+                           "<th>impressions</th><th>clicks</th><th>CTR</th><th>lift</th><th>95% interval</th>"
+                           "<th>decision</th></tr>{}</table>", results.get("primary_metric", ""), computed, rows)
 
     @admin.display(description="share over time")
     def share_chart(self, obj: Rollout) -> str:
@@ -154,10 +196,14 @@ class RolloutAdmin(admin.ModelAdmin):
     @admin.action(description="Roll back now (the active version serves everyone)", permissions=["manage"])
     def roll_back_now(self, request: HttpRequest, queryset) -> None:
         user = request.user.get_username() or "a merchant"
-        for rollout in queryset.select_related("candidate_version"):
+        for rollout in queryset:
             record = rollback_rollout(rollout=rollout, reason=f"{user} rolled it back from the admin")
             if record is None:
                 self.message_user(request, f"{self.label(rollout)} was not running.", messages.WARNING)
-            else:
-                self.message_user(request, f"{self.label(rollout)} rolled back: the active version serves everyone.",
-                                  messages.SUCCESS)
+                continue
+            following = Rollout.objects.filter(app=rollout.app, status=Rollout.Status.RUNNING).first()
+            then = "the active version serves everyone"
+            if following is not None:
+                then = (f"v{following.candidate_number}, which waited for it, rolls out now at "
+                        f"{format_percent(following.share, decimals=0)}")
+            self.message_user(request, f"{self.label(rollout)} rolled back: {then}.", messages.SUCCESS)

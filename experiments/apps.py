@@ -11,9 +11,12 @@ class ExperimentsConfig(AppConfig):
         from django.db import transaction
         from django.db.models.signals import post_delete, post_save
 
-        from . import checks, models, selectors
+        from electroshop.mlops.registry import register_prune_guard
+
+        from . import checks, models, rollout, selectors
 
         register(checks.check_rollout_settings)
+        register_prune_guard(rollout.versions_in_use)  # a running canary's candidate is never pruned
 
         def forget(**kwargs) -> None:
             # now, and again after the commit: a read between the two would have cached the old set again

@@ -2,7 +2,10 @@
 
 A/B tests and bandits are created here; canary rollouts are created by ``rollout.py``. At most one
 experiment runs per placement at a time, so a subject's list on a placement is decided by one
-experiment; starting a second one on the same placement is refused until the first stops.
+experiment; starting a second one on the same placement is refused until the first stops. A
+``version:<n>`` variant is refused on the ``session`` placement: an anonymous session's lists are
+blended live from the active model only (``recommendations/live.py``), so another version would serve
+its trending fallback, not its own session lists.
 """
 import re
 from dataclasses import dataclass
@@ -37,9 +40,12 @@ class VariantSpec:
     list_length: int | None = None
 
 
-def _strategy_errors(strategy: str) -> list[str]:
+def _strategy_errors(strategy: str, placement: str | None) -> list[str]:
     if not STRATEGY_PATTERN.match(strategy):
         return [f"{strategy!r} is not a strategy: use active, version:<n>, trending, popular or none"]
+    if strategy.startswith("version:") and placement == Placement.SESSION:
+        return [f"{strategy!r} cannot serve the session placement: its lists are built live by the active "
+                "model only (use active, trending, popular or none)"]
     if strategy.startswith("version:"):
         number = int(strategy.partition(":")[2])
         usable = ModelVersion.objects.filter(app="recommendations", version=number, status__in=[
@@ -49,7 +55,8 @@ def _strategy_errors(strategy: str) -> list[str]:
     return []
 
 
-def validate_variants(variants: list[VariantSpec]) -> dict[str, list[str]]:
+def validate_variants(variants: list[VariantSpec], *, placement: str | None) -> dict[str, list[str]]:
+    """What is wrong with the variants of an experiment on ``placement`` (None: not chosen yet), under "variants"."""
     errors: list[str] = []
     if not 2 <= len(variants) <= MAX_VARIANTS:
         errors.append(f"give between 2 and {MAX_VARIANTS} variants ({len(variants)} given)")
@@ -63,7 +70,7 @@ def validate_variants(variants: list[VariantSpec]) -> dict[str, list[str]]:
             errors.append(f"variant {index}: weight must be above 0 and at most {MAX_WEIGHT:,}")
         if variant.list_length is not None and not 1 <= variant.list_length <= 100:
             errors.append(f"variant {index}: list_length must be between 1 and 100")
-        errors.extend(f"variant {index}: {message}" for message in _strategy_errors(variant.strategy))
+        errors.extend(f"variant {index}: {message}" for message in _strategy_errors(variant.strategy, placement))
     return {"variants": errors} if errors else {}
 
 
@@ -93,9 +100,17 @@ def create_experiment(*, name: str, placement: str, mode: str, primary_metric: s
     unknown = [m for m in guardrail_metrics or [] if m not in Metric.values]
     if unknown:
         errors["guardrail_metrics"] = [f"unknown metric {m!r}" for m in unknown]
+<<<<<<< HEAD
     errors.update(design_errors(min_arm_weight=min_arm_weight, minimum_detectable_effect=minimum_detectable_effect,
                                 variant_count=len(variants)))
     errors.update(validate_variants(variants))
+=======
+    if not 0 <= min_arm_weight <= 1 / max(len(variants), 1):
+        errors["min_arm_weight"] = ["must be between 0 and 1 / the number of variants"]
+    if not 0 < minimum_detectable_effect < 10:
+        errors["minimum_detectable_effect"] = ["must be a relative lift above 0 (0.1 = +10%)"]
+    errors.update(validate_variants(variants, placement=placement))
+>>>>>>> rollfix
     if errors:
         raise ExperimentError(errors)
     experiment = Experiment.objects.create(
@@ -130,8 +145,9 @@ def start_experiment(*, experiment_id: int) -> Experiment:
     if busy is not None:
         raise ExperimentError({"placement": [f"experiment {busy.pk} ({busy.name}) already runs on "
                                              f"{experiment.placement}: stop it first"]})
-    for variant in experiment.variants.all():  # a variant's version may have been pruned since creation
-        problems = _strategy_errors(variant.strategy)
+    # a variant's version may have been pruned since creation (or the draft's placement changed to session)
+    for variant in experiment.variants.all():
+        problems = _strategy_errors(variant.strategy, experiment.placement)
         if problems:
             raise ExperimentError({"variants": [f"{variant.name}: {message}" for message in problems]})
     experiment.status, experiment.started_at = Experiment.Status.RUNNING, timezone.now()

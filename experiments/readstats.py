@@ -3,11 +3,12 @@
 The canary's guardrails (the candidate's error rate and p95 latency) are read from here. Recording a
 read costs no query and no cache round trip: ``ReadStatsMiddleware`` times every request under
 ``/api/v1/recommendations/`` and adds it to counters in process memory, under the model version
-the view served (``request.electroshop_served_version``, the version number). A read that fails
-after choosing its version (``note_serving_version``, called by the recommendations' serving plan)
-counts under that version, so a candidate's errors count against it; 0 when no version was chosen
-(a fallback answer, or a failure before the choice). Only the REST API's reads are
-timed; storefront template tags render inside the shop's own pages and are not counted.
+the view served (``request.electroshop_served_version``, the version number). The storefront's
+template tags render inside the shop's own pages: each widget's read is timed on its own
+(``timed_read``: the list read, not the page) and counted the same way, under the version number of
+the list it served. A read that fails after choosing its version (``note_serving_version``, called
+by the recommendations' serving plan) counts under that version, so a candidate's errors count
+against it; 0 when no version was chosen (a fallback answer, or a failure before the choice).
 
 After a response is built, the first read at least ``READ_STATS_FLUSH_SECONDS`` after the oldest
 unflushed one adds the process's counters to the Django cache: one pipeline of ``INCRBY`` on Redis
@@ -29,9 +30,10 @@ import contextvars
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
@@ -46,6 +48,7 @@ PATH_PREFIX = "/api/v1/recommendations/"
 BOUNDS_MS: tuple[float, ...] = tuple(1.25 ** k for k in range(42))
 BUCKETS = len(BOUNDS_MS) + 1  # the last: slower than BOUNDS_MS[-1]
 FIELDS = ("n", "e", *(f"h{i}" for i in range(BUCKETS)))  # reads, errors, histogram buckets
+T = TypeVar("T")
 
 
 def bucket_of(latency_ms: float) -> int:
@@ -165,6 +168,40 @@ def _chosen_version_number() -> int | None:
     return _numbers[version_id]
 
 
+def _flush_if_due() -> None:
+    if flush_due():
+        try:
+            flush()
+        except Exception:  # statistics must never fail a read (e.g. a cache backend without incr)
+            logger.exception("read statistics not flushed")
+
+
+def timed_read(read: Callable[[], T], *, version_of: Callable[[T], int | None]) -> T:
+    """``read()``, timed and counted as one read under ``version_of(its result)`` (a version number); a
+    read that raises counts as failed under the version its serving plan chose, and the exception
+    propagates. For reads outside the recommendation API (storefront widgets)."""
+    started = time.perf_counter()
+    token = _serving_version_id.set(None)
+    try:
+        result = read()
+    except Exception:
+        try:
+            version = _chosen_version_number()  # a query the first time this process sees the version
+        except Exception:  # e.g. the database is what failed: the error still counts, under 0
+            version = None
+        _count(version, started, failed=True)
+        raise
+    finally:
+        _serving_version_id.reset(token)
+    _count(version_of(result), started, failed=False)
+    return result
+
+
+def _count(version: int | None, started: float, *, failed: bool) -> None:
+    record_read(version=version, latency_ms=(time.perf_counter() - started) * 1000, failed=failed)
+    _flush_if_due()
+
+
 class ReadStatsMiddleware:
     """Times the recommendation API's requests and counts them under the version they served."""
 
@@ -183,13 +220,7 @@ class ReadStatsMiddleware:
                 version = _chosen_version_number()
         finally:
             _serving_version_id.reset(token)
-        record_read(version=version, latency_ms=(time.perf_counter() - started) * 1000,
-                    failed=response.status_code >= 500)
-        if flush_due():
-            try:
-                flush()
-            except Exception:  # statistics must never fail a read (e.g. a cache backend without incr)
-                logger.exception("read statistics not flushed")
+        _count(version, started, failed=response.status_code >= 500)
         return response
 
 

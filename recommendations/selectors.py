@@ -12,7 +12,11 @@ rendered answer and the cached row in one cache round trip
 is served again while nothing it depends on changed (``answers.CachedAnswer``): then no query at all.
 A running experiment or canary rollout picks the subject's variant from that same round trip
 (``variants.serving_plan``); every list's ``recommendation_id`` names its placement, strategy, model
-version and experiment variant (``experiments.bucketing``).
+version and experiment variant (``experiments.bucketing``). A subject whose list another version
+than the active one serves (a canary's candidate, a ``version:<n>`` variant) costs more: that
+version's cached row and version number are not among the prefetched keys (they are known only once
+the running set has come back), so each is one more cache round trip until the subject's rendered
+answer is cached; no query once they are cached.
 """
 import hashlib
 import uuid
@@ -378,7 +382,9 @@ def recommendations_for_customer(
     is shown ("customer"; "email" for exports), for attribution and experiments.
 
     Warm, this is one cache round trip (``customer_read_keys``; ``prefetched`` when the caller read
-    them already) and one query (the product cards); a running experiment or canary adds none.
+    them already) and one query (the product cards); a running experiment or canary adds no query. A
+    subject served by a version other than the active one (a canary's candidate, a ``version:<n>``
+    variant) adds two cache round trips, that version's row and its number (see the module docstring).
     """
     found = prefetched if prefetched is not None else CacheBatch(
         customer_read_keys(customer_id, limit=limit, category_id=category_id, exclude_skus=exclude_skus))

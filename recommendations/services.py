@@ -6,7 +6,8 @@ fan the fill of every cached table out in chunks that any number of workers shar
 then the finaliser, once every chunk is done, compares the new version with the active one and
 activates it unless it regresses beyond the merchant's tolerance; under a canary rollout policy a
 version that passes starts a canary rollout instead (``experiments/rollout.py``) and becomes active
-only if it stays healthy while serving a growing share of subjects.
+only if it stays healthy while serving a growing share of subjects; while a rollout runs, it waits
+for that one to end.
 """
 import logging
 import time
@@ -25,7 +26,7 @@ from electroshop.mlops.models import ModelVersion, TrainingRun
 from electroshop.mlops.selectors import active_version
 from electroshop.seam import get_adapter
 from experiments.policy import rollout_policy
-from experiments.rollout import start_rollout
+from experiments.rollout import RolloutBusy, start_rollout
 
 from . import tables
 from .ml.hybrid import HybridModel, HybridParams
@@ -280,7 +281,10 @@ def dispatch_fill(*, run_id: int, model: HybridModel, sync: bool) -> None:
 
 def finalize_recommendations(*, run_id: int) -> ModelVersion:
     """After every chunk of the fill: mark the version ready, compare it with the active one, then activate
-    it, or under a canary policy (and with an active version to compare with) start its canary rollout."""
+    it, or under a canary policy (and with an active version to compare with) start its canary rollout.
+    While a rollout of the app runs, a version that passes the gate waits, ready: when that rollout
+    ends, the newest waiting version rolls out (``experiments.rollout.start_next_rollout``, which reads
+    the gate's verdict from ``metrics["activation"]["passed_gate"]``)."""
     started = time.perf_counter()
     run = TrainingRun.objects.select_related("model_version").get(pk=run_id)
     version = run.model_version
@@ -290,10 +294,18 @@ def finalize_recommendations(*, run_id: int) -> ModelVersion:
     decision = activation_decision(candidate=version)
     if decision["activate"] and decision["active_version"] is not None and rollout_policy(app=APP).canary:
         # Past the offline gate, under a canary policy: serve a share of subjects first (experiments/rollout.py).
-        rollout = start_rollout(candidate=version)
-        decision = {**decision, "activate": False, "rollout_id": rollout.pk,
-                    "message": f"canary rollout of v{version.version} started at {rollout.share:.0%} of subjects "
-                               f"(v{rollout.control_version.version} serves the rest): {decision['reason']}"}
+        try:
+            rollout = start_rollout(candidate=version)
+        except RolloutBusy as busy:
+            running = busy.running
+            decision = {**decision, "activate": False, "waiting_for_rollout": running.pk,
+                        "message": f"v{version.version} waits for the running canary rollout of "
+                                   f"v{running.candidate_number}: when it ends, the newest version waiting rolls "
+                                   f"out: {decision['reason']}"}
+        else:
+            decision = {**decision, "activate": False, "rollout_id": rollout.pk,
+                        "message": f"canary rollout of v{version.version} started at {rollout.share:.0%} of "
+                                   f"subjects (v{rollout.control_number} serves the rest): {decision['reason']}"}
     registry.append_run_log(run_id=run_id, line=decision["message"])
     version.metrics = {**version.metrics, "activation": decision}
     version.save(update_fields=["metrics"])
@@ -326,9 +338,11 @@ def activation_decision(*, candidate: ModelVersion) -> dict[str, Any]:
 
 
 def _decision(activate: bool, candidate: ModelVersion, current: ModelVersion | None, reason: str) -> dict[str, Any]:
+    """``activate``: activated at once; ``passed_gate``: the gate's verdict, which stays when a canary
+    policy holds the activation back."""
     verb = f"activated v{candidate.version}" if activate else f"kept v{current.version} active"
-    return {"activate": activate, "active_version": current.version if current else None, "reason": reason,
-            "message": f"{verb}: {reason}"}
+    return {"activate": activate, "passed_gate": activate, "active_version": current.version if current else None,
+            "reason": reason, "message": f"{verb}: {reason}"}
 
 
 def _served_ndcg(metrics: dict[str, Any]) -> float | None:

@@ -2,7 +2,11 @@
 variant (``experiments.selectors``), decided from the cached experiment set without a query.
 
 A canary rollout picks the version a subject's lists read (the candidate for its share of subjects, the
-active version for the rest); an experiment on the placement then picks the variant's strategy:
+active version for the rest) on every placement but ``session``: an anonymous session's lists are
+blended live from the active model's co-visitation neighbours (``live.py``), so a candidate has no
+session list of its own and would serve trending there. A customer on the candidate reads the
+candidate's trained list (live re-blending after an event is for the active version only). An
+experiment on the placement then picks the variant's strategy:
 ``active`` (that version), ``version`` (a given version; the active one if that version no longer
 exists), ``trending``, ``popular`` or ``none`` (a holdout: no list), and optionally the list length.
 The list's recommendation id names the experiment that decided it: the placement's experiment when
@@ -15,6 +19,8 @@ from electroshop.cache import CacheBatch
 from experiments.bucketing import subject_key
 from experiments.readstats import note_serving_version
 from experiments.selectors import Assignment, assignment, canary_assignment
+
+SESSION = "session"
 
 
 @dataclass(frozen=True)
@@ -40,7 +46,8 @@ def _plan(*, placement: str, version_id: int | None, limit: int, customer_id: in
     subject = subject_key(customer_id=customer_id, session_id=session_id)
     if subject is None:
         return Plan(version_id=version_id, experiment=None, strategy="active", limit=limit)
-    canary = canary_assignment(subject=subject, prefetched=prefetched)
+    # session lists are the active model's only: the canary does not apply there (see above)
+    canary = canary_assignment(subject=subject, prefetched=prefetched) if placement != SESSION else None
     if canary is not None and canary.version_id is not None and version_id is not None:
         version_id = canary.version_id
     chosen = assignment(placement=placement, subject=subject, prefetched=prefetched)

@@ -28,6 +28,9 @@ LABELS = {
     "note": "Note",
     "message": "Message",
     "activate": "Activated",
+    "passed_gate": "Passed the offline gate",
+    "waiting_for_rollout": "Waits for the rollout",
+    "rollout_id": "Rollout",
     # forecasting
     "origin": "Forecast origin",
     "horizon": "Horizon (days)",

@@ -1,9 +1,11 @@
 """What each AI app plugs into the registry: its trainer and its cached tables.
 
 Apps register in ``AppConfig.ready()``. A retrain of an app with no trainer registered fails
-loudly instead of pretending; pruning a version deletes its rows in every registered table.
+loudly instead of pretending; pruning a version deletes its rows in every registered table and
+spares the versions a prune guard names (a running canary rollout's candidate: ``experiments``
+registers that guard, since mlops knows no app that uses it).
 """
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +43,20 @@ def registration_for(app: str) -> AppRegistration | None:
 
 def registrations() -> list[AppRegistration]:
     return list(_REGISTRY.values())
+
+
+# guard(app, kind) -> ids of versions pruning must keep
+_PRUNE_GUARDS: list[Callable[[str, str], Iterable[int]]] = []
+
+
+def register_prune_guard(guard: Callable[[str, str], Iterable[int]]) -> None:
+    if guard not in _PRUNE_GUARDS:
+        _PRUNE_GUARDS.append(guard)
+
+
+def guarded_versions(*, app: str, kind: str) -> set[int]:
+    """Ids of versions of (app, kind) that a registered guard keeps from pruning."""
+    return {version_id for guard in _PRUNE_GUARDS for version_id in guard(app, kind)}
 
 
 def cached_tables_for(app: str) -> list[type[models.Model]]:

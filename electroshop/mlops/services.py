@@ -20,7 +20,7 @@ from django.utils import timezone
 from electroshop.conf import electroshop_settings
 
 from .models import ModelVersion, TrainingRun
-from .registry import AppRegistration, cached_tables_for, registration_for, registrations
+from .registry import AppRegistration, cached_tables_for, guarded_versions, registration_for, registrations
 from .selectors import forget_active_version
 
 logger = logging.getLogger("electroshop.mlops")
@@ -267,11 +267,12 @@ def rollback_model_version(*, app: str, kind: str) -> ModelVersion:
 
 
 def prune_model_versions(*, app: str, kind: str, keep: int | None = None) -> list[int]:
-    """Delete old non-active versions with their cached rows, keeping the newest ``keep``."""
+    """Delete old non-active versions with their cached rows, keeping the newest ``keep`` and those a prune
+    guard keeps (``registry.register_prune_guard``: a running canary rollout's candidate)."""
     keep = electroshop_settings.KEEP_MODEL_VERSIONS if keep is None else keep
     inactive = ModelVersion.objects.filter(app=app, kind=kind).exclude(
         status__in=[ModelVersion.Status.ACTIVE, ModelVersion.Status.TRAINING]
-    ).order_by("-version")
+    ).exclude(pk__in=guarded_versions(app=app, kind=kind)).order_by("-version")
     doomed = list(inactive.values_list("pk", flat=True)[keep:])
     for version_id in doomed:
         delete_model_version(version_id=version_id)

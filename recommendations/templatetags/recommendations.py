@@ -14,7 +14,10 @@
                                              customer, else the visitor's session)
 
 Each renders accessible product cards from the cached lists (no computation) and carries the
-``recommendation_id`` of every item so ``widgets.js`` can record impressions and clicks.
+``recommendation_id`` of every item so ``widgets.js`` can record impressions and clicks. Each
+widget's read is timed and counted under the model version it served, as the recommendation API's
+are (``experiments.readstats.timed_read``: in memory, no query or cache round trip), so a canary
+rollout's guardrails see a storefront's reads.
 
 A product appears in one widget per page: each widget skips the products the widgets rendered
 before it on the same page (in template order), and fills up from further down its own list.
@@ -22,6 +25,7 @@ before it on the same page (in template order), and fills up from further down i
 session's once the visitor has browsed), not the trending fallback, for pages with their own
 trending widget; a subject in an experiment on the placement sees their variant's list either way.
 """
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -30,6 +34,7 @@ from django import template
 from electroshop.conf import electroshop_settings
 from electroshop.api.visitors import visitor_session_id
 from electroshop.seam import get_adapter
+from experiments.readstats import timed_read
 
 from .. import lists, selectors
 
@@ -51,6 +56,11 @@ def _id(value: Any) -> int | None:
 PERSONAL_SOURCES = {"personalized", "session"}
 # How far down its own list a widget may look to replace products shown by earlier widgets.
 DEDUPE_HEADROOM = 24
+
+
+def _read(read: Callable[[], selectors.RecommendationList | None]) -> selectors.RecommendationList | None:
+    """One widget's list, its read counted for the canary's guardrails (a failure too, then re-raised)."""
+    return timed_read(read, version_of=lambda result: result.model_version if result is not None else None)
 
 
 def _shown_on_page(context) -> set[int]:
@@ -94,13 +104,13 @@ def recommended_for(context, customer=None, limit: int = 8, title: str | None = 
     limit, read = _limits(context, limit, electroshop_settings.RECOMMENDATIONS_MAX_LIMIT)
     customer_id = _id(customer) if customer is not None else _customer_of(context)
     if customer_id is not None:
-        result = selectors.recommendations_for_customer(customer_id=customer_id, limit=read,
-                                                        category_id=_id(category))
+        result = _read(lambda: selectors.recommendations_for_customer(customer_id=customer_id, limit=read,
+                                                                      category_id=_id(category)))
     else:
         request = context.get("request")
-        result = selectors.recommendations_for_session(
-            session_id=visitor_session_id(request, create=False) if request is not None else "", limit=read,
-            category_id=_id(category))
+        session_id = visitor_session_id(request, create=False) if request is not None else ""
+        result = _read(lambda: selectors.recommendations_for_session(session_id=session_id, limit=read,
+                                                                     category_id=_id(category)))
     # fallback=False hides the trending stand-in, never an experiment variant's list (nor a holdout's
     # exposure): leaving out a bucketed subject would skew its experiment
     if not fallback and result is not None and result.source not in PERSONAL_SOURCES and result.experiment is None:
@@ -111,14 +121,14 @@ def recommended_for(context, customer=None, limit: int = 8, title: str | None = 
 @register.inclusion_tag("recommendations/widget.html", takes_context=True)
 def similar_products(context, product, limit: int = 8, title: str | None = None) -> dict:
     limit, read = _limits(context, limit, 50)
-    result = selectors.similar_products(product_id=_id(product), limit=read, **_viewer_of(context))
+    result = _read(lambda: selectors.similar_products(product_id=_id(product), limit=read, **_viewer_of(context)))
     return _widget(context, result, title=title or TITLES["similar"], kind="similar", limit=limit)
 
 
 @register.inclusion_tag("recommendations/widget.html", takes_context=True)
 def bought_together(context, product, limit: int = 4, title: str | None = None) -> dict:
     limit, read = _limits(context, limit, 50)
-    result = selectors.bought_together(product_id=_id(product), limit=read, **_viewer_of(context))
+    result = _read(lambda: selectors.bought_together(product_id=_id(product), limit=read, **_viewer_of(context)))
     return _widget(context, result, title=title or TITLES["bought_together"], kind="bought-together", limit=limit)
 
 
@@ -126,8 +136,8 @@ def bought_together(context, product, limit: int = 4, title: str | None = None) 
 def cart_complements(context, products, limit: int = 4, title: str | None = None) -> dict:
     ids = [_id(getattr(p, "product", p)) for p in products]  # a cart line stands for its product
     limit, read = _limits(context, limit, 50)
-    result = selectors.cart_complements(product_ids=[i for i in ids if i is not None], limit=read,
-                                        **_viewer_of(context))
+    result = _read(lambda: selectors.cart_complements(product_ids=[i for i in ids if i is not None], limit=read,
+                                                      **_viewer_of(context)))
     if result is not None and result.source != "bought_together":
         # No complements known for these products: the trending list is titled as what it is.
         return _widget(context, result, title=None, kind="cart", limit=limit)
@@ -137,7 +147,7 @@ def cart_complements(context, products, limit: int = 4, title: str | None = None
 @register.inclusion_tag("recommendations/widget.html", takes_context=True)
 def trending(context, category=None, limit: int = 8, title: str | None = None) -> dict:
     limit, read = _limits(context, limit, 50)
-    result = selectors.trending(category_id=_id(category), limit=read, **_viewer_of(context))
+    result = _read(lambda: selectors.trending(category_id=_id(category), limit=read, **_viewer_of(context)))
     return _widget(context, result, title=title or TITLES["trending"], kind="trending", limit=limit)
 
 
@@ -145,8 +155,9 @@ def trending(context, category=None, limit: int = 8, title: str | None = None) -
 def new_in(context, category=None, limit: int = 8, title: str | None = None) -> dict:
     limit, read = _limits(context, limit, 50)
     request = context.get("request")
-    result = lists.new_in(category_id=_id(category), limit=read, customer_id=_customer_of(context),
-                          session_id=visitor_session_id(request, create=False) if request is not None else "")
+    result = _read(lambda: lists.new_in(
+        category_id=_id(category), limit=read, customer_id=_customer_of(context),
+        session_id=visitor_session_id(request, create=False) if request is not None else ""))
     return _widget(context, result, title=title or TITLES["new"], kind="new-in", limit=limit)
 
 
@@ -154,7 +165,7 @@ def new_in(context, category=None, limit: int = 8, title: str | None = None) -> 
 def buy_again(context, customer=None, limit: int = 8, title: str | None = None) -> dict:
     limit, read = _limits(context, limit, 50)
     customer_id = _id(customer) if customer is not None else _customer_of(context)
-    result = lists.buy_again(customer_id=customer_id, limit=read) if customer_id is not None else None
+    result = _read(lambda: lists.buy_again(customer_id=customer_id, limit=read)) if customer_id is not None else None
     return _widget(context, result, title=title or TITLES["buy_again"], kind="buy-again", limit=limit)
 
 
@@ -164,7 +175,7 @@ def recently_viewed(context, customer=None, limit: int = 8, title: str | None = 
     customer_id = _id(customer) if customer is not None else _customer_of(context)
     request = context.get("request")
     session_id = visitor_session_id(request, create=False) if request is not None and customer_id is None else ""
-    result = (lists.recently_viewed(customer_id=customer_id, session_id=session_id, limit=read)
+    result = (_read(lambda: lists.recently_viewed(customer_id=customer_id, session_id=session_id, limit=read))
               if customer_id is not None or session_id else None)
     return _widget(context, result, title=title or TITLES["recently_viewed"], kind="recently-viewed", limit=limit)
 

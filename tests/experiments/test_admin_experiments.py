@@ -45,6 +45,23 @@ def test_bad_variants_are_refused_in_the_form(admin_client):
     assert not Experiment.objects.exists()
 
 
+def test_a_version_variant_is_refused_on_the_session_placement_in_the_form(admin_client):
+    from django.utils import timezone
+
+    from electroshop.mlops import services as registry
+
+    version = registry.register_model_version(app="recommendations", kind="hybrid", as_of=timezone.now())
+    registry.mark_version_ready(version_id=version.pk)
+    form = {"name": "old model", "placement": "session", "mode": "ab", "primary_metric": "ctr",
+            "min_arm_weight": "0.01", "minimum_detectable_effect": "0.1",
+            **_inline("variants", [(0, "A", "1", f"version:{version.version}"), (1, "B", "1", "active")])}
+    response = admin_client.post(reverse("admin:experiments_experiment_add"), form)
+    assert response.status_code == 200 and b"built live by the active model only" in response.content
+    assert not Experiment.objects.exists()
+    response = admin_client.post(reverse("admin:experiments_experiment_add"), {**form, "placement": "customer"})
+    assert response.status_code == 302 and Experiment.objects.get().placement == "customer"
+
+
 def test_the_change_page_shows_results_and_the_bandit_weights_chart(admin_client):
     experiment = lifecycle.create_experiment(
         name="arms", placement="session", mode="bandit", primary_metric="ctr",

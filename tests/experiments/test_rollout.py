@@ -14,7 +14,7 @@ from experiments import readstats
 from experiments import rollout as rollouts
 from experiments.ml.canary import KpiComparison
 from experiments.models import Experiment, Rollout, RolloutStep
-from experiments.rollout import RolloutError, advance_rollouts, rollback_rollout, start_rollout
+from experiments.rollout import RolloutBusy, RolloutError, advance_rollouts, rollback_rollout, start_rollout
 from experiments.selectors import canary_assignment, forget_running_experiments
 
 T = timezone.now().replace(microsecond=0)
@@ -183,16 +183,17 @@ def test_holds_are_recorded_when_a_check_changes_or_hourly(versions, kpi):
     assert rollout.steps.count() == 4
 
 
-def test_a_new_rollout_supersedes_the_running_one(versions, kpi):
+def test_a_second_rollout_of_the_app_is_refused_while_one_runs(versions, kpi):
     _, candidate = versions
-    old = start_rollout(candidate=candidate, now=T)
+    running = start_rollout(candidate=candidate, now=T)
     newer = _version()
-    new = start_rollout(candidate=newer, now=T + timedelta(hours=2))
-    old.refresh_from_db()
-    assert old.status == "rolled_back" and old.reason == f"superseded by v{newer.version}"
-    assert list(Rollout.objects.filter(status="running")) == [new]
-    assignment = canary_assignment(subject=next(iter(_on_candidate())))
-    assert assignment.version_id == newer.pk
+    with pytest.raises(RolloutBusy, match=f"the canary rollout of v{candidate.version} is running") as refused:
+        start_rollout(candidate=newer, now=T + timedelta(hours=2))
+    assert refused.value.running == running
+    running.refresh_from_db()
+    assert running.status == "running" and list(Rollout.objects.all()) == [running]
+    assert ModelVersion.objects.get(pk=newer.pk).status == "ready"
+    assert canary_assignment(subject=next(iter(_on_candidate()))).version_id == candidate.pk
 
 
 def test_a_version_activated_by_hand_ends_the_rollout(versions, kpi):
