@@ -24,15 +24,11 @@ class VariantFormSet(forms.BaseInlineFormSet):
                                        strategy=f.cleaned_data.get("strategy", ""),
                                        list_length=f.cleaned_data.get("list_length"))
                  for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
-<<<<<<< HEAD
-        errors = lifecycle.validate_variants(specs)
+        errors = lifecycle.validate_variants(specs, placement=self.instance.placement)
         parent = self.instance
         errors.update(lifecycle.design_errors(min_arm_weight=parent.min_arm_weight,
                                               minimum_detectable_effect=parent.minimum_detectable_effect,
                                               variant_count=len(specs)))
-=======
-        errors = lifecycle.validate_variants(specs, placement=self.instance.placement)
->>>>>>> rollfix
         if errors:
             raise forms.ValidationError([message for messages in errors.values() for message in messages])
 

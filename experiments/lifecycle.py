@@ -100,17 +100,9 @@ def create_experiment(*, name: str, placement: str, mode: str, primary_metric: s
     unknown = [m for m in guardrail_metrics or [] if m not in Metric.values]
     if unknown:
         errors["guardrail_metrics"] = [f"unknown metric {m!r}" for m in unknown]
-<<<<<<< HEAD
     errors.update(design_errors(min_arm_weight=min_arm_weight, minimum_detectable_effect=minimum_detectable_effect,
                                 variant_count=len(variants)))
-    errors.update(validate_variants(variants))
-=======
-    if not 0 <= min_arm_weight <= 1 / max(len(variants), 1):
-        errors["min_arm_weight"] = ["must be between 0 and 1 / the number of variants"]
-    if not 0 < minimum_detectable_effect < 10:
-        errors["minimum_detectable_effect"] = ["must be a relative lift above 0 (0.1 = +10%)"]
     errors.update(validate_variants(variants, placement=placement))
->>>>>>> rollfix
     if errors:
         raise ExperimentError(errors)
     experiment = Experiment.objects.create(

@@ -4,6 +4,15 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
+def fill_version_numbers(apps, schema_editor):
+    """Rollouts started before the numbers were kept: take them from their versions."""
+    Rollout = apps.get_model("experiments", "Rollout")
+    for rollout in Rollout.objects.select_related("candidate_version", "control_version"):
+        rollout.candidate_number = rollout.candidate_version.version if rollout.candidate_version else 0
+        rollout.control_number = rollout.control_version.version if rollout.control_version else 0
+        rollout.save(update_fields=["candidate_number", "control_number"])
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -45,4 +54,5 @@ class Migration(migrations.Migration):
             model_name='experiment',
             constraint=models.UniqueConstraint(condition=models.Q(('status', 'running')), fields=('placement',), name='experiments_one_running_per_placement'),
         ),
+        migrations.RunPython(fill_version_numbers, migrations.RunPython.noop),
     ]
