@@ -122,6 +122,10 @@ DEFAULTS: dict[str, Any] = {
     # this many days before the order (the last such click is credited).
     "EXPERIMENTS_ATTRIBUTION_DAYS": 7,
     "EXPERIMENTS_EVENT_BATCH_SIZE": 50000,  # events read (and committed) at a time
+    # An event id missing when read (its transaction had not committed: ids are taken in order, commits
+    # are not) is looked for again by every run for this long, then taken as rolled back
+    # (experiments/event_ranges.py); an event committed later than this after that read is not counted.
+    "EXPERIMENTS_EVENT_SETTLE_SECONDS": 900,
     # Orders are read again this far back of where the previous run stopped, so an order committed late,
     # or a click posted after its order was first read, is still attributed (a sale counts once).
     "EXPERIMENTS_ORDER_OVERLAP_MINUTES": 15,

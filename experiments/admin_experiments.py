@@ -12,7 +12,7 @@ from django.utils.safestring import SafeString
 from electroshop.mlops.charts import ChartData, Series, line_chart
 
 from . import kpi_selectors, lifecycle, selectors
-from .models import BanditWeights, Experiment, Metric, Variant
+from .models import HOLDOUT, BanditWeights, Experiment, Metric, Variant
 
 
 class VariantFormSet(forms.BaseInlineFormSet):
@@ -125,14 +125,16 @@ class ExperimentAdmin(admin.ModelAdmin):
 
 
 def daily_metric_chart(experiment: Experiment) -> SafeString | None:
-    """The primary metric per day and variant (each day's subjects), one line per variant."""
-    rows = kpi_selectors.variant_days(experiment.pk)
+    """The primary metric per day and variant (each day's subjects), one line per variant; with a holdout,
+    conversion and revenue count every order after exposure, as the results do."""
+    variants = list(experiment.variants.all())
+    rows = kpi_selectors.variant_days(experiment.pk, all_orders=any(v.strategy == HOLDOUT for v in variants))
     if not rows:
         return None
     days = sorted({row["day"] for row in rows})
     found = {(row["day"], row["variant"]): row for row in rows}
     metric = {"ctr": "ctr", "conversion": "conversion_rate"}.get(experiment.primary_metric, "revenue_per_subject")
-    names = [v.name for v in experiment.variants.all()]
+    names = [v.name for v in variants]
     denominator = "impressions" if metric == "ctr" else "subjects"
 
     def value(day, name) -> float | None:  # a day without the metric's denominator has no point

@@ -4,7 +4,10 @@
 it to ``Activity`` (per UTC day, list group and subject):
 
 * **Events** with a ``recommendation_id`` (impressions, clicks, add-to-carts as ``cart``, purchases), read
-  by id after the cursor, ``EXPERIMENTS_EVENT_BATCH_SIZE`` at a time. The id names the list's group
+  by id, ``EXPERIMENTS_EVENT_BATCH_SIZE`` at a time, from the unread id ranges of ``event_ranges``: each
+  run queues the ids up to the highest visible, and ids missing when read (a transaction that commits
+  late, out of id order) are looked for again by every run for ``EXPERIMENTS_EVENT_SETTLE_SECONDS``, so
+  an event committed late is still counted, once. The id names the list's group
   (``bucketing.parse_recommendation_id``): placement, strategy, model version, and the experiment and
   variant (its name from the ``Variant`` of that experiment and position; an experiment that does not
   exist, or a position it has no variant at, counts as no experiment: 0 and ""). The subject is
@@ -19,7 +22,7 @@ it to ``Activity`` (per UTC day, list group and subject):
   the product's price from ``product_summaries``, one unit: events carry no amount), and an order of
   the list's group on the event's day.
 * **Orders**: order lines read by their order's time, from where the previous run stopped less
-  ``EXPERIMENTS_ORDER_OVERLAP_MINUTES`` (a day at a time on a first run, which starts at the first click
+  ``EXPERIMENTS_ORDER_OVERLAP_MINUTES`` (a day at a time on a first run, which starts at the first event
   with a ``recommendation_id``). A line of a customer's order whose customer clicked the same product in
   a list within ``EXPERIMENTS_ATTRIBUTION_DAYS`` before the order is a ``Conversion`` of the last such
   click's list (revenue: quantity x unit price, the order's lines of one product together) and an order
@@ -27,15 +30,28 @@ it to ``Activity`` (per UTC day, list group and subject):
   (``not_demand_statuses``: cancelled, refunded) are skipped; an order cancelled after it was counted
   stays counted. Guest orders carry no session in the seam's order lines: they are attributed only
   through purchase events.
+* **Orders of exposed subjects** (``all_orders``, ``all_revenue``: what a holdout, which shows no list,
+  is compared on): every order of a customer placed while an experiment ran (from its start to its
+  stop), attributed to a list or not, counts once in that experiment when the customer had an exposure
+  in it (any ``Activity`` row of the experiment) on the order's day or before: 1 in ``all_orders`` and
+  its revenue (quantity x unit price over its lines) in ``all_revenue``, on the customer's row of the
+  order's day in the list group of their latest exposure in the experiment up to that day (the row of
+  the latest day; of several that day, the one created last), created when the customer has none that
+  day. Exposures are known per day, so an order earlier on the day of the first exposure counts too;
+  the rule is the same for every variant, so arms compare alike. Demand statuses only, and no guests
+  (no subject). These totals count each batch's orders from where the previous batch's totals stopped
+  up to its end less the overlap: consecutive windows, so an order counts once, and an order committed
+  up to the overlap late is still in time.
 
-A sale counts once: at most one ``Conversion`` per list, product and subject, and an order line is not
-counted when the subject's purchase event for the same product was, within the attribution window (nor
-the other way round). Re-reading orders in the overlap is therefore harmless.
+A sale counts once: at most one ``Conversion`` per list, product and subject, at most one per order line
+(order and product: a click on another list posted after the line was credited does not move or repeat
+the sale), and an order line is not counted when the subject's purchase event for the same product was,
+within the attribution window (nor the other way round). Re-reading orders in the overlap is therefore
+harmless; the checks run before the insert, so no statement fails inside the batch's transaction.
 
 Each batch is one transaction that first locks the cursor row (``Cursor`` named ``attribution``:
-``position`` the last event id read, ``moment`` the time orders were read up to), so two runs at once
-take turns. Events are read up to the highest id at the start of the run; an event whose transaction
-commits after a higher id was read is not counted.
+``position`` the highest event id queued, ``moment`` the time orders were read up to), so two runs at
+once take turns.
 """
 from __future__ import annotations
 
@@ -49,15 +65,16 @@ from typing import Any
 
 import pandas as pd
 from django.db import transaction
-from django.db.models import Max, Min
+from django.db.models import Max, Min, Q
 from django.utils import timezone
 
 from electroshop.conf import electroshop_settings
 from electroshop.seam import get_adapter
 from electroshop.seam.adapter import EventType
 
+from . import event_ranges
 from .bucketing import ListTag, parse_recommendation_id, subject_key
-from .models import Activity, Conversion, Cursor, Variant
+from .models import Activity, Conversion, Cursor, Experiment, Variant
 
 CURSOR = "attribution"
 COUNTED_EVENTS = (EventType.IMPRESSION, EventType.CLICK, EventType.CART, EventType.PURCHASE)
@@ -78,6 +95,11 @@ class Tally:
     add_to_carts: int = 0
     orders: int = 0
     revenue: Decimal = Decimal("0")
+    all_orders: int = 0
+    all_revenue: Decimal = Decimal("0")
+
+
+COUNTED = ("impressions", "clicks", "add_to_carts", "orders", "revenue", "all_orders", "all_revenue")
 
 
 @dataclass(frozen=True)
@@ -167,20 +189,18 @@ class _Batch:
                 created.append(row)
             else:
                 changed.append(row)
-            row.impressions += tally.impressions
-            row.clicks += tally.clicks
-            row.add_to_carts += tally.add_to_carts
-            row.orders += tally.orders
-            row.revenue += tally.revenue
-        Activity.objects.bulk_update(changed, ["impressions", "clicks", "add_to_carts", "orders", "revenue"],
-                                     batch_size=CHUNK)
+            for name in COUNTED:
+                setattr(row, name, getattr(row, name) + getattr(tally, name))
+        Activity.objects.bulk_update(changed, list(COUNTED), batch_size=CHUNK)
         Activity.objects.bulk_create(created, batch_size=CHUNK)
         return {key[:-1] for key in self.tallies}
 
 
 def _new_sales(candidates: list[Candidate]) -> list[Candidate]:
-    """Those candidates not yet counted: no conversion of the same list, product and subject, and none of
-    the other source (purchase event vs order) for the same product and subject within the window."""
+    """Those candidates not yet counted: no conversion of the same list, product and subject, none of the
+    same order line (order and product), and none of the other source (purchase event vs order) for the
+    same product and subject within the window. Checked here, before the insert: a unique violation
+    would abort the batch's transaction on PostgreSQL."""
     window = timedelta(days=float(electroshop_settings.EXPERIMENTS_ATTRIBUTION_DAYS))
     seen: dict[tuple[str, int], list[tuple[str, str, datetime]]] = defaultdict(list)
     wanted = {(c.subject, c.product_id) for c in candidates}
@@ -189,13 +209,21 @@ def _new_sales(candidates: list[Candidate]) -> list[Candidate]:
                 subject__in=chunk).values_list("subject", "product_id", "list_id", "source", "occurred_at"):
             if (subject, product_id) in wanted:
                 seen[(subject, product_id)].append((list_id, source, occurred_at))
+    lines = {(c.order_id, c.product_id) for c in candidates if c.order_id is not None}
+    sold: set[tuple[int, int]] = set()
+    for chunk in _chunks(sorted({order_id for order_id, _ in lines})):
+        sold |= {line for line in Conversion.objects.filter(order_id__in=chunk).values_list("order_id", "product_id")
+                 if line in lines}
     accepted = []
     for c in candidates:
         earlier = seen[(c.subject, c.product_id)]
-        if any(list_id == c.tag.list_id or (source != c.source and abs(at - c.occurred_at) <= window)
-               for list_id, source, at in earlier):
+        if (c.order_id, c.product_id) in sold or any(
+                list_id == c.tag.list_id or (source != c.source and abs(at - c.occurred_at) <= window)
+                for list_id, source, at in earlier):
             continue
         earlier.append((c.tag.list_id, c.source, c.occurred_at))
+        if c.order_id is not None:
+            sold.add((c.order_id, c.product_id))
         accepted.append(c)
     return accepted
 
@@ -211,25 +239,36 @@ def _money(value: Any) -> Decimal:
 
 # --- events ---------------------------------------------------------------------------------------
 
-def _attribute_events(report: dict, progress: Callable[[int], None] | None) -> None:
-    event_model = get_adapter().event_model
-    upper = event_model.objects.aggregate(top=Max("pk"))["top"] or 0
+def _attribute_events(now: datetime, report: dict, progress: Callable[[int], None] | None) -> None:
+    """Queue the ids up to the highest visible, read every unread range once (``event_ranges``), then
+    forget the ranges that have waited long enough."""
+    events = get_adapter().event_model.objects
     size = max(1, int(electroshop_settings.EXPERIMENTS_EVENT_BATCH_SIZE))
+    with transaction.atomic():
+        event_ranges.queue_new_ids(cursor=_locked_cursor(), upper=events.aggregate(top=Max("pk"))["top"] or 0,
+                                   now=now)
+    done = 0  # this run has read every unread range up to this id
     while True:
         with transaction.atomic():
-            cursor = _locked_cursor()
-            if cursor.position >= upper:
-                return
-            rows = list(event_model.objects.filter(pk__gt=cursor.position, pk__lte=upper, event_type__in=COUNTED_EVENTS)
-                        .exclude(recommendation_id="").order_by("pk")
-                        .values_list("pk", "event_type", "customer_id", "session_id", "product_id", "occurred_at",
-                                     "recommendation_id")[:size])
+            _locked_cursor()
+            ranges = event_ranges.ranges_to_read(after=done)
+            if not ranges:
+                break
+            within = event_ranges.covering(ranges)
+            rows = list(events.filter(within, event_type__in=COUNTED_EVENTS).exclude(recommendation_id="")
+                        .order_by("pk").values_list("pk", "event_type", "customer_id", "session_id", "product_id",
+                                                    "occurred_at", "recommendation_id")[:size])
+            done = rows[-1][0] if len(rows) == size else ranges[-1].last
+            present = events.filter(within, pk__lte=done).order_by("pk").values_list("pk", flat=True)
+            event_ranges.replace_read(ranges, through=done, present=present.iterator(chunk_size=10000))
             report["touched"] |= _count_events(rows, report)
-            cursor.position = rows[-1][0] if len(rows) == size else upper
-            cursor.save(update_fields=["position"])
         report["events_read"] += len(rows)
         if progress is not None:
             progress(len(rows))
+    with transaction.atomic():
+        _locked_cursor()
+        event_ranges.drop_settled(
+            now=now, settle=timedelta(seconds=float(electroshop_settings.EXPERIMENTS_EVENT_SETTLE_SECONDS)))
 
 
 def _count_events(rows: list[tuple], report: dict) -> set[DayGroup]:
@@ -273,8 +312,8 @@ def _not_demand_statuses(adapter: Any) -> tuple[str, ...]:
     return tuple(statuses() if callable(statuses) else statuses)
 
 
-def _first_click_at() -> datetime | None:
-    return (get_adapter().event_model.objects.filter(event_type=EventType.CLICK).exclude(recommendation_id="")
+def _first_list_event_at() -> datetime | None:
+    return (get_adapter().event_model.objects.filter(event_type__in=COUNTED_EVENTS).exclude(recommendation_id="")
             .aggregate(first=Min("occurred_at"))["first"])
 
 
@@ -284,8 +323,8 @@ def _attribute_orders(now: datetime, report: dict, progress: Callable[[int], Non
         with transaction.atomic():
             cursor = _locked_cursor()
             if cursor.moment is None:
-                since = _first_click_at()
-                if since is None:  # nothing was clicked in a list: no order can be attributed yet
+                since = _first_list_event_at()
+                if since is None:  # no list was shown: no order can be attributed yet
                     return
             else:
                 since = cursor.moment - overlap
@@ -294,7 +333,9 @@ def _attribute_orders(now: datetime, report: dict, progress: Callable[[int], Non
                 return
             until = min(start + ORDER_READ, now)
             lines = get_adapter().order_lines_frame(since=since, until=until)
-            report["touched"] |= _count_orders(lines, report)
+            # the exposed-order totals of this batch: from where the previous batch's stopped (its
+            # until less the overlap, this batch's since) to this one's until less the overlap
+            report["touched"] |= _count_orders(lines, report, totals_before=until - overlap)
             cursor.moment = until
             cursor.save(update_fields=["moment"])
         report["order_lines_read"] += len(lines)
@@ -304,13 +345,16 @@ def _attribute_orders(now: datetime, report: dict, progress: Callable[[int], Non
             return
 
 
-def _sales(lines: pd.DataFrame, adapter: Any) -> list[tuple[int, int, int, datetime, Decimal]]:
-    """(order_id, customer_id, product_id, created_at, revenue) per order and product of customers'
-    orders that count as demand."""
-    lines = lines[lines["customer_id"].notna() & lines["product_id"].notna()]
+def _demand_lines(lines: pd.DataFrame, adapter: Any) -> pd.DataFrame:
+    """The lines of customers' orders (guests have no subject) whose status counts as demand."""
+    lines = lines[lines["customer_id"].notna()]
     statuses = _not_demand_statuses(adapter)
-    if statuses:
-        lines = lines[~lines["status"].isin(statuses)]
+    return lines[~lines["status"].isin(statuses)] if statuses else lines
+
+
+def _sales(lines: pd.DataFrame) -> list[tuple[int, int, int, datetime, Decimal]]:
+    """(order_id, customer_id, product_id, created_at, revenue) per order and product of ``_demand_lines``."""
+    lines = lines[lines["product_id"].notna()]
     sales: dict[tuple[int, int, int], list] = {}
     for order_id, customer_id, product_id, quantity, unit_price, created_at in lines[
             ["order_id", "customer_id", "product_id", "quantity", "unit_price", "created_at"]].itertuples(index=False):
@@ -320,11 +364,10 @@ def _sales(lines: pd.DataFrame, adapter: Any) -> list[tuple[int, int, int, datet
     return [(*key, created_at, revenue) for key, (created_at, revenue) in sales.items()]
 
 
-def _count_orders(lines: pd.DataFrame, report: dict) -> set[DayGroup]:
-    adapter = get_adapter()
-    sales = _sales(lines, adapter) if len(lines) else []
+def _order_candidates(sales: list[tuple[int, int, int, datetime, Decimal]], adapter: Any) -> list[Candidate]:
+    """Each sale's conversion of the last list its customer clicked the product in, within the window."""
     if not sales:
-        return set()
+        return []
     window = timedelta(days=float(electroshop_settings.EXPERIMENTS_ATTRIBUTION_DAYS))
     first, last = min(s[3] for s in sales), max(s[3] for s in sales)
     clicks: dict[tuple[int, int], list[tuple[datetime, int, str]]] = defaultdict(list)
@@ -344,8 +387,59 @@ def _count_orders(lines: pd.DataFrame, report: dict) -> set[DayGroup]:
                                             subject=subject_key(customer_id=customer_id), order_id=order_id,
                                             source=Conversion.Source.ORDER, revenue=revenue, occurred_at=created_at))
                 break
+    return candidates
+
+
+def _add_exposed_orders(batch: _Batch, lines: pd.DataFrame) -> None:
+    """Each order of ``lines`` (``_demand_lines``) in ``all_orders`` / ``all_revenue`` of every experiment
+    that ran when it was placed and in which its customer had an exposure by the order's day, on the row
+    of the customer's latest exposure group there (module docstring)."""
+    orders: dict[int, list] = {}  # order id -> [subject, created_at, revenue]
+    for order_id, customer_id, quantity, unit_price, created_at in lines[
+            ["order_id", "customer_id", "quantity", "unit_price", "created_at"]].itertuples(index=False):
+        entry = orders.setdefault(int(order_id), [subject_key(customer_id=int(customer_id)),
+                                                  created_at.to_pydatetime(), Decimal("0")])
+        entry[2] += _money(unit_price) * int(quantity)
+    if not orders:
+        return
+    first, last = min(o[1] for o in orders.values()), max(o[1] for o in orders.values())
+    periods = {pk: (started, stopped) for pk, started, stopped in Experiment.objects.filter(
+        Q(stopped_at__isnull=True) | Q(stopped_at__gte=first), started_at__lte=last).values_list(
+        "pk", "started_at", "stopped_at")}
+    if not periods:
+        return
+    # subject -> experiment -> [((day, pk), group)]: the subject's rows in the experiment up to the last day
+    exposures: dict[str, dict[int, list[tuple[tuple[date, int], Group]]]] = defaultdict(lambda: defaultdict(list))
+    for chunk in _chunks(sorted({o[0] for o in orders.values()})):
+        for experiment_id, subject, day, pk, placement, strategy, model_version, variant in Activity.objects.filter(
+                experiment_id__in=list(periods), subject__in=chunk,
+                day__gte=utc_day(min(started for started, _ in periods.values())), day__lte=utc_day(last),
+        ).values_list("experiment_id", "subject", "day", "pk", "placement", "strategy", "model_version", "variant"):
+            exposures[subject][experiment_id].append(((day, pk), (placement, strategy, model_version, experiment_id,
+                                                                  variant)))
+    for subject, created_at, revenue in orders.values():
+        day = utc_day(created_at)
+        for experiment_id, rows in exposures.get(subject, {}).items():
+            started, stopped = periods[experiment_id]
+            latest = max((row for row in rows if row[0][0] <= day), default=None)
+            if latest is None or created_at < started or (stopped is not None and created_at > stopped):
+                continue
+            tally = batch.tallies[(day, *latest[1], subject)]
+            tally.all_orders += 1
+            tally.all_revenue += revenue
+
+
+def _count_orders(lines: pd.DataFrame, report: dict, *, totals_before: datetime) -> set[DayGroup]:
+    """Conversions of the lines' sales, and the exposed-order totals of the lines placed before
+    ``totals_before``."""
+    if lines.empty:
+        return set()
+    adapter = get_adapter()
+    lines = _demand_lines(lines, adapter)
+    candidates = _order_candidates(_sales(lines), adapter)
     batch = _Batch(_Groups(c.tag for c in candidates))
     batch.convert(candidates)
+    _add_exposed_orders(batch, lines[lines["created_at"] < totals_before])
     report["conversions"] += batch.conversions
     return batch.write()
 
@@ -361,6 +455,6 @@ def attribute_new_activity(*, now: datetime | None = None,
     now = now or timezone.now()
     report: dict[str, Any] = {"events_read": 0, "events_skipped": 0, "order_lines_read": 0, "conversions": 0,
                               "touched": set()}
-    _attribute_events(report, progress)
+    _attribute_events(now, report, progress)
     _attribute_orders(now, report, progress)
     return report

@@ -91,8 +91,9 @@ def experiment_names(experiment_ids: Iterable[int]) -> dict[int, str]:
     return dict(Experiment.objects.filter(pk__in=wanted).values_list("pk", "name")) if wanted else {}
 
 
-def variant_days(experiment_id: int) -> list[dict[str, Any]]:
-    """Per day and variant of one experiment (each subject once per day and variant): its admin chart."""
+def variant_days(experiment_id: int, *, all_orders: bool = False) -> list[dict[str, Any]]:
+    """Per day and variant of one experiment (each subject once per day and variant): its admin chart.
+    ``all_orders``: orders and revenue of every order after exposure (an experiment with a holdout)."""
     rows = (Activity.objects.filter(experiment_id=experiment_id).values("day", "variant")
-            .annotate(**activity_sums(distinct_subjects=True)).order_by("day", "variant"))
+            .annotate(**activity_sums(distinct_subjects=True, all_orders=all_orders)).order_by("day", "variant"))
     return [with_rates(clean_sums(row)) for row in rows]

@@ -1,7 +1,9 @@
 """Daily KPIs: ``DailyKpi`` rows summed from ``Activity`` for the (day, group) keys whose activity changed.
 
 A subject is counted in a day's group when it has an ``Activity`` row there: an impression, an exposure
-(a holdout's list-level impression), a click, an add-to-cart or an attributed order. Rates:
+(a holdout's list-level impression), a click, an add-to-cart, an attributed order, or an order after an
+exposure in an experiment (``all_orders``, on the group of the subject's latest exposure). Orders,
+converting subjects and revenue are the attributed ones. Rates:
 ``ctr`` = clicks / impressions, ``conversion_rate`` = converting subjects / subjects,
 ``revenue_per_subject`` = revenue / subjects, ``average_order_value`` = revenue / orders (0 when the
 denominator is 0).
@@ -37,16 +39,20 @@ def with_rates(counts: dict) -> dict:
             "average_order_value": _ratio(revenue, counts["orders"])}
 
 
-def activity_sums(*, distinct_subjects: bool) -> dict:
+def activity_sums(*, distinct_subjects: bool, all_orders: bool = False) -> dict:
     """The aggregates of Activity rows behind every KPI, named ``total_<kpi>`` (an aggregate may not take
     the name of a field it reads); ``clean_sums`` names them back. Within one day and group each subject
-    has one row; over several days or groups ``distinct_subjects`` counts each subject once."""
+    has one row; over several days or groups ``distinct_subjects`` counts each subject once. With
+    ``all_orders`` the orders, converting subjects and revenue are those of every order after exposure
+    (``all_orders``, ``all_revenue``: how an experiment with a holdout is compared) instead of the
+    attributed ones."""
     def subjects(condition: Q | None = None) -> Count:
         return Count("subject", distinct=True, filter=condition) if distinct_subjects else Count("pk", filter=condition)
 
+    orders, revenue = ("all_orders", "all_revenue") if all_orders else ("orders", "revenue")
     sums = {"impressions": Sum("impressions"), "subjects": subjects(), "clicking_subjects": subjects(Q(clicks__gt=0)),
-            "clicks": Sum("clicks"), "add_to_carts": Sum("add_to_carts"), "orders": Sum("orders"),
-            "converting_subjects": subjects(Q(orders__gt=0)), "revenue": Sum("revenue")}
+            "clicks": Sum("clicks"), "add_to_carts": Sum("add_to_carts"), "orders": Sum(orders),
+            "converting_subjects": subjects(Q(**{f"{orders}__gt": 0})), "revenue": Sum(revenue)}
     return {f"{PREFIX}{name}": aggregate for name, aggregate in sums.items()}
 
 

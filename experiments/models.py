@@ -83,6 +83,9 @@ class Experiment(models.Model):
         return f"{self.name} ({self.placement}, {self.status})"
 
 
+HOLDOUT = "none"  # the strategy of a variant that shows no list
+
+
 class Variant(models.Model):
     experiment = models.ForeignKey(Experiment, on_delete=models.CASCADE, related_name="variants")
     name = models.CharField(max_length=40)

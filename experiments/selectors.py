@@ -15,7 +15,7 @@ from electroshop.conf import electroshop_settings
 from electroshop.mlops.models import ModelVersion
 
 from .bucketing import pick, position_in_unit
-from .models import Experiment, Variant
+from .models import HOLDOUT, Experiment, Variant
 
 RUNNING_KEY = "experiments:running"
 
@@ -105,8 +105,10 @@ def stored_results(experiment: Experiment) -> dict[str, Any]:
     counted yet (``computed_at`` null)."""
     if experiment.results:
         return experiment.results
+    variants = list(experiment.variants.all())
     return {"experiment": experiment.pk, "name": experiment.name, "status": experiment.status, "mode": experiment.mode,
             "primary_metric": experiment.primary_metric, "srm_p_value": None, "computed_at": None,
+            "order_basis": "all" if any(v.strategy == HOLDOUT for v in variants) else "attributed", "note": None,
             "variants": [{"name": v.name, "strategy": v.strategy, "subjects": 0, "impressions": 0, "clicks": 0,
-                          "ctr": 0.0, "conversions": 0, "conversion_rate": 0.0, "revenue": 0.0, "revenue_per_subject": 0.0}
-                         for v in experiment.variants.all()]}
+                          "ctr": 0.0, "conversions": 0, "conversion_rate": 0.0, "revenue": 0.0, "orders_all": 0,
+                          "revenue_all": 0.0, "revenue_per_subject": 0.0} for v in variants]}

@@ -72,19 +72,28 @@ class VariantResultSerializer(serializers.Serializer):
     impressions = serializers.IntegerField()
     clicks = serializers.IntegerField()
     ctr = serializers.FloatField()
-    conversions = serializers.IntegerField()
-    revenue = serializers.FloatField()
+    conversions = serializers.IntegerField(help_text="orders attributed to the variant's lists")
+    revenue = serializers.FloatField(help_text="their revenue")
+    orders_all = serializers.IntegerField(help_text="every order of the variant's subjects after their exposure")
+    revenue_all = serializers.FloatField(help_text="their revenue")
     revenue_per_subject = serializers.FloatField()
     lift = serializers.FloatField(required=False, allow_null=True, help_text="relative lift over control (0.1 = +10%)")
-    lift_ci = serializers.ListField(child=serializers.FloatField(), required=False, help_text="95% interval of the lift")
+    lift_ci = serializers.ListField(child=serializers.FloatField(), required=False, allow_null=True,
+                                    help_text="95% interval of the lift")
     p_value = serializers.FloatField(required=False, allow_null=True)
-    decision = serializers.ChoiceField(choices=["better", "worse", "no_difference", "need_more_data"], required=False)
+    decision = serializers.ChoiceField(choices=["better", "worse", "no_difference", "need_more_data"], required=False,
+                                       allow_null=True, help_text="null: not comparable (see note)")
+    note = serializers.CharField(required=False, help_text="why the primary metric is not compared")
 
 
 class ResultsSerializer(serializers.Serializer):
     experiment = serializers.IntegerField()
     primary_metric = serializers.CharField()
     srm_p_value = serializers.FloatField(allow_null=True, help_text="sample-ratio mismatch test; below 0.001: alarm")
+    order_basis = serializers.ChoiceField(
+        choices=["attributed", "all"], help_text="the orders conversion and revenue per subject count: those "
+        "attributed to a list, or (with a holdout variant) every order after exposure")
+    note = serializers.CharField(allow_null=True, help_text="what a reader of these results should know")
     computed_at = serializers.DateTimeField(allow_null=True, help_text="when update_experiments computed them")
     variants = VariantResultSerializer(many=True)
 
@@ -108,10 +117,22 @@ BAD_STRATEGY_EXAMPLE = OpenApiExample("an unknown strategy", response_only=True,
     "variants": ["variant 1: 'best' is not a strategy: use active, version:<n>, trending, popular or none"]})
 RESULTS_EXAMPLE = OpenApiExample("results", response_only=True, value={
     "experiment": 3, "name": "trending vs personal", "status": "running", "mode": "ab", "primary_metric": "ctr",
-    "srm_p_value": 0.41, "computed_at": "2026-12-06T10:05:00Z",
+    "srm_p_value": 0.41, "order_basis": "attributed", "note": None, "computed_at": "2026-12-06T10:05:00Z",
     "variants": [
         {"name": "A", "strategy": "trending", "subjects": 1012, "impressions": 5060, "clicks": 41, "ctr": 0.0081,
-         "conversions": 19, "revenue": 2210.5, "revenue_per_subject": 2.18},
+         "conversions": 19, "revenue": 2210.5, "orders_all": 64, "revenue_all": 7410.0, "revenue_per_subject": 2.18},
         {"name": "B", "strategy": "active", "subjects": 988, "impressions": 4940, "clicks": 98, "ctr": 0.0198,
-         "conversions": 51, "revenue": 6120.0, "revenue_per_subject": 6.19, "lift": 1.44, "lift_ci": [0.86, 2.02],
-         "p_value": 0.00001, "decision": "better"}]})
+         "conversions": 51, "revenue": 6120.0, "orders_all": 90, "revenue_all": 10330.0, "revenue_per_subject": 6.19,
+         "lift": 1.44, "lift_ci": [0.86, 2.02], "p_value": 0.00001, "decision": "better"}]})
+HOLDOUT_RESULTS_EXAMPLE = OpenApiExample("results with a holdout control", response_only=True, value={
+    "experiment": 4, "name": "lists vs none", "status": "running", "mode": "ab",
+    "primary_metric": "revenue_per_subject",
+    "srm_p_value": 0.62, "order_basis": "all", "computed_at": "2026-12-06T10:05:00Z",
+    "note": "every order after exposure counts (orders_all, revenue_all), attributed to a list or not, so the "
+            "holdout, which shows no list, is compared like with like",
+    "variants": [
+        {"name": "holdout", "strategy": "none", "subjects": 1004, "impressions": 0, "clicks": 0, "ctr": 0.0,
+         "conversions": 0, "revenue": 0.0, "orders_all": 71, "revenue_all": 8120.0, "revenue_per_subject": 8.09},
+        {"name": "lists", "strategy": "active", "subjects": 996, "impressions": 4980, "clicks": 97, "ctr": 0.0195,
+         "conversions": 48, "revenue": 5870.0, "orders_all": 93, "revenue_all": 10890.0, "revenue_per_subject": 10.93,
+         "lift": 0.35, "lift_ci": [0.08, 0.62], "p_value": 0.011, "decision": "need_more_data"}]})

@@ -127,6 +127,7 @@ class ExperimentResultsView(APIView):
 
     permission_classes = [IsStaffOrServiceToken]
 
-    @extend_schema(examples=[s.RESULTS_EXAMPLE], responses={200: s.ResultsSerializer, 404: NOT_FOUND, **ERRORS})
+    @extend_schema(examples=[s.RESULTS_EXAMPLE, s.HOLDOUT_RESULTS_EXAMPLE],
+                   responses={200: s.ResultsSerializer, 404: NOT_FOUND, **ERRORS})
     def get(self, request: Request, experiment_id: int) -> Response:
         return Response(selectors.stored_results(_experiment(experiment_id)))

@@ -1,13 +1,16 @@
 """The experiments admin: create a test with its variants, start and stop it, read results and bandit weights."""
-import pytest
-from django.urls import reverse
+import datetime as dt
+from decimal import Decimal
 
+import pytest
 from django.contrib.admin import site as admin_site
 from django.test import RequestFactory
+from django.urls import reverse
 
 from experiments import lifecycle
 from experiments.admin_experiments import ExperimentAdmin
-from experiments.models import BanditWeights, Experiment
+from experiments.models import Activity, BanditWeights, Experiment
+from experiments.results import refresh_results
 
 pytestmark = pytest.mark.django_db
 
@@ -95,3 +98,24 @@ def test_the_admin_refuses_a_design_the_api_refuses(admin_client):
     response = admin_client.post(reverse("admin:experiments_experiment_add"), form)
     assert response.status_code == 200 and not Experiment.objects.exists()
     assert b"1 / the number of variants" in response.content or b"relative lift above 0" in response.content
+
+
+def test_the_change_page_shows_a_holdout_experiments_totals_and_notes(admin_client):
+    experiment = lifecycle.create_experiment(
+        name="lists vs none", placement="customer", mode="ab", primary_metric="ctr",
+        variants=[lifecycle.VariantSpec("holdout", 1, "none"), lifecycle.VariantSpec("lists", 1, "active")])
+    Activity.objects.bulk_create([
+        Activity(day=dt.date(2026, 5, 10), placement="customer", strategy=strategy, experiment_id=experiment.pk,
+                 variant=variant, subject=f"customer:{variant}{k}", impressions=impressions, all_orders=k % 2,
+                 all_revenue=Decimal("40.00") * (k % 2))
+        for variant, strategy, impressions in (("holdout", "none", 0), ("lists", "active", 3)) for k in range(20)])
+    refresh_results(experiment=experiment)
+    html = admin_client.get(reverse("admin:experiments_experiment_change", args=[experiment.pk])).content.decode()
+    assert "CTR cannot be compared against a holdout control" in html
+    assert "<td>10</td><td>400</td>" in html  # all orders, all revenue
+    # results stored before the totals existed still render
+    Experiment.objects.filter(pk=experiment.pk).update(results={
+        "primary_metric": "ctr", "srm_p_value": None, "computed_at": None,
+        "variants": [{"name": "lists", "strategy": "active", "subjects": 1, "impressions": 1, "clicks": 0, "ctr": 0.0,
+                      "conversions": 0, "revenue": 0.0, "revenue_per_subject": 0.0}]})
+    assert admin_client.get(reverse("admin:experiments_experiment_change", args=[experiment.pk])).status_code == 200

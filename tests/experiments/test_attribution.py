@@ -201,3 +201,23 @@ def test_earlier_recommendation_ids_count_with_their_list_kind_as_placement(prod
     attribute_new_activity(now=NOW)
 
     assert list(activity()) == [(DAY, "similar", "similar", 0, 0, "", "session:s-1")]
+
+
+def test_a_late_click_on_another_list_does_not_count_an_order_line_twice(products):
+    customer = CustomerFactory()
+    clicked, late = list_id(random_part="first"), list_id(placement="similar", random_part="late")
+    order_at = NOW - timedelta(minutes=5)
+    event("click", at=order_at - timedelta(hours=2), rid=f"{clicked}.1", product=products[0], customer=customer)
+    order = _order(customer, products[0], at=order_at)
+    assert attribute_new_activity(now=NOW)["conversions"] == 1
+    # a click in another list, made before the order but posted after the run: the order's last click now
+    event("click", at=order_at - timedelta(minutes=30), rid=f"{late}.3", product=products[0], customer=customer)
+
+    report = attribute_new_activity(now=NOW + timedelta(minutes=5))  # re-reads the order in the overlap
+
+    assert (report["conversions"], report["order_lines_read"], report["events_read"]) == (0, 1, 1)
+    assert list(Conversion.objects.values_list("list_id", "order_id", "product_id")) == [
+        (clicked, order.pk, products[0].pk)]
+    subject = f"customer:{customer.pk}"
+    assert activity() == {(DAY, "customer", "active", 7, 0, "", subject): (0, 1, 0, 1, Decimal("12.50")),
+                          (DAY, "similar", "active", 7, 0, "", subject): (0, 1, 0, 0, Decimal("0"))}

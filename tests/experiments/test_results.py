@@ -25,10 +25,10 @@ def make_experiment(variants, *, mode=Experiment.Mode.AB, status=Experiment.Stat
 
 
 def activity(experiment, variant, subject, *, day=DAY, impressions=0, clicks=0, orders=0, revenue="0",
-             strategy="active"):
+             strategy="active", all_orders=0, all_revenue="0"):
     return Activity(day=day, placement="customer", strategy=strategy, model_version=1, experiment_id=experiment.pk,
                     variant=variant, subject=subject, impressions=impressions, clicks=clicks, orders=orders,
-                    revenue=Decimal(revenue))
+                    revenue=Decimal(revenue), all_orders=all_orders, all_revenue=Decimal(all_revenue))
 
 
 def by_name(results):
@@ -42,7 +42,7 @@ def test_counts_are_exact_sums_of_the_activity_rows(django_assert_num_queries):
     Activity.objects.bulk_create([
         activity(experiment, "control", "customer:1", impressions=3, clicks=1),
         activity(experiment, "control", "customer:1", day=DAY + dt.timedelta(days=1), impressions=2, clicks=1,
-                 orders=1, revenue="19.99"),
+                 orders=1, revenue="19.99", all_orders=2, all_revenue="49.99"),
         activity(experiment, "control", "customer:1", strategy="popular", impressions=1),  # another list group
         activity(experiment, "control", "session:abc", impressions=4),
         activity(experiment, "trending", "customer:2", impressions=5, clicks=2, orders=2, revenue="100.50"),
@@ -56,10 +56,13 @@ def test_counts_are_exact_sums_of_the_activity_rows(django_assert_num_queries):
     assert control["revenue"] == 19.99 and control["ctr"] == 0.2 and control["conversion_rate"] == 0.5
     assert (trending["subjects"], trending["impressions"], trending["clicks"], trending["conversions"]) == (1, 5, 2, 2)
     assert trending["revenue"] == 100.5
+    # without a holdout the attributed orders are compared; every order after exposure is reported too
+    assert (control["orders_all"], control["revenue_all"], trending["orders_all"]) == (2, 49.99, 0)
     assert all(isinstance(v[key], int) for v in results["variants"]
-               for key in ("subjects", "impressions", "clicks", "conversions"))
+               for key in ("subjects", "impressions", "clicks", "conversions", "orders_all"))
     assert set(results) == {"experiment", "name", "status", "mode", "primary_metric", "srm_p_value", "computed_at",
-                            "sample_size", "variants"}
+                            "sample_size", "variants", "order_basis", "note"}
+    assert results["order_basis"] == "attributed" and results["note"] is None
     assert results["experiment"] == experiment.pk and results["primary_metric"] == "ctr"
     assert "lift" not in control
     assert {"lift", "lift_ci", "p_value", "decision", "guardrails"} <= set(trending)
@@ -168,3 +171,115 @@ def test_bandit_update_only_for_a_running_bandit(mode, status):
     assert update_bandit_weights(experiment=experiment) == {}
     assert not BanditWeights.objects.exists()
     assert list(Variant.objects.filter(experiment=experiment).values_list("serving_weight", flat=True)) == [0.5, 0.5]
+
+
+def _shoppers(experiment, variant, *, subjects, buy_rate, mean_basket, rng, strategy="active", impressions=0,
+              click_rate=0.0, attributed_share=0.0):
+    """Activity of ``subjects`` subjects of a variant: each buys (one order) with ``buy_rate``, a basket of
+    gamma-distributed value around ``mean_basket``; ``attributed_share`` of the orders came through a list."""
+    rows = []
+    for i in range(subjects):
+        bought = rng.random() < buy_rate
+        amount = f"{rng.gamma(2.0, mean_basket / 2):.2f}" if bought else "0"
+        attributed = bought and rng.random() < attributed_share
+        rows.append(activity(experiment, variant, f"customer:{variant}{i}", strategy=strategy, impressions=impressions,
+                             clicks=int(rng.random() < click_rate) if impressions else 0,
+                             orders=int(attributed), revenue=amount if attributed else "0",
+                             all_orders=int(bought), all_revenue=amount))
+    return rows
+
+
+def test_a_holdout_experiment_compares_every_order_after_exposure_and_finds_a_true_revenue_lift():
+    experiment = make_experiment([("holdout", 50, "none"), ("lists", 50, "active")],
+                                 primary_metric="revenue_per_subject", guardrail_metrics=["conversion", "ctr"])
+    rng = np.random.default_rng(5)
+    rows = (_shoppers(experiment, "holdout", subjects=5000, buy_rate=0.10, mean_basket=80.0, rng=rng, strategy="none")
+            + _shoppers(experiment, "lists", subjects=5000, buy_rate=0.13, mean_basket=80.0, rng=rng, impressions=4,
+                        click_rate=0.3, attributed_share=0.4))
+    Activity.objects.bulk_create(rows, batch_size=2000)
+
+    results = compute_results(experiment=experiment)
+
+    json.dumps(results, allow_nan=False)
+    holdout, lists = by_name(results)["holdout"], by_name(results)["lists"]
+    assert results["order_basis"] == "all" and "like with like" in results["note"]
+    for entry, variant in ((holdout, "holdout"), (lists, "lists")):
+        mine = [row for row in rows if row.variant == variant]
+        assert entry["orders_all"] == sum(row.all_orders for row in mine)
+        assert entry["revenue_all"] == float(sum(row.all_revenue for row in mine))
+        assert entry["conversions"] == sum(row.orders for row in mine)  # the attributed ones, still reported
+        assert entry["revenue"] == float(sum(row.revenue for row in mine))
+        assert entry["conversion_rate"] == pytest.approx(np.mean([row.all_orders > 0 for row in mine]))
+    assert holdout["conversions"] == 0 and holdout["orders_all"] > 400
+    cap = np.quantile([float(row.all_revenue) for row in rows if row.all_revenue > 0], 0.99)
+    assert lists["revenue_per_subject"] == pytest.approx(
+        np.mean([min(float(row.all_revenue), cap) for row in rows if row.variant == "lists"]))
+    # +30% buyers at the same basket: judged better on revenue per subject and on conversion
+    assert lists["lift"] == pytest.approx(lists["revenue_per_subject"] / holdout["revenue_per_subject"] - 1)
+    assert 0.1 < lists["lift"] < 0.5 and lists["decision"] == "better"
+    assert lists["guardrails"]["conversion"]["decision"] == "better"
+    # the holdout has no impressions: no CTR comparison, said so
+    assert lists["guardrails"]["ctr"]["lift"] is None and lists["guardrails"]["ctr"]["decision"] is None
+    assert "holdout" in lists["guardrails"]["ctr"]["note"]
+    assert results["sample_size"]["variants"]["lists"]["needed"] > 0
+
+
+def test_a_holdout_arm_without_a_difference_is_not_called():
+    experiment = make_experiment([("holdout", 50, "none"), ("lists", 50, "active")], primary_metric="conversion")
+    rng = np.random.default_rng(11)
+    Activity.objects.bulk_create(
+        _shoppers(experiment, "holdout", subjects=3000, buy_rate=0.10, mean_basket=60.0, rng=rng, strategy="none")
+        + _shoppers(experiment, "lists", subjects=3000, buy_rate=0.10, mean_basket=60.0, rng=rng, impressions=3,
+                    attributed_share=0.5), batch_size=2000)
+    lists = by_name(compute_results(experiment=experiment))["lists"]
+    assert lists["decision"] in ("need_more_data", "no_difference") and lists["lift_ci"][0] < 0 < lists["lift_ci"][1]
+
+
+def test_the_attributed_basis_would_leave_a_holdout_control_without_any_lift():
+    """What the totals fix: compared on attributed orders, a holdout control (which has none) gives no lift."""
+    experiment = make_experiment([("control", 50, "active"), ("other", 50, "trending")],
+                                 primary_metric="conversion")
+    rng = np.random.default_rng(3)
+    rows = (_shoppers(experiment, "control", subjects=500, buy_rate=0.2, mean_basket=50.0, rng=rng, impressions=2)
+            + _shoppers(experiment, "other", subjects=500, buy_rate=0.2, mean_basket=50.0, rng=rng, impressions=2,
+                        attributed_share=1.0))
+    Activity.objects.bulk_create(rows)
+    results = compute_results(experiment=experiment)
+    assert results["order_basis"] == "attributed"
+    assert by_name(results)["other"]["lift"] is None  # the control has no attributed order
+    Variant.objects.filter(experiment=experiment, name="control").update(strategy="none")
+    Activity.objects.filter(experiment_id=experiment.pk, variant="control").update(impressions=0)
+    other = by_name(compute_results(experiment=experiment))["other"]
+    assert other["lift"] is not None and other["conversion_rate"] == pytest.approx(
+        np.mean([row.all_orders > 0 for row in rows if row.variant == "other"]))
+
+
+def test_ctr_cannot_be_compared_against_a_holdout_control():
+    experiment = make_experiment([("holdout", 10, "none"), ("a", 45, "active"), ("b", 45, "trending")])
+    rows = [activity(experiment, "holdout", f"customer:h{i}", strategy="none") for i in range(300)]
+    rows += [activity(experiment, variant, f"customer:{variant}{i}", impressions=5, clicks=int(i % 10 == 0))
+             for variant in ("a", "b") for i in range(1000)]
+    Activity.objects.bulk_create(rows)
+    results = compute_results(experiment=experiment)
+    assert "CTR cannot be compared against a holdout control" in results["note"]
+    for name in ("a", "b"):
+        entry = by_name(results)[name]
+        assert (entry["lift"], entry["lift_ci"], entry["p_value"], entry["decision"]) == (None, None, None, None)
+        assert "holdout control" in entry["note"] and entry["ctr"] == pytest.approx(0.02)
+        assert results["sample_size"]["variants"][name]["needed"] is None
+
+
+def test_with_a_holdout_variant_list_variants_still_compare_their_ctr():
+    experiment = make_experiment([("control", 45, "active"), ("new", 45, "trending"), ("holdout", 10, "none")])
+    rng = np.random.default_rng(2)
+    rows = [activity(experiment, "holdout", f"customer:h{i}", strategy="none") for i in range(1000)]
+    for variant, ctr in (("control", 0.03), ("new", 0.06)):
+        rows += [activity(experiment, variant, f"customer:{variant}{i}", impressions=4,
+                          clicks=int(rng.binomial(4, ctr))) for i in range(4500)]
+    Activity.objects.bulk_create(rows, batch_size=2000)
+    results = compute_results(experiment=experiment)
+    new, holdout = by_name(results)["new"], by_name(results)["holdout"]
+    assert new["decision"] == "better" and new["lift"] > 0.5
+    assert holdout["lift"] is None and holdout["decision"] is None and "no CTR" in holdout["note"]
+    assert "its CTR is not compared" in results["note"]
+    assert results["sample_size"]["variants"]["holdout"]["needed"] is None
