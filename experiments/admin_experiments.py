@@ -20,15 +20,18 @@ class VariantFormSet(forms.BaseInlineFormSet):
         super().clean()
         if any(self.errors):
             return
-        specs = [lifecycle.VariantSpec(name=f.cleaned_data.get("name", ""), weight=f.cleaned_data.get("weight") or 0,
-                                       strategy=f.cleaned_data.get("strategy", ""),
-                                       list_length=f.cleaned_data.get("list_length"))
-                 for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        kept = sorted((f.cleaned_data for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")),
+                      key=lambda data: data.get("position") or 0)  # in position order: the first is the control
+        specs = [lifecycle.VariantSpec(name=data.get("name", ""), weight=data.get("weight") or 0,
+                                       strategy=data.get("strategy", ""), list_length=data.get("list_length"))
+                 for data in kept]
         errors = lifecycle.validate_variants(specs, placement=self.instance.placement)
         parent = self.instance
         errors.update(lifecycle.design_errors(min_arm_weight=parent.min_arm_weight,
                                               minimum_detectable_effect=parent.minimum_detectable_effect,
                                               variant_count=len(specs)))
+        errors.update(lifecycle.holdout_control_errors(primary_metric=parent.primary_metric,
+                                                       variants=specs))
         if errors:
             raise forms.ValidationError([message for messages in errors.values() for message in messages])
 

@@ -74,6 +74,15 @@ def validate_variants(variants: list[VariantSpec], *, placement: str | None) -> 
     return {"variants": errors} if errors else {}
 
 
+def holdout_control_errors(*, primary_metric: str, variants: list[VariantSpec]) -> dict[str, list[str]]:
+    """A holdout control shows no list, so it has no CTR to compare with: refuse CTR as the primary metric
+    then (a holdout elsewhere only leaves its own CTR comparison out)."""
+    if primary_metric == Metric.CTR and variants and variants[0].strategy == "none":
+        return {"primary_metric": ["the control (the first variant) is a holdout, which shows no list and has no "
+                                   "CTR: choose conversion or revenue_per_subject"]}
+    return {}
+
+
 def design_errors(*, min_arm_weight: float, minimum_detectable_effect: float, variant_count: int) -> dict[str, list[str]]:
     """What is wrong with an experiment's bandit floor and minimum detectable effect (API and admin)."""
     errors: dict[str, list[str]] = {}
@@ -103,6 +112,7 @@ def create_experiment(*, name: str, placement: str, mode: str, primary_metric: s
     errors.update(design_errors(min_arm_weight=min_arm_weight, minimum_detectable_effect=minimum_detectable_effect,
                                 variant_count=len(variants)))
     errors.update(validate_variants(variants, placement=placement))
+    errors.update(holdout_control_errors(primary_metric=primary_metric, variants=variants))
     if errors:
         raise ExperimentError(errors)
     experiment = Experiment.objects.create(

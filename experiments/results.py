@@ -22,8 +22,8 @@ attributed order); then ``all``: ``conversion_rate``, ``revenue_per_subject`` an
 the holdout is compared like with like and the lift is the total effect of showing the lists. The CTR
 needs impressions, which a holdout has none of: a CTR comparison with a holdout on either side is not
 made (``lift``, ``lift_ci``, ``p_value`` and ``decision`` null, with a ``note``; no sample size), and
-the results' ``note`` says so when the primary metric is the CTR (with a holdout control no variant
-gets a CTR decision: choose ``conversion`` or ``revenue_per_subject``). ``note`` is null when there is
+the results' ``note`` says so when the primary metric is the CTR (a holdout control with the CTR as
+primary metric is refused when the experiment is created). ``note`` is null when there is
 nothing to add.
 
 The decision comes from the always-valid test, whose p-value and interval are given too
@@ -144,12 +144,8 @@ def _results_note(experiment: Experiment, variants: list[Variant], control: int,
         return None
     note = ("every order after exposure counts (orders_all, revenue_all), attributed to a list or not, so the "
             "holdout, which shows no list, is compared like with like")
-    if experiment.primary_metric == CTR:
-        if variants[control].strategy == HOLDOUT:
-            note += ("; CTR cannot be compared against a holdout control: no variant gets a CTR decision, "
-                     "choose conversion or revenue_per_subject as the primary metric")
-        else:
-            note += "; the holdout has no CTR: its CTR is not compared"
+    if experiment.primary_metric == CTR:  # a holdout control with CTR as primary metric is refused (lifecycle)
+        note += "; the holdout has no CTR: its CTR is not compared"
     return note
 
 

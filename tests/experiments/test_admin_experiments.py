@@ -102,7 +102,7 @@ def test_the_admin_refuses_a_design_the_api_refuses(admin_client):
 
 def test_the_change_page_shows_a_holdout_experiments_totals_and_notes(admin_client):
     experiment = lifecycle.create_experiment(
-        name="lists vs none", placement="customer", mode="ab", primary_metric="ctr",
+        name="lists vs none", placement="customer", mode="ab", primary_metric="conversion",
         variants=[lifecycle.VariantSpec("holdout", 1, "none"), lifecycle.VariantSpec("lists", 1, "active")])
     Activity.objects.bulk_create([
         Activity(day=dt.date(2026, 5, 10), placement="customer", strategy=strategy, experiment_id=experiment.pk,
@@ -111,7 +111,7 @@ def test_the_change_page_shows_a_holdout_experiments_totals_and_notes(admin_clie
         for variant, strategy, impressions in (("holdout", "none", 0), ("lists", "active", 3)) for k in range(20)])
     refresh_results(experiment=experiment)
     html = admin_client.get(reverse("admin:experiments_experiment_change", args=[experiment.pk])).content.decode()
-    assert "CTR cannot be compared against a holdout control" in html
+    assert "every order after exposure counts" in html
     assert "<td>10</td><td>400</td>" in html  # all orders, all revenue
     # results stored before the totals existed still render
     Experiment.objects.filter(pk=experiment.pk).update(results={

@@ -72,3 +72,11 @@ def test_unknown_ids_are_404_and_only_staff_or_service_tokens_may_call(api, db):
     customer.force_authenticate(get_user_model().objects.create_user("shopper", None, None))
     assert customer.post("/api/v1/experiments/", BODY, format="json").status_code == 403
     assert api.get("/api/v1/experiments/?status=paused").status_code == 400
+
+
+def test_a_holdout_control_cannot_have_ctr_as_its_primary_metric(api):
+    body = {**BODY, "variants": [{"name": "none", "weight": 1, "strategy": "none"},
+                                 {"name": "lists", "weight": 1, "strategy": "active"}]}
+    refused = api.post("/api/v1/experiments/", body, format="json")
+    assert refused.status_code == 400 and "has no CTR" in refused.json()["primary_metric"][0]
+    assert api.post("/api/v1/experiments/", {**body, "primary_metric": "conversion"}, format="json").status_code == 201

@@ -254,19 +254,21 @@ def test_the_attributed_basis_would_leave_a_holdout_control_without_any_lift():
         np.mean([row.all_orders > 0 for row in rows if row.variant == "other"]))
 
 
-def test_ctr_cannot_be_compared_against_a_holdout_control():
-    experiment = make_experiment([("holdout", 10, "none"), ("a", 45, "active"), ("b", 45, "trending")])
+def test_a_ctr_guardrail_is_not_compared_against_a_holdout_control():
+    experiment = make_experiment([("holdout", 10, "none"), ("a", 45, "active"), ("b", 45, "trending")],
+                                 primary_metric="conversion", guardrail_metrics=["ctr"])
     rows = [activity(experiment, "holdout", f"customer:h{i}", strategy="none") for i in range(300)]
     rows += [activity(experiment, variant, f"customer:{variant}{i}", impressions=5, clicks=int(i % 10 == 0))
              for variant in ("a", "b") for i in range(1000)]
     Activity.objects.bulk_create(rows)
     results = compute_results(experiment=experiment)
-    assert "CTR cannot be compared against a holdout control" in results["note"]
     for name in ("a", "b"):
         entry = by_name(results)[name]
-        assert (entry["lift"], entry["lift_ci"], entry["p_value"], entry["decision"]) == (None, None, None, None)
-        assert "holdout control" in entry["note"] and entry["ctr"] == pytest.approx(0.02)
-        assert results["sample_size"]["variants"][name]["needed"] is None
+        guardrail = entry["guardrails"]["ctr"]
+        assert (guardrail["lift"], guardrail["lift_ci"], guardrail["p_value"], guardrail["decision"]) == (
+            None, None, None, None)
+        assert "holdout control" in guardrail["note"] and entry["ctr"] == pytest.approx(0.02)
+        assert entry["decision"] in ("better", "worse", "no_difference", "need_more_data")
 
 
 def test_with_a_holdout_variant_list_variants_still_compare_their_ctr():

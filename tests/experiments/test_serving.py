@@ -18,8 +18,8 @@ shop, staff_client = recommendation_fixtures.shop, recommendation_fixtures.staff
 
 
 def _experiment(variants, placement="customer", mode="ab"):
-    experiment = lifecycle.create_experiment(
-        name="t", placement=placement, mode=mode, primary_metric="ctr",
+    experiment = lifecycle.create_experiment(  # a holdout control has no CTR: conversion then
+        name="t", placement=placement, mode=mode, primary_metric="conversion" if variants[0][2] == "none" else "ctr",
         variants=[lifecycle.VariantSpec(*v) for v in variants])
     lifecycle.start_experiment(experiment_id=experiment.pk)
     return experiment
