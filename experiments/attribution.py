@@ -245,8 +245,11 @@ def _attribute_events(now: datetime, report: dict, progress: Callable[[int], Non
     events = get_adapter().event_model.objects
     size = max(1, int(electroshop_settings.EXPERIMENTS_EVENT_BATCH_SIZE))
     with transaction.atomic():
-        event_ranges.queue_new_ids(cursor=_locked_cursor(), upper=events.aggregate(top=Max("pk"))["top"] or 0,
-                                   now=now)
+        cursor = _locked_cursor()
+        visible = events.aggregate(bottom=Min("pk"), top=Max("pk"))
+        if cursor.position == 0 and visible["bottom"]:  # the first run starts at the oldest event, not at id 1
+            cursor.position = visible["bottom"] - 1
+        event_ranges.queue_new_ids(cursor=cursor, upper=visible["top"] or 0, now=now)
     done = 0  # this run has read every unread range up to this id
     while True:
         with transaction.atomic():
