@@ -19,7 +19,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from electroshop.mlops.charts import ChartData, Series, line_chart
-from electroshop.mlops.dashboard import can_manage_models
+from electroshop.mlops.admin import ReadOnlyAdmin
 from electroshop.mlops.formatting import format_percent
 from electroshop.mlops.registry import KNOWN_APPS
 
@@ -96,7 +96,7 @@ def _check_text(name: str, check: dict[str, Any]) -> str:
 
 
 @admin.register(Rollout)
-class RolloutAdmin(admin.ModelAdmin):
+class RolloutAdmin(ReadOnlyAdmin):
     list_display = ("label", "status", "share_percent", "candidate", "control", "started_at", "step_started_at",
                     "ended_at", "latest")
     list_filter = ("status", "app")
@@ -109,19 +109,6 @@ class RolloutAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest):
         latest = RolloutStep.objects.filter(rollout=OuterRef("pk")).order_by("-at", "-pk").values("message")[:1]
         return super().get_queryset(request).annotate(latest_message=Subquery(latest))
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_manage_permission(self, request: HttpRequest) -> bool:
-        """Rolling back: for those allowed to change model versions."""
-        return can_manage_models(request)
 
     @admin.display(description="rollout")
     def label(self, obj: Rollout) -> str:

@@ -54,7 +54,7 @@ def headline(version: ModelVersion, limit: int = 3) -> str:
                             ((metric_label(k), format_metric(k, metrics[k])) for k in keys[:limit])) or "—"
 
 
-class _ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(admin.ModelAdmin):
     """Rows written only by services: viewable, never edited by hand."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -101,7 +101,7 @@ class _RetrainMixin:
 
 
 @admin.register(ModelVersion)
-class ModelVersionAdmin(_RetrainMixin, _ReadOnlyAdmin):
+class ModelVersionAdmin(_RetrainMixin, ReadOnlyAdmin):
     change_list_template = "admin/mlops/change_list_retrain.html"
     list_display = ("label", "status", "as_of", "headline_metrics", "train_time", "fill_time", "created_at", "activated_at")
     list_filter = ("app", "kind", "status")
@@ -179,7 +179,7 @@ class ModelVersionAdmin(_RetrainMixin, _ReadOnlyAdmin):
 
 
 @admin.register(TrainingRun)
-class TrainingRunAdmin(_RetrainMixin, _ReadOnlyAdmin):
+class TrainingRunAdmin(_RetrainMixin, ReadOnlyAdmin):
     change_list_template = "admin/mlops/change_list_retrain.html"
     list_display = ("pk", "app", "kind", "status", "progress_percent", "stage", "duration", "triggered_by",
                     "model_version", "created_at")
