@@ -118,13 +118,16 @@ def test_canary_control_is_the_active_version_and_has_no_srm():
     assert results["srm_p_value"] is None
 
 
-def test_srm_leaves_a_holdout_out():
+def test_a_holdout_counts_in_the_srm_through_its_exposures():
     experiment = make_experiment([("control", 45, "active"), ("new", 45, "trending"), ("holdout", 10, "none")])
     Activity.objects.bulk_create([activity(experiment, variant, f"customer:{variant}{i}", impressions=1)
-                                  for variant, count in (("control", 5200), ("new", 4800)) for i in range(count)],
+                                  for variant, count in (("control", 4500), ("new", 4500)) for i in range(count)],
                                  batch_size=2000)
-    p_value = compute_results(experiment=experiment)["srm_p_value"]
-    assert p_value < 1e-3  # 52/48 of 10,000, judged without the holdout that records nobody
+    # a storefront that does not report the holdout's exposures: its subjects are missing, an alarm
+    assert compute_results(experiment=experiment)["srm_p_value"] < 1e-3
+    Activity.objects.bulk_create([activity(experiment, "holdout", f"customer:h{i}", strategy="none", impressions=0)
+                                  for i in range(990)], batch_size=2000)
+    assert compute_results(experiment=experiment)["srm_p_value"] > 0.05
 
 
 def test_refresh_stores_the_results_without_dropping_the_running_set():
