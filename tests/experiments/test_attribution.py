@@ -221,3 +221,18 @@ def test_a_late_click_on_another_list_does_not_count_an_order_line_twice(product
     subject = f"customer:{customer.pk}"
     assert activity() == {(DAY, "customer", "active", 7, 0, "", subject): (0, 1, 0, 1, Decimal("12.50")),
                           (DAY, "similar", "active", 7, 0, "", subject): (0, 1, 0, 0, Decimal("0"))}
+
+
+def test_a_sessions_click_is_credited_to_the_order_of_the_customer_who_signs_in_from_it(products):
+    from electroshop.seam.events import attach_session_events
+
+    customer, clicked = CustomerFactory(), list_id(placement="session", strategy="session", random_part="anon")
+    order_at = NOW - timedelta(hours=1)
+    event("click", at=order_at - timedelta(hours=3), rid=f"{clicked}.2", product=products[1], session="browser-1")
+    attach_session_events(session_id="browser-1", customer_id=customer.pk)  # the visitor signs in
+    order = _order(customer, products[1], at=order_at, quantity=1)
+
+    attribute_new_activity(now=NOW)
+
+    conversion = Conversion.objects.get()
+    assert (conversion.list_id, conversion.order_id, conversion.subject) == (clicked, order.pk, f"customer:{customer.pk}")
