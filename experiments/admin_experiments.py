@@ -86,8 +86,18 @@ class ExperimentAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is None or obj.status == Experiment.Status.DRAFT:
             return ("status",)
-        return ("name", "placement", "mode", "primary_metric", "guardrail_metrics", "min_arm_weight",
+        return ("name", "placement", "mode", "primary_metric", "guardrails", "min_arm_weight",
                 "minimum_detectable_effect", "status", "started_at", "stopped_at", "stop_reason")
+
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        if obj is not None and obj.status != Experiment.Status.DRAFT:  # read-only: the names, not the JSON
+            fields = [f for f in fields if f != "guardrail_metrics"]
+        return fields
+
+    @admin.display(description="guardrail metrics")
+    def guardrails(self, obj: Experiment) -> str:
+        return ", ".join(Metric(m).label for m in obj.guardrail_metrics if m in Metric.values) or "—"
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

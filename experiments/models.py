@@ -35,9 +35,9 @@ class Placement(models.TextChoices):
 
 
 class Metric(models.TextChoices):
-    CTR = "ctr"
-    CONVERSION = "conversion"
-    REVENUE_PER_SUBJECT = "revenue_per_subject"
+    CTR = "ctr", "CTR"
+    CONVERSION = "conversion", "conversion rate"
+    REVENUE_PER_SUBJECT = "revenue_per_subject", "revenue per subject"
 
 
 class Experiment(models.Model):
