@@ -8,6 +8,8 @@ import logging
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import RedisError
 
+from electroshop.metrics import count_cache_read
+
 logger = logging.getLogger("electroshop.cache")
 
 
@@ -153,9 +155,12 @@ class CacheBatch:
         if key not in self._asked:
             from django.core.cache import cache
 
-            return cache.get(key)
+            value = cache.get(key)
+            count_cache_read(value is not None)
+            return value
         if key not in self._loaded:
             value = self._found.get(key)
+            count_cache_read(value is not None)  # a key read once per batch, however often it is asked
             if value is not None and self._loads is not None:
                 value = self._loads(value)
             self._loaded[key] = value
@@ -198,7 +203,9 @@ def cache_get(key, batch: CacheBatch | None = None):
         return batch.get(key)
     from django.core.cache import cache
 
-    return cache.get(key)
+    value = cache.get(key)
+    count_cache_read(value is not None)
+    return value
 
 
 def cache_set(key, value, timeout, batch: CacheBatch | None = None) -> None:

@@ -17,6 +17,9 @@ DEFAULTS: dict[str, Any] = {
     "SHOP_ADAPTER": "builtin",  # the shop the AI apps read: "builtin", "oscar" (django-oscar) or a dotted path to a ShopAdapter subclass
     "CURRENCY": "GBP",  # currency of imported prices when the file does not say
     "ARTIFACT_DIR": "var/artifacts",  # where trained model files are written (checksummed)
+    # Where every web and Celery process writes its service metrics (electroshop/metrics.py): one
+    # directory shared by all the processes of an installation; relative paths are under the project.
+    "METRICS_DIR": "var/metrics",
     "KEEP_MODEL_VERSIONS": 3,  # versions kept per kind besides the active one (and a running canary's candidate) when pruning
     "SELECTOR_CACHE_SECONDS": 60,  # how long a read (e.g. the active version id) stays in the Django cache; other processes with a local-memory cache see an activation after at most this
     "IMPORT_BATCH_SIZE": 5000,  # rows per bulk insert in importers

@@ -47,6 +47,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Service metrics (GET /metrics): every API request counted and timed in memory, by route and status.
+    "electroshop.metrics.RequestMetricsMiddleware",
     # First, so it times the whole request: recommendation reads per model version (canary guardrails).
     "experiments.readstats.ReadStatsMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -217,5 +219,6 @@ LOGGING = {
 ELECTROSHOP = env.json("ELECTROSHOP_JSON", default={})
 ELECTROSHOP.setdefault("PRODUCT_IMAGE_URL", "/product-images/{sku}.svg")  # the demo shop's placeholder pictures
 ELECTROSHOP.setdefault("ARTIFACT_DIR", env.str("ARTIFACT_DIR", default=str(BASE_DIR / "var" / "artifacts")))
+ELECTROSHOP.setdefault("METRICS_DIR", env.str("METRICS_DIR", default=str(BASE_DIR / "var" / "metrics")))
 ELECTROSHOP.setdefault("FRAUD_WEBHOOK_URL", env.str("FRAUD_WEBHOOK_URL", default=""))
 ELECTROSHOP.setdefault("FRAUD_WEBHOOK_SECRET", env.str("FRAUD_WEBHOOK_SECRET", default=""))

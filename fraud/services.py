@@ -26,6 +26,7 @@ import pandas as pd
 from django.utils import timezone
 
 from electroshop.conf import electroshop_settings
+from electroshop.metrics import count_fraud_decision
 from electroshop.mlops import services as registry
 from electroshop.mlops.models import ModelVersion
 from electroshop.mlops.selectors import active_version_id
@@ -354,12 +355,14 @@ def assess(features: Mapping[str, float], attributes: Mapping[str, Any], identit
 
 
 def _store(order: Mapping[str, Any], scored: Scored, *, order_id: int | None, source: str) -> RiskAssessment:
-    return RiskAssessment.objects.create(
+    assessment = RiskAssessment.objects.create(
         order_id=order_id, order_number=order.get("number") or "", customer_id=order.get("customer_id"),
         order_created_at=order["created_at"], score=scored.score, level=scored.level, reasons=scored.reasons,
         rules_matched=scored.rules_matched, model_version_id=scored.model_version_id, model_score=scored.model_score,
         features=scored.features, source=source,
     )
+    count_fraud_decision(level=scored.level)
+    return assessment
 
 
 class OrderNotFound(LookupError):

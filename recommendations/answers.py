@@ -32,6 +32,7 @@ class CachedAnswer:
     stamps: tuple = ()
     body: bytes | None = None
     model_version: int | None = None  # the version number the stored answer was read from
+    source: str | None = None  # the stored answer's source (personalized, fallback...)
 
 
 def cached_customer_answer(
@@ -59,10 +60,13 @@ def cached_customer_answer(
     stored = cache_get(key, found)
     valid = stored is not None and stored["stamps"] == depends_on
     return CachedAnswer(batch=found, key=key, stamps=depends_on, body=stored["body"] if valid else None,
-                        model_version=stored.get("model_version") if valid else None)
+                        model_version=stored.get("model_version") if valid else None,
+                        source=stored.get("source") if valid else None)
 
 
-def store_customer_answer(answer: CachedAnswer, body: bytes, *, model_version: int | None) -> None:
+def store_customer_answer(answer: CachedAnswer, body: bytes, *, model_version: int | None,
+                          source: str | None) -> None:
     if answer.key is not None:
-        cache_set(answer.key, {"stamps": answer.stamps, "body": body, "model_version": model_version},
+        cache_set(answer.key, {"stamps": answer.stamps, "body": body, "model_version": model_version,
+                               "source": source},
                   electroshop_settings.RECOMMENDATIONS_RESPONSE_CACHE_SECONDS, answer.batch)

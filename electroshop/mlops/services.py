@@ -18,6 +18,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from electroshop.conf import electroshop_settings
+from electroshop.metrics import count_training_run
 
 from .models import ModelVersion, TrainingRun
 from .registry import AppRegistration, cached_tables_for, guarded_versions, registration_for, registrations
@@ -98,6 +99,7 @@ def finish_training_run(*, run_id: int, model_version: ModelVersion | None = Non
         run.model_version = model_version
     run.save()
     _notify_progress(run_id, 1.0, "done")
+    count_training_run(app=run.app, outcome="succeeded", seconds=(run.finished_at - run.started_at).total_seconds())
     return run
 
 
@@ -112,6 +114,8 @@ def fail_training_run(*, run_id: int, error: str) -> TrainingRun:
             status=ModelVersion.Status.FAILED
         )
     logger.error("run %s failed: %s", run_id, error)
+    count_training_run(app=run.app, outcome="failed",
+                       seconds=(run.finished_at - run.started_at).total_seconds() if run.started_at else None)
     return run
 
 

@@ -56,6 +56,7 @@ def _body(result: selectors.RecommendationList, request: Request | None = None, 
     statistics (``experiments.readstats``) which model version served it."""
     if request is not None:
         request._request.electroshop_served_version = result.model_version
+        request._request.electroshop_answer_source = result.source  # counted by the service metrics
     body = {**subject, "model_version": result.model_version, "source": result.source, "items": result.items}
     if result.experiment is not None:
         body["experiment"] = result.experiment
@@ -73,6 +74,7 @@ def _customer_response(request: Request, customer_id: int) -> HttpResponse:
                                             prefetched=getattr(request, "cache_batch", None))
     if as_json and cached.body is not None:
         request._request.electroshop_served_version = cached.model_version
+        request._request.electroshop_answer_source = cached.source
         return HttpResponse(cached.body, content_type=JSON_CONTENT_TYPE)
     result = selectors.recommendations_for_customer(customer_id=customer_id, **options, prefetched=cached.batch)
     if result is None:
@@ -81,7 +83,7 @@ def _customer_response(request: Request, customer_id: int) -> HttpResponse:
     if not as_json:
         return Response(body)
     rendered = JSONRenderer().render(body)
-    answers.store_customer_answer(cached, rendered, model_version=result.model_version)
+    answers.store_customer_answer(cached, rendered, model_version=result.model_version, source=result.source)
     return HttpResponse(rendered, content_type=JSON_CONTENT_TYPE)
 
 

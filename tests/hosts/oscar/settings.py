@@ -85,6 +85,7 @@ INSTALLED_APPS = [
 SITE_ID = 1
 
 MIDDLEWARE = [
+    "electroshop.metrics.RequestMetricsMiddleware",  # the plugin's: service metrics (GET /metrics)
     "experiments.readstats.ReadStatsMiddleware",  # the plugin's: recommendation reads per model version
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

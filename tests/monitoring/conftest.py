@@ -1,0 +1,1 @@
+from tests.recommendations.conftest import shop, staff_client  # noqa: F401 - the recommendation shop's fixtures
