@@ -104,6 +104,7 @@ class ScrapeTimeCollector:
     """Gauges read when scraped: the registry's serving versions and their ages, the broker's queues."""
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
+        from django.db import DatabaseError
         from django.utils import timezone
 
         from electroshop.mlops.models import ModelVersion
@@ -113,8 +114,12 @@ class ScrapeTimeCollector:
         age = GaugeMetricFamily(
             "electroshop_model_age_seconds", "Seconds since the active model was trained", labels=["app", "kind"])
         now = timezone.now()
-        active = ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).values_list(
-            "app", "kind", "version", "created_at")
+        try:
+            active = list(ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).values_list(
+                "app", "kind", "version", "created_at"))
+        except DatabaseError as exc:  # the scrape still answers the processes' counters
+            logger.warning("model gauges not read: %s", exc)
+            active = []
         for app, kind, number, created_at in active:
             version.add_metric([app, kind], number)
             age.add_metric([app, kind], (now - created_at).total_seconds())

@@ -1,1 +1,3 @@
-from tests.recommendations.conftest import shop, staff_client  # noqa: F401 - the recommendation shop's fixtures
+from tests.recommendations.conftest import shop, staff_client
+
+__all__ = ["shop", "staff_client"]  # the recommendation shop's fixtures, used here as they are
