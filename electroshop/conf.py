@@ -159,6 +159,22 @@ DEFAULTS: dict[str, Any] = {
     # slot holding its start), kept this long (at least the longest step window).
     "READ_STATS_SLOT_SECONDS": 3600,
     "READ_STATS_KEEP_HOURS": 72,
+    # --- model monitoring (manage.py check_models, GET /api/v1/monitoring/) ---
+    # Data drift of each model's inputs, the last MONITORING_CURRENT_DAYS before the check against the
+    # model version's training window. A numeric feature's PSI at or above MONITORING_PSI_DRIFT is
+    # drift (at or above MONITORING_PSI_WARN a warning); a Kolmogorov-Smirnov or chi-square test is
+    # drift below MONITORING_P_VALUE divided by the number of features tested (Bonferroni).
+    "MONITORING_PSI_WARN": 0.1,
+    "MONITORING_PSI_DRIFT": 0.25,
+    "MONITORING_P_VALUE": 0.05,
+    "MONITORING_DRIFT_SHARE": 0.5,  # share of drifted features at or above which the whole input drifted
+    "MONITORING_CURRENT_DAYS": 7,  # the window compared with the training window
+    # The reference: the last this many days of the serving version's training window (the days before
+    # its as_of when it recorded none; before the current window when no version serves).
+    "MONITORING_REFERENCE_DAYS": 28,
+    "MONITORING_MAX_CATEGORIES": 10,  # forecasting: the best-selling categories whose daily units are each a feature
+    # Days between retrains of each app (the nightly schedule): a model older than twice this is stale.
+    "MONITORING_RETRAIN_DAYS": {"recommendations": 1, "forecasting": 1, "fraud": 1},
 }
 
 

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "forecasting",
     "fraud",
     "experiments",
+    "monitoring",
 ]
 
 MIDDLEWARE = [

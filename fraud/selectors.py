@@ -168,10 +168,17 @@ def held_reviews() -> QuerySet[HeldReview]:
 
 def score_distribution(*, days: int, bin_width: int = 5, now: datetime | None = None) -> list[int]:
     """How many orders scored in the last ``days`` fell in each score bin (0-5, 5-10, ... 95-100). One query."""
+    return score_counts(since=(now or timezone.now()) - timedelta(days=days), bin_width=bin_width)
+
+
+def score_counts(*, since: datetime, until: datetime | None = None, bin_width: int = 5) -> list[int]:
+    """How many assessments made in ``[since, until)`` fell in each score bin (0-5, 5-10, ... 95-100). One query."""
     bins = 100 // bin_width
-    since = (now or timezone.now()) - timedelta(days=days)
     counts = [0] * bins
-    rows = (RiskAssessment.objects.filter(created_at__gte=since).order_by()
+    assessments = RiskAssessment.objects.filter(created_at__gte=since)
+    if until is not None:
+        assessments = assessments.filter(created_at__lt=until)
+    rows = (assessments.order_by()
             .annotate(bin=Least(Cast(Floor(F("score") / bin_width), IntegerField()), bins - 1))
             .values_list("bin").annotate(n=Count("pk")).values_list("bin", "n"))
     for index, n in rows:

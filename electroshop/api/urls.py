@@ -17,6 +17,7 @@ urlpatterns = [
     path("inventory/", include("forecasting.api.inventory_urls")),
     path("experiments/", include("experiments.api.experiment_urls")),
     path("kpis/", include("experiments.api.kpi_urls")),
+    path("monitoring/", include("monitoring.api.urls")),
 ]
 
 # Each AI app's endpoints live in its own ``<app>/api/urls.py`` and are mounted here once it has one.

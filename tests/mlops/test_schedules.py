@@ -17,7 +17,7 @@ def test_install_schedules_is_idempotent_and_keeps_admin_edits():
     _install()
     _install()
     tasks = {t.name: t for t in PeriodicTask.objects.all()}
-    assert len(tasks) == 7
+    assert len(tasks) == 8
     retrains = [t for t in tasks.values() if t.task == "ml.retrain_scheduled"]
     assert sorted(json.loads(t.kwargs)["app"] for t in retrains) == ["forecasting", "fraud", "recommendations"]
     assert len({t.crontab.hour for t in retrains}) == 3  # different hours

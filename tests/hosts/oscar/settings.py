@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "forecasting",
     "fraud",
     "experiments",
+    "monitoring",
 ]
 SITE_ID = 1
 

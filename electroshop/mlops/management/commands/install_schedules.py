@@ -1,7 +1,7 @@
 """``manage.py install_schedules``: the default periodic tasks (django-celery-beat), idempotently.
 
 Nightly retrains at different hours (so they do not compete for the workers), an hourly prune
-of old model versions, and the experiments update (attribution, KPIs) every five minutes. Existing tasks are left as the merchant edited them in the admin;
+of old model versions, the daily model check after them, and the experiments update (attribution, KPIs) every five minutes. Existing tasks are left as the merchant edited them in the admin;
 ``--reset`` puts the defaults back.
 """
 from django.conf import settings
@@ -21,6 +21,8 @@ DEFAULT_SCHEDULES = {
     "Fraud webhook sweep": ("fraud.retry_webhooks", {}, "*/10", "*"),
     # New events and orders attributed to recommendation lists, KPIs and experiments brought up to date.
     "Experiments and KPIs update": ("experiments.update", {}, "*/5", "*"),
+    # After the nightly retrains: each serving model's data drift and freshness (monitoring).
+    "Daily model check": ("monitoring.check_models", {}, "0", "6"),
 }
 
 
