@@ -13,7 +13,6 @@ import pandas as pd
 
 from electroshop.conf import electroshop_settings
 from electroshop.seam import get_adapter
-from electroshop.seam.adapter import ORDER_SESSION_PREFIX
 from fraud import selectors as fraud_selectors
 
 Numeric = dict[str, list[float]]

@@ -23,6 +23,7 @@ def test_install_schedules_is_idempotent_and_keeps_admin_edits():
     assert len({t.crontab.hour for t in retrains}) == 3  # different hours
     prune = next(t for t in tasks.values() if t.task == "ml.prune_model_versions")
     assert prune.crontab.hour == "*"
+    assert tasks["Daily model check"].task == "monitoring.check_models"
     experiments = tasks["Experiments and KPIs update"]
     assert (experiments.task, experiments.crontab.minute, experiments.crontab.hour) == ("experiments.update", "*/5", "*")
     celery_app.loader.import_default_modules()  # what a worker and beat do at start: autodiscovery
@@ -38,4 +39,4 @@ def test_install_schedules_is_idempotent_and_keeps_admin_edits():
     _install("--reset")
     edited.refresh_from_db()
     assert edited.enabled is True
-    assert PeriodicTask.objects.count() == 7
+    assert PeriodicTask.objects.count() == 8
