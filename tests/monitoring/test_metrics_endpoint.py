@@ -1,4 +1,6 @@
 """GET /metrics: who may read it, the text format, and counters that count every request exactly."""
+import os
+
 from prometheus_client.parser import text_string_to_metric_families
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -104,7 +106,7 @@ def test_celery_tasks_are_counted_by_name_and_outcome(db, staff_client, eager_ce
 def test_a_corrupt_metric_file_is_left_out_and_none_readable_is_a_503(tmp_path, staff_client, db, monkeypatch):
     staff_client.get("/api/v1/")  # this process has a counter file
     (tmp_path / "counter_999999.db").write_bytes(b"\x00garbage that is no metric file")
-    readable = next(metrics.DIRECTORY.glob("counter_*.db"))
+    readable = metrics.DIRECTORY / f"counter_{os.getpid()}.db"  # this process's, with the request just counted
     (tmp_path / readable.name).write_bytes(readable.read_bytes())
     assert b"electroshop_api_requests_total" in metrics.scrape(directory=tmp_path)  # what can be read
 
