@@ -24,7 +24,10 @@ MAX_DAYS = 366
 def date_range(start: date | None, end: date | None) -> tuple[date, date]:
     """The range asked for, the missing ends filled: ``end`` today (UTC), ``start`` DEFAULT_DAYS before."""
     end = end or timezone.now().date()
-    return start or end - timedelta(days=DEFAULT_DAYS - 1), end
+    if start is None:  # (a range ending in the first days of year 1 starts on its first day)
+        span = timedelta(days=DEFAULT_DAYS - 1)
+        start = end - span if end - date.min >= span else date.min
+    return start, end
 
 
 def range_problem(start: date, end: date) -> str | None:

@@ -2,7 +2,7 @@
 from drf_spectacular.utils import OpenApiExample
 from rest_framework import serializers
 
-from ..lifecycle import EXPERIMENT_PLACEMENTS
+from ..lifecycle import EXPERIMENT_PLACEMENTS, MAX_VARIANTS
 from ..models import Metric
 
 
@@ -20,7 +20,7 @@ class ExperimentInSerializer(serializers.Serializer):
     mode = serializers.ChoiceField(choices=["ab", "bandit"])
     primary_metric = serializers.ChoiceField(choices=Metric.values)
     guardrail_metrics = serializers.ListField(child=serializers.ChoiceField(choices=Metric.values), required=False)
-    variants = VariantInSerializer(many=True)
+    variants = VariantInSerializer(many=True, max_length=MAX_VARIANTS)
     min_arm_weight = serializers.FloatField(required=False, min_value=0.0, max_value=0.5,
                                             help_text="bandits: the smallest share of traffic an arm keeps")
     minimum_detectable_effect = serializers.FloatField(required=False, min_value=0.001, max_value=10.0,

@@ -80,3 +80,10 @@ def test_a_holdout_control_cannot_have_ctr_as_its_primary_metric(api):
     refused = api.post("/api/v1/experiments/", body, format="json")
     assert refused.status_code == 400 and "has no CTR" in refused.json()["primary_metric"][0]
     assert api.post("/api/v1/experiments/", {**body, "primary_metric": "conversion"}, format="json").status_code == 201
+
+
+def test_more_than_ten_variants_are_refused_before_any_is_checked(api, django_assert_max_num_queries):
+    body = {**BODY, "variants": [{"name": f"v{k}", "weight": 1, "strategy": f"version:{k}"} for k in range(2000)]}
+    with django_assert_max_num_queries(3):  # the token; no query per variant
+        response = api.post("/api/v1/experiments/", body, format="json")
+    assert response.status_code == 400 and "variants" in response.json()

@@ -99,3 +99,8 @@ def test_staff_or_service_tokens_only(kpis):
     staff = APIClient()
     staff.force_login(get_user_model().objects.create_user("merchant", "m@example.com", None, is_staff=True))
     assert staff.get(URL).status_code == 200
+
+
+def test_a_range_ending_in_the_first_days_of_year_one_is_read_not_refused(api):
+    response = api.get(f"{URL}?to=0001-01-20")
+    assert response.status_code == 200 and response.json()["from"] == "0001-01-01"
