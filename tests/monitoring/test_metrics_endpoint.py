@@ -1,6 +1,7 @@
 """GET /metrics: who may read it, the text format, and counters that count every request exactly."""
 import os
 
+from django.conf import settings
 from prometheus_client.parser import text_string_to_metric_families
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -71,8 +72,11 @@ def test_the_active_models_version_and_age_are_read_at_scrape_time(shop, staff_c
     version = shop["version"]
     assert value(found, "electroshop_model_version", app="recommendations", kind="hybrid") == version.version
     assert 0 <= value(found, "electroshop_model_age_seconds", app="recommendations", kind="hybrid") < 600
-    # No Redis broker configured in the tests: no queue lengths rather than zeros.
-    assert not any(name == "electroshop_celery_queue_length" for name, _ in found)
+    queues = {dict(labels)["queue"] for name, labels in found if name == "electroshop_celery_queue_length"}
+    if settings.CELERY_BROKER_URL.startswith("redis://"):  # the Redis broker's queues, waiting tasks counted
+        assert {settings.CELERY_TASK_DEFAULT_QUEUE, "ml"} <= queues
+    else:  # eager tasks, no broker: no queue lengths rather than zeros
+        assert queues == set()
 
 
 def test_training_runs_are_counted_by_outcome(db, staff_client):
